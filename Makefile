@@ -1,0 +1,45 @@
+# HuntZen Care — the two README commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test install lint migrations-check deploy-check messages clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+demo: install
+	DEBUG=true $(BIN)/python manage.py compilemessages --ignore=.venv >/dev/null 2>&1 || true
+	DEBUG=true $(BIN)/python manage.py migrate --noinput
+	DEBUG=true $(BIN)/python manage.py seed_demo
+	@echo "HuntZen Care demo on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	DEBUG=true $(BIN)/daphne -b $(HOST) -p $(PORT) huntzen.asgi:application
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+migrations-check: install
+	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+
+deploy-check: install
+	DEBUG=false SECRET_KEY=$$($(BIN)/python -c 'import secrets;print(secrets.token_urlsafe(50))') \
+	HUNTZEN_ENCRYPTION_KEYS=k1:$$($(BIN)/python -c 'import base64,os;print(base64.urlsafe_b64encode(os.urandom(32)).decode())') \
+	ALLOWED_HOSTS=care.example.com \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+messages: install
+	DEBUG=true $(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=var
+	DEBUG=true $(BIN)/python manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,14 @@
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
+
+
+def mfa_required_for(user) -> bool:
+    return user.is_authenticated and (
+        user.role in settings.HUNTZEN_MFA_REQUIRED_ROLES
+        or (user.is_superuser and "R1_PSG_SUPER" in settings.HUNTZEN_MFA_REQUIRED_ROLES)
+    )
+
+
+def must_enroll_mfa(user) -> bool:
+    """A user whose role requires MFA and who has not set up an authenticator yet."""
+    return mfa_required_for(user) and not is_mfa_enabled(user)

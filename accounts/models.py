@@ -1,0 +1,161 @@
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    PSG_SUPER = "R1_PSG_SUPER", _("Opérateur de la plateforme")
+    HUNTZEN_ADMIN = "R2_HUNTZEN_ADMIN", _("Équipe HuntZen")
+    COMPANY_RH = "R3_COMPANY_RH", _("Ressources humaines")
+    PRACTITIONER = "R4_PRACTITIONER", _("Praticien")
+    EMPLOYEE = "R5_EMPLOYEE", _("Salarié")
+
+
+STAFF_ROLES = frozenset({Role.PSG_SUPER, Role.HUNTZEN_ADMIN})
+COMPANY_ROLES = frozenset({Role.COMPANY_RH, Role.EMPLOYEE})
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def normalize_email(self, email):
+        return (email or "").strip().lower()
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An email is required.")
+        user = self.model(email=self.normalize_email(email), **extra)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.setdefault("role", Role.PSG_SUPER)
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, email):
+        return self.get(email__iexact=email)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with their email. The role and company are fixed by the
+    server (invitation or staff), never by the client."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField(_("adresse e-mail"), max_length=254, unique=True)
+    first_name = models.CharField(_("prénom"), max_length=150, blank=True)
+    last_name = models.CharField(_("nom"), max_length=150, blank=True)
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
+    company = models.ForeignKey(
+        "companies.Company",
+        verbose_name=_("entreprise"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+    )
+    language = models.CharField(
+        _("langue"), max_length=5, choices=settings.LANGUAGES, default="fr"
+    )
+    is_active = models.BooleanField(_("actif"), default=True)
+    is_staff = models.BooleanField(_("accès à l'administration"), default=False)
+    date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
+    deactivated_at = models.DateTimeField(_("désactivé le"), null=True, blank=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("utilisateur")
+        verbose_name_plural = _("utilisateurs")
+        ordering = ["last_name", "first_name", "email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role__in=[Role.COMPANY_RH, Role.EMPLOYEE], company__isnull=False)
+                    | (
+                        ~models.Q(role__in=[Role.COMPANY_RH, Role.EMPLOYEE])
+                        & models.Q(company__isnull=True)
+                    )
+                ),
+                name="user_company_matches_role",
+                violation_error_message=_(
+                    "Une entreprise est requise pour les RH et les salariés, "
+                    "et interdite pour les autres rôles."
+                ),
+            ),
+        ]
+        permissions = [
+            # The permission catalogue of DESIGN.md; accounts.roles gives each
+            # role group its share.
+            ("companies_create", "Create companies"),
+            ("companies_list_all", "List all companies"),
+            ("companies_activate", "Activate companies"),
+            ("company_read", "Read a company"),
+            ("company_update", "Update a company"),
+            ("employees_invite", "Invite employees"),
+            ("employees_deactivate", "Deactivate employees"),
+            ("staff_invite", "Invite HR users and practitioners"),
+            ("booking_create", "Book a consultation"),
+            ("consultations_my_read", "Read my consultations"),
+            ("consultations_own_write", "Start, end, mark no-show on own consultations"),
+            ("booking_cancel_own", "Cancel own bookings"),
+            ("consultations_read_all", "Read every consultation's details"),
+            ("clinical_notes_own_write", "Write own clinical notes"),
+            ("clinical_notes_own_read", "Read own clinical notes"),
+            ("journal_own_write", "Write own journal"),
+            ("journal_own_read", "Read own journal"),
+            ("chat_participate", "Chat in own consultations"),
+            ("metrics_practitioner_usage_read", "Read practitioner usage"),
+            ("exports_practitioner_usage", "Export practitioner usage"),
+            ("metrics_employee_usage_read", "Read employee usage"),
+            ("metrics_company_read", "Read company metrics"),
+            ("exports_metrics_company", "Export company metrics"),
+            ("news_write", "Write news and articles"),
+        ]
+
+    def __str__(self):
+        return self.email
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email)
+
+    def get_full_name(self):
+        return f"{self.first_name} {self.last_name}".strip() or self.email
+
+    def get_short_name(self):
+        return self.first_name or self.email
+
+    @property
+    def is_huntzen_staff(self) -> bool:
+        """R1/R2 run the platform; superusers too. None of them may read medical content."""
+        return self.role in STAFF_ROLES or self.is_superuser
+
+    @property
+    def is_employee(self) -> bool:
+        return self.role == Role.EMPLOYEE
+
+    @property
+    def is_practitioner(self) -> bool:
+        return self.role == Role.PRACTITIONER
+
+    @property
+    def is_company_hr(self) -> bool:
+        return self.role == Role.COMPANY_RH

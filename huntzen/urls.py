@@ -1,0 +1,37 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from huntzen import views
+
+api_v1 = [
+    path("auth/", include("accounts.api_urls")),
+    path("", include("companies.api_urls")),
+    path("", include("consultations.api_urls")),
+    path("medical/", include("medical.api_urls")),
+    path("metrics/", include("metrics.api_urls")),
+    path("", include("chat.api_urls")),
+    path("content/", include("huntzen.content.api_urls")),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("_allauth/", include("allauth.headless.urls")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("accounts.urls")),
+    path("", include("companies.urls")),
+    path("", include("consultations.urls")),
+    path("", include("medical.urls")),
+    path("", include("metrics.urls")),
+    path("", include("chat.urls")),
+    path("", include("huntzen.content.urls")),
+]
+
+handler403 = "huntzen.views.permission_denied"
+handler404 = "huntzen.views.page_not_found"
+
