@@ -1,0 +1,77 @@
+"""AES-256-GCM for medical content.
+
+A sealed value is the text ``<key id>:<base64url(nonce || ciphertext || tag)>``: the key
+id travels with the ciphertext so keys can rotate. Every write draws a fresh 12-byte
+nonce. The associated data binds a ciphertext to its table, row, owner and field, so a
+ciphertext copied to another row or owner fails to decrypt instead of reading as valid.
+"""
+
+import base64
+import binascii
+import os
+import uuid
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+
+NONCE_BYTES = 12
+
+
+class DecryptionError(Exception):
+    """The sealed value is malformed, tampered with, moved, or its key is unknown.
+
+    Never carries any plaintext or ciphertext in its message.
+    """
+
+
+def associated_data(*, table: str, row_id, owner_id, field: str) -> bytes:
+    return f"huntzen-care/v1|{table}|{_as_str(row_id)}|{_as_str(owner_id)}|{field}".encode()
+
+
+def _as_str(value) -> str:
+    return value.hex if isinstance(value, uuid.UUID) else str(value)
+
+
+def _key_ring() -> list[tuple[str, bytes]]:
+    return settings.HUNTZEN_ENCRYPTION_KEYS
+
+
+def current_key_id() -> str:
+    return _key_ring()[0][0]
+
+
+def seal(plaintext: str, *, aad: bytes) -> str:
+    key_id, key = _key_ring()[0]
+    nonce = os.urandom(NONCE_BYTES)
+    ciphertext = AESGCM(key).encrypt(nonce, plaintext.encode("utf-8"), aad)
+    return f"{key_id}:{base64.urlsafe_b64encode(nonce + ciphertext).decode('ascii')}"
+
+
+def unseal(sealed: str, *, aad: bytes) -> str:
+    key_id, _, encoded = (sealed or "").partition(":")
+    key = dict(_key_ring()).get(key_id)
+    if key is None:
+        raise DecryptionError(f"Unknown or missing encryption key id {key_id!r}.")
+    try:
+        raw = base64.urlsafe_b64decode(encoded.encode("ascii"))
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        raise DecryptionError("Malformed sealed value.") from None
+    if len(raw) < NONCE_BYTES + 16:
+        raise DecryptionError("Malformed sealed value.")
+    try:
+        plaintext = AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], aad)
+    except InvalidTag:
+        raise DecryptionError("Sealed value failed authentication.") from None
+    return plaintext.decode("utf-8")
+
+
+def key_id_of(sealed: str) -> str:
+    return (sealed or "").partition(":")[0]
+
+
+def reseal(sealed: str, *, aad: bytes) -> str:
+    """Re-encrypt under the newest key (rotation); returns the value unchanged if it is."""
+    if key_id_of(sealed) == current_key_id():
+        return sealed
+    return seal(unseal(sealed, aad=aad), aad=aad)
