@@ -1,9 +1,18 @@
 import uuid
+import zoneinfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
+
+# A consultation never lasts longer than this: it bounds the window the slot
+# selector reads (a consultation that started earlier cannot still be running).
+MAX_LENGTH_MINUTES = 240
+MAX_BUFFER_MINUTES = 120
 
 
 class Consultation(models.Model):
@@ -68,7 +77,7 @@ class Consultation(models.Model):
     room_name = models.CharField(_("salle vidéo"), max_length=64, unique=True)
     reminder_24h_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     reminder_1h_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(_("réservée le"), auto_now_add=True)
+    created_at = models.DateTimeField(_("réservée le"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("consultation")
@@ -124,3 +133,145 @@ class StatusChange(models.Model):
 
     def __str__(self):
         return f"{self.from_status or '-'} -> {self.to_status}"
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(_("Fuseau horaire inconnu : %(tz)s."), params={"tz": value}) from None
+
+
+class Availability(models.Model):
+    """A practitioner's booking settings: the time zone their opening hours are written
+    in, the length of a consultation and the pause kept between two."""
+
+    practitioner = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="availability",
+        verbose_name=_("praticien"),
+    )
+    time_zone = models.CharField(
+        _("fuseau horaire"), max_length=64, default="Europe/Paris", validators=[validate_time_zone]
+    )
+    length_minutes = models.PositiveSmallIntegerField(
+        _("durée d'une consultation (minutes)"),
+        default=50,
+        validators=[MinValueValidator(15), MaxValueValidator(MAX_LENGTH_MINUTES)],
+    )
+    buffer_minutes = models.PositiveSmallIntegerField(
+        _("pause entre deux consultations (minutes)"),
+        default=10,
+        validators=[MaxValueValidator(MAX_BUFFER_MINUTES)],
+    )
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("disponibilités")
+        verbose_name_plural = _("disponibilités")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(length_minutes__gte=15, length_minutes__lte=MAX_LENGTH_MINUTES),
+                name="availability_length_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(buffer_minutes__lte=MAX_BUFFER_MINUTES),
+                name="availability_buffer_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.practitioner} ({self.time_zone})"
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class WeeklyOpening(models.Model):
+    """Opening hours on one weekday, in the availability's local (wall-clock) time."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("lundi")
+        TUESDAY = 1, _("mardi")
+        WEDNESDAY = 2, _("mercredi")
+        THURSDAY = 3, _("jeudi")
+        FRIDAY = 4, _("vendredi")
+        SATURDAY = 5, _("samedi")
+        SUNDAY = 6, _("dimanche")
+
+    availability = models.ForeignKey(
+        Availability, on_delete=models.CASCADE, related_name="weekly_openings"
+    )
+    weekday = models.PositiveSmallIntegerField(_("jour"), choices=Weekday.choices)
+    start_time = models.TimeField(_("de"))
+    end_time = models.TimeField(_("à"))
+
+    class Meta:
+        verbose_name = _("horaire hebdomadaire")
+        verbose_name_plural = _("horaires hebdomadaires")
+        ordering = ["weekday", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_time__gt=models.F("start_time")),
+                name="weekly_opening_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weekday__gte=0, weekday__lte=6),
+                name="weekly_opening_weekday_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+
+class AvailabilityException(models.Model):
+    """A change to the weekly hours on one date: closed (a day off, or some hours of
+    it) or open (extra hours). Times are local to the availability's time zone."""
+
+    class Kind(models.TextChoices):
+        CLOSED = "closed", _("Fermé")
+        OPEN = "open", _("Ouverture supplémentaire")
+
+    availability = models.ForeignKey(
+        Availability, on_delete=models.CASCADE, related_name="exceptions"
+    )
+    kind = models.CharField(_("type"), max_length=6, choices=Kind.choices)
+    date = models.DateField(_("date"))
+    start_time = models.TimeField(_("de"), null=True, blank=True)
+    end_time = models.TimeField(_("à"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("exception")
+        verbose_name_plural = _("exceptions")
+        ordering = ["date", "start_time"]
+        indexes = [models.Index(fields=["availability", "date"])]
+        constraints = [
+            # Times are both set with end > start, or (closed only) both empty = all day.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        start_time__isnull=False,
+                        end_time__isnull=False,
+                        end_time__gt=models.F("start_time"),
+                    )
+                    | models.Q(kind="closed", start_time__isnull=True, end_time__isnull=True)
+                ),
+                name="availability_exception_times",
+            ),
+        ]
+
+    def __str__(self):
+        if self.start_time is None:
+            return f"{self.date} {self.get_kind_display()}"
+        return (
+            f"{self.date} {self.start_time:%H:%M}-{self.end_time:%H:%M} "
+            f"{self.get_kind_display()}"
+        )
+
+    @property
+    def is_whole_day(self) -> bool:
+        return self.start_time is None

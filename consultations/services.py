@@ -6,17 +6,25 @@ IllegalTransition (409) without changing anything when the step is not allowed.
 """
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from consultations import notifications, selectors
 from consultations.exceptions import BookingRefused, IllegalTransition, SlotTaken
-from consultations.models import Consultation, StatusChange
+from consultations.models import (
+    Availability,
+    AvailabilityException,
+    Consultation,
+    StatusChange,
+    WeeklyOpening,
+)
 from consultations.permissions import grant_participants
 
 Status = Consultation.Status
@@ -57,12 +65,16 @@ def consultation_book(
     scheduled_at: datetime,
     kind: str,
     length: timedelta | None = None,
+    now: datetime | None = None,
 ) -> Consultation:
-    """Book a consultation for `employee` (the acting user) in their own company.
+    """Book a bookable slot of `practitioner` for `employee` (the acting user), in the
+    employee's own company; the length is the practitioner's (`length`, when given,
+    must agree with it).
 
-    No double booking: the practitioner's row is locked while checking, and on
+    No double booking: the two users' rows are locked while checking, and on
     PostgreSQL exclusion constraints refuse any overlap that slips through.
     """
+    now = now or timezone.now()
     if employee.role != Role.EMPLOYEE or not employee.has_perm("accounts.booking_create"):
         raise PermissionDenied(_("Seuls les salariés peuvent réserver une consultation."))
     company = employee.company
@@ -74,27 +86,54 @@ def consultation_book(
             ),
             code="company_inactive",
         )
-    if practitioner.role != Role.PRACTITIONER or not practitioner.is_active:
+    availability = (
+        selectors.availability_for(practitioner)
+        if practitioner.role == Role.PRACTITIONER and practitioner.is_active
+        else None
+    )
+    if availability is None:
         raise BookingRefused(
             _("Ce praticien n'est pas disponible."), code="practitioner_unavailable"
         )
     if kind not in Consultation.Kind.values:
         raise BookingRefused(_("Type de consultation inconnu."), code="invalid_kind")
-    length = length or timedelta(minutes=_setting("HUNTZEN_DEFAULT_CONSULTATION_MINUTES", 50))
-    end = scheduled_at + length
-    if scheduled_at <= timezone.now():
+    slot_length = timedelta(minutes=availability.length_minutes)
+    if length is not None and length != slot_length:
+        raise BookingRefused(
+            _("Les consultations de ce praticien durent %(n)d minutes.")
+            % {"n": availability.length_minutes},
+            code="invalid_length",
+        )
+    end = scheduled_at + slot_length
+    if scheduled_at <= now:
         raise BookingRefused(_("Ce créneau est déjà passé."), code="slot_in_past")
+    if scheduled_at < now + selectors.booking_notice():
+        raise BookingRefused(
+            _("Ce créneau est trop proche : réservez au moins %(h)s à l'avance.")
+            % {"h": _format_delay(selectors.booking_notice())},
+            code="too_soon",
+        )
+    if scheduled_at >= now + selectors.booking_horizon():
+        raise BookingRefused(
+            _("Ce créneau n'est pas encore ouvert à la réservation."), code="too_far"
+        )
+    if not selectors.slot_is_offered(availability=availability, start=scheduled_at):
+        raise BookingRefused(
+            _("Ce horaire ne correspond à aucun créneau proposé par ce praticien."),
+            code="not_a_slot",
+        )
 
     # Serialise bookings per practitioner and per employee (row locks; SQLite has one writer).
     list(
         User.objects.select_for_update()
         .filter(pk__in=[practitioner.pk, employee.pk])
         .order_by("pk")
+        .values_list("pk", flat=True)
     )
 
-    if _overlapping(
-        Consultation.objects.filter(practitioner=practitioner), scheduled_at, end
-    ).exists():
+    if not selectors.slot_is_free(
+        practitioner=practitioner, availability=availability, start=scheduled_at, end=end
+    ):
         raise SlotTaken()
     if _overlapping(Consultation.objects.filter(employee=employee), scheduled_at, end).exists():
         raise BookingRefused(
@@ -133,19 +172,22 @@ def consultation_book(
                 scheduled_at=scheduled_at,
                 scheduled_end=end,
                 room_name=new_room_name(),
+                created_at=now,
             )
     except IntegrityError as exc:
-        # The exclusion constraint: another booking won the race.
+        # An exclusion constraint: a concurrent booking won the race.
         raise SlotTaken() from exc
     grant_participants(consultation)
-    _record(
-        consultation,
-        actor=employee,
-        from_status="",
-        to_status=Status.SCHEDULED,
-        at=consultation.created_at,
-    )
+    _record(consultation, actor=employee, from_status="", to_status=Status.SCHEDULED, at=now)
+    transaction.on_commit(partial(notifications.send_booked, consultation.pk))
     return consultation
+
+
+def _format_delay(delay: timedelta) -> str:
+    minutes = int(delay.total_seconds() // 60)
+    if minutes % 60 == 0:
+        return _("%(n)d h") % {"n": minutes // 60}
+    return _("%(n)d min") % {"n": minutes}
 
 
 def _locked(consultation: Consultation) -> Consultation:
@@ -162,7 +204,9 @@ def _illegal(consultation: Consultation, message) -> IllegalTransition:
 
 
 @transaction.atomic
-def consultation_start(*, actor: User, consultation: Consultation) -> Consultation:
+def consultation_start(
+    *, actor: User, consultation: Consultation, now: datetime | None = None
+) -> Consultation:
     _require_object_perm(
         actor,
         "start_consultation",
@@ -170,7 +214,7 @@ def consultation_start(*, actor: User, consultation: Consultation) -> Consultati
         _("Seul le praticien de la consultation peut la démarrer."),
     )
     consultation = _locked(consultation)
-    now = timezone.now()
+    now = now or timezone.now()
     if consultation.status != Status.SCHEDULED:
         raise _illegal(consultation, _("Cette consultation ne peut plus être démarrée."))
     if now < consultation.scheduled_at - START_EARLY_ALLOWANCE:
@@ -198,7 +242,9 @@ def duration_seconds(started_at: datetime, ended_at: datetime) -> int:
 
 
 @transaction.atomic
-def consultation_end(*, actor: User, consultation: Consultation) -> Consultation:
+def consultation_end(
+    *, actor: User, consultation: Consultation, now: datetime | None = None
+) -> Consultation:
     _require_object_perm(
         actor,
         "end_consultation",
@@ -208,7 +254,7 @@ def consultation_end(*, actor: User, consultation: Consultation) -> Consultation
     consultation = _locked(consultation)
     if consultation.status != Status.IN_PROGRESS:
         raise _illegal(consultation, _("Seule une consultation en cours peut être terminée."))
-    now = timezone.now()
+    now = now or timezone.now()
     consultation.status = Status.COMPLETED
     consultation.ended_at = now
     consultation.duration_seconds = duration_seconds(consultation.started_at, now)
@@ -225,7 +271,7 @@ def consultation_end(*, actor: User, consultation: Consultation) -> Consultation
 
 @transaction.atomic
 def consultation_cancel(
-    *, actor: User, consultation: Consultation, reason: str = ""
+    *, actor: User, consultation: Consultation, reason: str = "", now: datetime | None = None
 ) -> Consultation:
     _require_object_perm(
         actor,
@@ -234,7 +280,7 @@ def consultation_cancel(
         _("Seuls les participants peuvent annuler cette consultation."),
     )
     consultation = _locked(consultation)
-    now = timezone.now()
+    now = now or timezone.now()
     if consultation.status != Status.SCHEDULED:
         raise _illegal(consultation, _("Cette consultation ne peut plus être annulée."))
     if now >= consultation.scheduled_at:
@@ -250,11 +296,14 @@ def consultation_cancel(
     _record(
         consultation, actor=actor, from_status=Status.SCHEDULED, to_status=Status.CANCELLED, at=now
     )
+    transaction.on_commit(partial(notifications.send_cancelled, consultation.pk))
     return consultation
 
 
 @transaction.atomic
-def consultation_mark_no_show(*, actor: User, consultation: Consultation) -> Consultation:
+def consultation_mark_no_show(
+    *, actor: User, consultation: Consultation, now: datetime | None = None
+) -> Consultation:
     _require_object_perm(
         actor,
         "mark_no_show_consultation",
@@ -262,7 +311,7 @@ def consultation_mark_no_show(*, actor: User, consultation: Consultation) -> Con
         _("Seul le praticien peut déclarer une absence."),
     )
     consultation = _locked(consultation)
-    now = timezone.now()
+    now = now or timezone.now()
     if consultation.status != Status.SCHEDULED:
         raise _illegal(
             consultation, _("Seule une consultation planifiée peut être déclarée en absence.")
@@ -274,4 +323,114 @@ def consultation_mark_no_show(*, actor: User, consultation: Consultation) -> Con
     _record(
         consultation, actor=actor, from_status=Status.SCHEDULED, to_status=Status.NO_SHOW, at=now
     )
+    transaction.on_commit(partial(notifications.send_no_show, consultation.pk))
     return consultation
+
+
+# --- Availability --------------------------------------------------------------------
+
+
+def _require_practitioner(actor: User) -> None:
+    if actor.role != Role.PRACTITIONER or not actor.has_perm("accounts.consultations_own_write"):
+        raise PermissionDenied(_("Seuls les praticiens définissent des disponibilités."))
+
+
+@transaction.atomic
+def availability_update(
+    *,
+    actor: User,
+    time_zone: str | None = None,
+    length_minutes: int | None = None,
+    buffer_minutes: int | None = None,
+) -> Availability:
+    """Create or change the practitioner's (`actor`'s) booking settings. Booked
+    consultations keep their times and length."""
+    _require_practitioner(actor)
+    availability, _created = Availability.objects.select_for_update().get_or_create(
+        practitioner=actor
+    )
+    if time_zone is not None:
+        availability.time_zone = time_zone
+    if length_minutes is not None:
+        availability.length_minutes = length_minutes
+    if buffer_minutes is not None:
+        availability.buffer_minutes = buffer_minutes
+    availability.full_clean()
+    availability.save()
+    return availability
+
+
+def _overlaps(windows: list[tuple[time, time]]) -> bool:
+    ordered = sorted(windows)
+    return any(a[1] > b[0] for a, b in zip(ordered, ordered[1:], strict=False))
+
+
+@transaction.atomic
+def weekly_hours_set(
+    *, actor: User, openings: list[tuple[int, time, time]]
+) -> list[WeeklyOpening]:
+    """Replace the practitioner's weekly hours by `openings` (weekday 0 = Monday,
+    start, end in local time). Windows of one weekday may not overlap."""
+    _require_practitioner(actor)
+    availability, _created = Availability.objects.select_for_update().get_or_create(
+        practitioner=actor
+    )
+    rows = [
+        WeeklyOpening(availability=availability, weekday=day, start_time=start, end_time=end)
+        for day, start, end in openings
+    ]
+    for row in rows:
+        row.full_clean(exclude=["availability"])
+        if row.end_time <= row.start_time:
+            raise ValidationError(
+                {"end_time": _("L'heure de fin doit suivre l'heure de début.")}
+            )
+    for day in range(7):
+        if _overlaps([(r.start_time, r.end_time) for r in rows if r.weekday == day]):
+            raise ValidationError(
+                _("Les horaires du %(day)s se chevauchent.")
+                % {"day": WeeklyOpening.Weekday(day).label}
+            )
+    WeeklyOpening.objects.filter(availability=availability).delete()
+    return WeeklyOpening.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def availability_exception_add(
+    *,
+    actor: User,
+    kind: str,
+    day: date,
+    start_time: time | None = None,
+    end_time: time | None = None,
+) -> AvailabilityException:
+    """A day off (closed, no times), closed hours, or extra opening hours on `day`."""
+    _require_practitioner(actor)
+    availability, _created = Availability.objects.get_or_create(practitioner=actor)
+    exception = AvailabilityException(
+        availability=availability,
+        kind=kind,
+        date=day,
+        start_time=start_time,
+        end_time=end_time,
+    )
+    exception.full_clean(exclude=["availability"])
+    if (start_time is None) != (end_time is None):
+        raise ValidationError(_("Indiquez l'heure de début et l'heure de fin, ou aucune."))
+    if start_time is None and kind == AvailabilityException.Kind.OPEN:
+        raise ValidationError(_("Une ouverture supplémentaire a une heure de début et de fin."))
+    if start_time is not None and end_time <= start_time:
+        raise ValidationError({"end_time": _("L'heure de fin doit suivre l'heure de début.")})
+    exception.save()
+    return exception
+
+
+@transaction.atomic
+def availability_exception_remove(*, actor: User, exception_id: int) -> None:
+    """Remove one of the actor's own exceptions (someone else's is not found)."""
+    _require_practitioner(actor)
+    deleted, _rows = AvailabilityException.objects.filter(
+        pk=exception_id, availability__practitioner=actor
+    ).delete()
+    if not deleted:
+        raise AvailabilityException.DoesNotExist

@@ -286,6 +286,20 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 JITSI_DOMAIN = env_str("JITSI_DOMAIN", "meet.jit.si")
 JITSI_APP_ID = env_str("JITSI_APP_ID", "")
 JITSI_APP_SECRET = env_str("JITSI_APP_SECRET", "")
+if bool(JITSI_APP_ID) != bool(JITSI_APP_SECRET):
+    raise ImproperlyConfigured("Set both JITSI_APP_ID and JITSI_APP_SECRET, or neither.")
+
+# --- Consultations ----------------------------------------------------------------
+# Absolute links in emails and calendar files (no request there: reminders run from cron).
+HUNTZEN_SITE_URL = env_str(
+    "HUNTZEN_SITE_URL",
+    "http://127.0.0.1:8000" if DEBUG else f"https://{(ALLOWED_HOSTS or ['localhost'])[0]}",
+)
+HUNTZEN_BOOKING_NOTICE_MINUTES = env_int("HUNTZEN_BOOKING_NOTICE_MINUTES", 120, minimum=0)
+HUNTZEN_BOOKING_HORIZON_WEEKS = env_int("HUNTZEN_BOOKING_HORIZON_WEEKS", 8, minimum=1)
+HUNTZEN_MAX_CONSULTATION_SECONDS = env_int(
+    "HUNTZEN_MAX_CONSULTATION_SECONDS", 3 * 3600, minimum=60
+)
 
 # --- Security headers (every mode) ----------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -1,0 +1,74 @@
+"""Back office: staff see that a consultation exists (who, when, status), read-only.
+
+Never the cancellation reason (an employee may have written something personal) nor
+the video room name (it is the key to the room when Jitsi runs without tokens).
+"""
+
+from django.contrib import admin
+
+from consultations.models import Availability, Consultation, StatusChange
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = StatusChange
+    fields = ("at", "from_status", "to_status", "actor")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Consultation)
+class ConsultationAdmin(admin.ModelAdmin):
+    list_display = ("scheduled_at", "status", "kind", "company", "employee", "practitioner")
+    list_filter = ("status", "kind", "company")
+    list_select_related = ("company", "employee", "practitioner")
+    date_hierarchy = "scheduled_at"
+    search_fields = ("employee__email", "practitioner__email", "company__name")
+    fields = (
+        "employee",
+        "practitioner",
+        "company",
+        "kind",
+        "status",
+        "scheduled_at",
+        "scheduled_end",
+        "started_at",
+        "ended_at",
+        "duration_seconds",
+        "cancelled_at",
+        "cancelled_by",
+        "created_at",
+    )
+    readonly_fields = fields
+    inlines = [StatusChangeInline]
+
+    def has_add_permission(self, request):
+        return False  # bookings go through the booking rules
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Availability)
+class AvailabilityAdmin(admin.ModelAdmin):
+    list_display = ("practitioner", "time_zone", "length_minutes", "buffer_minutes")
+    list_select_related = ("practitioner",)
+    readonly_fields = ("practitioner", "time_zone", "length_minutes", "buffer_minutes")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,69 @@
+"""The calendar attachment of consultation emails (RFC 5545 / iTIP RFC 5546).
+
+It may be read by an employer's mail and calendar systems: it says "HuntZen Care
+appointment", when, and a link to the portal. Never the practitioner, a specialty or
+anything medical.
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event, vCalAddress, vText
+
+from consultations.models import Consultation
+
+PRODID = "-//HuntZen Care//Consultations//FR"
+REQUEST = "REQUEST"
+CANCEL = "CANCEL"
+
+
+def event_uid(consultation: Consultation) -> str:
+    """Stable per consultation, so a cancellation replaces the booked event."""
+    return f"consultation-{consultation.pk}@huntzen.care"
+
+
+def consultation_ics(
+    consultation: Consultation,
+    *,
+    method: str,
+    attendee_email: str,
+    language: str,
+    url: str,
+    now: datetime | None = None,
+) -> bytes:
+    """One VEVENT; SEQUENCE 0 when booked, 1 once cancelled or missed."""
+    with translation.override(language):
+        summary = _("Rendez-vous HuntZen Care")
+    cancelled = method == CANCEL
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("method", method)
+    event = Event()
+    event.add("uid", event_uid(consultation))
+    event.add("sequence", 1 if cancelled else 0)
+    event.add("dtstamp", now or timezone.now())
+    event.add("dtstart", consultation.scheduled_at)
+    event.add("dtend", consultation.scheduled_end)
+    event.add("summary", summary)
+    event.add("description", url)
+    event.add("url", url)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    organizer = vCalAddress(f"mailto:{_from_address()}")
+    organizer.params["cn"] = vText("HuntZen Care")
+    event.add("organizer", organizer)
+    attendee = vCalAddress(f"mailto:{attendee_email}")
+    attendee.params["partstat"] = vText("ACCEPTED")
+    attendee.params["rsvp"] = vText("FALSE")
+    event.add("attendee", attendee)
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def _from_address() -> str:
+    from email.utils import parseaddr
+
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or "no-reply@huntzen.care"

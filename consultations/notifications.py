@@ -1,0 +1,116 @@
+"""Consultation emails: one function per message, three templates each (subject, txt,
+html), in each recipient's language. Sent after commit by the services and by
+`send_reminders`.
+
+What an employer's mail system could read is kept to "HuntZen Care appointment", a
+time and a portal link: no practitioner, specialty, reason or anything medical.
+"""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from accounts.models import User
+from consultations import ics
+from consultations.models import Consultation
+
+
+def site_url(path: str) -> str:
+    return settings.HUNTZEN_SITE_URL.rstrip("/") + path
+
+
+def consultation_url(consultation: Consultation) -> str:
+    return site_url(reverse("consultations:detail", kwargs={"pk": consultation.pk}))
+
+
+def _load(consultation_id) -> Consultation:
+    return Consultation.objects.select_related("employee", "practitioner").get(
+        pk=consultation_id
+    )
+
+
+def _send(
+    *,
+    template: str,
+    consultation: Consultation,
+    recipient: User,
+    ics_method: str | None,
+) -> None:
+    url = consultation_url(consultation)
+    language = recipient.language or settings.LANGUAGE_CODE
+    with translation.override(language), timezone.override(settings.TIME_ZONE):
+        context = {
+            "consultation": consultation,
+            "recipient": recipient,
+            "is_practitioner": recipient.pk == consultation.practitioner_id,
+            "url": url,
+        }
+        subject = render_to_string(f"consultations/email/{template}_subject.txt", context)
+        text = render_to_string(f"consultations/email/{template}_message.txt", context)
+        html = render_to_string(f"consultations/email/{template}_message.html", context)
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[recipient.email],
+    )
+    message.attach_alternative(html, "text/html")
+    if ics_method:
+        message.attach(
+            "huntzen-care.ics",
+            ics.consultation_ics(
+                consultation,
+                method=ics_method,
+                attendee_email=recipient.email,
+                language=language,
+                url=url,
+            ),
+            f"text/calendar; method={ics_method}; charset=UTF-8",
+        )
+    message.send()
+
+
+def _both(consultation: Consultation) -> tuple[User, User]:
+    return consultation.employee, consultation.practitioner
+
+
+def send_booked(consultation_id) -> None:
+    consultation = _load(consultation_id)
+    for recipient in _both(consultation):
+        _send(
+            template="booked",
+            consultation=consultation,
+            recipient=recipient,
+            ics_method=ics.REQUEST,
+        )
+
+
+def send_cancelled(consultation_id) -> None:
+    consultation = _load(consultation_id)
+    for recipient in _both(consultation):
+        _send(
+            template="cancelled",
+            consultation=consultation,
+            recipient=recipient,
+            ics_method=ics.CANCEL,
+        )
+
+
+def send_no_show(consultation_id) -> None:
+    consultation = _load(consultation_id)
+    for recipient in _both(consultation):
+        _send(
+            template="no_show",
+            consultation=consultation,
+            recipient=recipient,
+            ics_method=ics.CANCEL,
+        )
+
+
+def send_reminder(consultation: Consultation, *, hours: int) -> None:
+    """The 24 h or 1 h reminder (`send_reminders` claims the row first)."""
+    template = "reminder_24h" if hours == 24 else "reminder_1h"
+    for recipient in _both(consultation):
+        _send(template=template, consultation=consultation, recipient=recipient, ics_method=None)

@@ -1,0 +1,280 @@
+"""Consultation reads: bookable slots, lists of one's consultations, the agenda.
+
+Slots are computed, never stored: weekly opening hours (local wall-clock time in the
+practitioner's time zone, so 09:00 stays 09:00 across daylight-saving changes), plus
+extra openings, minus closures, cut into consultations of the practitioner's length
+separated by their buffer, minus the live consultations (widened by the buffer), minus
+what is in the past or closer than the booking notice.
+"""
+
+import bisect
+import zoneinfo
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from consultations.models import (
+    MAX_LENGTH_MINUTES,
+    Availability,
+    AvailabilityException,
+    Consultation,
+    WeeklyOpening,
+)
+from consultations.permissions import consultations_with_perm
+
+Status = Consultation.Status
+
+
+@dataclass(frozen=True, order=True)
+class Slot:
+    start: datetime  # aware, UTC
+    end: datetime
+
+
+def booking_notice() -> timedelta:
+    return timedelta(minutes=getattr(settings, "HUNTZEN_BOOKING_NOTICE_MINUTES", 120))
+
+
+def booking_horizon() -> timedelta:
+    return timedelta(weeks=getattr(settings, "HUNTZEN_BOOKING_HORIZON_WEEKS", 8))
+
+
+def availability_for(practitioner: User) -> Availability | None:
+    return Availability.objects.filter(practitioner=practitioner).first()
+
+
+# --- Pure interval arithmetic on one local day ----------------------------------------
+
+
+def _merge(windows: list[tuple[time, time]]) -> list[tuple[time, time]]:
+    merged: list[tuple[time, time]] = []
+    for start, end in sorted(windows):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _subtract(
+    windows: list[tuple[time, time]], holes: list[tuple[time, time]]
+) -> list[tuple[time, time]]:
+    for hole_start, hole_end in holes:
+        remaining = []
+        for start, end in windows:
+            if hole_end <= start or hole_start >= end:
+                remaining.append((start, end))
+                continue
+            if start < hole_start:
+                remaining.append((start, hole_start))
+            if hole_end < end:
+                remaining.append((hole_end, end))
+        windows = remaining
+    return windows
+
+
+def _day_windows(
+    day: date,
+    weekly: dict[int, list[tuple[time, time]]],
+    exceptions: list[AvailabilityException],
+) -> list[tuple[time, time]]:
+    """The open windows of one local date after its exceptions. Weekly hours are merged
+    into one grid; an extra opening keeps its own start (so "an extra slot at 12:15"
+    is offered at 12:15 even inside weekly hours)."""
+    closed_all_day = any(e.kind == e.Kind.CLOSED and e.is_whole_day for e in exceptions)
+    holes = [
+        (e.start_time, e.end_time)
+        for e in exceptions
+        if e.kind == e.Kind.CLOSED and not e.is_whole_day
+    ]
+    weekly_windows = [] if closed_all_day else _merge(list(weekly.get(day.weekday(), [])))
+    extra = [(e.start_time, e.end_time) for e in exceptions if e.kind == e.Kind.OPEN]
+    return _subtract(weekly_windows, holes) + _subtract(extra, holes)
+
+
+def _aware(day: date, at: time, tz: zoneinfo.ZoneInfo) -> datetime | None:
+    """`day at` in `tz`, as UTC; None when that wall-clock time does not exist (the hour
+    skipped when clocks go forward). An ambiguous time (clocks going back) takes its
+    first occurrence."""
+    wall = datetime.combine(day, at)
+    aware = wall.replace(tzinfo=tz)
+    if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != wall:
+        return None
+    return aware.astimezone(UTC)
+
+
+def opening_slots(*, availability: Availability, start: datetime, end: datetime) -> list[Slot]:
+    """Every slot the hours offer with `start <= slot.start < end`, before consultations
+    and notice are taken into account. Two queries (weekly hours, exceptions)."""
+    tz = availability.tz
+    first_day = start.astimezone(tz).date()
+    last_day = end.astimezone(tz).date()
+    weekly: dict[int, list[tuple[time, time]]] = defaultdict(list)
+    for opening in WeeklyOpening.objects.filter(availability=availability):
+        weekly[opening.weekday].append((opening.start_time, opening.end_time))
+    exceptions: dict[date, list[AvailabilityException]] = defaultdict(list)
+    for exception in AvailabilityException.objects.filter(
+        availability=availability, date__gte=first_day, date__lte=last_day
+    ):
+        exceptions[exception.date].append(exception)
+
+    length = timedelta(minutes=availability.length_minutes)
+    step = length + timedelta(minutes=availability.buffer_minutes)
+    slots: set[Slot] = set()
+    day = first_day
+    while day <= last_day:
+        for window_start, window_end in _day_windows(day, weekly, exceptions.get(day, [])):
+            window_end_utc = _aware(day, window_end, tz) or (
+                datetime.combine(day, window_end).replace(tzinfo=tz).astimezone(UTC)
+            )
+            wall = datetime.combine(day, window_start)
+            while wall + length <= datetime.combine(day, window_end):
+                slot_start = _aware(day, wall.time(), tz)
+                if slot_start is not None and slot_start + length <= window_end_utc:
+                    if start <= slot_start < end:
+                        slots.add(Slot(slot_start, slot_start + length))
+                wall += step
+        day += timedelta(days=1)
+    return sorted(slots)
+
+
+def _busy_intervals(
+    *, practitioner: User, start: datetime, end: datetime, buffer: timedelta
+) -> list[tuple[datetime, datetime]]:
+    """The practitioner's live consultations that can touch [start, end), widened by the
+    buffer, sorted. One indexed query on (practitioner, scheduled_at): a year of history
+    costs nothing, the lower bound relies on MAX_LENGTH_MINUTES."""
+    rows = (
+        Consultation.objects.filter(
+            practitioner=practitioner,
+            status__in=Consultation.BLOCKING_STATUSES,
+            scheduled_at__gt=start - buffer - timedelta(minutes=MAX_LENGTH_MINUTES),
+            scheduled_at__lt=end + buffer,
+            scheduled_end__gt=start - buffer,
+        )
+        .order_by("scheduled_at")
+        .values_list("scheduled_at", "scheduled_end")
+    )
+    return [(s - buffer, e + buffer) for s, e in rows]
+
+
+def _without_busy(slots: list[Slot], busy: list[tuple[datetime, datetime]]) -> list[Slot]:
+    starts = [b[0] for b in busy]
+    running_max_end: list[datetime] = []
+    for _start, busy_end in busy:
+        running_max_end.append(max(busy_end, running_max_end[-1]) if running_max_end else busy_end)
+    free = []
+    for slot in slots:
+        # Busy intervals starting before the slot ends; one of them overlaps it iff the
+        # latest end among them is after the slot's start.
+        before = bisect.bisect_left(starts, slot.end)
+        if before and running_max_end[before - 1] > slot.start:
+            continue
+        free.append(slot)
+    return free
+
+
+def practitioner_slots(
+    *,
+    practitioner: User,
+    start: datetime,
+    end: datetime,
+    now: datetime | None = None,
+    availability: Availability | None = None,
+) -> list[Slot]:
+    """Bookable slots of `practitioner` starting in [start, end): offered by the hours,
+    at least the booking notice ahead of `now`, within the booking horizon, free."""
+    now = now or timezone.now()
+    availability = availability or availability_for(practitioner)
+    if availability is None:
+        return []
+    start = max(start, now + booking_notice())
+    end = min(end, now + booking_horizon())
+    if start >= end:
+        return []
+    slots = opening_slots(availability=availability, start=start, end=end)
+    if not slots:
+        return []
+    buffer = timedelta(minutes=availability.buffer_minutes)
+    busy = _busy_intervals(
+        practitioner=practitioner, start=slots[0].start, end=slots[-1].end, buffer=buffer
+    )
+    return _without_busy(slots, busy)
+
+
+def slot_is_offered(*, availability: Availability, start: datetime) -> bool:
+    """Whether the hours offer a slot starting exactly at `start` (taken or not)."""
+    return Slot(start, start + timedelta(minutes=availability.length_minutes)) in opening_slots(
+        availability=availability, start=start, end=start + timedelta(seconds=1)
+    )
+
+
+def slot_is_free(
+    *, practitioner: User, availability: Availability, start: datetime, end: datetime
+) -> bool:
+    """No live consultation of the practitioner within the buffer of [start, end)."""
+    buffer = timedelta(minutes=availability.buffer_minutes)
+    return not _busy_intervals(practitioner=practitioner, start=start, end=end, buffer=buffer)
+
+
+def slot_bounds_for_days(
+    *, availability: Availability, first_day: date, last_day: date
+) -> tuple[datetime, datetime]:
+    """[first_day 00:00, last_day + 1 00:00) in the practitioner's time zone, as UTC."""
+    tz = availability.tz
+    start = datetime.combine(first_day, time.min).replace(tzinfo=tz).astimezone(UTC)
+    end = (
+        datetime.combine(last_day + timedelta(days=1), time.min)
+        .replace(tzinfo=tz)
+        .astimezone(UTC)
+    )
+    return start, end
+
+
+# --- Lists -------------------------------------------------------------------------
+
+
+def consultations_of(user: User) -> QuerySet[Consultation]:
+    """The consultations `user` takes part in (as employee or practitioner), through
+    their object permission, with what a list shows joined."""
+    return (
+        consultations_with_perm(user, "view_consultation")
+        .select_related("employee", "practitioner")
+        .order_by("scheduled_at")
+    )
+
+
+def _upcoming_q(now: datetime) -> Q:
+    return Q(status=Status.IN_PROGRESS) | Q(status=Status.SCHEDULED, scheduled_end__gt=now)
+
+
+def upcoming_consultations(user: User, *, now: datetime | None = None) -> QuerySet[Consultation]:
+    """Scheduled and not over yet, or in progress; soonest first."""
+    return consultations_of(user).filter(_upcoming_q(now or timezone.now()))
+
+
+def past_consultations(user: User, *, now: datetime | None = None) -> QuerySet[Consultation]:
+    """Everything else (held, cancelled, missed, or scheduled but over); latest first."""
+    return (
+        consultations_of(user)
+        .exclude(_upcoming_q(now or timezone.now()))
+        .order_by("-scheduled_at")
+    )
+
+
+def agenda(
+    practitioner: User, *, start: datetime, end: datetime
+) -> QuerySet[Consultation]:
+    """The practitioner's consultations (every status) starting in [start, end)."""
+    return (
+        Consultation.objects.filter(
+            practitioner=practitioner, scheduled_at__gte=start, scheduled_at__lt=end
+        )
+        .select_related("employee")
+        .order_by("scheduled_at")
+    )
