@@ -3,14 +3,30 @@
 Medical content is clinical notes, journal entries and chat messages. HuntZen staff
 (R1, R2), HR (R3), any is_staff account and superusers are refused FIRST: guardian and
 Django grant superusers every permission, so that refusal must come before has_perm.
-Then the guardian object permission granted to the author / owner / participants
-decides. Every decision is written to the access log.
+Then the role permission and the guardian object permission granted to the author /
+owner / participants decide. Every decision is written to the access log (no content).
+
+Answers: 404 when the user must not know the object exists (anyone outside the
+consultation, any journal entry not theirs, barred accounts always); 403 when the user
+knows the object but may not do this (the employee of a consultation and its clinical
+note), or may not use the feature at all (the journal for anyone but employees).
 """
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from medical.audit import log_access
+from medical.models import AccessLogEntry
 
 BARRED_ROLES = frozenset({Role.PSG_SUPER, Role.HUNTZEN_ADMIN, Role.COMPANY_RH})
+
+Action = AccessLogEntry.Action
+
+NOTE = "clinical_note"
+JOURNAL = "journal"
+JOURNAL_ENTRY = "journal_entry"
 
 
 def is_barred(user) -> bool:
@@ -49,3 +65,184 @@ def may_chat(user, consultation, *, action: str = "join") -> bool:
         object_id=consultation.pk,
         action=action,
     )
+
+
+def _log(user, *, object_type: str, object_id, action: str, allowed: bool) -> None:
+    log_access(
+        user=user, object_type=object_type, object_id=object_id, action=action, allowed=allowed
+    )
+
+
+# --- Clinical notes ---------------------------------------------------------------
+# The practitioner of a consultation writes its note (guardian perm on the consultation,
+# granted on booking) and is then its only reader (guardian perms on the note, granted
+# to the author by note_create). The employee knows the consultation: 403.
+
+
+def can_write_note(user, consultation) -> bool:
+    """Pure check (no log), for services and for offering the editor link."""
+    return (
+        not is_barred(user)
+        and user.has_perm("accounts.clinical_notes_own_write")
+        and user.has_perm("consultations.write_clinical_note", consultation)
+    )
+
+
+def can_read_note(user, note) -> bool:
+    return (
+        not is_barred(user)
+        and user.has_perm("accounts.clinical_notes_own_read")
+        and user.has_perm("medical.view_clinicalnote", note)
+    )
+
+
+def can_amend_note(user, note) -> bool:
+    return (
+        not is_barred(user)
+        and user.has_perm("accounts.clinical_notes_own_write")
+        and user.has_perm("medical.change_clinicalnote", note)
+    )
+
+
+def can_keep_notes(user) -> bool:
+    """Pure check (no log): may `user` keep clinical notes at all (practitioners)?"""
+    return not is_barred(user) and user.has_perm("accounts.clinical_notes_own_read")
+
+
+def may_write_note(user, consultation) -> bool:
+    """May `user` write (create or amend) the note of `consultation`? Logged."""
+    note = _note_of(consultation)
+    allowed = can_write_note(user, consultation) and (note is None or can_amend_note(user, note))
+    _log(user, object_type=NOTE, object_id=consultation.pk, action=Action.WRITE, allowed=allowed)
+    return allowed
+
+
+def may_read_note(user, note) -> bool:
+    """May `user` read this note? Only its author. Logged."""
+    allowed = can_read_note(user, note)
+    _log(
+        user, object_type=NOTE, object_id=note.consultation_id, action=Action.READ,
+        allowed=allowed,
+    )
+    return allowed
+
+
+def get_note_for(user, consultation_id, *, action: str = Action.READ, allow_missing=False):
+    """(consultation, note) for `user` to read or write the note of a consultation.
+
+    Read: the note must exist (404 otherwise), unless `allow_missing` and the user may
+    write it (the editor opens empty; nothing is read, so nothing is logged). Write: the
+    note is None when not written yet (creating it is the write). Raises Http404 /
+    PermissionDenied; every verdict is logged.
+    """
+    from consultations.models import Consultation
+
+    consultation = (
+        Consultation.objects.select_related("clinical_note").filter(pk=consultation_id).first()
+    )
+    if consultation is None:
+        raise Http404
+    note = _note_of(consultation)
+    if is_barred(user):
+        allowed = False
+    elif action == Action.READ:
+        if note is None and user.pk == consultation.practitioner_id:
+            if allow_missing and can_write_note(user, consultation):
+                return consultation, None
+            raise Http404  # the author has not written it yet: nothing was refused
+        allowed = note is not None and can_read_note(user, note)
+    else:
+        allowed = can_write_note(user, consultation) and (
+            note is None or can_amend_note(user, note)
+        )
+    _log(user, object_type=NOTE, object_id=consultation.pk, action=action, allowed=allowed)
+    if allowed:
+        return consultation, note
+    if not is_barred(user) and user.has_perm("consultations.view_consultation", consultation):
+        raise PermissionDenied(
+            _("La note clinique est réservée au praticien qui a mené la consultation.")
+        )
+    raise Http404
+
+
+def _note_of(consultation):
+    from medical.models import ClinicalNote
+
+    try:
+        return consultation.clinical_note
+    except ClinicalNote.DoesNotExist:
+        return None
+
+
+# --- Private journal --------------------------------------------------------------
+# Employees only (role permissions), each entry readable by its owner only (guardian
+# perms granted by journal_entry_create). Nobody else learns an entry exists: 404.
+
+_JOURNAL_ROLE_PERM = {
+    Action.READ: "accounts.journal_own_read",
+    Action.EXPORT: "accounts.journal_own_read",
+    Action.WRITE: "accounts.journal_own_write",
+    Action.DELETE: "accounts.journal_own_write",
+}
+_ENTRY_OBJECT_PERM = {
+    Action.READ: "medical.view_journalentry",
+    Action.WRITE: "medical.change_journalentry",
+    Action.DELETE: "medical.delete_journalentry",
+}
+
+
+def can_use_journal(user, *, action: str = Action.READ) -> bool:
+    """Pure check (no log): may `user` keep a journal at all (employees)?"""
+    return not is_barred(user) and user.has_perm(_JOURNAL_ROLE_PERM[action])
+
+
+def can_access_entry(user, entry, *, action: str) -> bool:
+    return can_use_journal(user, action=action) and user.has_perm(
+        _ENTRY_OBJECT_PERM[action], entry
+    )
+
+
+def require_journal(user, *, action: str) -> None:
+    """The journal as a whole (list, new entry, export, delete all): 403 unless the
+    user keeps one. Logged against the user's own journal."""
+    allowed = can_use_journal(user, action=action)
+    _log(
+        user, object_type=JOURNAL, object_id=getattr(user, "pk", ""), action=action,
+        allowed=allowed,
+    )
+    if not allowed:
+        raise PermissionDenied(_("Le journal personnel est réservé aux salariés."))
+
+
+def may_read_entry(user, entry) -> bool:
+    """May `user` read this journal entry? Only its owner. Logged."""
+    allowed = can_access_entry(user, entry, action=Action.READ)
+    _log(user, object_type=JOURNAL_ENTRY, object_id=entry.pk, action=Action.READ, allowed=allowed)
+    return allowed
+
+
+def get_entry_for(user, entry_id, *, action: str = Action.READ):
+    """The journal entry for its owner to read, change or delete; 404 for anyone else."""
+    from medical.models import JournalEntry
+
+    entry = JournalEntry.objects.filter(pk=entry_id).first()
+    if entry is None:
+        raise Http404
+    allowed = can_access_entry(user, entry, action=action)
+    _log(user, object_type=JOURNAL_ENTRY, object_id=entry.pk, action=action, allowed=allowed)
+    if not allowed:
+        raise Http404
+    return entry
+
+
+def journal_entries_for(user, *, action: str = Action.READ):
+    """The user's own entries (a queryset), after the journal check (logged once).
+
+    Filtered on the owner column, which the object permissions mirror one to one
+    (granted only to the owner by journal_entry_create): bench/medical_crypto.py
+    measured it against guardian's get_objects_for_user (see README, Performance).
+    """
+    from medical.models import JournalEntry
+
+    require_journal(user, action=action)
+    return JournalEntry.objects.filter(owner=user)

@@ -4,3 +4,24 @@ from django.apps import AppConfig
 class MedicalConfig(AppConfig):
     name = "medical"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from medical import rotation
+        from medical.models import ClinicalNote, ClinicalNoteVersion, JournalEntry
+
+        rotation.register(
+            "medical.ClinicalNote",
+            fields=tuple(ClinicalNote.SEALED),
+            aad=lambda note, column: note.aad(ClinicalNote.SEALED[column]),
+        )
+        rotation.register(
+            "medical.ClinicalNoteVersion",
+            fields=tuple(ClinicalNoteVersion.SEALED),
+            aad=lambda version, column: version.aad(ClinicalNoteVersion.SEALED[column]),
+            select_related=("note",),
+        )
+        rotation.register(
+            "medical.JournalEntry",
+            fields=tuple(JournalEntry.SEALED),
+            aad=lambda entry, column: entry.aad(JournalEntry.SEALED[column]),
+        )

@@ -1,6 +1,10 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from guardian.models import UserObjectPermissionBase
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -60,3 +64,136 @@ class AccessLogEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("The medical access log is append-only.")
+
+
+def _aad(row, *, owner_id, field: str) -> bytes:
+    # Imported here: crypto reads settings, which app modules must not do at import time.
+    from medical.crypto import associated_data
+
+    return associated_data(table=row._meta.db_table, row_id=row.pk, owner_id=owner_id, field=field)
+
+
+class ClinicalNote(models.Model):
+    """The practitioner's working note on one consultation: the current version.
+
+    Reason, observations and plan are sealed (AES-256-GCM) with associated data naming
+    this row, its author and the field, so the UUID is drawn before the first seal.
+    Earlier versions are kept as ClinicalNoteVersion rows on each amendment.
+    """
+
+    # column -> field name bound into the associated data
+    SEALED = {"reason_sealed": "reason", "observations_sealed": "observations",
+              "plan_sealed": "plan"}
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    consultation = models.OneToOneField(
+        "consultations.Consultation",
+        on_delete=models.PROTECT,
+        related_name="clinical_note",
+        verbose_name=_("consultation"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="clinical_notes",
+        verbose_name=_("auteur"),
+    )
+    reason_sealed = models.TextField(editable=False)
+    observations_sealed = models.TextField(editable=False)
+    plan_sealed = models.TextField(editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("rédigée le"), default=timezone.now)
+    updated_at = models.DateTimeField(_("modifiée le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("note clinique")
+        verbose_name_plural = _("notes cliniques")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["author", "-created_at"])]
+
+    def __str__(self):
+        return f"note {self.pk}"
+
+    def aad(self, field: str) -> bytes:
+        """Binds a sealed field to this note and its author."""
+        return _aad(self, owner_id=self.author_id, field=field)
+
+
+class ClinicalNoteVersion(models.Model):
+    """An earlier version of a clinical note, kept when the note is amended.
+
+    Re-sealed under its own row's associated data (a ciphertext never moves rows).
+    """
+
+    SEALED = ClinicalNote.SEALED
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    note = models.ForeignKey(
+        ClinicalNote, on_delete=models.CASCADE, related_name="versions", verbose_name=_("note")
+    )
+    number = models.PositiveIntegerField(_("version"))
+    reason_sealed = models.TextField(editable=False)
+    observations_sealed = models.TextField(editable=False)
+    plan_sealed = models.TextField(editable=False)
+    written_at = models.DateTimeField(_("rédigée le"))
+    replaced_at = models.DateTimeField(_("remplacée le"))
+
+    class Meta:
+        verbose_name = _("version de note clinique")
+        verbose_name_plural = _("versions de notes cliniques")
+        ordering = ["note", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["note", "number"], name="note_version_unique"),
+        ]
+
+    def __str__(self):
+        return f"note {self.note_id} v{self.number}"
+
+    def aad(self, field: str, *, author_id=None) -> bytes:
+        """Binds a sealed field to this version row and the note's author."""
+        return _aad(self, owner_id=author_id or self.note.author_id, field=field)
+
+
+class ClinicalNoteUserObjectPermission(UserObjectPermissionBase):
+    """Guardian's direct foreign-key table for notes: rows go with the note."""
+
+    content_object = models.ForeignKey(ClinicalNote, on_delete=models.CASCADE)
+
+
+class JournalEntry(models.Model):
+    """One dated entry of an employee's private journal. Mood and text are sealed:
+    HR must not infer wellbeing from a mood column."""
+
+    SEALED = {"mood_sealed": "mood", "text_sealed": "text"}
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="journal_entries",
+        verbose_name=_("auteur"),
+    )
+    entry_date = models.DateField(_("date"))
+    mood_sealed = models.TextField(editable=False)
+    text_sealed = models.TextField(editable=False)
+    created_at = models.DateTimeField(_("écrite le"), default=timezone.now)
+    updated_at = models.DateTimeField(_("modifiée le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("entrée de journal")
+        verbose_name_plural = _("entrées de journal")
+        ordering = ["-entry_date", "-created_at"]
+        indexes = [models.Index(fields=["owner", "-entry_date", "-created_at"])]
+
+    def __str__(self):
+        return f"journal entry {self.pk}"
+
+    def aad(self, field: str) -> bytes:
+        """Binds a sealed field to this entry and its owner."""
+        return _aad(self, owner_id=self.owner_id, field=field)
+
+
+class JournalEntryUserObjectPermission(UserObjectPermissionBase):
+    """Guardian's direct foreign-key table for journal entries."""
+
+    content_object = models.ForeignKey(JournalEntry, on_delete=models.CASCADE)

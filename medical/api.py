@@ -1,0 +1,218 @@
+"""REST API of medical content: /api/v1/medical/clinical-notes and /api/v1/medical/journal.
+
+Same rules as the portal: medical.access decides (and logs), services write,
+selectors decrypt. Bodies are parsed before access only where the target comes from
+the body (the consultation of a new note); elsewhere access is checked first, so a
+refused user learns nothing from validation messages.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from huntzen.api import Conflict, Pagination, camel
+from medical import access, selectors, services
+from medical.exceptions import NoteNotWritable
+from medical.models import AccessLogEntry
+from medical.serializers import (
+    ClinicalNoteAmendSerializer,
+    ClinicalNoteCreateSerializer,
+    ClinicalNoteSerializer,
+    JournalDeletedSerializer,
+    JournalEntryInputSerializer,
+    JournalEntrySerializer,
+)
+
+Action = AccessLogEntry.Action
+
+_REFUSALS = {
+    403: OpenApiResponse(description="The user knows the object but may not do this."),
+    404: OpenApiResponse(description="No such object, or the user must not know of it."),
+}
+
+
+def _validation_error(error: DjangoValidationError) -> serializers.ValidationError:
+    return serializers.ValidationError(
+        {camel(field): messages for field, messages in error.message_dict.items()}
+    )
+
+
+def _conflict(error: NoteNotWritable) -> Conflict:
+    return Conflict({"detail": error.message, "currentStatus": error.current_status})
+
+
+def _note_body(consultation, note) -> dict:
+    content = selectors.note_content(note)
+    return ClinicalNoteSerializer(
+        {
+            "id": note.pk,
+            "consultation_id": consultation.pk,
+            "author_id": note.author_id,
+            "version": note.version,
+            **content.as_dict(),
+            "created_at": note.created_at,
+            "updated_at": note.updated_at,
+            "previous_versions": selectors.note_versions(note),
+        }
+    ).data
+
+
+@method_decorator(never_cache, name="dispatch")
+class ClinicalNoteCreateView(GenericAPIView):
+    serializer_class = ClinicalNoteCreateSerializer
+
+    @extend_schema(
+        operation_id="medical_clinical_note_create",
+        request=ClinicalNoteCreateSerializer,
+        responses={201: ClinicalNoteSerializer, 400: OpenApiResponse(), **_REFUSALS,
+                   409: OpenApiResponse(description="Not started yet, or already written.")},
+        summary="Write the clinical note of a consultation (its practitioner only).",
+    )
+    def post(self, request):
+        body = ClinicalNoteCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        consultation, note = access.get_note_for(
+            request.user, data.pop("consultation_id"), action=Action.WRITE
+        )
+        if note is not None:
+            raise Conflict({"detail": "This consultation already has a note: amend it (PATCH)."})
+        content = {name: data.get(name, "") for name in ("reason", "observations", "plan")}
+        try:
+            note = services.note_create(author=request.user, consultation=consultation, **content)
+        except DjangoValidationError as error:
+            raise _validation_error(error) from None
+        except NoteNotWritable as error:
+            raise _conflict(error) from None
+        return Response(_note_body(consultation, note), status=status.HTTP_201_CREATED)
+
+
+@method_decorator(never_cache, name="dispatch")
+class ClinicalNoteDetailView(GenericAPIView):
+    serializer_class = ClinicalNoteSerializer
+
+    @extend_schema(
+        operation_id="medical_clinical_note_read",
+        responses={200: ClinicalNoteSerializer, **_REFUSALS},
+        summary="Read the clinical note of a consultation, with its earlier versions "
+        "(author only).",
+    )
+    def get(self, request, consultation_id):
+        consultation, note = access.get_note_for(request.user, consultation_id)
+        return Response(_note_body(consultation, note))
+
+    @extend_schema(
+        operation_id="medical_clinical_note_amend",
+        request=ClinicalNoteAmendSerializer,
+        responses={200: ClinicalNoteSerializer, 400: OpenApiResponse(), **_REFUSALS},
+        summary="Amend the clinical note; the replaced text is kept as a version.",
+    )
+    def patch(self, request, consultation_id):
+        consultation, note = access.get_note_for(
+            request.user, consultation_id, action=Action.WRITE
+        )
+        if note is None:
+            raise Http404
+        body = ClinicalNoteAmendSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            note = services.note_amend(author=request.user, note=note, **body.validated_data)
+        except DjangoValidationError as error:
+            raise _validation_error(error) from None
+        return Response(_note_body(consultation, note))
+
+
+@method_decorator(never_cache, name="dispatch")
+class JournalView(GenericAPIView):
+    serializer_class = JournalEntrySerializer
+    pagination_class = Pagination
+
+    @extend_schema(
+        operation_id="medical_journal_list",
+        responses={200: JournalEntrySerializer(many=True), 403: _REFUSALS[403]},
+        summary="My journal entries, newest first (employees only).",
+    )
+    def get(self, request):
+        entries = access.journal_entries_for(request.user)
+        page = self.paginate_queryset(entries)
+        return self.get_paginated_response(
+            JournalEntrySerializer(selectors.entries_content(page), many=True).data
+        )
+
+    @extend_schema(
+        operation_id="medical_journal_create",
+        request=JournalEntryInputSerializer,
+        responses={201: JournalEntrySerializer, 400: OpenApiResponse(), 403: _REFUSALS[403]},
+        summary="Write a journal entry (employees only).",
+    )
+    def post(self, request):
+        access.require_journal(request.user, action=Action.WRITE)
+        body = JournalEntryInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            entry = services.journal_entry_create(owner=request.user, **body.validated_data)
+        except DjangoValidationError as error:
+            raise _validation_error(error) from None
+        return Response(
+            JournalEntrySerializer(selectors.entry_content(entry)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        operation_id="medical_journal_delete_all",
+        request=None,
+        responses={200: JournalDeletedSerializer, 403: _REFUSALS[403]},
+        summary="Delete my whole journal at once (GDPR art. 17).",
+    )
+    def delete(self, request):
+        access.require_journal(request.user, action=Action.DELETE)
+        count = services.journal_delete_all(owner=request.user)
+        return Response(JournalDeletedSerializer({"deleted": count}).data)
+
+
+@method_decorator(never_cache, name="dispatch")
+class JournalEntryView(GenericAPIView):
+    serializer_class = JournalEntrySerializer
+
+    @extend_schema(
+        operation_id="medical_journal_entry_read",
+        responses={200: JournalEntrySerializer, 404: _REFUSALS[404]},
+        summary="Read one of my journal entries.",
+    )
+    def get(self, request, pk):
+        entry = access.get_entry_for(request.user, pk, action=Action.READ)
+        return Response(JournalEntrySerializer(selectors.entry_content(entry)).data)
+
+    @extend_schema(
+        operation_id="medical_journal_entry_update",
+        request=JournalEntryInputSerializer(partial=True),
+        responses={200: JournalEntrySerializer, 400: OpenApiResponse(), 404: _REFUSALS[404]},
+        summary="Change one of my journal entries (date, mood and/or text).",
+    )
+    def patch(self, request, pk):
+        entry = access.get_entry_for(request.user, pk, action=Action.WRITE)
+        body = JournalEntryInputSerializer(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        try:
+            entry = services.journal_entry_update(
+                owner=request.user, entry=entry, **body.validated_data
+            )
+        except DjangoValidationError as error:
+            raise _validation_error(error) from None
+        return Response(JournalEntrySerializer(selectors.entry_content(entry)).data)
+
+    @extend_schema(
+        operation_id="medical_journal_entry_delete",
+        request=None,
+        responses={204: None, 404: _REFUSALS[404]},
+        summary="Delete one of my journal entries.",
+    )
+    def delete(self, request, pk):
+        entry = access.get_entry_for(request.user, pk, action=Action.DELETE)
+        services.journal_entry_delete(owner=request.user, entry=entry)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,85 @@
+"""The mood-over-time chart, drawn on the server as inline SVG.
+
+Only numbers and dates reach the SVG; styling is by class (static/medical/journal.css)
+because the CSP forbids inline style attributes and scripts.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from medical import limits
+
+WIDTH = 640
+HEIGHT = 200
+PAD_LEFT = 36
+PAD_RIGHT = 12
+PAD_TOP = 12
+PAD_BOTTOM = 28
+
+
+@dataclass(frozen=True)
+class Dot:
+    x: float
+    y: float
+    day: date
+    mood: float
+    count: int
+
+
+@dataclass(frozen=True)
+class Tick:
+    pos: float
+    label: str
+
+
+@dataclass(frozen=True)
+class MoodChart:
+    width: int
+    height: int
+    plot_left: int
+    plot_right: int
+    plot_top: int
+    plot_bottom: int
+    polyline: str
+    dots: list[Dot]
+    y_ticks: list[Tick]
+    x_ticks: list[Tick]
+    first_day: date
+    last_day: date
+
+
+def mood_chart(points, *, first_day: date, last_day: date) -> MoodChart:
+    """Coordinates for `points` (MoodPoint, oldest first) between two days."""
+    plot_w = WIDTH - PAD_LEFT - PAD_RIGHT
+    plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
+    span = max((last_day - first_day).days, 1)
+
+    def x_of(day: date) -> float:
+        return round(PAD_LEFT + plot_w * (day - first_day).days / span, 1)
+
+    def y_of(mood: float) -> float:
+        scale = (mood - limits.MOOD_MIN) / (limits.MOOD_MAX - limits.MOOD_MIN)
+        return round(PAD_TOP + plot_h * (1 - scale), 1)
+
+    dots = [Dot(x_of(p.day), y_of(p.mood), p.day, round(p.mood, 1), p.count) for p in points]
+    y_ticks = [Tick(y_of(m), str(m)) for m in range(limits.MOOD_MIN, limits.MOOD_MAX + 1)]
+    step = max(span // 4, 1)
+    x_ticks = []
+    day = first_day
+    while day <= last_day:
+        x_ticks.append(Tick(x_of(day), day.strftime("%d/%m")))
+        day += timedelta(days=step)
+    return MoodChart(
+        width=WIDTH,
+        height=HEIGHT,
+        plot_left=PAD_LEFT,
+        plot_right=WIDTH - PAD_RIGHT,
+        plot_top=PAD_TOP,
+        plot_bottom=HEIGHT - PAD_BOTTOM,
+        polyline=" ".join(f"{d.x},{d.y}" for d in dots),
+        dots=dots,
+        y_ticks=y_ticks,
+        x_ticks=x_ticks,
+        first_day=first_day,
+        last_day=last_day,
+    )

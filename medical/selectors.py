@@ -1,0 +1,179 @@
+"""Reads of medical content: decryption happens here, after medical.access said yes.
+
+Plaintext only ever lives in these small frozen dataclasses, never on model instances,
+so a model rendered somewhere by mistake (admin, a debug page) shows no content.
+"""
+
+import io
+import json
+import zipfile
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+
+from django.utils import timezone
+
+from medical import crypto
+from medical.models import ClinicalNote, ClinicalNoteVersion, JournalEntry
+
+
+@dataclass(frozen=True)
+class NoteContent:
+    reason: str
+    observations: str
+    plan: str
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class NoteVersionView:
+    number: int
+    written_at: datetime
+    replaced_at: datetime
+    content: NoteContent
+
+
+@dataclass(frozen=True)
+class EntryView:
+    id: object
+    entry_date: date
+    mood: int
+    text: str
+    created_at: datetime
+    updated_at: datetime
+
+
+def _unseal_fields(row, aad) -> dict[str, str]:
+    return {
+        field: crypto.unseal(getattr(row, column), aad=aad(field))
+        for column, field in row.SEALED.items()
+    }
+
+
+def note_content(note: ClinicalNote) -> NoteContent:
+    return NoteContent(**_unseal_fields(note, note.aad))
+
+
+def note_versions(note: ClinicalNote) -> list[NoteVersionView]:
+    """Earlier versions, newest first."""
+    return [
+        NoteVersionView(
+            number=version.number,
+            written_at=version.written_at,
+            replaced_at=version.replaced_at,
+            content=NoteContent(
+                **_unseal_fields(
+                    version, lambda field, v=version: v.aad(field, author_id=note.author_id)
+                )
+            ),
+        )
+        for version in ClinicalNoteVersion.objects.filter(note=note).order_by("-number")
+    ]
+
+
+def entry_content(entry: JournalEntry) -> EntryView:
+    return EntryView(
+        id=entry.pk,
+        entry_date=entry.entry_date,
+        mood=int(crypto.unseal(entry.mood_sealed, aad=entry.aad("mood"))),
+        text=crypto.unseal(entry.text_sealed, aad=entry.aad("text")),
+        created_at=entry.created_at,
+        updated_at=entry.updated_at,
+    )
+
+
+def entries_content(entries) -> list[EntryView]:
+    return [entry_content(entry) for entry in entries]
+
+
+@dataclass(frozen=True)
+class MoodPoint:
+    day: date
+    mood: float
+    count: int
+
+
+def mood_series(entries, *, days: int = 90, today: date | None = None) -> list[MoodPoint]:
+    """The daily average mood over the last `days` days, oldest first. `entries` is the
+    owner's queryset (from medical.access.journal_entries_for); only moods are unsealed."""
+    today = today or timezone.localdate()
+    since = today - timedelta(days=days - 1)
+    by_day: dict[date, list[int]] = {}
+    rows = entries.filter(entry_date__gte=since, entry_date__lte=today).only(
+        "id", "owner_id", "entry_date", "mood_sealed"
+    )
+    for entry in rows:
+        mood = int(crypto.unseal(entry.mood_sealed, aad=entry.aad("mood")))
+        by_day.setdefault(entry.entry_date, []).append(mood)
+    return [
+        MoodPoint(day=day, mood=sum(moods) / len(moods), count=len(moods))
+        for day, moods in sorted(by_day.items())
+    ]
+
+
+def personal_data(user, entries) -> dict:
+    """Everything HuntZen Care holds about an employee, readable (GDPR art. 15 and 20):
+    profile, consultations metadata, journal decrypted. `entries` comes from
+    medical.access.journal_entries_for(user, action=EXPORT)."""
+    from consultations.models import Consultation
+
+    consultations = (
+        Consultation.objects.filter(employee=user)
+        .select_related("practitioner")
+        .order_by("scheduled_at")
+    )
+    return {
+        "format": "huntzen-care-export/1",
+        "exportedAt": timezone.now().isoformat(),
+        "profile": {
+            "id": str(user.pk),
+            "email": user.email,
+            "firstName": user.first_name,
+            "lastName": user.last_name,
+            "role": user.role,
+            "company": user.company.name if user.company_id else None,
+            "language": user.language,
+            "dateJoined": user.date_joined.isoformat(),
+        },
+        "consultations": [
+            {
+                "id": str(c.pk),
+                "practitioner": c.practitioner.get_full_name(),
+                "kind": c.kind,
+                "status": c.status,
+                "scheduledAt": c.scheduled_at.isoformat(),
+                "scheduledEnd": c.scheduled_end.isoformat(),
+                "startedAt": c.started_at.isoformat() if c.started_at else None,
+                "endedAt": c.ended_at.isoformat() if c.ended_at else None,
+                "durationSeconds": c.duration_seconds,
+                "cancelledAt": c.cancelled_at.isoformat() if c.cancelled_at else None,
+            }
+            for c in consultations
+        ],
+        "journal": [
+            {
+                "id": str(e.id),
+                "entryDate": e.entry_date.isoformat(),
+                "mood": e.mood,
+                "text": e.text,
+                "createdAt": e.created_at.isoformat(),
+                "updatedAt": e.updated_at.isoformat(),
+            }
+            for e in entries_content(entries.order_by("entry_date", "created_at"))
+        ],
+    }
+
+
+EXPORT_JSON_NAME = "huntzen-care-donnees.json"
+
+
+def personal_data_zip(user, entries) -> bytes:
+    """personal_data as pretty JSON inside a ZIP, built in memory (never on disk)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            EXPORT_JSON_NAME,
+            json.dumps(personal_data(user, entries), ensure_ascii=False, indent=2),
+        )
+    return buffer.getvalue()
