@@ -7,8 +7,17 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from allauth.account.decorators import secure_admin_login
+        from django.contrib import admin
+
         from accounts import roles
 
         # Runs after every app's permissions exist, so role groups can hold
         # model permissions of apps migrated after accounts.
         post_migrate.connect(roles.sync_after_migrate, dispatch_uid="accounts.sync_roles")
+
+        # The admin door is no side door: its login goes through allauth (rate limits,
+        # email verification, MFA), as allauth's documentation recommends.
+        if not getattr(admin.site.login, "_huntzen_secured", False):
+            admin.site.login = secure_admin_login(admin.site.login)
+            admin.site.login._huntzen_secured = True

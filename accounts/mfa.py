@@ -1,5 +1,10 @@
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+MFA_ENROLLMENT_MESSAGE = _(
+    "Activez d'abord la double authentification (application TOTP) pour ce compte."
+)
 
 
 def mfa_required_for(user) -> bool:

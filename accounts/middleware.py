@@ -1,14 +1,27 @@
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from accounts.mfa import must_enroll_mfa
+from accounts.mfa import MFA_ENROLLMENT_MESSAGE, must_enroll_mfa
 
-# Where a user held at MFA enrollment may still go: enrolling, signing out, static.
-_ALLOWED_PREFIXES = ("/accounts/2fa/", "/accounts/logout/", "/static/", "/i18n/", "/_allauth/")
+# Where a user held at MFA enrollment may still go: enrolling (and the password
+# re-check it may ask for), signing out, static files, the language switch, allauth
+# headless (whose MFA endpoints let API clients enrol).
+_ALLOWED_PREFIXES = (
+    "/accounts/2fa/",
+    "/accounts/reauthenticate/",
+    "/accounts/logout/",
+    "/static/",
+    "/i18n/",
+    "/_allauth/",
+)
 
 
 class MfaEnrollmentRequiredMiddleware:
-    """Users of roles in HUNTZEN_MFA_REQUIRED_ROLES reach no page before enrolling."""
+    """Users of roles in HUNTZEN_MFA_REQUIRED_ROLES reach no page before enrolling.
+
+    Bearer-token API requests are held by accounts.permissions.MfaEnrolled (DRF
+    authenticates them after middleware runs)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -22,11 +35,6 @@ class MfaEnrollmentRequiredMiddleware:
             and must_enroll_mfa(user)
         ):
             if request.path.startswith("/api/"):
-                from django.http import JsonResponse
-
-                return JsonResponse(
-                    {"detail": "Multi-factor authentication must be set up first."},
-                    status=403,
-                )
+                return JsonResponse({"detail": str(MFA_ENROLLMENT_MESSAGE)}, status=403)
             return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)

@@ -159,3 +159,117 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_company_hr(self) -> bool:
         return self.role == Role.COMPANY_RH
+
+
+class InvitationQuerySet(models.QuerySet):
+    def open(self):
+        """Neither accepted nor revoked: it still holds the email (and maybe a seat)."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
+    def pending(self, *, now=None):
+        """Open and not expired: the link in the email still works."""
+        return self.open().filter(expires_at__gt=now or timezone.now())
+
+
+class Invitation(models.Model):
+    """An offer to join HuntZen Care with a role (and company) fixed by the inviter.
+
+    Only a SHA-256 of the link's token is stored: a database leak gives no usable link.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        EXPIRED = "expired", _("Expirée")
+        ACCEPTED = "accepted", _("Acceptée")
+        REVOKED = "revoked", _("Annulée")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField(_("adresse e-mail"), max_length=254)
+    first_name = models.CharField(_("prénom"), max_length=150, blank=True)
+    last_name = models.CharField(_("nom"), max_length=150, blank=True)
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
+    company = models.ForeignKey(
+        "companies.Company",
+        verbose_name=_("entreprise"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invitations",
+    )
+    language = models.CharField(
+        _("langue"), max_length=5, choices=settings.LANGUAGES, default="fr"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        User,
+        verbose_name=_("invitée par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+    sent_at = models.DateTimeField(_("envoyée le"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expire le"))
+    accepted_at = models.DateTimeField(_("acceptée le"), null=True, blank=True)
+    accepted_user = models.OneToOneField(
+        User,
+        verbose_name=_("compte créé"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitation",
+    )
+    revoked_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User,
+        verbose_name=_("annulée par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["company", "-created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_email",
+                violation_error_message=_("Une invitation est déjà en cours pour cette adresse."),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role__in=[Role.COMPANY_RH, Role.EMPLOYEE], company__isnull=False)
+                    | models.Q(role=Role.PRACTITIONER, company__isnull=True)
+                ),
+                name="invitation_company_matches_role",
+                violation_error_message=_(
+                    "Une entreprise est requise pour les RH et les salariés, "
+                    "et interdite pour les praticiens."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} ({self.get_role_display()})"
+
+    @property
+    def status(self) -> str:
+        """Derived from the timestamps, so it can never disagree with them."""
+        if self.accepted_at:
+            return self.Status.ACCEPTED
+        if self.revoked_at:
+            return self.Status.REVOKED
+        if self.expires_at <= timezone.now():
+            return self.Status.EXPIRED
+        return self.Status.PENDING
+
+    def get_status_display(self) -> str:
+        return self.Status(self.status).label

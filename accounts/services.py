@@ -1,10 +1,23 @@
 """Account writes. Role and company always come from the server side."""
 
-from allauth.account.models import EmailAddress
-from django.db import transaction
+import secrets
+from dataclasses import dataclass, field
+from functools import partial
 
-from accounts.models import STAFF_ROLES, Role, User
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts import emails
+from accounts.exceptions import InvitationStateError, InvitationUnusable
+from accounts.models import STAFF_ROLES, Invitation, Role, User
 from accounts.roles import group_for
+from accounts.selectors import company_seats_used, invitation_token_hash
 
 
 @transaction.atomic
@@ -34,4 +47,366 @@ def user_create(
     EmailAddress.objects.create(
         user=user, email=user.email, primary=True, verified=email_verified
     )
+    return user
+
+
+# --- Invitations ------------------------------------------------------------------
+
+INVITABLE_ROLES = (Role.COMPANY_RH, Role.PRACTITIONER, Role.EMPLOYEE)
+NAME_MAX_LENGTH = 150
+
+
+def _check_may_invite(inviter: User, role: str, company) -> None:
+    """HuntZen staff invite HR and practitioners (and employees anywhere); HR invites
+    employees of its own company only."""
+    if role not in INVITABLE_ROLES:
+        raise PermissionDenied(_("Ce rôle ne s'obtient pas par invitation."))
+    if inviter.has_perm("accounts.staff_invite"):
+        return
+    if role != Role.EMPLOYEE:
+        raise PermissionDenied(
+            _("Seule l'équipe HuntZen peut inviter des RH et des praticiens.")
+        )
+    if not inviter.has_perm("accounts.employees_invite"):
+        raise PermissionDenied(_("Votre rôle ne permet pas d'inviter des salariés."))
+    if company is None or inviter.company_id != company.pk:
+        raise PermissionDenied(_("Vous ne pouvez inviter que des salariés de votre entreprise."))
+
+
+def _check_company_for_role(role: str, company) -> None:
+    if role in (Role.COMPANY_RH, Role.EMPLOYEE) and company is None:
+        raise ValidationError(
+            _("Une entreprise est requise pour ce rôle."), code="company_required"
+        )
+    if role == Role.PRACTITIONER and company is not None:
+        raise ValidationError(
+            _("Un praticien n'appartient à aucune entreprise."), code="company_forbidden"
+        )
+    if role == Role.EMPLOYEE and not company.is_active:
+        raise ValidationError(
+            _("L'entreprise n'est pas encore activée : elle ne peut pas inviter de salariés."),
+            code="company_inactive",
+        )
+
+
+def _normalize_email(email: str) -> str:
+    email = User.objects.normalize_email(email)
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError(_("Adresse e-mail invalide."), code="invalid_email") from None
+    return email
+
+
+def _check_names(first_name: str, last_name: str) -> None:
+    if len(first_name) > NAME_MAX_LENGTH or len(last_name) > NAME_MAX_LENGTH:
+        raise ValidationError(
+            _("Le prénom et le nom font au plus %(max)d caractères."),
+            code="name_too_long",
+            params={"max": NAME_MAX_LENGTH},
+        )
+
+
+def _email_refusal(email: str) -> ValidationError | None:
+    if User.objects.filter(email__iexact=email).exists():
+        return ValidationError(
+            _("Un compte existe déjà pour cette adresse : elle ne peut pas être invitée "
+              "à nouveau."),
+            code="already_user",
+        )
+    if Invitation.objects.open().filter(email__iexact=email).exists():
+        return ValidationError(
+            _("Une invitation est déjà en cours pour cette adresse. Vous pouvez la renvoyer "
+              "depuis la liste des invitations."),
+            code="already_invited",
+        )
+    return None
+
+
+def _seat_limit_error(company) -> ValidationError:
+    return ValidationError(
+        _("Toutes les places de l'entreprise sont prises (%(seats)d) : salariés actifs et "
+          "invitations en attente."),
+        code="seat_limit",
+        params={"seats": company.seats},
+    )
+
+
+def _lock_company(company):
+    """Serialize seat counting per company: two concurrent invites cannot both take
+    the last seat."""
+    from companies.models import Company
+
+    return Company.objects.select_for_update().get(pk=company.pk)
+
+
+def _new_token() -> tuple[str, str]:
+    token = secrets.token_urlsafe(32)
+    return token, invitation_token_hash(token)
+
+
+def _schedule_email(invitation: Invitation, token: str, base_url: str) -> None:
+    transaction.on_commit(
+        partial(emails.send_invitation, invitation=invitation, token=token, base_url=base_url)
+    )
+
+
+def _invitation_insert(*, inviter, email, role, company, first_name, last_name, language,
+                       base_url) -> Invitation:
+    token, token_hash = _new_token()
+    now = timezone.now()
+    invitation = Invitation(
+        email=email,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        role=role,
+        company=company,
+        language=language if language in dict(settings.LANGUAGES) else "fr",
+        token_hash=token_hash,
+        invited_by=inviter,
+        created_at=now,
+        sent_at=now,
+        expires_at=now + settings.HUNTZEN_INVITATION_VALIDITY,
+    )
+    try:
+        with transaction.atomic():
+            invitation.save()
+    except IntegrityError:
+        # Lost a race against a concurrent invitation of the same address.
+        raise _email_refusal(email) or ValidationError(
+            _("Une invitation est déjà en cours pour cette adresse."), code="already_invited"
+        ) from None
+    invitation.raw_token = token  # in memory only: the link is in the email
+    _schedule_email(invitation, token, base_url)
+    return invitation
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    inviter: User,
+    email: str,
+    role: str,
+    company=None,
+    first_name: str = "",
+    last_name: str = "",
+    language: str = "fr",
+    base_url: str,
+) -> Invitation:
+    """Invite one person; the email with the link leaves after commit.
+
+    `base_url` is the site's scheme and host (e.g. https://care.example.com) for the link.
+    """
+    role = Role(role)
+    _check_may_invite(inviter, role, company)
+    _check_company_for_role(role, company)
+    email = _normalize_email(email)
+    _check_names(first_name, last_name)
+    if company is not None:
+        company = _lock_company(company)
+    refusal = _email_refusal(email)
+    if refusal:
+        raise refusal
+    if role == Role.EMPLOYEE and company_seats_used(company) >= company.seats:
+        raise _seat_limit_error(company)
+    return _invitation_insert(
+        inviter=inviter, email=email, role=role, company=company, first_name=first_name,
+        last_name=last_name, language=language, base_url=base_url,
+    )
+
+
+@dataclass
+class ImportRow:
+    line: int
+    email: str
+    first_name: str = ""
+    last_name: str = ""
+    reason: str = ""  # empty when accepted
+    code: str = ""
+
+
+@dataclass
+class ImportReport:
+    accepted: list[ImportRow] = field(default_factory=list)
+    rejected: list[ImportRow] = field(default_factory=list)
+
+
+@transaction.atomic
+def invitation_import(
+    *, inviter: User, company, rows, language: str = "fr", base_url: str
+) -> ImportReport:
+    """Invite the employees of `rows` (ImportRow without reason), each row on its own:
+    good rows are invited, bad rows are reported with the reason."""
+    _check_may_invite(inviter, Role.EMPLOYEE, company)
+    _check_company_for_role(Role.EMPLOYEE, company)
+    company = _lock_company(company)
+    rows = list(rows)
+    emails_in_file = {User.objects.normalize_email(row.email) for row in rows}
+    users = set(
+        User.objects.filter(email__in=emails_in_file).values_list("email", flat=True)
+    )
+    invited = {
+        email.lower()
+        for email in Invitation.objects.open()
+        .filter(email__in=emails_in_file)
+        .values_list("email", flat=True)
+    }
+    free_seats = company.seats - company_seats_used(company)
+    seen: set[str] = set()
+    report = ImportReport()
+
+    def reject(row, code, reason):
+        row.code, row.reason = code, str(reason)
+        report.rejected.append(row)
+
+    for row in rows:
+        row.email = User.objects.normalize_email(row.email)
+        row.first_name, row.last_name = row.first_name.strip(), row.last_name.strip()
+        if row.code:  # refused by the parser (e.g. a malformed line)
+            report.rejected.append(row)
+            continue
+        try:
+            _normalize_email(row.email)
+            _check_names(row.first_name, row.last_name)
+        except ValidationError as exc:
+            reject(row, exc.code, exc.messages[0])
+            continue
+        if row.email in seen:
+            reject(row, "duplicate_in_file", _("Adresse en double dans le fichier."))
+            continue
+        seen.add(row.email)
+        if row.email in users:
+            reject(row, "already_user", _("Un compte existe déjà pour cette adresse."))
+            continue
+        if row.email in invited:
+            reject(row, "already_invited", _("Une invitation est déjà en cours pour cette "
+                                             "adresse."))
+            continue
+        if free_seats <= 0:
+            reject(row, "seat_limit", _("Plus de place disponible dans l'entreprise "
+                                        "(%(seats)d places).") % {"seats": company.seats})
+            continue
+        try:
+            _invitation_insert(
+                inviter=inviter, email=row.email, role=Role.EMPLOYEE, company=company,
+                first_name=row.first_name, last_name=row.last_name, language=language,
+                base_url=base_url,
+            )
+        except ValidationError as exc:
+            reject(row, exc.code, exc.messages[0])
+            continue
+        free_seats -= 1
+        report.accepted.append(row)
+    return report
+
+
+def _check_may_manage(actor: User, invitation: Invitation) -> None:
+    _check_may_invite(actor, invitation.role, invitation.company)
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
+    """The link stops working at once; the address (and the seat) is free again."""
+    _check_may_manage(actor, invitation)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at:
+        raise InvitationStateError(_("Cette invitation a déjà été acceptée."))
+    if invitation.revoked_at:
+        raise InvitationStateError(_("Cette invitation est déjà annulée."))
+    invitation.revoked_at = timezone.now()
+    invitation.revoked_by = actor
+    invitation.save(update_fields=["revoked_at", "revoked_by"])
+    return invitation
+
+
+@transaction.atomic
+def invitation_resend(*, actor: User, invitation: Invitation, base_url: str) -> Invitation:
+    """A fresh link, valid for the full period again; the previous link stops working."""
+    _check_may_manage(actor, invitation)
+    if invitation.company is not None:
+        _lock_company(invitation.company)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at:
+        raise InvitationStateError(_("Cette invitation a déjà été acceptée."))
+    if invitation.revoked_at:
+        raise InvitationStateError(_("Cette invitation a été annulée : invitez à nouveau."))
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise InvitationStateError(_("Un compte existe déjà pour cette adresse."))
+    now = timezone.now()
+    if (
+        invitation.role == Role.EMPLOYEE
+        and invitation.expires_at <= now  # an expired invitation no longer holds a seat
+        and company_seats_used(invitation.company) >= invitation.company.seats
+    ):
+        raise InvitationStateError(_seat_limit_error(invitation.company).messages[0])
+    token, invitation.token_hash = _new_token()
+    invitation.sent_at = now
+    invitation.expires_at = now + settings.HUNTZEN_INVITATION_VALIDITY
+    invitation.save(update_fields=["token_hash", "sent_at", "expires_at"])
+    invitation.raw_token = token
+    _schedule_email(invitation, token, base_url)
+    return invitation
+
+
+def invitation_check_usable(invitation: Invitation) -> None:
+    """Raise InvitationUnusable unless the link may still create an account."""
+    if invitation.accepted_at:
+        raise InvitationUnusable(InvitationUnusable.ACCEPTED)
+    if invitation.revoked_at:
+        raise InvitationUnusable(InvitationUnusable.REVOKED)
+    if invitation.expires_at <= timezone.now():
+        raise InvitationUnusable(InvitationUnusable.EXPIRED)
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise InvitationUnusable(InvitationUnusable.ALREADY_USER)
+    if invitation.role == Role.EMPLOYEE:
+        company = invitation.company
+        if not company.is_active:
+            raise InvitationUnusable(InvitationUnusable.COMPANY_INACTIVE)
+        employees = User.objects.filter(company=company, role=Role.EMPLOYEE, is_active=True)
+        if employees.count() >= company.seats:
+            raise InvitationUnusable(InvitationUnusable.SEAT_LIMIT)
+
+
+@transaction.atomic
+def invitation_accept(
+    *, invitation: Invitation, first_name: str, last_name: str, password: str
+) -> User:
+    """Create the invitee's account with the invitation's role and company; the email
+    is verified (the link reached that inbox). Single use."""
+    if invitation.company_id:
+        _lock_company(invitation.company)
+    invitation = (
+        Invitation.objects.select_for_update().select_related("company").get(pk=invitation.pk)
+    )
+    invitation_check_usable(invitation)
+    first_name, last_name = first_name.strip(), last_name.strip()
+    errors = {}
+    if not first_name:
+        errors["first_name"] = [_("Indiquez votre prénom.")]
+    if not last_name:
+        errors["last_name"] = [_("Indiquez votre nom.")]
+    try:
+        _check_names(first_name, last_name)
+    except ValidationError as exc:
+        errors.setdefault("last_name", []).extend(exc.messages)
+    candidate = User(email=invitation.email, first_name=first_name, last_name=last_name)
+    try:
+        password_validation.validate_password(password, user=candidate)
+    except ValidationError as exc:
+        errors["password"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    user = user_create(
+        email=invitation.email,
+        role=invitation.role,
+        company=invitation.company,
+        password=password,
+        first_name=first_name,
+        last_name=last_name,
+        language=invitation.language,
+        email_verified=True,
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_user = user
+    invitation.save(update_fields=["accepted_at", "accepted_user"])
     return user

@@ -1,0 +1,39 @@
+"""Account reads."""
+
+import hashlib
+
+from django.db.models import QuerySet
+
+from accounts.exceptions import InvitationUnusable
+from accounts.models import Invitation, Role, User
+
+
+def invitation_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_for_token(token: str) -> Invitation:
+    """The invitation a link's token opens, usable or not; unknown tokens raise."""
+    if not token or len(token) > 128:
+        raise InvitationUnusable(InvitationUnusable.INVALID)
+    try:
+        return Invitation.objects.select_related("company").get(
+            token_hash=invitation_token_hash(token)
+        )
+    except Invitation.DoesNotExist:
+        raise InvitationUnusable(InvitationUnusable.INVALID) from None
+
+
+def company_seats_used(company) -> int:
+    """Seats taken: active employees plus employee invitations whose link still works."""
+    employees = User.objects.filter(company=company, role=Role.EMPLOYEE, is_active=True).count()
+    invited = Invitation.objects.pending().filter(company=company, role=Role.EMPLOYEE).count()
+    return employees + invited
+
+
+def invitations_for_company(company) -> QuerySet[Invitation]:
+    return (
+        Invitation.objects.filter(company=company, role=Role.EMPLOYEE)
+        .select_related("invited_by")
+        .order_by("-created_at")
+    )

@@ -1,0 +1,38 @@
+import re
+
+import pytest
+
+from accounts.models import Role
+from accounts.services import invitation_create
+
+BASE_URL = "http://testserver"
+
+
+@pytest.fixture
+def invite(hr_acme):
+    """Invite an Acme employee as Acme's HR (through the real service)."""
+
+    def make(email="new.hire@acme.test", *, inviter=None, role=Role.EMPLOYEE, company=None,
+             **extra):
+        inviter = inviter or hr_acme
+        if company is None and role in (Role.EMPLOYEE, Role.COMPANY_RH):
+            company = inviter.company or hr_acme.company
+        return invitation_create(
+            inviter=inviter, email=email, role=role, company=company, base_url=BASE_URL,
+            **extra,
+        )
+
+    return make
+
+
+def link_token(message) -> str:
+    """The raw token of the invitation link in an email."""
+    match = re.search(r"/invitation/([A-Za-z0-9_\-]+)/", message.body)
+    assert match, message.body
+    return match.group(1)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """The cast hashes ten passwords per test; PBKDF2's cost is no part of these tests."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
