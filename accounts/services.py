@@ -2,6 +2,7 @@
 
 import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 
 from allauth.account.models import EmailAddress
@@ -54,6 +55,7 @@ def user_create(
 
 INVITABLE_ROLES = (Role.COMPANY_RH, Role.PRACTITIONER, Role.EMPLOYEE)
 NAME_MAX_LENGTH = 150
+RESEND_COOLDOWN = timedelta(minutes=1)  # a re-send button is no way to flood an inbox
 
 
 def _check_may_invite(inviter: User, role: str, company) -> None:
@@ -333,6 +335,10 @@ def invitation_resend(*, actor: User, invitation: Invitation, base_url: str) -> 
     if User.objects.filter(email__iexact=invitation.email).exists():
         raise InvitationStateError(_("Un compte existe déjà pour cette adresse."))
     now = timezone.now()
+    if now - invitation.sent_at < RESEND_COOLDOWN:
+        raise InvitationStateError(
+            _("Un lien vient d'être envoyé à cette adresse ; réessayez dans une minute.")
+        )
     if (
         invitation.role == Role.EMPLOYEE
         and invitation.expires_at <= now  # an expired invitation no longer holds a seat

@@ -108,9 +108,11 @@ def test_a_revoked_link_is_refused(client, invite, hr_acme):
     assert "annulée" in response.text
 
 
-def test_a_resent_invitation_invalidates_the_previous_link(client, invite, hr_acme):
+def test_a_resent_invitation_invalidates_the_previous_link(client, invite, hr_acme,
+                                                          time_machine):
     invitation = invite("nina@acme.test")
     old = invitation.raw_token
+    time_machine.move_to(timezone.now() + timezone.timedelta(minutes=2))
     new = invitation_resend(actor=hr_acme, invitation=invitation, base_url=BASE_URL).raw_token
     assert client.get(_url(old)).status_code == 404
     assert _post(client, new).status_code == 302

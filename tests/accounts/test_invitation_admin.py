@@ -3,6 +3,7 @@
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Invitation, Role
 
@@ -73,9 +74,10 @@ def test_an_invitation_cannot_be_edited_or_deleted(client, staff_r2, invite):
     assert response.status_code == 403
 
 
-def test_admin_actions_revoke_and_resend(client, staff_r2, invite):
+def test_admin_actions_revoke_and_resend(client, staff_r2, invite, time_machine):
     first, second = invite("a@acme.test"), invite("b@acme.test")
     old_hash = second.token_hash
+    time_machine.move_to(timezone.now() + timezone.timedelta(minutes=2))
     client.force_login(staff_r2)
     client.post(CHANGELIST, {"action": "revoke_selected", "_selected_action": [first.pk]})
     client.post(CHANGELIST, {"action": "resend_selected", "_selected_action": [second.pk]})

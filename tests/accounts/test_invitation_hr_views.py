@@ -4,6 +4,7 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Invitation, Role
 from tests.accounts.conftest import link_token
@@ -161,9 +162,10 @@ def test_revoke_kills_the_link(client, hr_acme, invite):
 
 
 def test_resend_sends_a_fresh_link_and_the_old_one_dies(
-    client, hr_acme, invite, django_capture_on_commit_callbacks
+    client, hr_acme, invite, django_capture_on_commit_callbacks, time_machine
 ):
     invitation = invite("nina@acme.test")
+    time_machine.move_to(timezone.now() + timezone.timedelta(minutes=2))
     client.force_login(hr_acme)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(_resend(invitation.pk))
@@ -177,8 +179,6 @@ def test_resend_sends_a_fresh_link_and_the_old_one_dies(
 
 def test_resend_revives_an_expired_invitation_for_seven_days(client, hr_acme, invite,
                                                              time_machine):
-    from django.utils import timezone
-
     invitation = invite("nina@acme.test")
     time_machine.move_to(timezone.now() + timezone.timedelta(days=10))
     client.force_login(hr_acme)
@@ -225,3 +225,18 @@ def test_revoke_and_resend_need_post(client, hr_acme, invite, action):
     invitation = invite("nina@acme.test")
     client.force_login(hr_acme)
     assert client.get(action(invitation.pk)).status_code == 405
+
+
+def test_resend_waits_a_minute_between_two_emails(
+    client, hr_acme, invite, django_capture_on_commit_callbacks, time_machine
+):
+    invitation = invite("nina@acme.test")
+    client.force_login(hr_acme)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(_resend(invitation.pk), follow=True)
+    assert "réessayez dans une minute" in response.text
+    assert mail.outbox == []
+    time_machine.move_to(timezone.now() + timezone.timedelta(seconds=61))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(_resend(invitation.pk))
+    assert len(mail.outbox) == 1
