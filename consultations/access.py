@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from consultations.models import Consultation
+from consultations.permissions import has_object_perm
 
 
 def get_consultation_for(user, pk) -> Consultation:
@@ -31,9 +32,10 @@ def get_consultation_for(user, pk) -> Consultation:
 def is_participant(user, consultation: Consultation) -> bool:
     """One of the two people of the consultation, holding its object permission (a
     superuser's blanket grant does not make them a participant)."""
-    return user.pk in (consultation.employee_id, consultation.practitioner_id) and user.has_perm(
-        "consultations.view_consultation", consultation
-    )
+    return user.pk in (
+        consultation.employee_id,
+        consultation.practitioner_id,
+    ) and has_object_perm(user, "view_consultation", consultation)
 
 
 def require_participant(user, consultation: Consultation, message) -> None:

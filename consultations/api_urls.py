@@ -1,1 +1,38 @@
-urlpatterns: list = []
+from django.urls import path
+
+from consultations import api
+
+urlpatterns = [
+    path("consultations", api.ConsultationCreateView.as_view(), name="api-consultations"),
+    path("consultations/my", api.MyConsultationsView.as_view(), name="api-consultations-my"),
+    path(
+        "consultations/<uuid:pk>",
+        api.ConsultationDetailView.as_view(),
+        name="api-consultation",
+    ),
+    path(
+        "consultations/<uuid:pk>/start",
+        api.ConsultationStartView.as_view(),
+        name="api-consultation-start",
+    ),
+    path(
+        "consultations/<uuid:pk>/end",
+        api.ConsultationEndView.as_view(),
+        name="api-consultation-end",
+    ),
+    path(
+        "consultations/<uuid:pk>/cancel",
+        api.ConsultationCancelView.as_view(),
+        name="api-consultation-cancel",
+    ),
+    path(
+        "consultations/<uuid:pk>/no-show",
+        api.ConsultationNoShowView.as_view(),
+        name="api-consultation-no-show",
+    ),
+    path(
+        "practitioners/<uuid:pk>/slots",
+        api.PractitionerSlotsView.as_view(),
+        name="api-practitioner-slots",
+    ),
+]

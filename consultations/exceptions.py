@@ -1,5 +1,13 @@
 from django.utils.translation import gettext_lazy as _
 
+# The HTTP status a refusal maps to (portal and API alike).
+_REFUSAL_STATUS = {
+    "slot_taken": 409,
+    "employee_busy": 409,
+    "company_inactive": 403,
+    "allowance_exhausted": 403,
+}
+
 
 class BookingRefused(Exception):
     """A booking that breaks a rule; the message says which, for the user."""
@@ -8,6 +16,12 @@ class BookingRefused(Exception):
         super().__init__(message)
         self.message = message
         self.code = code
+
+    @property
+    def http_status(self) -> int:
+        """409 for a conflict with another booking, 403 for a rule of the company,
+        400 for a request that names no bookable slot."""
+        return _REFUSAL_STATUS.get(self.code, 400)
 
 
 class SlotTaken(BookingRefused):

@@ -8,8 +8,7 @@ anything medical.
 from datetime import datetime
 
 from django.conf import settings
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from consultations.models import Consultation
@@ -17,6 +16,10 @@ from consultations.models import Consultation
 PRODID = "-//HuntZen Care//Consultations//FR"
 REQUEST = "REQUEST"
 CANCEL = "CANCEL"
+
+# The whole title, fixed by the product (no translation catalog can change it into
+# something more telling): all an employer's calendar server learns.
+SUMMARY = {"fr": "Rendez-vous HuntZen Care", "en": "HuntZen Care appointment"}
 
 
 def event_uid(consultation: Consultation) -> str:
@@ -34,8 +37,7 @@ def consultation_ics(
     now: datetime | None = None,
 ) -> bytes:
     """One VEVENT; SEQUENCE 0 when booked, 1 once cancelled or missed."""
-    with translation.override(language):
-        summary = _("Rendez-vous HuntZen Care")
+    summary = SUMMARY.get(language, SUMMARY["fr"])
     cancelled = method == CANCEL
     calendar = Calendar()
     calendar.add("prodid", PRODID)

@@ -108,6 +108,13 @@ class Consultation(models.Model):
     def __str__(self):
         return f"{self.scheduled_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"
 
+    @property
+    def duration_minutes(self) -> int | None:
+        """Whole minutes held, rounded to the nearest (for display)."""
+        if self.duration_seconds is None:
+            return None
+        return round(self.duration_seconds / 60)
+
 
 class ConsultationUserObjectPermission(UserObjectPermissionBase):
     """Guardian's direct foreign-key table: faster, and rows go with the consultation."""

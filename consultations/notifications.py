@@ -55,6 +55,7 @@ def _send(
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[recipient.email],
+        headers={"Content-Language": language},
     )
     message.attach_alternative(html, "text/html")
     if ics_method:

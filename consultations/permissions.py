@@ -33,3 +33,11 @@ def consultations_with_perm(user, codename: str):
         with_superuser=False,
         accept_global_perms=False,
     )
+
+
+def has_object_perm(user, codename: str, consultation: Consultation) -> bool:
+    """The object permission itself: a superuser's or a global grant does not count
+    (staff and superusers never start, end or cancel somebody's consultation)."""
+    if not getattr(user, "is_active", False):
+        return False
+    return consultations_with_perm(user, codename).filter(pk=consultation.pk).exists()

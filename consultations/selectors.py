@@ -207,6 +207,14 @@ def practitioner_slots(
     return _without_busy(slots, busy)
 
 
+def slot_is_bookable(*, practitioner: User, start: datetime, now: datetime | None = None) -> bool:
+    """Whether a bookable slot starts exactly at `start` right now."""
+    slots = practitioner_slots(
+        practitioner=practitioner, start=start, end=start + timedelta(seconds=1), now=now
+    )
+    return bool(slots) and slots[0].start == start
+
+
 def slot_is_offered(*, availability: Availability, start: datetime) -> bool:
     """Whether the hours offer a slot starting exactly at `start` (taken or not)."""
     return Slot(start, start + timedelta(minutes=availability.length_minutes)) in opening_slots(

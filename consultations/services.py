@@ -25,7 +25,7 @@ from consultations.models import (
     StatusChange,
     WeeklyOpening,
 )
-from consultations.permissions import grant_participants
+from consultations.permissions import grant_participants, has_object_perm
 
 Status = Consultation.Status
 
@@ -195,7 +195,7 @@ def _locked(consultation: Consultation) -> Consultation:
 
 
 def _require_object_perm(actor: User, codename: str, consultation: Consultation, message):
-    if not actor.has_perm(f"consultations.{codename}", consultation):
+    if not has_object_perm(actor, codename, consultation):
         raise PermissionDenied(message)
 
 
@@ -403,26 +403,37 @@ def availability_exception_add(
     day: date,
     start_time: time | None = None,
     end_time: time | None = None,
-) -> AvailabilityException:
-    """A day off (closed, no times), closed hours, or extra opening hours on `day`."""
+    until: date | None = None,
+) -> list[AvailabilityException]:
+    """A day off (closed, no times; `until` closes every day up to it), closed hours,
+    or extra opening hours on `day`."""
     _require_practitioner(actor)
-    availability, _created = Availability.objects.get_or_create(practitioner=actor)
-    exception = AvailabilityException(
-        availability=availability,
-        kind=kind,
-        date=day,
-        start_time=start_time,
-        end_time=end_time,
-    )
-    exception.full_clean(exclude=["availability"])
     if (start_time is None) != (end_time is None):
         raise ValidationError(_("Indiquez l'heure de début et l'heure de fin, ou aucune."))
     if start_time is None and kind == AvailabilityException.Kind.OPEN:
         raise ValidationError(_("Une ouverture supplémentaire a une heure de début et de fin."))
     if start_time is not None and end_time <= start_time:
         raise ValidationError({"end_time": _("L'heure de fin doit suivre l'heure de début.")})
-    exception.save()
-    return exception
+    last = until or day
+    if last < day or (last != day and (start_time is not None or kind != "closed")):
+        raise ValidationError(
+            {"until": _("Une période ne s'applique qu'à des jours entiers fermés.")}
+        )
+    if (last - day).days > 366:
+        raise ValidationError({"until": _("Une période dure au plus un an.")})
+    availability, _created = Availability.objects.get_or_create(practitioner=actor)
+    rows = []
+    for offset in range((last - day).days + 1):
+        exception = AvailabilityException(
+            availability=availability,
+            kind=kind,
+            date=day + timedelta(days=offset),
+            start_time=start_time,
+            end_time=end_time,
+        )
+        exception.full_clean(exclude=["availability"])
+        rows.append(exception)
+    return AvailabilityException.objects.bulk_create(rows)
 
 
 @transaction.atomic

@@ -1,1 +1,19 @@
-urlpatterns: list = []
+from django.urls import path
+
+from consultations import views
+
+app_name = "consultations"
+
+urlpatterns = [
+    path("book/<uuid:practitioner_id>/", views.slot_picker, name="book"),
+    path("book/<uuid:practitioner_id>/confirm/", views.book_confirm, name="book_confirm"),
+    path("consultations/", views.my_consultations, name="my"),
+    path("consultations/<uuid:pk>/", views.consultation_detail, name="detail"),
+    path("consultations/<uuid:pk>/start/", views.consultation_start, name="start"),
+    path("consultations/<uuid:pk>/end/", views.consultation_end, name="end"),
+    path("consultations/<uuid:pk>/no-show/", views.consultation_no_show, name="no_show"),
+    path("consultations/<uuid:pk>/cancel/", views.consultation_cancel, name="cancel"),
+    path("consultations/<uuid:pk>/video/", views.video_room, name="video"),
+    path("practitioner/agenda/", views.agenda, name="agenda"),
+    path("practitioner/availability/", views.availability_edit, name="availability"),
+]

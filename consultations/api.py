@@ -1,0 +1,223 @@
+"""REST API of consultations: the same services and access function as the portal.
+
+404 for a consultation the user may not know of, 403 for one they see but may not act
+on, 409 {"detail", "status"} for an illegal transition, 400 naming bad fields.
+"""
+
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, generics, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from companies.access import get_practitioner_for
+from consultations import selectors, services
+from consultations.access import get_consultation_for
+from consultations.exceptions import BookingRefused, IllegalTransition
+from consultations.models import Availability
+from consultations.serializers import (
+    BookingSerializer,
+    CancelSerializer,
+    ConflictSerializer,
+    ConsultationSerializer,
+    EmptySerializer,
+    SlotsQuerySerializer,
+    SlotsSerializer,
+)
+from huntzen.api import Conflict
+
+
+def _refused(refusal: BookingRefused) -> exceptions.APIException:
+    error = exceptions.APIException({"detail": str(refusal.message), "code": refusal.code})
+    error.status_code = refusal.http_status
+    return error
+
+
+_ERRORS = {
+    400: OpenApiResponse(description="Invalid body (fields named) or booking refused"),
+    403: OpenApiResponse(description="Not allowed for this user"),
+    404: OpenApiResponse(description="No such consultation for this user"),
+}
+
+
+class ConsultationCreateView(APIView):
+    @extend_schema(
+        operation_id="consultations_book",
+        request=BookingSerializer,
+        responses={201: ConsultationSerializer, 409: OpenApiResponse(
+            description="Slot taken, or the employee is busy then"), **_ERRORS},
+        description="Book a bookable slot for the signed-in employee, in their own company.",
+    )
+    def post(self, request):
+        body = BookingSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            consultation = services.consultation_book(
+                employee=request.user,
+                practitioner=body.validated_data["practitioner_id"],
+                scheduled_at=body.validated_data["scheduled_at"],
+                kind=body.validated_data["kind"],
+            )
+        except BookingRefused as refusal:
+            raise _refused(refusal) from None
+        return Response(
+            ConsultationSerializer(consultation, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class MyConsultationsView(generics.ListAPIView):
+    serializer_class = ConsultationSerializer
+
+    @extend_schema(
+        operation_id="consultations_my",
+        parameters=[
+            OpenApiParameter(
+                "scope", str, enum=["all", "upcoming", "past"], description="default: all"
+            )
+        ],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        user = self.request.user
+        if not user.has_perm("accounts.consultations_my_read"):
+            raise PermissionDenied
+        scope = self.request.query_params.get("scope", "all")
+        if scope == "upcoming":
+            return selectors.upcoming_consultations(user)
+        if scope == "past":
+            return selectors.past_consultations(user)
+        if scope == "all":
+            return selectors.consultations_of(user).order_by("-scheduled_at")
+        raise exceptions.ValidationError({"scope": ["Expected all, upcoming or past."]})
+
+
+class ConsultationDetailView(APIView):
+    @extend_schema(
+        operation_id="consultations_read", responses={200: ConsultationSerializer, **_ERRORS}
+    )
+    def get(self, request, pk):
+        consultation = get_consultation_for(request.user, pk)
+        return Response(ConsultationSerializer(consultation, context={"request": request}).data)
+
+
+class _TransitionView(APIView):
+    body_serializer = EmptySerializer
+
+    def act(self, *, actor, consultation, body):
+        raise NotImplementedError
+
+    def post(self, request, pk):
+        consultation = get_consultation_for(request.user, pk)
+        body = self.body_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            consultation = self.act(
+                actor=request.user, consultation=consultation, body=body.validated_data
+            )
+        except IllegalTransition as illegal:
+            raise Conflict(
+                {"detail": str(illegal.message), "status": illegal.current_status}
+            ) from None
+        return Response(ConsultationSerializer(consultation, context={"request": request}).data)
+
+
+def _transition_schema(operation_id: str, request=EmptySerializer):
+    return extend_schema(
+        operation_id=operation_id,
+        request=request,
+        responses={200: ConsultationSerializer, 409: ConflictSerializer, **_ERRORS},
+    )
+
+
+class ConsultationStartView(_TransitionView):
+    @_transition_schema("consultations_start")
+    def post(self, request, pk):
+        return super().post(request, pk)
+
+    def act(self, *, actor, consultation, body):
+        return services.consultation_start(actor=actor, consultation=consultation)
+
+
+class ConsultationEndView(_TransitionView):
+    @_transition_schema("consultations_end")
+    def post(self, request, pk):
+        return super().post(request, pk)
+
+    def act(self, *, actor, consultation, body):
+        return services.consultation_end(actor=actor, consultation=consultation)
+
+
+class ConsultationCancelView(_TransitionView):
+    body_serializer = CancelSerializer
+
+    @_transition_schema("consultations_cancel", CancelSerializer)
+    def post(self, request, pk):
+        return super().post(request, pk)
+
+    def act(self, *, actor, consultation, body):
+        return services.consultation_cancel(
+            actor=actor, consultation=consultation, reason=body.get("reason", "")
+        )
+
+
+class ConsultationNoShowView(_TransitionView):
+    @_transition_schema("consultations_no_show")
+    def post(self, request, pk):
+        return super().post(request, pk)
+
+    def act(self, *, actor, consultation, body):
+        return services.consultation_mark_no_show(actor=actor, consultation=consultation)
+
+
+class PractitionerSlotsView(APIView):
+    @extend_schema(
+        operation_id="practitioners_slots",
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="first day (default today)"),
+            OpenApiParameter(
+                "to", OpenApiTypes.DATE, description="last day, inclusive (default from + 6)"
+            ),
+        ],
+        responses={200: SlotsSerializer, **_ERRORS},
+        description="Bookable slots, days read in the practitioner's time zone; at most "
+        "31 days at once.",
+    )
+    def get(self, request, pk):
+        profile = get_practitioner_for(request.user, pk)
+        query = SlotsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        availability = selectors.availability_for(profile.user) or Availability(
+            practitioner=profile.user
+        )
+        first = query.validated_data.get("from") or timezone.localdate(timezone=availability.tz)
+        last = query.validated_data.get("to") or first + timedelta(days=6)
+        if last < first:
+            raise exceptions.ValidationError({"to": ["Must not be before `from`."]})
+        if (last - first).days >= SlotsQuerySerializer.MAX_DAYS:
+            raise exceptions.ValidationError({"to": ["At most 31 days at once."]})
+        start, end = selectors.slot_bounds_for_days(
+            availability=availability, first_day=first, last_day=last
+        )
+        slots = (
+            selectors.practitioner_slots(
+                practitioner=profile.user, start=start, end=end, availability=availability
+            )
+            if availability.pk
+            else []
+        )
+        data = {
+            "practitioner_id": profile.user.pk,
+            "time_zone": availability.time_zone,
+            "length_minutes": availability.length_minutes,
+            "slots": [{"start": s.start, "end": s.end} for s in slots],
+        }
+        return Response(SlotsSerializer(data).data)
+
+

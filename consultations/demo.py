@@ -1,0 +1,146 @@
+"""Demo data of consultations: opening hours for psy1 and psy2, and about three months
+of history for alice, bob and carol (mostly completed, some cancelled, a few
+no-shows) plus a few upcoming bookings. Everything goes through the real services,
+with an explicit `now` for the past. Idempotent: a second run adds nothing."""
+
+import random
+from datetime import time, timedelta
+
+from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import timezone
+
+from accounts.models import User
+from consultations import selectors, services
+from consultations.exceptions import BookingRefused
+from consultations.models import Availability, Consultation
+
+HOURS = {
+    "psy1@huntzen.demo": [
+        (day, start, end)
+        for day in range(5)
+        for start, end in ((time(9), time(12)), (time(14), time(18)))
+    ],
+    "psy2@huntzen.demo": [
+        (day, start, end)
+        for day in range(1, 6)
+        for start, end in ((time(10), time(13)), (time(15), time(19)))
+        if not (day == 5 and start == time(15))
+    ],
+}
+
+# (employee, practitioner, weeks between consultations, weekday preference)
+HABITS = [
+    ("alice@acme.demo", "psy1@huntzen.demo", 1, 1),
+    ("bob@acme.demo", "psy2@huntzen.demo", 2, 3),
+    ("carol@globex.demo", "psy1@huntzen.demo", 2, 4),
+]
+HISTORY_WEEKS = 13
+
+
+def _users(emails):
+    found = {u.email: u for u in User.objects.filter(email__in=list(emails))}
+    return found if len(found) == len(set(emails)) else None
+
+
+def seed(*, stdout, password):
+    people = _users(list(HOURS) + [h[0] for h in HABITS])
+    if people is None:
+        stdout.write("  skipped consultations: demo accounts missing")
+        return
+    # Demo history must not email anybody (past bookings, console noise).
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        with transaction.atomic():
+            hours_set = _opening_hours(people)
+            made = _history(people)
+    stdout.write(
+        f"  consultations: opening hours for {hours_set} practitioner(s), "
+        f"{made} consultation(s) created"
+    )
+
+
+def _opening_hours(people) -> int:
+    count = 0
+    for email, openings in HOURS.items():
+        practitioner = people[email]
+        if Availability.objects.filter(practitioner=practitioner).exists():
+            continue
+        services.availability_update(
+            actor=practitioner, time_zone="Europe/Paris", length_minutes=50, buffer_minutes=10
+        )
+        services.weekly_hours_set(actor=practitioner, openings=openings)
+        count += 1
+    return count
+
+
+def _slot_in_week(practitioner, week_start, weekday, rng):
+    availability = selectors.availability_for(practitioner)
+    start = week_start + timedelta(days=weekday)
+    slots = selectors.opening_slots(
+        availability=availability, start=start, end=start + timedelta(days=1)
+    ) or selectors.opening_slots(
+        availability=availability, start=week_start, end=week_start + timedelta(days=7)
+    )
+    return rng.choice(slots) if slots else None
+
+
+def _history(people) -> int:
+    employees = [people[h[0]] for h in HABITS]
+    if Consultation.objects.filter(employee__in=employees).exists():
+        return 0
+    rng = random.Random(2026)  # the same demo on every machine
+    now = timezone.now()
+    tz = timezone.get_current_timezone()
+    this_monday = timezone.localtime(now, tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    this_monday -= timedelta(days=this_monday.weekday())
+    made = 0
+    for week in range(-HISTORY_WEEKS, 3):
+        week_start = this_monday + timedelta(weeks=week)
+        for employee_email, practitioner_email, every, weekday in HABITS:
+            if week % every:
+                continue
+            slot = _slot_in_week(people[practitioner_email], week_start, weekday, rng)
+            if slot is None:
+                continue
+            made += _one(people[employee_email], people[practitioner_email], slot, now, rng)
+    return made
+
+
+def _one(employee, practitioner, slot, now, rng) -> int:
+    future = slot.start > now + selectors.booking_notice()
+    if not future and slot.end > now:
+        return 0  # today's slot in progress: keep the demo simple
+    booked_at = now if future else slot.start - timedelta(days=rng.randint(2, 9))
+    try:
+        consultation = services.consultation_book(
+            employee=employee,
+            practitioner=practitioner,
+            scheduled_at=slot.start,
+            kind=Consultation.Kind.VIDEO if rng.random() < 0.75 else Consultation.Kind.CHAT,
+            now=booked_at,
+        )
+    except BookingRefused:
+        return 0
+    if future:
+        return 1
+    outcome = rng.random()
+    if outcome < 0.15:
+        services.consultation_cancel(
+            actor=rng.choice([employee, practitioner]),
+            consultation=consultation,
+            reason="Empêchement",
+            now=slot.start - timedelta(hours=rng.randint(3, 30)),
+        )
+    elif outcome < 0.24:
+        services.consultation_mark_no_show(
+            actor=practitioner, consultation=consultation, now=slot.start + timedelta(minutes=15)
+        )
+    else:
+        started = slot.start + timedelta(minutes=rng.randint(0, 4))
+        services.consultation_start(actor=practitioner, consultation=consultation, now=started)
+        services.consultation_end(
+            actor=practitioner,
+            consultation=consultation,
+            now=started + timedelta(minutes=rng.randint(38, 52)),
+        )
+    return 1

@@ -1,0 +1,239 @@
+"""The consultations rows of the DESIGN.md role table, for every member of the cast,
+through the access function, the API and the portal. The denials are the feature."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.urls import reverse
+
+from consultations.access import get_consultation_for
+from consultations.models import Consultation
+from tests.consultations.conftest import NOW, paris
+from tests.consultations.factories import book
+
+pytestmark = pytest.mark.django_db
+TUESDAY_9 = paris(2026, 3, 3, 9)
+
+DETAILS_ALLOWED = ["employee_a", "practitioner_p", "staff_r2", "operator_r1", "superuser"]
+DETAILS_DENIED = ["employee_b", "employee_c", "practitioner_q", "hr_acme", "hr_globex"]
+
+
+@pytest.fixture
+def consultation(cast, p_open, frozen):
+    return book(cast["employee_a"], p_open, at=TUESDAY_9, now=NOW)
+
+
+def _client(api_client, user):
+    api_client.force_authenticate(user)
+    return api_client
+
+
+# --- consultation details (who, when, status) -----------------------------------------
+
+
+@pytest.mark.parametrize("who", DETAILS_ALLOWED)
+def test_details_are_visible_to_participants_and_staff(cast, consultation, who):
+    assert get_consultation_for(cast[who], consultation.pk) == consultation
+
+
+@pytest.mark.parametrize("who", DETAILS_DENIED)
+def test_details_are_not_found_for_everybody_else(cast, consultation, who):
+    with pytest.raises(Http404):
+        get_consultation_for(cast[who], consultation.pk)
+
+
+@pytest.mark.parametrize("who", DETAILS_ALLOWED)
+def test_api_details_allowed(cast, consultation, api_client, who):
+    response = _client(api_client, cast[who]).get(f"/api/v1/consultations/{consultation.pk}")
+    assert response.status_code == 200
+    assert response.json()["status"] == "scheduled"
+
+
+@pytest.mark.parametrize("who", DETAILS_DENIED)
+def test_api_details_404(cast, consultation, api_client, who):
+    response = _client(api_client, cast[who]).get(f"/api/v1/consultations/{consultation.pk}")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("who", DETAILS_ALLOWED)
+def test_portal_details_allowed(cast, consultation, client, who):
+    client.force_login(cast[who])
+    response = client.get(reverse("consultations:detail", args=[consultation.pk]))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("who", DETAILS_DENIED)
+def test_portal_details_404(cast, consultation, client, who):
+    client.force_login(cast[who])
+    response = client.get(reverse("consultations:detail", args=[consultation.pk]))
+    assert response.status_code == 404
+
+
+def test_anonymous_gets_nothing(consultation, client, api_client):
+    assert api_client.get(f"/api/v1/consultations/{consultation.pk}").status_code in (401, 403)
+    response = client.get(reverse("consultations:detail", args=[consultation.pk]))
+    assert response.status_code == 302 and "/login" in response["Location"]
+
+
+def test_an_unknown_id_is_404(cast, api_client):
+    url = "/api/v1/consultations/00000000-0000-0000-0000-000000000000"
+    assert _client(api_client, cast["staff_r2"]).get(url).status_code == 404
+
+
+def test_staff_see_who_when_status_but_not_the_cancel_reason(cast, consultation, api_client):
+    from consultations import services
+
+    services.consultation_cancel(
+        actor=cast["employee_a"], consultation=consultation, reason="personnel", now=NOW
+    )
+    staff = _client(api_client, cast["staff_r2"]).get(
+        f"/api/v1/consultations/{consultation.pk}"
+    ).json()
+    assert staff["cancelReason"] is None and staff["status"] == "cancelled"
+    assert "roomName" not in staff
+    own = _client(api_client, cast["employee_a"]).get(
+        f"/api/v1/consultations/{consultation.pk}"
+    ).json()
+    assert own["cancelReason"] == "personnel"
+
+
+# --- BOOKING_CREATE -------------------------------------------------------------------
+
+
+def _booking_body(practitioner):
+    return {"practitionerId": str(practitioner.pk), "scheduledAt": TUESDAY_9.isoformat(),
+            "kind": "video"}
+
+
+def test_booking_allowed_for_an_employee(cast, p_open, api_client, frozen):
+    response = _client(api_client, cast["employee_a"]).post(
+        "/api/v1/consultations", _booking_body(p_open), format="json"
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["companyId"] == str(cast["employee_a"].company_id)
+
+
+@pytest.mark.parametrize("who", ["practitioner_q", "hr_acme", "hr_globex", "staff_r2",
+                                 "operator_r1", "superuser"])
+def test_booking_forbidden_for_other_roles(cast, p_open, api_client, frozen, who):
+    response = _client(api_client, cast[who]).post(
+        "/api/v1/consultations", _booking_body(p_open), format="json"
+    )
+    assert response.status_code == 403
+    assert not Consultation.objects.exists()
+
+
+# --- CONSULTATIONS_MY_READ ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["employee_a", "practitioner_p"])
+def test_my_consultations_lists_own(cast, consultation, api_client, who):
+    body = _client(api_client, cast[who]).get("/api/v1/consultations/my").json()
+    assert [c["id"] for c in body["results"]] == [str(consultation.pk)]
+
+
+@pytest.mark.parametrize("who", ["employee_b", "employee_c", "practitioner_q"])
+def test_my_consultations_of_others_are_empty(cast, consultation, api_client, who):
+    body = _client(api_client, cast[who]).get("/api/v1/consultations/my").json()
+    assert body["results"] == []
+
+
+@pytest.mark.parametrize("who", ["hr_acme", "hr_globex", "staff_r2", "operator_r1"])
+def test_my_consultations_forbidden_without_the_permission(cast, consultation, api_client,
+                                                           who):
+    assert _client(api_client, cast[who]).get("/api/v1/consultations/my").status_code == 403
+
+
+def test_a_superuser_has_no_consultations_of_their_own(cast, consultation, api_client):
+    body = _client(api_client, cast["superuser"]).get("/api/v1/consultations/my").json()
+    assert body["results"] == []
+
+
+@pytest.mark.parametrize("who", ["hr_acme", "staff_r2", "operator_r1"])
+def test_my_consultations_page_forbidden(cast, client, who):
+    client.force_login(cast[who])
+    assert client.get(reverse("consultations:my")).status_code == 403
+
+
+# --- CONSULTATIONS_OWN_WRITE (start, end, no-show) and BOOKING_CANCEL_OWN -----------------
+
+ACTIONS = {
+    "start": (TUESDAY_9 - timedelta(minutes=5), {}),
+    "no-show": (TUESDAY_9 + timedelta(minutes=20), {}),
+    "cancel": (NOW, {"reason": "x"}),
+}
+
+
+@pytest.mark.parametrize("action", ["start", "no-show"])
+def test_the_practitioner_may_start_or_mark_no_show(cast, consultation, api_client, action):
+    import time_machine
+
+    at, body = ACTIONS[action]
+    with time_machine.travel(at, tick=False):
+        response = _client(api_client, cast["practitioner_p"]).post(
+            f"/api/v1/consultations/{consultation.pk}/{action}", body, format="json"
+        )
+    assert response.status_code == 200, response.json()
+
+
+@pytest.mark.parametrize("who", ["employee_a", "practitioner_p"])
+def test_participants_may_cancel(cast, consultation, api_client, who):
+    response = _client(api_client, cast[who]).post(
+        f"/api/v1/consultations/{consultation.pk}/cancel", {"reason": "x"}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
+
+
+@pytest.mark.parametrize("action", ["start", "end", "no-show"])
+@pytest.mark.parametrize("who,expected", [
+    ("employee_a", 403), ("staff_r2", 403), ("operator_r1", 403), ("superuser", 403),
+    ("employee_b", 404), ("employee_c", 404), ("practitioner_q", 404), ("hr_acme", 404),
+    ("hr_globex", 404),
+])
+def test_lifecycle_writes_are_the_practitioners(cast, consultation, api_client, action, who,
+                                                expected):
+    import time_machine
+
+    with time_machine.travel(TUESDAY_9 + timedelta(minutes=1), tick=False):
+        response = _client(api_client, cast[who]).post(
+            f"/api/v1/consultations/{consultation.pk}/{action}", {}, format="json"
+        )
+    assert response.status_code == expected
+    consultation.refresh_from_db()
+    assert consultation.status == "scheduled"
+    assert consultation.status_changes.count() == 1
+
+
+@pytest.mark.parametrize("who,expected", [
+    ("staff_r2", 403), ("operator_r1", 403), ("superuser", 403),
+    ("employee_b", 404), ("employee_c", 404), ("practitioner_q", 404), ("hr_acme", 404),
+    ("hr_globex", 404),
+])
+def test_cancel_is_the_participants(cast, consultation, api_client, who, expected):
+    response = _client(api_client, cast[who]).post(
+        f"/api/v1/consultations/{consultation.pk}/cancel", {}, format="json"
+    )
+    assert response.status_code == expected
+    consultation.refresh_from_db()
+    assert consultation.status == "scheduled"
+
+
+@pytest.mark.parametrize("who,expected", [
+    ("employee_a", 403), ("staff_r2", 403), ("employee_b", 404), ("hr_acme", 404),
+])
+def test_portal_lifecycle_buttons_refuse_the_same(cast, consultation, client, who, expected):
+    client.force_login(cast[who])
+    response = client.post(reverse("consultations:start", args=[consultation.pk]))
+    assert response.status_code == expected
+    consultation.refresh_from_db()
+    assert consultation.status == "scheduled"
+
+
+def test_services_refuse_a_superuser_who_is_not_a_participant(cast, consultation):
+    from consultations import services
+
+    with pytest.raises(PermissionDenied):
+        services.consultation_cancel(actor=cast["superuser"], consultation=consultation)
