@@ -381,9 +381,8 @@ def invitation_accept(
     is verified (the link reached that inbox). Single use."""
     if invitation.company_id:
         _lock_company(invitation.company)
-    invitation = (
-        Invitation.objects.select_for_update().select_related("company").get(pk=invitation.pk)
-    )
+    # No select_related: PostgreSQL cannot lock the nullable side of an outer join.
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     invitation_check_usable(invitation)
     first_name, last_name = first_name.strip(), last_name.strip()
     errors = {}
