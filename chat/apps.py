@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class ChatConfig(AppConfig):
     name = "chat"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from medical import rotation
+
+        # `manage.py rotate_encryption_key` re-seals chat messages with the notes.
+        rotation.register(
+            "chat.ChatMessage",
+            fields=("body_sealed",),
+            aad=lambda message, column: message.aad("body"),
+        )

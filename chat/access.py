@@ -1,0 +1,170 @@
+"""Who may use the chat of a consultation, and when.
+
+The medical rule (`medical.access.may_chat`: the two participants, never HR, staff or a
+superuser) decides who; this module adds when: not for a cancelled consultation or one
+marked as a no-show, and only from HUNTZEN_CHAT_OPENS_BEFORE before the start to
+HUNTZEN_CHAT_CLOSES_AFTER after the end. Reading the history of one's own consultation
+is allowed whenever the chat is closed too.
+
+Refusals: `ChatUnknown` (404 / close 4404) for a consultation that does not exist or
+that the user must not know of; `ChatForbidden` (403 / 4403) for staff, who may see the
+consultation but never what is said; `ChatClosed` (409 / 4409) outside the window.
+Every decision is written to the medical access log, exactly once.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from consultations.models import Consultation
+from medical.access import is_barred, may_chat
+from medical.audit import log_access
+from medical.models import AccessLogEntry
+
+Action = AccessLogEntry.Action
+
+OBJECT_TYPE = "chat"
+
+# Websocket close codes (4000-4999 are the application's own).
+CLOSE_UNAUTHENTICATED = 4401  # no session, bad or expired ticket, signed out
+CLOSE_FORBIDDEN = 4403  # may know of the consultation, may not chat (staff)
+CLOSE_UNKNOWN = 4404  # no such consultation, or not the user's business
+CLOSE_CLOSED = 4409  # cancelled / no-show, or outside the chat window
+CLOSE_UNAVAILABLE = 1013  # "try again later": the channel layer or the database is down
+
+CLOSED_STATUSES = (Consultation.Status.CANCELLED, Consultation.Status.NO_SHOW)
+
+
+class ChatRefused(Exception):
+    close_code: int
+    http_status: int
+    message = _("Accès refusé.")
+
+    def __init__(self, message=None):
+        super().__init__(message or self.message)
+        self.message = message or self.message
+
+
+class ChatUnauthenticated(ChatRefused):
+    close_code = CLOSE_UNAUTHENTICATED
+    http_status = 401
+    message = _("Authentification requise.")
+
+
+class ChatUnknown(ChatRefused):
+    close_code = CLOSE_UNKNOWN
+    http_status = 404
+    message = _("Consultation introuvable.")
+
+
+class ChatForbidden(ChatRefused):
+    close_code = CLOSE_FORBIDDEN
+    http_status = 403
+    message = _("Les échanges d'une consultation sont réservés à ses deux participants.")
+
+
+class ChatClosed(ChatRefused):
+    close_code = CLOSE_CLOSED
+    http_status = 409
+    message = _("La messagerie de cette consultation est fermée.")
+
+
+def _duration_setting(name: str, default: timedelta) -> timedelta:
+    value = getattr(settings, name, default)
+    if isinstance(value, int | float):
+        value = timedelta(seconds=value)
+    return value
+
+
+def chat_window(consultation: Consultation) -> tuple[datetime, datetime]:
+    """(opens, closes) of the chat; settings are read at call time (tests change them)."""
+    opens_before = _duration_setting("HUNTZEN_CHAT_OPENS_BEFORE", timedelta(minutes=15))
+    closes_after = _duration_setting("HUNTZEN_CHAT_CLOSES_AFTER", timedelta(hours=24))
+    end = consultation.ended_at or consultation.scheduled_end
+    return consultation.scheduled_at - opens_before, end + closes_after
+
+
+def chat_is_open(consultation: Consultation, now: datetime | None = None) -> bool:
+    if consultation.status in CLOSED_STATUSES:
+        return False
+    opens, closes = chat_window(consultation)
+    now = now or timezone.now()
+    return opens <= now < closes
+
+
+def _is_participant(user, consultation: Consultation) -> bool:
+    return user.pk in (consultation.employee_id, consultation.practitioner_id)
+
+
+def _may_know_of(user, consultation: Consultation) -> bool:
+    """Who may know the consultation exists: its participants and HuntZen staff (who see
+    who, when and the status, never the content)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return _is_participant(user, consultation) or user.has_perm("accounts.consultations_read_all")
+
+
+def _refuse(user, consultation_id, action: str, exc: type[ChatRefused]) -> ChatRefused:
+    log_access(
+        user=user, object_type=OBJECT_TYPE, object_id=consultation_id, action=action,
+        allowed=False,
+    )
+    return exc()
+
+
+def refuse_unauthenticated(consultation_id, *, user=None) -> ChatUnauthenticated:
+    """A socket without a valid session or ticket, or whose account went inactive:
+    logged, and the exception to raise."""
+    return _refuse(user, consultation_id, Action.JOIN, ChatUnauthenticated)
+
+
+def get_chat_for(
+    user, consultation_id, *, action: str = Action.JOIN, now: datetime | None = None
+) -> Consultation:
+    """The consultation whose chat `user` may `action` (join, send: only while the chat
+    is open at `now`; read: its history, also once closed), or raises a ChatRefused.
+    Logged."""
+    consultation = (
+        Consultation.objects.filter(pk=consultation_id).first()
+        if consultation_id is not None
+        else None
+    )
+    if consultation is None:
+        raise _refuse(user, consultation_id, action, ChatUnknown)
+    if action != Action.READ and not chat_is_open(consultation, now):
+        if not _may_know_of(user, consultation) or is_barred(user):
+            # Outsiders learn nothing, not even that the chat is closed.
+            raise _refuse(user, consultation.pk, action, _refusal_for(user, consultation))
+        raise _refuse(user, consultation.pk, action, ChatClosed)
+    if may_chat(user, consultation, action=action):
+        return consultation
+    raise _refusal_for(user, consultation)()
+
+
+def _refusal_for(user, consultation) -> type[ChatRefused]:
+    return ChatForbidden if _may_know_of(user, consultation) else ChatUnknown
+
+
+def still_allowed(user, consultation: Consultation) -> bool:
+    """The join rule re-checked for events that carry no content (typing, read
+    receipts, deliveries to an open socket): no log row when allowed, since nothing
+    medical is read or written; the caller logs a refusal through get_chat_for."""
+    return (
+        chat_is_open(consultation)
+        and not is_barred(user)
+        and user.has_perm("consultations.chat_consultation", consultation)
+    )
+
+
+def get_chat_page_for(user, consultation_id) -> Consultation:
+    """The consultation whose chat page `user` may open (the participants, open or
+    closed: the page itself shows no content, which comes through the logged socket or
+    API). Refusals are logged; an allowed page view is not (nothing medical is read)."""
+    consultation = Consultation.objects.filter(pk=consultation_id).first()
+    if consultation is None:
+        raise _refuse(user, consultation_id, Action.JOIN, ChatUnknown)
+    if is_barred(user) or not user.has_perm("consultations.chat_consultation", consultation):
+        raise _refuse(user, consultation.pk, Action.JOIN, _refusal_for(user, consultation))
+    return consultation

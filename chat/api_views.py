@@ -1,0 +1,77 @@
+from django.core.exceptions import ValidationError
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chat import services
+from chat.access import Action, ChatClosed, ChatForbidden, ChatRefused, get_chat_for
+from chat.serializers import HistoryQuerySerializer, MessagePageSerializer, TicketSerializer
+from chat.tickets import TICKET_TTL, ticket_issue
+from consultations.models import Consultation
+from huntzen.api import Conflict
+
+
+def _api_error(refused: ChatRefused) -> exceptions.APIException:
+    if isinstance(refused, ChatForbidden):
+        return exceptions.PermissionDenied(str(refused.message))
+    if isinstance(refused, ChatClosed):
+        return Conflict(str(refused.message))
+    return exceptions.NotFound()
+
+
+class MessageListView(APIView):
+    """The chat history of a consultation, for clients that cannot hold a websocket."""
+
+    @extend_schema(
+        operation_id="consultation_messages_list",
+        parameters=[
+            OpenApiParameter("before", str, description="Message id: the page before it."),
+            OpenApiParameter("pageSize", int, description="1 to 100, default 50."),
+        ],
+        responses=MessagePageSerializer,
+        tags=["chat"],
+    )
+    def get(self, request, pk):
+        query = HistoryQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        try:
+            messages, has_more = services.message_history(
+                user=request.user,
+                consultation=Consultation(pk=pk),
+                before=query.validated_data.get("before"),
+                limit=query.validated_data.get("page_size", services.HISTORY_PAGE),
+            )
+        except ChatRefused as refused:
+            raise _api_error(refused) from None
+        except ValidationError as invalid:
+            raise exceptions.ValidationError({"before": invalid.messages}) from None
+        next_url = None
+        if has_more and messages:
+            params = request.query_params.copy()
+            params["before"] = str(messages[0].id)
+            next_url = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+        return Response(
+            {"results": [m.as_frame() for m in messages], "hasMore": has_more, "next": next_url}
+        )
+
+
+class ChatTicketView(APIView):
+    """A single-use, 60-second ticket to open the chat websocket without a session."""
+
+    @extend_schema(
+        operation_id="consultation_chat_ticket_create",
+        request=None,
+        responses={201: TicketSerializer},
+        tags=["chat"],
+    )
+    def post(self, request, pk):
+        try:
+            consultation = get_chat_for(request.user, pk, action=Action.JOIN)
+        except ChatRefused as refused:
+            raise _api_error(refused) from None
+        ticket = ticket_issue(user=request.user, consultation=consultation)
+        return Response(
+            {"ticket": ticket, "expiresIn": TICKET_TTL, "url": f"/ws/chat/{consultation.pk}/"},
+            status=status.HTTP_201_CREATED,
+        )

@@ -1,0 +1,198 @@
+"""Chat writes and reads. Both go through the chat access rule (which logs).
+
+A message is sealed and committed here; the caller broadcasts it only after
+`message_send` has returned, i.e. after the commit: nothing is ever shown as sent that
+was not stored.
+"""
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from chat.access import Action, get_chat_for
+from chat.models import ChatMessage
+from consultations.models import Consultation
+from medical import crypto
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_CHARS = 4000
+MAX_CLIENT_ID_CHARS = 64
+HISTORY_PAGE = 50
+MAX_HISTORY_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Message:
+    """A chat message as a participant reads it (decrypted)."""
+
+    id: uuid.UUID
+    sender_id: uuid.UUID
+    body: str | None  # None: the stored value failed to decrypt (tampered or moved)
+    created_at: datetime
+    client_message_id: str
+
+    def as_frame(self) -> dict:
+        """The JSON shape shared by the websocket and the REST API."""
+        return {
+            "id": str(self.id),
+            "sender": str(self.sender_id),
+            "body": self.body,
+            "createdAt": self.created_at.isoformat(),
+            "clientMessageId": self.client_message_id,
+        }
+
+
+def validate_body(body) -> str:
+    if not isinstance(body, str):
+        raise ValidationError(_("Le message doit être un texte."), code="invalid_body")
+    if not body.strip():
+        raise ValidationError(_("Le message est vide."), code="empty_body")
+    if len(body) > MAX_BODY_CHARS:
+        raise ValidationError(
+            _("Le message dépasse %(max)d caractères.") % {"max": MAX_BODY_CHARS},
+            code="body_too_long",
+        )
+    return body
+
+
+def validate_client_message_id(value) -> str:
+    if (
+        not isinstance(value, str)
+        or not 1 <= len(value) <= MAX_CLIENT_ID_CHARS
+        or not value.isascii()
+        or not all(c.isalnum() or c in "-_.:" for c in value)
+    ):
+        raise ValidationError(
+            _("Identifiant de message client invalide (1 à 64 caractères : lettres, "
+              "chiffres, - _ . :)."),
+            code="invalid_client_message_id",
+        )
+    return value
+
+
+def _decrypted(message: ChatMessage) -> Message:
+    try:
+        body = crypto.unseal(message.body_sealed, aad=message.aad("body"))
+    except crypto.DecryptionError:
+        logger.error("Chat message %s failed to decrypt", message.pk)
+        body = None
+    return Message(
+        id=message.pk,
+        sender_id=message.sender_id,
+        body=body,
+        created_at=message.created_at,
+        client_message_id=message.client_message_id,
+    )
+
+
+def message_send(
+    *,
+    sender: User,
+    consultation: Consultation,
+    body: str,
+    client_message_id: str,
+    now: datetime | None = None,
+) -> tuple[Message, bool]:
+    """Store `body` from `sender` (the authenticated user, never client input) at `now`
+    (server time; given explicitly only by server code such as the demo data).
+
+    Returns (message, created). A resend with the same client message id returns the
+    stored message with created=False and stores nothing. Raises ValidationError for a
+    bad body or id, chat.access.ChatRefused when the sender may not send now.
+    """
+    body = validate_body(body)
+    client_message_id = validate_client_message_id(client_message_id)
+    # Decided (and logged) before the write's transaction: a refusal's log row must not
+    # roll back with it.
+    now = now or timezone.now()
+    consultation = get_chat_for(sender, consultation.pk, action=Action.SEND, now=now)
+    return _store(sender, consultation, body, client_message_id, now)
+
+
+@transaction.atomic
+def _store(
+    sender, consultation, body: str, client_message_id: str, now: datetime
+) -> tuple[Message, bool]:
+    existing = ChatMessage.objects.filter(
+        consultation=consultation, sender=sender, client_message_id=client_message_id
+    ).first()
+    if existing is not None:
+        return _decrypted(existing), False
+    message = ChatMessage(
+        id=uuid.uuid4(),
+        consultation=consultation,
+        sender=sender,
+        client_message_id=client_message_id,
+        created_at=now,
+    )
+    message.body_sealed = crypto.seal(body, aad=message.aad("body"))
+    try:
+        with transaction.atomic():
+            message.save(force_insert=True)
+    except IntegrityError:
+        # The same resend raced us on another connection: the first one won.
+        existing = ChatMessage.objects.get(
+            consultation=consultation, sender=sender, client_message_id=client_message_id
+        )
+        return _decrypted(existing), False
+    return _decrypted_from(message, body), True
+
+
+def _decrypted_from(message: ChatMessage, body: str) -> Message:
+    return Message(
+        id=message.pk,
+        sender_id=message.sender_id,
+        body=body,
+        created_at=message.created_at,
+        client_message_id=message.client_message_id,
+    )
+
+
+def message_history(
+    *, user: User, consultation: Consultation, before=None, limit: int = HISTORY_PAGE
+) -> tuple[list[Message], bool]:
+    """The `limit` messages before the message `before` (the latest ones without it),
+    oldest first, decrypted for a participant; and whether older ones exist.
+
+    Raises ChatRefused for anyone but a participant (logged), ValidationError when
+    `before` is not a message of this consultation.
+    """
+    consultation = get_chat_for(user, consultation.pk, action=Action.READ)
+    limit = max(1, min(int(limit), MAX_HISTORY_PAGE))
+    messages = ChatMessage.objects.filter(consultation=consultation)
+    if before is not None:
+        anchor = _anchor(consultation, before)
+        messages = messages.filter(created_at__lte=anchor.created_at).exclude(
+            created_at=anchor.created_at, id__gte=anchor.id
+        )
+    page = list(messages.order_by("-created_at", "-id")[: limit + 1])
+    has_more = len(page) > limit
+    return [_decrypted(m) for m in reversed(page[:limit])], has_more
+
+
+def _anchor(consultation: Consultation, before) -> ChatMessage:
+    try:
+        before_id = before if isinstance(before, uuid.UUID) else uuid.UUID(str(before))
+    except ValueError:
+        before_id = None
+    anchor = (
+        ChatMessage.objects.filter(consultation=consultation, pk=before_id)
+        .only("id", "created_at")
+        .first()
+        if before_id
+        else None
+    )
+    if anchor is None:
+        raise ValidationError(
+            _("« before » doit être l'identifiant d'un message de cette consultation."),
+            code="invalid_before",
+        )
+    return anchor

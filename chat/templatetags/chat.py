@@ -1,0 +1,22 @@
+from django import template
+
+from chat.access import chat_is_open
+from medical.access import is_barred
+
+register = template.Library()
+
+
+@register.inclusion_tag("chat/_panel.html", takes_context=True)
+def chat_panel(context, consultation):
+    """The chat panel of `consultation`, for its participants only (it shows no content:
+    the messages come through the socket or the API, which check and log)."""
+    user = context["user"]
+    allowed = not is_barred(user) and user.has_perm(
+        "consultations.chat_consultation", consultation
+    )
+    return {
+        "allowed": allowed,
+        "consultation": consultation,
+        "user": user,
+        "chat_open": allowed and chat_is_open(consultation),
+    }

@@ -1,0 +1,192 @@
+"""chat.services: message_send and message_history, through the real access rule."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils import timezone
+
+from chat.access import ChatClosed, ChatForbidden, ChatUnknown
+from chat.models import ChatMessage
+from chat.services import message_history, message_send
+from medical import crypto
+from medical.models import AccessLogEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def _send(user, consultation, body="Bonjour", client_id="c-1"):
+    return message_send(
+        sender=user, consultation=consultation, body=body, client_message_id=client_id
+    )
+
+
+def _log(consultation):
+    return list(
+        AccessLogEntry.objects.filter(object_type="chat", object_id=str(consultation.pk))
+        .order_by("at", "id")
+        .values_list("user_email", "action", "allowed")
+    )
+
+
+def test_it_stores_a_sealed_message_for_a_participant(employee_a, consultation):
+    message, created = _send(employee_a, consultation, "Je dors mal")
+    assert created
+    row = ChatMessage.objects.get()
+    assert row.pk == message.id
+    assert row.sender == employee_a
+    assert row.body_sealed.startswith(crypto.current_key_id() + ":")
+    assert "Je dors mal" not in row.body_sealed
+    assert crypto.unseal(row.body_sealed, aad=row.aad("body")) == "Je dors mal"
+    assert message.body == "Je dors mal"
+    assert _log(consultation) == [(employee_a.email, "send", True)]
+
+
+def test_the_ciphertext_is_bound_to_row_consultation_and_sender(
+    employee_a, practitioner_p, consultation
+):
+    _send(employee_a, consultation, "premier", "c-1")
+    _send(practitioner_p, consultation, "second", "c-2")
+    first, second = ChatMessage.objects.order_by("created_at", "id")
+    # Copying a ciphertext to another row makes it unreadable, not silently valid.
+    ChatMessage.objects.filter(pk=second.pk).update(body_sealed=first.body_sealed)
+    messages, _ = message_history(user=employee_a, consultation=consultation)
+    assert [m.body for m in messages] == ["premier", None]
+    # So does pretending another participant wrote it.
+    ChatMessage.objects.filter(pk=first.pk).update(sender=practitioner_p)
+    messages, _ = message_history(user=employee_a, consultation=consultation)
+    assert [m.body for m in messages] == [None, None]
+
+
+def test_a_resend_with_the_same_client_id_stores_once(employee_a, practitioner_p, consultation):
+    first, created = _send(employee_a, consultation, "une fois", "same")
+    again, created_again = _send(employee_a, consultation, "une fois", "same")
+    assert (created, created_again) == (True, False)
+    assert again.id == first.id
+    # The id is per sender: the other participant may use the same one.
+    _send(practitioner_p, consultation, "moi aussi", "same")
+    assert ChatMessage.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [("", "empty_body"), ("  \n ", "empty_body"), ("x" * 4001, "body_too_long"),
+     (None, "invalid_body"), (12, "invalid_body")],
+)
+def test_it_refuses_a_bad_body_and_stores_nothing(employee_a, consultation, body, code):
+    with pytest.raises(ValidationError) as refused:
+        _send(employee_a, consultation, body)
+    assert refused.value.code == code
+    assert not ChatMessage.objects.exists()
+
+
+@pytest.mark.parametrize("client_id", ["", "x" * 65, "a b", "é", None, 3])
+def test_it_refuses_a_bad_client_id(employee_a, consultation, client_id):
+    with pytest.raises(ValidationError):
+        _send(employee_a, consultation, "ok", client_id)
+    assert not ChatMessage.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("who", "error"),
+    [
+        ("employee_b", ChatUnknown),
+        ("employee_c", ChatUnknown),
+        ("practitioner_q", ChatUnknown),
+        ("hr_acme", ChatUnknown),
+        ("hr_globex", ChatUnknown),
+        ("staff_r2", ChatForbidden),
+        ("operator_r1", ChatForbidden),
+        ("superuser", ChatForbidden),
+    ],
+)
+def test_only_participants_send_and_read(cast, consultation, who, error):
+    with pytest.raises(error):
+        _send(cast[who], consultation)
+    with pytest.raises(error):
+        message_history(user=cast[who], consultation=consultation)
+    assert not ChatMessage.objects.exists()
+    assert _log(consultation) == [
+        (cast[who].email, "send", False), (cast[who].email, "read", False)
+    ]
+
+
+def test_sending_outside_the_window_is_refused_but_history_stays_readable(
+    employee_a, consultation
+):
+    _send(employee_a, consultation, "pendant")
+    after = consultation.scheduled_end + timedelta(hours=24, seconds=1)
+    with time_machine.travel(after, tick=False):
+        with pytest.raises(ChatClosed):
+            _send(employee_a, consultation, "après", "c-2")
+        messages, _ = message_history(user=employee_a, consultation=consultation)
+    assert [m.body for m in messages] == ["pendant"]
+
+
+def test_history_pages_backwards_with_a_constant_query_count(
+    employee_a, practitioner_p, consultation, django_assert_max_num_queries
+):
+    start = timezone.now() - timedelta(minutes=5)
+    for i in range(120):
+        with time_machine.travel(start + timedelta(seconds=i), tick=False):
+            _send(employee_a if i % 2 else practitioner_p, consultation, f"m{i}", f"c{i}")
+    with django_assert_max_num_queries(8):
+        page, has_more = message_history(user=employee_a, consultation=consultation)
+    assert [m.body for m in page] == [f"m{i}" for i in range(70, 120)]
+    assert has_more
+    with django_assert_max_num_queries(9):
+        older, has_more = message_history(
+            user=employee_a, consultation=consultation, before=page[0].id
+        )
+    assert [m.body for m in older] == [f"m{i}" for i in range(20, 70)]
+    oldest, has_more = message_history(
+        user=employee_a, consultation=consultation, before=older[0].id
+    )
+    assert [m.body for m in oldest] == [f"m{i}" for i in range(20)]
+    assert not has_more
+
+
+def test_history_pages_do_not_skip_messages_of_the_same_instant(employee_a, consultation):
+    with time_machine.travel(timezone.now(), tick=False):
+        for i in range(5):
+            _send(employee_a, consultation, f"m{i}", f"c{i}")
+    ids = [m.id for m in message_history(user=employee_a, consultation=consultation)[0]]
+    seen = []
+    before = None
+    while True:
+        page, has_more = message_history(
+            user=employee_a, consultation=consultation, before=before, limit=2
+        )
+        seen = [m.id for m in page] + seen
+        if not has_more:
+            break
+        before = page[0].id
+    assert seen == ids
+
+
+@pytest.mark.parametrize("before", ["nope", "00000000-0000-0000-0000-000000000000"])
+def test_history_refuses_an_unknown_cursor(employee_a, consultation, before):
+    with pytest.raises(ValidationError):
+        message_history(user=employee_a, consultation=consultation, before=before)
+
+
+def test_history_refuses_a_cursor_from_another_consultation(
+    employee_a, employee_b, practitioner_q, consultation
+):
+    from tests.chat.conftest import open_consultation
+
+    other = open_consultation(employee_b, practitioner_q)
+    message, _ = _send(practitioner_q, other, "ailleurs")
+    with pytest.raises(ValidationError):
+        message_history(user=employee_a, consultation=consultation, before=message.id)
+
+
+def test_the_database_holds_only_ciphertext(employee_a, consultation):
+    canary = "CANARY-7c1e-je-vais-mal"
+    _send(employee_a, consultation, canary)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {ChatMessage._meta.db_table}")
+        dump = repr(cursor.fetchall())
+    assert canary not in dump
