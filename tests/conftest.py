@@ -13,6 +13,9 @@ from accounts.models import Role
 from accounts.services import user_create
 from companies.services import company_activate, company_create
 
+# Browser fixtures (browser, page, sign_in): Playwright + chromium on the live server.
+pytest_plugins = ["tests.browser_support"]
+
 PASSWORD = "correct-horse-battery-staple-2026"
 
 ACME_SIRET = "73282932000074"
