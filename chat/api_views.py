@@ -1,5 +1,5 @@
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,6 +10,11 @@ from chat.serializers import HistoryQuerySerializer, MessagePageSerializer, Tick
 from chat.tickets import TICKET_TTL, ticket_issue
 from consultations.models import Consultation
 from huntzen.api import Conflict
+
+_REFUSALS = {
+    403: OpenApiResponse(description="HuntZen staff: may see the consultation, not its chat"),
+    404: OpenApiResponse(description="No such consultation, or not a participant"),
+}
 
 
 def _api_error(refused: ChatRefused) -> exceptions.APIException:
@@ -29,7 +34,11 @@ class MessageListView(APIView):
             OpenApiParameter("before", str, description="Message id: the page before it."),
             OpenApiParameter("pageSize", int, description="1 to 100, default 50."),
         ],
-        responses=MessagePageSerializer,
+        responses={
+            200: MessagePageSerializer,
+            400: OpenApiResponse(description="Bad `before` or `pageSize` (named)"),
+            **_REFUSALS,
+        },
         tags=["chat"],
     )
     def get(self, request, pk):
@@ -62,7 +71,11 @@ class ChatTicketView(APIView):
     @extend_schema(
         operation_id="consultation_chat_ticket_create",
         request=None,
-        responses={201: TicketSerializer},
+        responses={
+            201: TicketSerializer,
+            409: OpenApiResponse(description="Cancelled, or outside the chat window"),
+            **_REFUSALS,
+        },
         tags=["chat"],
     )
     def post(self, request, pk):

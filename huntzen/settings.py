@@ -304,6 +304,14 @@ HUNTZEN_MAX_CONSULTATION_SECONDS = env_int(
     "HUNTZEN_MAX_CONSULTATION_SECONDS", 3 * 3600, minimum=60
 )
 
+# --- Chat: open from this long before the start to this long after the end ----------
+HUNTZEN_CHAT_OPENS_BEFORE = timedelta(
+    minutes=env_int("HUNTZEN_CHAT_OPENS_BEFORE_MINUTES", 15, minimum=0)
+)
+HUNTZEN_CHAT_CLOSES_AFTER = timedelta(
+    hours=env_int("HUNTZEN_CHAT_CLOSES_AFTER_HOURS", 24, minimum=0)
+)
+
 # --- Security headers (every mode) ----------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
