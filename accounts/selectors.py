@@ -27,8 +27,11 @@ def invitation_for_token(token: str) -> Invitation:
 def company_seats_used(company) -> int:
     """Seats taken: active employees plus employee invitations whose link still works."""
     employees = User.objects.filter(company=company, role=Role.EMPLOYEE, is_active=True).count()
-    invited = Invitation.objects.pending().filter(company=company, role=Role.EMPLOYEE).count()
-    return employees + invited
+    return employees + pending_employee_invitations(company)
+
+
+def pending_employee_invitations(company) -> int:
+    return Invitation.objects.pending().filter(company=company, role=Role.EMPLOYEE).count()
 
 
 def invitations_for_company(company) -> QuerySet[Invitation]:

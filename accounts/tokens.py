@@ -17,7 +17,9 @@ class RevokingJWTTokenStrategy(JWTTokenStrategy):
                 known = internal.get_refresh_token_state(session)
                 if payload["jti"] not in known:
                     # Signed by us, for a live session, but already rotated away.
-                    logger.warning("Reused refresh token: revoking its session.")
+                    logger.warning(
+                        "Reused refresh token of user %s: revoking its session.", payload["sub"]
+                    )
                     session.flush()
                     return None
         return super().refresh_token(refresh_token)

@@ -19,7 +19,7 @@ from accounts.csv_import import parse_employee_csv
 from accounts.decorators import role_required
 from accounts.exceptions import InvitationStateError, InvitationUnusable
 from accounts.forms import AcceptInvitationForm, EmployeeCsvForm, EmployeeInvitationForm
-from accounts.models import Invitation, Role
+from accounts.models import Role
 
 INVITATIONS_PER_PAGE = 50
 
@@ -44,9 +44,7 @@ def hr_home(request):
     context = {
         "company": company,
         "seats_used": selectors.company_seats_used(company),
-        "pending_invitations": Invitation.objects.pending()
-        .filter(company=company, role=Role.EMPLOYEE)
-        .count(),
+        "pending_invitations": selectors.pending_employee_invitations(company),
     }
     return render(request, "accounts/hr_home.html", context)
 
