@@ -7,6 +7,8 @@ because the CSP forbids inline style attributes and scripts.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.utils.formats import date_format
+
 from medical import limits
 
 WIDTH = 640
@@ -24,6 +26,7 @@ class Dot:
     day: date
     mood: float
     count: int
+    label: str
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,11 @@ def mood_chart(points, *, first_day: date, last_day: date) -> MoodChart:
         scale = (mood - limits.MOOD_MIN) / (limits.MOOD_MAX - limits.MOOD_MIN)
         return round(PAD_TOP + plot_h * (1 - scale), 1)
 
-    dots = [Dot(x_of(p.day), y_of(p.mood), p.day, round(p.mood, 1), p.count) for p in points]
+    dots = [
+        Dot(x_of(p.day), y_of(p.mood), p.day, round(p.mood, 1), p.count,
+            date_format(p.day, "j F Y"))
+        for p in points
+    ]
     y_ticks = [Tick(y_of(m), str(m)) for m in range(limits.MOOD_MIN, limits.MOOD_MAX + 1)]
     step = max(span // 4, 1)
     x_ticks = []
