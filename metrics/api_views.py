@@ -1,0 +1,126 @@
+"""Metrics API (sketch section 6), with the tenant check the sketch lacked on every call.
+
+No permission -> 403; someone else's practitioner, employee or company -> 404; then a
+bad period -> 400. Exports answer text/csv in the sketch's format.
+"""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from metrics import access, exports, selectors
+from metrics.periods import PeriodError, parse_period, require_whole_months
+from metrics.serializers import (
+    CompanyMetricsSerializer,
+    EmployeeMetricsSerializer,
+    PractitionerMetricsSerializer,
+)
+
+PERIOD_PARAMETERS = [
+    OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH),
+    OpenApiParameter("from", OpenApiTypes.DATE, required=True, description="First day (ISO)."),
+    OpenApiParameter("to", OpenApiTypes.DATE, required=True, description="Last day, inclusive."),
+]
+ERRORS = {
+    400: OpenApiResponse(description="Bad period: invalid date, from > to, over 366 days."),
+    403: OpenApiResponse(description="The role has no access to these counters."),
+    404: OpenApiResponse(description="Unknown, or outside the caller's reach."),
+}
+CSV = {(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="UTF-8, LF lines.")}
+
+
+def _period(request, *, whole_months=False):
+    try:
+        period = parse_period(
+            request.query_params.get("from"), request.query_params.get("to"), required=True
+        )
+        return require_whole_months(period) if whole_months else period
+    except PeriodError as exc:
+        raise ValidationError({name: [str(msg)] for name, msg in exc.errors.items()}) from exc
+
+
+def _filename(kind, ident, period):
+    return f"huntzen-{kind}-{ident}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
+
+
+class PractitionerMetricsView(APIView):
+    @extend_schema(
+        tags=["metrics"],
+        summary="A practitioner's counters (payment)",
+        parameters=PERIOD_PARAMETERS,
+        responses={200: PractitionerMetricsSerializer, **ERRORS},
+    )
+    def get(self, request, pk):
+        practitioner = access.get_practitioner_for(request.user, pk)
+        usage = selectors.practitioner_usage(practitioner=practitioner, period=_period(request))
+        return Response(PractitionerMetricsSerializer(usage).data)
+
+
+class PractitionerExportView(APIView):
+    @extend_schema(
+        tags=["metrics"],
+        summary="A practitioner's counters as CSV (accounting)",
+        parameters=PERIOD_PARAMETERS,
+        responses={**CSV, **ERRORS},
+    )
+    def get(self, request, pk):
+        practitioner = access.get_practitioner_for(
+            request.user, pk, perm=access.PRACTITIONER_EXPORT
+        )
+        period = _period(request)
+        usage = selectors.practitioner_usage(practitioner=practitioner, period=period)
+        text = exports.usage_csv(usage.days, usage.consultations, usage.total_duration_minutes)
+        return exports.csv_response(text, _filename("praticien", practitioner.pk, period))
+
+
+class EmployeeMetricsView(APIView):
+    @extend_schema(
+        tags=["metrics"],
+        summary="An employee's counters (HR): totals over whole calendar months only",
+        parameters=PERIOD_PARAMETERS,
+        responses={200: EmployeeMetricsSerializer, **ERRORS},
+    )
+    def get(self, request, pk):
+        employee = access.get_employee_for(request.user, pk)
+        period = _period(request, whole_months=True)
+        return Response(
+            EmployeeMetricsSerializer(
+                selectors.employee_usage(employee=employee, period=period)
+            ).data
+        )
+
+
+class CompanyMetricsView(APIView):
+    @extend_schema(
+        tags=["metrics"],
+        summary="A company's usage (HR), per day, week and month",
+        parameters=PERIOD_PARAMETERS,
+        responses={200: CompanyMetricsSerializer, **ERRORS},
+    )
+    def get(self, request, pk):
+        company = access.get_company_for(request.user, pk)
+        usage = selectors.company_usage(
+            company=company,
+            period=_period(request),
+            protect=access.protects_small_groups(request.user),
+        )
+        return Response(CompanyMetricsSerializer(usage).data)
+
+
+class CompanyExportView(APIView):
+    @extend_schema(
+        tags=["metrics"],
+        summary="A company's usage per day as CSV",
+        parameters=PERIOD_PARAMETERS,
+        responses={**CSV, **ERRORS},
+    )
+    def get(self, request, pk):
+        company = access.get_company_for(request.user, pk, perm=access.COMPANY_EXPORT)
+        period = _period(request)
+        usage = selectors.company_usage(
+            company=company, period=period, protect=access.protects_small_groups(request.user)
+        )
+        text = exports.company_usage_csv(usage.days, usage.total)
+        return exports.csv_response(text, _filename("entreprise", company.pk, period))

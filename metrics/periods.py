@@ -1,0 +1,146 @@
+"""Reporting periods: parsing and validating `from` / `to`, and cutting weeks and months."""
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+MAX_DAYS = 366
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class PeriodError(ValueError):
+    """A bad period; `errors` maps the query parameter to a message for the user."""
+
+    def __init__(self, errors: dict):
+        super().__init__(errors)
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def dates(self):
+        for offset in range(self.days):
+            yield self.start + timedelta(days=offset)
+
+    def weeks(self) -> list["Period"]:
+        """ISO weeks (Monday to Sunday) cut to the period."""
+        out, cursor = [], self.start
+        while cursor <= self.end:
+            week_end = cursor + timedelta(days=6 - cursor.weekday())
+            out.append(Period(cursor, min(week_end, self.end)))
+            cursor = week_end + timedelta(days=1)
+        return out
+
+    def months(self) -> list["Period"]:
+        """Calendar months cut to the period."""
+        out, cursor = [], self.start
+        while cursor <= self.end:
+            month_end = _next_month(cursor) - timedelta(days=1)
+            out.append(Period(cursor, min(month_end, self.end)))
+            cursor = month_end + timedelta(days=1)
+        return out
+
+    @property
+    def is_whole_months(self) -> bool:
+        return self.start.day == 1 and (self.end + timedelta(days=1)).day == 1
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+def default_period() -> Period:
+    """The current calendar month up to its end: a period of whole months."""
+    first = today().replace(day=1)
+    return Period(first, _next_month(first) - timedelta(days=1))
+
+
+def _parse_date(raw: str, name: str, errors: dict) -> date | None:
+    if not _ISO_DATE.match(raw):
+        errors[name] = _("Date invalide : utilisez le format AAAA-MM-JJ.")
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors[name] = _("Date invalide : ce jour n'existe pas.")
+        return None
+
+
+def parse_period(raw_from: str | None, raw_to: str | None, *, required: bool) -> Period:
+    """Validate ISO dates `from` and `to` (inclusive): from <= to, at most 366 days.
+    When not `required`, missing dates fall back to the current month."""
+    errors: dict = {}
+    if not raw_from and not raw_to and not required:
+        return default_period()
+    start = end = None
+    for name, raw in (("from", raw_from), ("to", raw_to)):
+        if not raw:
+            errors[name] = _("Ce paramètre est obligatoire (AAAA-MM-JJ).")
+            continue
+        value = _parse_date(raw.strip(), name, errors)
+        if name == "from":
+            start = value
+        else:
+            end = value
+    if start and end:
+        if start > end:
+            errors["to"] = _("La fin de la période doit suivre son début.")
+        elif (end - start).days + 1 > MAX_DAYS:
+            errors["to"] = _("La période ne peut pas dépasser 366 jours.")
+    if errors:
+        raise PeriodError(errors)
+    return Period(start, end)
+
+
+def require_whole_months(period: Period) -> Period:
+    """Per-employee counters only cover whole calendar months, so that no date finer than
+    a month can be read from them, not even by comparing two overlapping periods."""
+    if not period.is_whole_months:
+        raise PeriodError(
+            {
+                "from": _(
+                    "Les compteurs par salarié portent sur des mois entiers : la période "
+                    "doit commencer le premier jour d'un mois et finir le dernier jour d'un mois."
+                )
+            }
+        )
+    return period
+
+
+_ISO_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_month_range(raw_from: str | None, raw_to: str | None) -> Period:
+    """`from` / `to` as YYYY-MM (the portal's month fields): whole months, at most 12.
+    Missing both: the current month."""
+    if not raw_from and not raw_to:
+        return default_period()
+    errors: dict = {}
+    bounds = {}
+    for name, raw in (("from", raw_from), ("to", raw_to)):
+        match = _ISO_MONTH.match((raw or "").strip())
+        if not match or not 1 <= int(match.group(2)) <= 12:
+            errors[name] = _("Mois invalide : utilisez le format AAAA-MM.")
+            continue
+        bounds[name] = date(int(match.group(1)), int(match.group(2)), 1)
+    if errors:
+        raise PeriodError(errors)
+    return parse_period(
+        bounds["from"].isoformat(),
+        (_next_month(bounds["to"]) - timedelta(days=1)).isoformat(),
+        required=True,
+    )

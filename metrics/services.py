@@ -1,0 +1,209 @@
+"""Counter writes: count one completed consultation, rebuild the rollups.
+
+Counting is idempotent and atomic in the database. The marker row is inserted first
+(`ON CONFLICT DO NOTHING`); only the transaction that actually inserted it goes on to add
+the consultation to the three daily rows, each with a single upsert that adds in SQL
+(`SET n = cur.n + excluded.n`), never a read-modify-write in Python. Everything runs in
+the caller's transaction: an end that rolls back leaves no count.
+
+The SQL is the upsert dialect shared by PostgreSQL (>= 9.5) and SQLite (>= 3.24).
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+
+from consultations.models import Consultation
+from metrics import selectors
+from metrics.models import CompanyDay, CountedConsultation, EmployeeDay, PractitionerDay
+
+
+def counting_day(scheduled_at: datetime) -> date:
+    """The day a consultation counts on: its start date in TIME_ZONE (Europe/Paris),
+    whatever the active time zone of the request that ended it."""
+    return scheduled_at.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+
+
+def _prep(model, values: dict) -> tuple[list[str], list]:
+    columns, params = [], []
+    for name, value in values.items():
+        field = model._meta.get_field(name)
+        columns.append(connection.ops.quote_name(field.column))
+        params.append(field.get_db_prep_value(value, connection, prepared=False))
+    return columns, params
+
+
+def _insert(model, values: dict, *, conflict: list[str], add: list[str] | None = None) -> int:
+    """INSERT one row; on a key conflict do nothing (add=None) or add `add` columns of the
+    new row to the existing one. Returns the number of rows the database reports."""
+    qn = connection.ops.quote_name
+    columns, params = _prep(model, values)
+    conflict_columns = ", ".join(qn(model._meta.get_field(n).column) for n in conflict)
+    if add:
+        sets = ", ".join(
+            f"{c} = cur.{c} + excluded.{c}"
+            for c in (qn(model._meta.get_field(n).column) for n in add)
+        )
+        action = f"DO UPDATE SET {sets}"
+    else:
+        action = "DO NOTHING"
+    # Identifiers come from model metadata, quoted; every value is a parameter.
+    sql = (
+        f"INSERT INTO {qn(model._meta.db_table)} AS cur ({', '.join(columns)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(params))}) ON CONFLICT ({conflict_columns}) {action}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+# No savepoint of its own: when nested in the end's transaction, a failure here fails
+# the end (two round trips saved per count).
+@transaction.atomic(savepoint=False)
+def consultation_counted(*, consultation: Consultation) -> bool:
+    """Add a completed consultation to its practitioner's, employee's and company's day,
+    once. Returns True when this call counted it, False when it was already counted or
+    does not count (any status but completed).
+
+    Concurrency (PostgreSQL, READ COMMITTED): a second transaction inserting the same
+    marker or the same employee/day row waits for the first one's outcome, then either
+    sees the conflict (and skips / only increments) or inserts itself if the first rolled
+    back; so each consultation is counted once and each employee adds one active
+    employee per company and day, whatever the interleaving.
+    """
+    if consultation.status != Consultation.Status.COMPLETED:
+        return False
+    day = counting_day(consultation.scheduled_at)
+    seconds = consultation.duration_seconds or 0
+    if not _insert(
+        CountedConsultation,
+        {"consultation": consultation.pk, "day": day},
+        conflict=["consultation"],
+    ):
+        return False
+
+    first_of_day = _insert(
+        EmployeeDay,
+        {
+            "company": consultation.company_id,
+            "day": day,
+            "employee": consultation.employee_id,
+            "consultations": 1,
+            "total_duration_seconds": seconds,
+        },
+        conflict=["company", "day", "employee"],
+    )
+    if not first_of_day:
+        EmployeeDay.objects.filter(
+            company_id=consultation.company_id, day=day, employee_id=consultation.employee_id
+        ).update(
+            consultations=F("consultations") + 1,
+            total_duration_seconds=F("total_duration_seconds") + seconds,
+        )
+    _insert(
+        PractitionerDay,
+        {
+            "practitioner": consultation.practitioner_id,
+            "day": day,
+            "consultations": 1,
+            "total_duration_seconds": seconds,
+        },
+        conflict=["practitioner", "day"],
+        add=["consultations", "total_duration_seconds"],
+    )
+    _insert(
+        CompanyDay,
+        {
+            "company": consultation.company_id,
+            "day": day,
+            "consultations": 1,
+            "total_duration_seconds": seconds,
+            "active_employees": 1 if first_of_day else 0,
+        },
+        conflict=["company", "day"],
+        add=["consultations", "total_duration_seconds", "active_employees"],
+    )
+    return True
+
+
+@dataclass(frozen=True)
+class RebuildResult:
+    consultations: int
+    practitioner_days: int
+    employee_days: int
+    company_days: int
+
+
+_BATCH = 2000
+
+
+@transaction.atomic
+def counters_rebuild(*, start: date | None = None, end: date | None = None) -> RebuildResult:
+    """Recompute markers and rollups from the consultations, for days in [start, end]
+    (both optional). Idempotent.
+
+    Counting inserts its marker first, so locking the marker table (PostgreSQL) or taking
+    the write lock with the first DELETE (SQLite) makes concurrent ends wait until the
+    rebuild commits; an end still in flight when the rebuild starts is awaited by the lock
+    and then read as committed. No consultation is lost or counted twice.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"LOCK TABLE {connection.ops.quote_name(CountedConsultation._meta.db_table)} "
+                "IN EXCLUSIVE MODE"
+            )
+    days = selectors.day_filter(start, end)
+    CountedConsultation.objects.filter(**days).delete()
+    PractitionerDay.objects.filter(**days).delete()
+    EmployeeDay.objects.filter(**days).delete()
+    CompanyDay.objects.filter(**days).delete()
+
+    expected = selectors.expected_counters(start=start, end=end)
+    CountedConsultation.objects.bulk_create(
+        (
+            CountedConsultation(consultation_id=pk, day=day)
+            for pk, day in selectors.completed_consultation_days(start=start, end=end)
+        ),
+        batch_size=_BATCH,
+    )
+    PractitionerDay.objects.bulk_create(
+        (
+            PractitionerDay(
+                practitioner_id=practitioner_id, day=day, consultations=n,
+                total_duration_seconds=seconds,
+            )
+            for (practitioner_id, day), (n, seconds) in expected.practitioner_days.items()
+        ),
+        batch_size=_BATCH,
+    )
+    EmployeeDay.objects.bulk_create(
+        (
+            EmployeeDay(
+                company_id=company_id, day=day, employee_id=employee_id, consultations=n,
+                total_duration_seconds=seconds,
+            )
+            for (company_id, day, employee_id), (n, seconds) in expected.employee_days.items()
+        ),
+        batch_size=_BATCH,
+    )
+    CompanyDay.objects.bulk_create(
+        (
+            CompanyDay(
+                company_id=company_id, day=day, consultations=n,
+                total_duration_seconds=seconds, active_employees=active,
+            )
+            for (company_id, day), (n, seconds, active) in expected.company_days.items()
+        ),
+        batch_size=_BATCH,
+    )
+    return RebuildResult(
+        consultations=CountedConsultation.objects.filter(**days).count(),
+        practitioner_days=len(expected.practitioner_days),
+        employee_days=len(expected.employee_days),
+        company_days=len(expected.company_days),
+    )

@@ -1,0 +1,172 @@
+"""Portal pages: practitioner, company (HR) and HuntZen staff dashboards, CSV exports.
+Each view parses, checks access (metrics.access), calls a selector, renders."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from metrics import access, exports, selectors
+from metrics.charts import bar_chart
+from metrics.periods import Period, PeriodError, parse_month_range, parse_period
+
+
+def _period(request) -> tuple[Period | None, dict]:
+    try:
+        return parse_period(request.GET.get("from"), request.GET.get("to"), required=False), {}
+    except PeriodError as exc:
+        return None, exc.errors
+
+
+def _filename(kind: str, ident, period: Period) -> str:
+    return f"huntzen-{kind}-{ident}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
+
+
+def _daily_points(period: Period, days, attr: str):
+    values = {row.day: getattr(row, attr) for row in days}
+    return [(d.isoformat(), values.get(d, 0)) for d in period.dates()]
+
+
+@login_required
+def practitioner_dashboard(request, pk=None):
+    practitioner = access.get_practitioner_for(request.user, pk or request.user.pk)
+    period, errors = _period(request)
+    context = {"practitioner": practitioner, "errors": errors, "period": period}
+    if errors:
+        return render(request, "metrics/practitioner_dashboard.html", context, status=400)
+    usage = selectors.practitioner_usage(practitioner=practitioner, period=period)
+    context.update(
+        usage=usage,
+        is_self=practitioner.pk == request.user.pk,
+        may_export=request.user.has_perm(access.PRACTITIONER_EXPORT),
+        chart=bar_chart(_daily_points(period, usage.days, "consultations")),
+        minutes_chart=bar_chart(
+            _daily_points(period, usage.days, "total_duration_minutes"), unit=" min"
+        ),
+    )
+    return render(request, "metrics/practitioner_dashboard.html", context)
+
+
+@login_required
+def practitioner_export(request, pk):
+    practitioner = access.get_practitioner_for(
+        request.user, pk, perm=access.PRACTITIONER_EXPORT
+    )
+    period, errors = _period(request)
+    if errors:
+        return render(
+            request,
+            "metrics/practitioner_dashboard.html",
+            {"practitioner": practitioner, "errors": errors},
+            status=400,
+        )
+    usage = selectors.practitioner_usage(practitioner=practitioner, period=period)
+    text = exports.usage_csv(usage.days, usage.consultations, usage.total_duration_minutes)
+    return exports.csv_response(text, _filename("praticien", practitioner.pk, period))
+
+
+@login_required
+def company_dashboard(request, pk=None):
+    company = access.get_company_for(request.user, pk or request.user.company_id)
+    period, errors = _period(request)
+    context = {"company": company, "errors": errors, "period": period}
+    if errors:
+        return render(request, "metrics/company_dashboard.html", context, status=400)
+    usage = selectors.company_usage(
+        company=company, period=period, protect=access.protects_small_groups(request.user)
+    )
+    context.update(
+        usage=usage,
+        min_group=selectors.min_group_size(),
+        may_export=request.user.has_perm(access.COMPANY_EXPORT),
+        may_see_employees=request.user.has_perm(access.EMPLOYEE_READ),
+        chart=bar_chart(_daily_points(period, usage.days, "consultations")),
+        weeks_chart=bar_chart(
+            [(w.period.start.isoformat(), w.consultations) for w in usage.weeks]
+        ),
+        months_chart=bar_chart(
+            [(m.period.start.strftime("%Y-%m"), m.consultations) for m in usage.months]
+        ),
+    )
+    return render(request, "metrics/company_dashboard.html", context)
+
+
+@login_required
+def company_export(request, pk):
+    company = access.get_company_for(request.user, pk, perm=access.COMPANY_EXPORT)
+    period, errors = _period(request)
+    if errors:
+        return render(
+            request,
+            "metrics/company_dashboard.html",
+            {"company": company, "errors": errors},
+            status=400,
+        )
+    usage = selectors.company_usage(
+        company=company, period=period, protect=access.protects_small_groups(request.user)
+    )
+    text = exports.company_usage_csv(usage.days, usage.total)
+    return exports.csv_response(text, _filename("entreprise", company.pk, period))
+
+
+EMPLOYEES_PER_PAGE = 50
+
+
+@login_required
+def company_employees(request, pk):
+    """The sketch's per-employee counters: totals over whole months only, nothing else
+    (no practitioner, specialty, type or date)."""
+    company = access.get_company_for(request.user, pk, perm=access.EMPLOYEE_READ)
+    try:
+        period = parse_month_range(request.GET.get("from"), request.GET.get("to"))
+        errors = {}
+    except PeriodError as exc:
+        period, errors = None, exc.errors
+    context = {"company": company, "errors": errors, "period": period}
+    if errors:
+        return render(request, "metrics/company_employees.html", context, status=400)
+    page = Paginator(selectors.company_employees(company=company), EMPLOYEES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    context.update(
+        page=page,
+        rows=selectors.employees_usage(company=company, employees=page, period=period),
+        from_month=period.start.strftime("%Y-%m"),
+        to_month=period.end.strftime("%Y-%m"),
+    )
+    return render(request, "metrics/company_employees.html", context)
+
+
+@login_required
+def staff_overview(request):
+    access.require_staff_overview(request.user)
+    period, errors = _period(request)
+    context = {"errors": errors, "period": period}
+    if errors:
+        return render(request, "metrics/staff_overview.html", context, status=400)
+    context.update(
+        practitioners=selectors.practitioners_usage(period=period),
+        companies=selectors.companies_usage(period=period),
+    )
+    return render(request, "metrics/staff_overview.html", context)
+
+
+@login_required
+def staff_practitioners_export(request):
+    access.require_staff_overview(request.user)
+    period, errors = _period(request)
+    if errors:
+        return render(request, "metrics/staff_overview.html", {"errors": errors}, status=400)
+    text = exports.practitioners_csv(selectors.practitioners_usage(period=period))
+    return exports.csv_response(text, _filename("praticiens", "tous", period))
+
+
+@login_required
+def staff_companies_export(request):
+    access.require_staff_overview(request.user)
+    period, errors = _period(request)
+    if errors:
+        return render(request, "metrics/staff_overview.html", {"errors": errors}, status=400)
+    text = exports.companies_csv(selectors.companies_usage(period=period))
+    return exports.csv_response(text, _filename("entreprises", "toutes", period))
+
+
