@@ -102,8 +102,8 @@ class ClinicalNoteDetailView(GenericAPIView):
         summary="Read the clinical note of a consultation, with its earlier versions "
         "(author only).",
     )
-    def get(self, request, consultation_id):
-        consultation, note = access.get_note_for(request.user, consultation_id)
+    def get(self, request, consultationId):  # camelCase: the public path parameter
+        consultation, note = access.get_note_for(request.user, consultationId)
         return Response(_note_body(consultation, note))
 
     @extend_schema(
@@ -112,9 +112,9 @@ class ClinicalNoteDetailView(GenericAPIView):
         responses={200: ClinicalNoteSerializer, 400: OpenApiResponse(), **_REFUSALS},
         summary="Amend the clinical note; the replaced text is kept as a version.",
     )
-    def patch(self, request, consultation_id):
+    def patch(self, request, consultationId):
         consultation, note = access.get_note_for(
-            request.user, consultation_id, action=Action.WRITE
+            request.user, consultationId, action=Action.WRITE
         )
         if note is None:
             raise Http404

@@ -5,7 +5,7 @@ from medical import api
 urlpatterns = [
     path("clinical-notes", api.ClinicalNoteCreateView.as_view(), name="api-clinical-notes"),
     path(
-        "clinical-notes/<uuid:consultation_id>",
+        "clinical-notes/<uuid:consultationId>",
         api.ClinicalNoteDetailView.as_view(),
         name="api-clinical-note",
     ),

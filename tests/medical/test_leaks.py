@@ -6,7 +6,6 @@ import sys
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.test import RequestFactory, override_settings
 from django.urls import NoReverseMatch, reverse
 from django.views.debug import ExceptionReporter
@@ -15,30 +14,9 @@ from huntzen.errors import MedicalSafeExceptionReporterFilter
 from medical import services
 
 from .conftest import CANARY, ROLES
+from .scan import rows_containing
 
 pytestmark = pytest.mark.django_db
-
-
-def rows_containing(needle: str) -> list[tuple[str, str]]:
-    """(table, column) of every stored value containing `needle`, read with raw SQL."""
-    hits = []
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names():
-            columns = [
-                c.name for c in connection.introspection.get_table_description(cursor, table)
-            ]
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
-            for row in cursor.fetchall():
-                for column, value in zip(columns, row, strict=True):
-                    if isinstance(value, memoryview):
-                        value = value.tobytes()
-                    if isinstance(value, bytes):
-                        found = needle.encode() in value
-                    else:
-                        found = needle in str(value)
-                    if found:
-                        hits.append((table, column))
-    return hits
 
 
 @pytest.fixture

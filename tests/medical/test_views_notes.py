@@ -143,3 +143,15 @@ def test_the_consultation_panel_shows_a_link_to_the_practitioner_only(role, cast
     link = reverse("medical:note", args=[note.consultation_id])
     assert (link in html) is (role == "practitioner_p")
     assert "Stress" not in html
+
+
+@pytest.mark.parametrize("role", ["practitioner_p", "employee_a"])
+def test_the_consultation_page_carries_the_note_panel_for_the_practitioner_only(
+    role, cast, login, note
+):
+    html = login(cast[role]).get(
+        reverse("consultations:detail", args=[note.consultation_id])
+    ).content.decode()
+    link = reverse("medical:note", args=[note.consultation_id])
+    assert (link in html) is (role == "practitioner_p")
+    assert "Stress au travail" not in html
