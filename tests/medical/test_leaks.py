@@ -3,6 +3,7 @@ emails, API errors, or the HTML of pages other people can open."""
 
 import logging
 import sys
+from datetime import timedelta
 
 import pytest
 from django.core import mail
@@ -10,6 +11,8 @@ from django.test import RequestFactory, override_settings
 from django.urls import NoReverseMatch, reverse
 from django.views.debug import ExceptionReporter
 
+from chat.models import ChatMessage
+from chat.services import message_send
 from huntzen.errors import MedicalSafeExceptionReporterFilter
 from medical import services
 
@@ -22,13 +25,17 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def canary_everywhere(client, employee_a, practitioner_p, consultation):
     """The canary written through every medical path: note, amendment (a version),
-    journal entry by service and by the portal."""
+    journal entry by service and by the portal, chat message."""
     note = services.note_create(
         author=practitioner_p, consultation=consultation, reason=CANARY, observations=CANARY,
         plan=CANARY,
     )
     services.note_amend(author=practitioner_p, note=note, observations=f"{CANARY} 2")
     entry = services.journal_entry_create(owner=employee_a, mood=1, text=CANARY)
+    message_send(
+        sender=employee_a, consultation=consultation, body=f"{CANARY} chat",
+        client_message_id="canary-1", now=consultation.started_at + timedelta(minutes=5),
+    )
     client.force_login(employee_a)
     client.post(
         reverse("medical:journal_new"),
@@ -39,6 +46,7 @@ def canary_everywhere(client, employee_a, practitioner_p, consultation):
 
 
 def test_the_canary_is_in_no_column_of_any_table(canary_everywhere):
+    assert ChatMessage.objects.count() == 1
     assert rows_containing("CANARY") == []
     assert rows_containing("7f3e9b1c") == []
 
