@@ -14,10 +14,13 @@ LEFT = 36
 
 @dataclass(frozen=True)
 class Bar:
-    x: float
-    y: float
-    width: float
-    height: float
+    """Coordinates pre-formatted as strings: no localisation (a French decimal comma
+    would break the SVG) and no template filter per attribute (cheaper for 366 bars)."""
+
+    x: str
+    y: str
+    width: str
+    height: str
     title: str
     hidden: bool
 
@@ -43,16 +46,13 @@ def bar_chart(points: list[tuple[str, object]], *, unit: str = "") -> Chart:
     slot = (WIDTH - LEFT) / max(len(points), 1)
     bar_width = max(slot * 0.8, 1)
     bars = []
+    width = f"{bar_width:.2f}"
     for i, (label, value) in enumerate(points):
-        x = round(LEFT + i * slot + (slot - bar_width) / 2, 2)
-        if isinstance(value, Hidden):
-            h = round(plot_height * 0.08, 2)
-            title = f"{label} : {value}"
-            bars.append(Bar(x, HEIGHT - BOTTOM - h, round(bar_width, 2), h, title, True))
-            continue
-        h = round(plot_height * value / top, 2)
-        title = f"{label} : {value}{unit}"
-        bars.append(Bar(x, round(HEIGHT - BOTTOM - h, 2), round(bar_width, 2), h, title, False))
+        x = f"{LEFT + i * slot + (slot - bar_width) / 2:.2f}"
+        hidden = isinstance(value, Hidden)
+        h = plot_height * (0.08 if hidden else value / top)
+        title = f"{label} : {value}" if hidden else f"{label} : {value}{unit}"
+        bars.append(Bar(x, f"{HEIGHT - BOTTOM - h:.2f}", width, f"{h:.2f}", title, hidden))
     return Chart(
         width=WIDTH,
         height=HEIGHT,

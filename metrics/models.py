@@ -87,7 +87,11 @@ class EmployeeDay(_DayCounters):
                 fields=["company", "day", "employee"], name="employeeday_unique"
             )
         ]
-        indexes = [models.Index(fields=["employee", "day"], name="employeeday_employee_day")]
+        # Serves the employee counters (employee, days) and the company's distinct active
+        # employees (one probe per member: employee, company, days).
+        indexes = [
+            models.Index(fields=["employee", "company", "day"], name="employeeday_employee_co_day")
+        ]
 
     def __str__(self):
         return f"{self.employee_id} {self.day}: {self.consultations}"

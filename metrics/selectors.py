@@ -454,8 +454,9 @@ def company_usage(*, company: Company, period: Period, protect: bool) -> Company
 
 
 def _distinct_active_employees(company: Company, period: Period) -> int:
-    """Members with at least one employee/day row in the period: one index probe per
-    member, so the cost follows the company's size, not its consultations."""
+    """Members with at least one employee/day row in the period: one probe per member on
+    the (employee, company, day) index, so the cost follows the company's size, not its
+    consultations."""
     return (
         User.objects.filter(company=company)
         .filter(

@@ -36,6 +36,9 @@ def test_the_practitioner_dashboard_shows_figures_and_an_svg_chart(
     assert response.status_code == 200
     assert "<svg" in html and 'role="img"' in html
     assert html.count('class="bar"') == 31 * 2  # one bar per day, two charts
+    # SVG coordinates keep a decimal point even in French (no localisation).
+    assert re.search(r'<rect class="bar" x="\d+\.\d\d" y="\d+\.\d\d"', html)
+    assert not re.search(r'(x|y|width|height)="\d+,\d', html)
     assert "75 min" in html  # total
     assert "37 min" in html  # average, whole minutes
     assert "employee" not in html.lower() and "alice" not in html.lower()
