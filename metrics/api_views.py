@@ -28,7 +28,13 @@ ERRORS = {
     403: OpenApiResponse(description="The role has no access to these counters."),
     404: OpenApiResponse(description="Unknown, or outside the caller's reach."),
 }
-CSV = {(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="UTF-8, LF lines.")}
+CSV = {
+    (200, "text/csv"): OpenApiResponse(
+        OpenApiTypes.STR,
+        description="`Date,Consultations,Durée (minutes)`, one line per day, an empty line, "
+        "`TOTAL,n,m`. UTF-8 without BOM, LF line endings, no newline after TOTAL.",
+    )
+}
 
 
 def _period(request, *, whole_months=False):
