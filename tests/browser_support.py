@@ -33,15 +33,18 @@ def _in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """One chromium per test module. Not per session: while Playwright's sync API is
-    started, its event loop counts as running in this thread, which would break every
-    later asyncio test (and trip Django's async-unsafe guard on plain ORM calls)."""
+@pytest.fixture
+def browser(transactional_db):
+    """A chromium for one test, started after the test database is set up and stopped
+    before it is flushed. While Playwright's sync API runs, its event loop counts as
+    running in this thread: Django then hands out context-local connections (without the
+    serialized test data, so serialized_rollback would silently do nothing) and asyncio
+    tests that follow could not start their own loop."""
     if not os.access(CHROMIUM, os.X_OK):
         if _in_ci():
             pytest.fail(f"{CHROMIUM} is missing: .ci/run installs it with apt-get (CI=true).")
         pytest.skip(f"{CHROMIUM} is not installed")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
@@ -57,6 +60,7 @@ def browser():
                 yield chromium
             finally:
                 chromium.close()
+                connections.close_all()  # the context-local ones opened meanwhile
     finally:
         if previous is None:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
@@ -65,7 +69,7 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server, transactional_db):
+def page(transactional_db, live_server, browser):
     """A fresh browser context (no cookies) whose relative URLs hit the live server."""
     context = browser.new_context(base_url=live_server.url, locale="fr-FR")
     context.set_default_timeout(TIMEOUT_MS)
