@@ -2,7 +2,9 @@
 number of days (and of people listed), never with the number of consultations.
 
 Small-group protection (HR): an aggregate that describes fewer than
-HUNTZEN_MIN_GROUP_SIZE distinct employees is replaced by `Hidden` ("< 5").
+HUNTZEN_MIN_GROUP_SIZE distinct employees is replaced by `Hidden` ("< 5"). Each figure is
+judged on its own group; a visible total minus its visible days still gives the sum of
+the hidden days: there is no complementary suppression.
 """
 
 from collections import defaultdict

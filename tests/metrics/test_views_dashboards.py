@@ -155,3 +155,25 @@ def test_dashboards_cost_the_same_with_3_or_300_days(
         client.force_login(user)
         with django_assert_max_num_queries(limit):
             assert client.get(url, year).status_code == 200
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_the_employee_counters_page_costs_the_same_for_3_or_30_employees(
+    client, hr_acme, acme, count, django_assert_max_num_queries
+):
+    from metrics.models import EmployeeDay
+
+    people = make_employees(acme, count)
+    # Rollup rows straight in the table: this test is about the read, not the counting.
+    EmployeeDay.objects.bulk_create(
+        EmployeeDay(company=acme, employee=p, day=date(2026, 3, 2), consultations=1,
+                    total_duration_seconds=600)
+        for p in people
+    )
+    client.force_login(hr_acme)
+    with django_assert_max_num_queries(9):
+        response = client.get(
+            reverse("metrics:company_employees", args=[acme.pk]),
+            {"from": "2026-03", "to": "2026-03"},
+        )
+    assert response.content.decode().count("<td>10</td>") == count
