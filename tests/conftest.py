@@ -94,13 +94,28 @@ def employee_c(globex):
 
 
 @pytest.fixture
-def practitioner_p(db):
-    return _user("psy.p@huntzen.test", Role.PRACTITIONER, first_name="Paula")
+def practitioner_p(staff_r2):
+    user = _user("psy.p@huntzen.test", Role.PRACTITIONER, first_name="Paula")
+    _practitioner_profile(staff_r2, user, profession="psychologist",
+                          registration_number="759300001",
+                          specialties=["stress", "burnout", "anxiety"], languages=["fr", "en"])
+    return user
 
 
 @pytest.fixture
-def practitioner_q(db):
-    return _user("psy.q@huntzen.test", Role.PRACTITIONER, first_name="Quentin")
+def practitioner_q(staff_r2):
+    user = _user("psy.q@huntzen.test", Role.PRACTITIONER, first_name="Quentin")
+    _practitioner_profile(staff_r2, user, profession="psychiatrist",
+                          registration_number="10009876540",
+                          specialties=["depression", "sleep"], languages=["fr"])
+    return user
+
+
+def _practitioner_profile(staff, user, **profile):
+    """An active directory profile, attached by staff through the real service."""
+    from companies.services import practitioner_create
+
+    return practitioner_create(actor=staff, email=user.email, **profile)
 
 
 @pytest.fixture

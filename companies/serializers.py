@@ -1,0 +1,105 @@
+from rest_framework import serializers
+
+from accounts.models import User
+from companies.models import Company, PractitionerProfile
+from companies.selectors import company_seats_used
+from huntzen.api import CamelModelSerializer, CamelSerializer
+
+
+class CompanySerializer(CamelModelSerializer):
+    class Meta:
+        model = Company
+        fields = [
+            "id",
+            "name",
+            "siret",
+            "contact_email",
+            "contact_phone",
+            "address",
+            "seats",
+            "yearly_allowance_per_employee",
+            "is_active",
+            "activated_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class CompanyDetailSerializer(CompanySerializer):
+    """One company, with its seats in use (active employees + pending invitations)."""
+
+    seats_used = serializers.SerializerMethodField(method_name="get_seats_used")
+
+    class Meta(CompanySerializer.Meta):
+        fields = [*CompanySerializer.Meta.fields, "seats_used"]
+        read_only_fields = fields
+
+    def get_seats_used(self, company) -> int:
+        return company_seats_used(company)
+
+
+class CompanyCreateSerializer(CamelModelSerializer):
+    class Meta:
+        model = Company
+        fields = [
+            "name",
+            "siret",
+            "contact_email",
+            "contact_phone",
+            "address",
+            "seats",
+            "yearly_allowance_per_employee",
+        ]
+
+
+class CompanyUpdateSerializer(CamelSerializer):
+    """Every field a PATCH may name. Which of them the caller may change is the
+    service's rule (HR: contact fields only), so the answer is a clear 403."""
+
+    name = serializers.CharField(max_length=200)
+    siret = serializers.CharField(max_length=14)
+    contact_email = serializers.EmailField()
+    contact_phone = serializers.CharField(max_length=30, allow_blank=True)
+    address = serializers.CharField(allow_blank=True)
+    seats = serializers.IntegerField(min_value=0)
+    yearly_allowance_per_employee = serializers.IntegerField(min_value=0, allow_null=True)
+
+
+class EmployeeSerializer(CamelModelSerializer):
+    status = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "first_name", "last_name", "status", "date_joined",
+                  "deactivated_at"]
+        read_only_fields = fields
+
+
+class PractitionerSerializer(CamelModelSerializer):
+    id = serializers.UUIDField(source="user_id", read_only=True)
+    first_name = serializers.CharField(source="user.first_name", read_only=True)
+    last_name = serializers.CharField(source="user.last_name", read_only=True)
+    profession_label = serializers.CharField(source="get_profession_display", read_only=True)
+    specialties = serializers.SerializerMethodField(method_name="get_specialties")
+    languages = serializers.SerializerMethodField(method_name="get_languages")
+
+    class Meta:
+        model = PractitionerProfile
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "profession",
+            "profession_label",
+            "specialties",
+            "languages",
+            "bio",
+            "registration_number",
+        ]
+        read_only_fields = fields
+
+    def get_specialties(self, profile) -> list[str]:
+        return [item.code for item in profile.specialties.all()]
+
+    def get_languages(self, profile) -> list[str]:
+        return [item.code for item in profile.languages.all()]
