@@ -92,4 +92,4 @@ def seed(*, stdout, password):
             defaults={**spec, "is_published": True, "published_at": now - timedelta(days=days_ago)},
         )
         articles += was_created
-    stdout.write(f"companies: {created} practitioner profiles, {articles} articles created")
+    stdout.write(f"  companies: {created} practitioner profile(s), {articles} article(s) created")
