@@ -39,6 +39,13 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """The cast hashes ten passwords per test: PBKDF2 would make the suite take half an
+    hour. Password checks still run through Django's hasher machinery."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Rate-limit counters live in the cache: each test starts from zero."""
     from django.core.cache import cache

@@ -13,11 +13,6 @@ pytestmark = [pytest.mark.browser,
 NEW_PASSWORD = "a-long-and-unusual-passphrase-42"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_an_invited_employee_accepts_signs_in_and_lands_on_the_employee_home(
     page, live_server, hr_acme, acme
 ):

@@ -30,9 +30,3 @@ def link_token(message) -> str:
     match = re.search(r"/invitation/([A-Za-z0-9_\-]+)/", message.body)
     assert match, message.body
     return match.group(1)
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """The cast hashes ten passwords per test; PBKDF2's cost is no part of these tests."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

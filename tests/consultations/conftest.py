@@ -37,9 +37,3 @@ def open_weekdays(practitioner, *, start=time(9), end=time(12), length=50, buffe
 def p_open(practitioner_p):
     open_weekdays(practitioner_p)
     return practitioner_p
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """The cast's accounts are hashed once per test: PBKDF2 would cost ~0.7 s each."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -33,9 +33,3 @@ def articles(make_article):
         "scheduled": make_article("tomorrow", days_ago=-1),
         "english": make_article("in-english", language="en", days_ago=3),
     }
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """The cast's passwords hashed with MD5 here: PBKDF2 costs ~0.5 s per user."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -22,12 +22,6 @@ def past(days=3, hour=10):
     )
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """The cast hashes ten passwords per test; PBKDF2 made that minutes per module."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def consultation(employee_a, practitioner_p):
     """A completed consultation between employee A and practitioner P."""
