@@ -51,6 +51,19 @@ def _run_action(modeladmin, request, queryset, action, done_message):
 # --- Companies -----------------------------------------------------------------------
 
 
+class CreatedByServiceMixin:
+    """New objects are created by a service in save_form; Django's own saves then only
+    apply to changes of existing rows."""
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        if change:
+            super().save_related(request, form, formsets, change)
+
+
 class HrInline(admin.TabularInline):
     """The company's HR people, for reading; accounts are managed on the user page."""
 
@@ -146,7 +159,7 @@ class AccountCreationForm(forms.ModelForm):
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(CreatedByServiceMixin, admin.ModelAdmin):
     """No password hash, no MFA data, no superuser flag, groups or permissions:
     what a role may do is data in accounts.roles, not something staff hand out."""
 
@@ -211,14 +224,6 @@ class UserAdmin(admin.ModelAdmin):
         _send_set_password_link(request, user)
         return user
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-
-    def save_related(self, request, form, formsets, change):
-        if change:
-            super().save_related(request, form, formsets, change)
-
     def has_deactivate_permission(self, request):
         return request.user.has_perm("accounts.employees_deactivate")
 
@@ -265,7 +270,7 @@ class PractitionerCreationForm(forms.ModelForm):
 
 
 @admin.register(PractitionerProfile)
-class PractitionerProfileAdmin(admin.ModelAdmin):
+class PractitionerProfileAdmin(CreatedByServiceMixin, admin.ModelAdmin):
     list_display = ["__str__", "email", "profession", "registration_number", "is_active"]
     list_filter = ["profession", "is_active", "specialties", "languages"]
     list_select_related = ["user"]
@@ -320,14 +325,6 @@ class PractitionerProfileAdmin(admin.ModelAdmin):
         if is_new_account:
             _send_set_password_link(request, profile.user)
         return profile
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-
-    def save_related(self, request, form, formsets, change):
-        if change:
-            super().save_related(request, form, formsets, change)
 
     def has_deactivate_permission(self, request):
         return request.user.has_perm("companies.change_practitionerprofile")
