@@ -25,11 +25,12 @@ import logging
 import time
 import uuid
 from collections import deque
+from functools import wraps
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError
+from django.db import DatabaseError, connections
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -72,6 +73,22 @@ ERRORS = {
 }
 
 
+def db(func):
+    """database_sync_to_async, run on the thread pool on PostgreSQL: a daphne process
+    then serves many sockets' database work in parallel (the connection pool holds the
+    connections) instead of queueing all of it on Channels' single thread. SQLite has
+    one writer anyway: there it stays on that thread."""
+
+    @wraps(func)
+    async def call(*args, **kwargs):
+        parallel = connections["default"].vendor == "postgresql"
+        return await database_sync_to_async(func, thread_sensitive=not parallel)(
+            *args, **kwargs
+        )
+
+    return call
+
+
 def group_name(consultation_id) -> str:
     return f"chat.{uuid.UUID(str(consultation_id)).hex}"
 
@@ -93,17 +110,17 @@ class RateLimit:
         return True
 
 
-@database_sync_to_async
+@db
 def _load_user(user_id):
     return User.objects.filter(pk=user_id).first()
 
 
-@database_sync_to_async
+@db
 def _access(user, consultation_id, action):
     return get_chat_for(user, consultation_id, action=action)
 
 
-@database_sync_to_async
+@db
 def _recheck(user_id, consultation_id):
     """Fresh user and consultation, and whether the join rule still holds (a refusal
     is logged through get_chat_for, which raises)."""
@@ -116,7 +133,7 @@ def _recheck(user_id, consultation_id):
     return user, consultation
 
 
-@database_sync_to_async
+@db
 def _send(user_id, consultation_id, body, client_message_id):
     user = User.objects.filter(pk=user_id).first()
     consultation = Consultation(pk=consultation_id)
@@ -125,7 +142,7 @@ def _send(user_id, consultation_id, body, client_message_id):
     )
 
 
-@database_sync_to_async
+@db
 def _history(user_id, consultation_id, before):
     user = User.objects.filter(pk=user_id).first()
     return services.message_history(
@@ -241,12 +258,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return  # a session socket refused at connect: already closing
         user_id = None
         if content["type"] == "auth":
-            user_id = await database_sync_to_async(ticket_consume)(
+            user_id = await db(ticket_consume)(
                 content.get("ticket"), consultation_id=self.consultation_id
             )
         user = await _load_user(user_id) if user_id else None
         if user is None or not user.is_active:
-            refused = await database_sync_to_async(refuse_unauthenticated)(
+            refused = await db(refuse_unauthenticated)(
                 self.consultation_id, user=user
             )
             return await self._refuse(refused.close_code, accepted=True)

@@ -1,8 +1,8 @@
 """Chat writes and reads. Both go through the chat access rule (which logs).
 
 A message is sealed and committed here; the caller broadcasts it only after
-`message_send` has returned, i.e. after the commit: nothing is ever shown as sent that
-was not stored.
+`message_send` has returned, i.e. after the commit (call it outside any transaction):
+nothing is ever shown as sent that was not stored.
 """
 
 import logging
@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from chat.access import Action, get_chat_for
+from chat.access import Action, ChatRefused, get_chat_for
 from chat.models import ChatMessage
 from consultations.models import Consultation
 from medical import crypto
@@ -110,22 +110,23 @@ def message_send(
     """
     body = validate_body(body)
     client_message_id = validate_client_message_id(client_message_id)
-    # Decided (and logged) before the write's transaction: a refusal's log row must not
-    # roll back with it.
     now = now or timezone.now()
-    consultation = get_chat_for(sender, consultation.pk, action=Action.SEND, now=now)
-    return _store(sender, consultation, body, client_message_id, now)
+    refused = None
+    # One transaction, so one commit, for the access-log row and the message. A refusal
+    # leaves the block normally, so that its log row is committed, and raises after.
+    with transaction.atomic():
+        try:
+            consultation = get_chat_for(sender, consultation.pk, action=Action.SEND, now=now)
+        except ChatRefused as exc:
+            refused = exc
+        else:
+            return _store(sender, consultation, body, client_message_id, now)
+    raise refused
 
 
-@transaction.atomic
 def _store(
     sender, consultation, body: str, client_message_id: str, now: datetime
 ) -> tuple[Message, bool]:
-    existing = ChatMessage.objects.filter(
-        consultation=consultation, sender=sender, client_message_id=client_message_id
-    ).first()
-    if existing is not None:
-        return _decrypted(existing), False
     message = ChatMessage(
         id=uuid.uuid4(),
         consultation=consultation,
@@ -134,15 +135,14 @@ def _store(
         created_at=now,
     )
     message.body_sealed = crypto.seal(body, aad=message.aad("body"))
-    try:
-        with transaction.atomic():
-            message.save(force_insert=True)
-    except IntegrityError:
-        # The same resend raced us on another connection: the first one won.
-        existing = ChatMessage.objects.get(
-            consultation=consultation, sender=sender, client_message_id=client_message_id
-        )
-        return _decrypted(existing), False
+    # INSERT ... ON CONFLICT DO NOTHING: a resend, even one racing on another
+    # connection, stores nothing; the row read back tells which one was kept.
+    ChatMessage.objects.bulk_create([message], ignore_conflicts=True)
+    stored = ChatMessage.objects.get(
+        consultation=consultation, sender=sender, client_message_id=client_message_id
+    )
+    if stored.pk != message.pk:
+        return _decrypted(stored), False
     return _decrypted_from(message, body), True
 
 

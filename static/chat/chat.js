@@ -70,7 +70,10 @@
     });
     this.input.addEventListener("input", function () { self.typed(); });
     this.older.addEventListener("click", function () {
-      if (self.oldestId) { self.send({ type: "history", before: self.oldestId }); }
+      if (!self.oldestId) { return; }
+      if (self.readOnly) { self.fetchHistory(self.oldestId); } else {
+        self.send({ type: "history", before: self.oldestId });
+      }
     });
     document.addEventListener("visibilitychange", function () { self.markRead(); });
   };
@@ -117,14 +120,20 @@
 
   // The chat window is over (or the consultation cancelled): history stays readable.
   Chat.prototype.closed = function () {
-    var self = this;
     this.finished = true;
+    this.readOnly = true;
     this.form.hidden = true;
     this.setStatus(this.d.labelClosed);
-    fetch(this.d.chatHistoryUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    this.fetchHistory(null);
+  };
+
+  Chat.prototype.fetchHistory = function (before) {
+    var self = this;
+    var url = this.d.chatHistoryUrl + (before ? "?before=" + encodeURIComponent(before) : "");
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (page) {
-        if (page) { self.renderHistory(page.results, page.hasMore, null); self.older.hidden = true; }
+        if (page) { self.renderHistory(page.results, page.hasMore, before); }
       })
       .catch(function () { /* the status already says the chat is closed */ });
   };

@@ -1,0 +1,330 @@
+"""Load benchmark of the chat: 200 concurrent rooms (400 websocket clients) on real
+daphne processes sharing Redis and PostgreSQL.
+
+Phases, all in one run:
+  echo   400 clients on a bare Channels echo consumer (bench/echo_asgi.py): the round
+         trip client -> daphne -> client, the floor of any websocket latency here;
+  one    the chat on ONE daphne process: both participants of each room on it;
+  two    the chat on TWO daphne processes: in each room the employee is on process A and
+         the practitioner on process B, so every message crosses Redis between them.
+In each chat phase every client sends at `--rate` messages per second (the product
+allows 1 per second per connection, 10 per 10 s) for `--duration` seconds; we measure
+the latency from send to receipt by the OTHER participant (same client process, one
+clock), the messages per second received, and count what was lost.
+
+Loopback only; its own database (huntzen_bench_chat, recreated) and Redis db 7.
+Usage:
+
+    .venv/bin/python bench/chat_load.py [--rooms 200] [--rate 0.5] [--duration 20]
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DB_NAME = "huntzen_bench_chat"
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
+ENV = {
+    "DJANGO_SETTINGS_MODULE": "huntzen.settings",
+    "DEBUG": "true",
+    "SECRET_KEY": "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+    "HUNTZEN_ENCRYPTION_KEYS": "bench:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+    "DATABASE_URL": f"{PG}/{DB_NAME}",
+    "DATABASE_POOL": "true",
+    "REDIS_URL": REDIS_URL,
+    "CHANNEL_LAYER_PREFIX": "bench-chat",
+    "HUNTZEN_MFA_REQUIRED_ROLES": "",
+    "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+    "LOG_LEVEL": "ERROR",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+}
+os.environ.update(ENV)
+
+
+def _psql(sql: str) -> None:
+    subprocess.run(
+        ["psql", f"{PG}/postgres", "-v", "ON_ERROR_STOP=1", "-qc", sql],
+        check=True, stdout=subprocess.DEVNULL,
+    )
+
+
+def prepare_database() -> None:
+    _psql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    _psql(f"CREATE DATABASE {DB_NAME}")
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT, check=True, env={**os.environ},
+    )
+    subprocess.run(["redis-cli", "-u", REDIS_URL, "flushdb"], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def make_rooms(rooms: int) -> list[dict]:
+    """`rooms` consultations whose chat is open, each with its two session cookies."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.utils import timezone
+
+    from accounts.models import Role
+    from accounts.services import user_create
+    from companies.services import company_activate, company_create
+    from tests.consultations.factories import book
+
+    def session(user) -> str:
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+        return store.session_key
+
+    company = company_activate(company=company_create(
+        name="Bench", siret="73282932000074", contact_email="bench@bench.test",
+        seats=rooms + 10,
+    ))
+    at = (timezone.now() - timedelta(minutes=10)).replace(second=0, microsecond=0)
+    made = []
+    for i in range(rooms):
+        employee = user_create(email=f"e{i}@bench.test", role=Role.EMPLOYEE, company=company,
+                               first_name="E", last_name=str(i), email_verified=True)
+        practitioner = user_create(email=f"p{i}@bench.test", role=Role.PRACTITIONER,
+                                   first_name="P", last_name=str(i), email_verified=True)
+        consultation = book(employee, practitioner, at=at)
+        made.append({"id": str(consultation.pk), "cookies": (session(employee),
+                                                              session(practitioner)),
+                     "users": (str(employee.pk), str(practitioner.pk))})
+    return made
+
+
+class Daphne:
+    def __init__(self, app: str, port: int):
+        self.port = port
+        log_dir = ROOT / "var" / "bench"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.log = open(log_dir / f"daphne-{port}.log", "w")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app],
+            cwd=ROOT, env={**os.environ}, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+
+    def wait(self):
+        import socket
+
+        for _ in range(300):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("daphne did not start")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=15)
+        self.log.close()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+async def _connect(url: str, origin: str, cookie: str | None = None):
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import InvalidHandshake, InvalidMessage
+
+    headers = {"Cookie": f"sessionid={cookie}"} if cookie else {}
+    for attempt in range(5):
+        try:
+            return await connect(url, origin=origin, additional_headers=headers,
+                                 open_timeout=30, max_queue=None)
+        except (OSError, TimeoutError, InvalidHandshake, InvalidMessage):
+            await asyncio.sleep(0.5 * (attempt + 1))
+    raise RuntimeError(f"cannot connect to {url}")
+
+
+async def run_echo(port: int, clients: int, rate: float, duration: float) -> dict:
+    origin = f"http://127.0.0.1:{port}"
+    sockets = [await _connect(f"ws://127.0.0.1:{port}/ws/echo/", origin) for _ in range(clients)]
+    latencies: list[float] = []
+    stop_at = time.perf_counter() + duration
+
+    async def client(ws, offset):
+        await asyncio.sleep(offset)
+        while time.perf_counter() < stop_at:
+            started = time.perf_counter()
+            await ws.send(json.dumps({"type": "message", "body": "x" * 80, "t": started}))
+            await ws.recv()
+            latencies.append(time.perf_counter() - started)
+            await asyncio.sleep(max(0.0, 1 / rate - (time.perf_counter() - started)))
+
+    await asyncio.gather(*(client(ws, i / clients / rate) for i, ws in enumerate(sockets)))
+    for ws in sockets:
+        await ws.close()
+    return {"round_trips": len(latencies), "p50_ms": percentile(latencies, 50) * 1000,
+            "p99_ms": percentile(latencies, 99) * 1000}
+
+
+async def run_chat(rooms: list[dict], ports: tuple[int, int], rate: float,
+                   duration: float) -> dict:
+    """Both participants of every room send at `rate`; latency = send -> the other
+    participant's receipt."""
+    sent_at: dict[str, float] = {}
+    latencies: list[float] = []
+    received = 0
+    errors: list[str] = []
+    measuring = {"start": None, "stop": None, "received": 0}
+
+    async def open_pair(room):
+        pair = []
+        for side in (0, 1):
+            port = ports[side]
+            ws = await _connect(f"ws://127.0.0.1:{port}/ws/chat/{room['id']}/",
+                                f"http://127.0.0.1:{port}", room["cookies"][side])
+            ready = json.loads(await ws.recv())
+            assert ready["type"] == "ready", ready
+            json.loads(await ws.recv())  # history
+            pair.append(ws)
+        return pair
+
+    connect_started = time.perf_counter()
+    pairs = []
+    for start in range(0, len(rooms), 20):  # 20 rooms at a time: no connection storm
+        pairs += await asyncio.gather(*(open_pair(r) for r in rooms[start:start + 20]))
+    connect_seconds = time.perf_counter() - connect_started
+
+    async def reader(ws, me):
+        nonlocal received
+        async for raw in ws:
+            frame = json.loads(raw)
+            if frame["type"] == "message" and frame["sender"] != me:
+                started = sent_at.pop(frame["clientMessageId"], None)
+                if started is not None:
+                    now = time.perf_counter()
+                    latencies.append(now - started)
+                    received += 1
+                    if measuring["start"] and measuring["start"] <= now <= measuring["stop"]:
+                        measuring["received"] += 1
+            elif frame["type"] == "error":
+                errors.append(frame["code"])
+
+    async def writer(ws, offset, stop_at):
+        await asyncio.sleep(offset)
+        n = 0
+        while time.perf_counter() < stop_at:
+            started = time.perf_counter()
+            client_id = uuid.uuid4().hex
+            sent_at[client_id] = started
+            await ws.send(json.dumps({"type": "message", "body": f"bench {n} " + "x" * 64,
+                                      "clientMessageId": client_id}))
+            n += 1
+            await asyncio.sleep(max(0.0, 1 / rate - (time.perf_counter() - started)))
+
+    readers = [asyncio.create_task(reader(ws, room["users"][side]))
+               for room, pair in zip(rooms, pairs, strict=True)
+               for side, ws in enumerate(pair)]
+    clients = [ws for pair in pairs for ws in pair]
+    began = time.perf_counter()
+    stop_at = began + duration
+    # Measure the middle of the run (after 20 % warm-up), in steady state.
+    measuring["start"], measuring["stop"] = began + duration * 0.2, stop_at
+    await asyncio.gather(*(writer(ws, i / len(clients) / rate, stop_at)
+                           for i, ws in enumerate(clients)))
+    sent = received + len(sent_at)
+    await asyncio.sleep(5)  # drain
+    for ws in clients:
+        await ws.close()
+    for task in readers:
+        task.cancel()
+    window = measuring["stop"] - measuring["start"]
+    return {
+        "clients": len(clients), "connect_s": connect_seconds, "sent": sent,
+        "received": received, "lost": len(sent_at), "errors": len(errors),
+        "msgs_per_s": measuring["received"] / window,
+        "offered_per_s": len(clients) * rate,
+        "p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rooms", type=int, default=200)
+    parser.add_argument("--rate", type=float, default=0.5, help="messages/s per client")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds per phase")
+    args = parser.parse_args()
+
+    print(f"# chat load: {args.rooms} rooms, {2 * args.rooms} clients, {args.rate} msg/s "
+          f"per client, {args.duration:.0f} s per phase")
+    print(f"# {platform.python_version()}, {os.cpu_count()} cores; preparing {DB_NAME}…",
+          flush=True)
+    prepare_database()
+    rooms = make_rooms(args.rooms)
+    results = {}
+
+    echo = Daphne("bench.echo_asgi:application", free_port()).wait()
+    try:
+        results["echo"] = asyncio.run(
+            run_echo(echo.port, 2 * args.rooms, args.rate, args.duration))
+    finally:
+        echo.stop()
+
+    one = Daphne("huntzen.asgi:application", free_port()).wait()
+    try:
+        results["one"] = asyncio.run(run_chat(rooms, (one.port, one.port), args.rate,
+                                              args.duration))
+    finally:
+        one.stop()
+
+    a = Daphne("huntzen.asgi:application", free_port())
+    b = Daphne("huntzen.asgi:application", free_port())
+    a.wait()
+    b.wait()
+    try:
+        results["two"] = asyncio.run(run_chat(rooms, (a.port, b.port), args.rate,
+                                              args.duration))
+    finally:
+        a.stop()
+        b.stop()
+
+    echo_p50, echo_p99 = results["echo"]["p50_ms"], results["echo"]["p99_ms"]
+    print()
+    print("| setup | msgs/s received (offered) | p50 ms | p99 ms | p99 / echo p50 | "
+          "p99 / echo p99 | lost | errors |")
+    print("|---|---|---|---|---|---|---|---|")
+    print(f"| echo consumer, 1 process | {results['echo']['round_trips'] / args.duration:.0f}"
+          f" round trips/s | {echo_p50:.1f} | {echo_p99:.1f} | 1 | 1 | – | – |")
+    for key, label in (("one", "chat, 1 daphne"), ("two", "chat, 2 daphne (cross-process)")):
+        r = results[key]
+        print(f"| {label} | {r['msgs_per_s']:.0f} ({r['offered_per_s']:.0f}) | "
+              f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['p99_ms'] / echo_p50:.1f} | "
+              f"{r['p99_ms'] / echo_p99:.1f} | {r['lost']} / {r['sent']} | {r['errors']} |")
+    print(f"\nconnect 400 clients: one {results['one']['connect_s']:.1f} s, "
+          f"two {results['two']['connect_s']:.1f} s")
+    print(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
