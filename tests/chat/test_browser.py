@@ -1,0 +1,85 @@
+"""Employee and practitioner chat in two browser pages, through a real daphne process
+(pytest-django's live server speaks no websocket)."""
+
+import pytest
+
+from tests.browser_support import TIMEOUT_MS, browser  # noqa: F401  (the chromium fixture)
+from tests.chat.conftest import session_cookie
+from tests.chat.servers import daphne_processes
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def _page_for(browser, port, user):  # noqa: F811
+    context = browser.new_context(base_url=f"http://127.0.0.1:{port}", locale="fr-FR")
+    context.set_default_timeout(TIMEOUT_MS)
+    context.add_cookies([{
+        "name": "sessionid", "value": session_cookie(user), "domain": "127.0.0.1",
+        "path": "/", "httpOnly": True, "sameSite": "Lax",
+    }])
+    return context, context.new_page()
+
+
+def test_employee_and_practitioner_chat_in_two_pages(
+    browser, employee_a, practitioner_p, consultation  # noqa: F811
+):
+    from playwright.sync_api import expect
+
+    with daphne_processes(1) as (port,):
+        alice_context, alice = _page_for(browser, port, employee_a)
+        paula_context, paula = _page_for(browser, port, practitioner_p)
+        try:
+            errors = []
+            alice.on("pageerror", lambda error: errors.append(str(error)))
+            for page in (alice, paula):
+                page.goto(f"/consultations/{consultation.pk}/chat/")
+                expect(page.locator("[data-chat-status]")).to_have_text("Connecté")
+
+            alice.get_by_label("Votre message").fill("Bonjour, je suis un peu stressée")
+            expect(paula.locator("[data-chat-typing]")).to_contain_text("écrit…")
+            alice.get_by_label("Votre message").press("Enter")
+            expect(paula.locator(".chat-log")).to_contain_text("je suis un peu stressée")
+            expect(paula.locator("[data-chat-announce]")).to_contain_text(
+                "je suis un peu stressée"
+            )
+            expect(alice.locator(".chat-msg.is-mine")).to_contain_text("stressée")
+
+            paula.get_by_label("Votre message").fill("Bonjour Alice, parlons-en.")
+            paula.get_by_role("button", name="Envoyer").click()
+            expect(alice.locator(".chat-log")).to_contain_text("parlons-en")
+            # Alice saw it: Paula's message gets the read receipt.
+            expect(paula.locator("[data-chat-read]")).to_have_text("Lu")
+
+            # A reload shows the same conversation, from the encrypted history.
+            alice.reload()
+            expect(alice.locator(".chat-msg")).to_have_count(2)
+            assert errors == []
+        finally:
+            alice_context.close()
+            paula_context.close()
+
+
+def test_a_closed_chat_shows_its_history_read_only(browser, employee_a, practitioner_p):  # noqa: F811
+    from datetime import timedelta
+
+    from playwright.sync_api import expect
+
+    from chat.services import message_send
+    from tests.chat.conftest import open_consultation
+
+    consultation = open_consultation(employee_a, practitioner_p, minutes_ago=60 * 30)
+    message_send(sender=practitioner_p, consultation=consultation, body="À la semaine prochaine",
+                 client_message_id="old-1", now=consultation.scheduled_at + timedelta(minutes=5))
+    with daphne_processes(1) as (port,):
+        context, page = _page_for(browser, port, employee_a)
+        try:
+            page.goto(f"/consultations/{consultation.pk}/chat/")
+            expect(page.locator("[data-chat-status]")).to_contain_text("fermée")
+            expect(page.locator(".chat-log")).to_contain_text("À la semaine prochaine")
+            expect(page.get_by_label("Votre message")).to_be_hidden()
+        finally:
+            context.close()
