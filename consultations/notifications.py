@@ -77,37 +77,27 @@ def _both(consultation: Consultation) -> tuple[User, User]:
     return consultation.employee, consultation.practitioner
 
 
-def send_booked(consultation_id) -> None:
+def _send_to_participants(consultation_id, *, template: str, ics_method: str) -> None:
     consultation = _load(consultation_id)
     for recipient in _both(consultation):
         _send(
-            template="booked",
+            template=template,
             consultation=consultation,
             recipient=recipient,
-            ics_method=ics.REQUEST,
+            ics_method=ics_method,
         )
+
+
+def send_booked(consultation_id) -> None:
+    _send_to_participants(consultation_id, template="booked", ics_method=ics.REQUEST)
 
 
 def send_cancelled(consultation_id) -> None:
-    consultation = _load(consultation_id)
-    for recipient in _both(consultation):
-        _send(
-            template="cancelled",
-            consultation=consultation,
-            recipient=recipient,
-            ics_method=ics.CANCEL,
-        )
+    _send_to_participants(consultation_id, template="cancelled", ics_method=ics.CANCEL)
 
 
 def send_no_show(consultation_id) -> None:
-    consultation = _load(consultation_id)
-    for recipient in _both(consultation):
-        _send(
-            template="no_show",
-            consultation=consultation,
-            recipient=recipient,
-            ics_method=ics.CANCEL,
-        )
+    _send_to_participants(consultation_id, template="no_show", ics_method=ics.CANCEL)
 
 
 def send_reminder(consultation: Consultation, *, hours: int) -> None:
