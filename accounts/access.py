@@ -12,7 +12,5 @@ def get_invitation_for(user: User, pk) -> Invitation:
     if user.has_perm("accounts.staff_invite"):
         return get_object_or_404(invitations, pk=pk)
     if user.has_perm("accounts.employees_invite") and user.company_id:
-        return get_object_or_404(
-            invitations, pk=pk, company_id=user.company_id, role=Role.EMPLOYEE
-        )
+        return get_object_or_404(invitations, pk=pk, company_id=user.company_id, role=Role.EMPLOYEE)
     raise Http404

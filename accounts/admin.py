@@ -37,8 +37,15 @@ class InvitationAdmin(admin.ModelAdmin):
     """Creation goes through accounts.services (permission, seats, email after commit);
     an invitation is never edited afterwards, only revoked or re-sent."""
 
-    list_display = ["email", "role", "company", "status_display", "sent_at", "expires_at",
-                    "invited_by"]
+    list_display = [
+        "email",
+        "role",
+        "company",
+        "status_display",
+        "sent_at",
+        "expires_at",
+        "invited_by",
+    ]
     list_filter = [InvitationStatusFilter, "role", "company"]
     list_select_related = ["company", "invited_by"]
     search_fields = ["email", "first_name", "last_name", "company__name"]
@@ -46,9 +53,23 @@ class InvitationAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["resend_selected", "revoke_selected"]
     add_fields = ["email", "first_name", "last_name", "role", "company", "language"]
-    readonly_fields = ["email", "first_name", "last_name", "role", "company", "language",
-                       "status_display", "invited_by", "created_at", "sent_at", "expires_at",
-                       "accepted_at", "accepted_user", "revoked_at", "revoked_by"]
+    readonly_fields = [
+        "email",
+        "first_name",
+        "last_name",
+        "role",
+        "company",
+        "language",
+        "status_display",
+        "invited_by",
+        "created_at",
+        "sent_at",
+        "expires_at",
+        "accepted_at",
+        "accepted_user",
+        "revoked_at",
+        "revoked_by",
+    ]
     autocomplete_fields: list[str] = []
 
     @admin.display(description=_("état"))
@@ -66,9 +87,7 @@ class InvitationAdmin(admin.ModelAdmin):
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
         if db_field.name == "role":
-            kwargs["choices"] = [
-                (role.value, role.label) for role in services.INVITABLE_ROLES
-            ]
+            kwargs["choices"] = [(role.value, role.label) for role in services.INVITABLE_ROLES]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def save_form(self, request, form, change):
@@ -76,7 +95,8 @@ class InvitationAdmin(admin.ModelAdmin):
             return form.instance  # nothing is editable after creation
         # The service re-checks the inviter's permission, the email and the seats.
         return services.invitation_create(
-            inviter=request.user, base_url=request.build_absolute_uri("/").rstrip("/"),
+            inviter=request.user,
+            base_url=request.build_absolute_uri("/").rstrip("/"),
             **{name: form.cleaned_data.get(name) for name in self.add_fields},
         )
 
@@ -102,8 +122,12 @@ class InvitationAdmin(admin.ModelAdmin):
                     try:
                         admin_self._dry_run(request, cleaned)
                     except ValidationError as exc:
-                        self.add_error("email" if exc.code in (
-                            "invalid_email", "already_user", "already_invited") else None, exc)
+                        self.add_error(
+                            "email"
+                            if exc.code in ("invalid_email", "already_user", "already_invited")
+                            else None,
+                            exc,
+                        )
                     except PermissionDenied as exc:
                         self.add_error(None, str(exc))
                     return cleaned
@@ -117,15 +141,20 @@ class InvitationAdmin(admin.ModelAdmin):
     def _dry_run(self, request, cleaned):
         """Run the service in a savepoint rolled back at once: its refusals become form
         errors (save_form runs too late to show them)."""
+
         class _Rollback(Exception):
             pass
 
         try:
             with transaction.atomic():  # rolled back, with the email it scheduled
                 services.invitation_create(
-                    inviter=request.user, base_url="",
-                    **{name: cleaned.get(name) or "" for name in self.add_fields
-                       if name != "company"},
+                    inviter=request.user,
+                    base_url="",
+                    **{
+                        name: cleaned.get(name) or ""
+                        for name in self.add_fields
+                        if name != "company"
+                    },
                     company=cleaned.get("company"),
                 )
                 raise _Rollback
@@ -134,14 +163,25 @@ class InvitationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Renvoyer un nouveau lien"), permissions=["change"])
     def resend_selected(self, request, queryset):
-        self._each(request, queryset, lambda inv: services.invitation_resend(
-            actor=request.user, invitation=inv,
-            base_url=request.build_absolute_uri("/").rstrip("/")), _("%(n)d lien(s) renvoyé(s)."))
+        self._each(
+            request,
+            queryset,
+            lambda inv: services.invitation_resend(
+                actor=request.user,
+                invitation=inv,
+                base_url=request.build_absolute_uri("/").rstrip("/"),
+            ),
+            _("%(n)d lien(s) renvoyé(s)."),
+        )
 
     @admin.action(description=_("Annuler"), permissions=["change"])
     def revoke_selected(self, request, queryset):
-        self._each(request, queryset, lambda inv: services.invitation_revoke(
-            actor=request.user, invitation=inv), _("%(n)d invitation(s) annulée(s)."))
+        self._each(
+            request,
+            queryset,
+            lambda inv: services.invitation_revoke(actor=request.user, invitation=inv),
+            _("%(n)d invitation(s) annulée(s)."),
+        )
 
     def _each(self, request, queryset, action, done_message):
         done = 0

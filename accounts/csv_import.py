@@ -20,8 +20,15 @@ MAX_ROWS = 1000
 _COLUMNS = {
     "email": {"email", "e-mail", "mail", "courriel", "adresse e-mail", "adresse email"},
     "first_name": {"first name", "firstname", "first_name", "prenom", "given name"},
-    "last_name": {"last name", "lastname", "last_name", "nom", "surname", "family name",
-                  "nom de famille"},
+    "last_name": {
+        "last name",
+        "lastname",
+        "last_name",
+        "nom",
+        "surname",
+        "family name",
+        "nom de famille",
+    },
 }
 
 
@@ -46,15 +53,17 @@ def _decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ValidationError(_("Le fichier n'est pas un texte lisible (UTF-8 attendu)."),
-                          code="encoding")
+    raise ValidationError(
+        _("Le fichier n'est pas un texte lisible (UTF-8 attendu)."), code="encoding"
+    )
 
 
 def parse_employee_csv(data: bytes) -> list[ImportRow]:
     """Rows of the file; a line too short to hold an email comes back already refused."""
     if len(data) > MAX_BYTES:
         raise ValidationError(
-            _("Le fichier dépasse %(size)d Ko."), code="too_big",
+            _("Le fichier dépasse %(size)d Ko."),
+            code="too_big",
             params={"size": MAX_BYTES // 1024},
         )
     text = _decode(data)
@@ -82,13 +91,15 @@ def parse_employee_csv(data: bytes) -> list[ImportRow]:
                     continue
             if len(rows) >= MAX_ROWS:
                 raise ValidationError(
-                    _("Le fichier dépasse %(max)d lignes : découpez-le."), code="too_many_rows",
+                    _("Le fichier dépasse %(max)d lignes : découpez-le."),
+                    code="too_many_rows",
                     params={"max": MAX_ROWS},
                 )
             rows.append(_row(line, cells, columns))
     except csv.Error as exc:
         raise ValidationError(
-            _("Le fichier CSV est mal formé (ligne %(line)d)."), code="malformed",
+            _("Le fichier CSV est mal formé (ligne %(line)d)."),
+            code="malformed",
             params={"line": reader.line_num},
         ) from exc
     if not rows:

@@ -30,9 +30,7 @@ class InvitationUnusable(Exception):
             "Un compte existe déjà pour cette adresse e-mail. Connectez-vous avec votre "
             "mot de passe, ou réinitialisez-le."
         ),
-        SEAT_LIMIT: _(
-            "Votre entreprise n'a plus de place disponible. Contactez votre service RH."
-        ),
+        SEAT_LIMIT: _("Votre entreprise n'a plus de place disponible. Contactez votre service RH."),
         COMPANY_INACTIVE: _(
             "L'abonnement de votre entreprise n'est pas actif. Contactez votre service RH."
         ),

@@ -66,9 +66,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         related_name="members",
     )
-    language = models.CharField(
-        _("langue"), max_length=5, choices=settings.LANGUAGES, default="fr"
-    )
+    language = models.CharField(_("langue"), max_length=5, choices=settings.LANGUAGES, default="fr")
     is_active = models.BooleanField(_("actif"), default=True)
     is_staff = models.BooleanField(_("accès à l'administration"), default=False)
     date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
@@ -196,9 +194,7 @@ class Invitation(models.Model):
         blank=True,
         related_name="invitations",
     )
-    language = models.CharField(
-        _("langue"), max_length=5, choices=settings.LANGUAGES, default="fr"
-    )
+    language = models.CharField(_("langue"), max_length=5, choices=settings.LANGUAGES, default="fr")
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     invited_by = models.ForeignKey(
         User,

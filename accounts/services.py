@@ -45,9 +45,7 @@ def user_create(
         is_staff=role in STAFF_ROLES,
     )
     user.groups.add(group_for(role))
-    EmailAddress.objects.create(
-        user=user, email=user.email, primary=True, verified=email_verified
-    )
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=email_verified)
     return user
 
 
@@ -66,9 +64,7 @@ def _check_may_invite(inviter: User, role: str, company) -> None:
     if inviter.has_perm("accounts.staff_invite"):
         return
     if role != Role.EMPLOYEE:
-        raise PermissionDenied(
-            _("Seule l'équipe HuntZen peut inviter des RH et des praticiens.")
-        )
+        raise PermissionDenied(_("Seule l'équipe HuntZen peut inviter des RH et des praticiens."))
     if not inviter.has_perm("accounts.employees_invite"):
         raise PermissionDenied(_("Votre rôle ne permet pas d'inviter des salariés."))
     if company is None or inviter.company_id != company.pk:
@@ -112,14 +108,18 @@ def _check_names(first_name: str, last_name: str) -> None:
 def _email_refusal(email: str) -> ValidationError | None:
     if User.objects.filter(email__iexact=email).exists():
         return ValidationError(
-            _("Un compte existe déjà pour cette adresse : elle ne peut pas être invitée "
-              "à nouveau."),
+            _(
+                "Un compte existe déjà pour cette adresse : elle ne peut pas être invitée "
+                "à nouveau."
+            ),
             code="already_user",
         )
     if Invitation.objects.open().filter(email__iexact=email).exists():
         return ValidationError(
-            _("Une invitation est déjà en cours pour cette adresse. Vous pouvez la renvoyer "
-              "depuis la liste des invitations."),
+            _(
+                "Une invitation est déjà en cours pour cette adresse. Vous pouvez la renvoyer "
+                "depuis la liste des invitations."
+            ),
             code="already_invited",
         )
     return None
@@ -127,8 +127,10 @@ def _email_refusal(email: str) -> ValidationError | None:
 
 def _seat_limit_error(company) -> ValidationError:
     return ValidationError(
-        _("Toutes les places de l'entreprise sont prises (%(seats)d) : salariés actifs et "
-          "invitations en attente."),
+        _(
+            "Toutes les places de l'entreprise sont prises (%(seats)d) : salariés actifs et "
+            "invitations en attente."
+        ),
         code="seat_limit",
         params={"seats": company.seats},
     )
@@ -153,8 +155,9 @@ def _schedule_email(invitation: Invitation, token: str, base_url: str) -> None:
     )
 
 
-def _invitation_insert(*, inviter, email, role, company, first_name, last_name, language,
-                       base_url) -> Invitation:
+def _invitation_insert(
+    *, inviter, email, role, company, first_name, last_name, language, base_url
+) -> Invitation:
     token, token_hash = _new_token()
     now = timezone.now()
     invitation = Invitation(
@@ -212,8 +215,14 @@ def invitation_create(
     if role == Role.EMPLOYEE and company_seats_used(company) >= company.seats:
         raise _seat_limit_error(company)
     return _invitation_insert(
-        inviter=inviter, email=email, role=role, company=company, first_name=first_name,
-        last_name=last_name, language=language, base_url=base_url,
+        inviter=inviter,
+        email=email,
+        role=role,
+        company=company,
+        first_name=first_name,
+        last_name=last_name,
+        language=language,
+        base_url=base_url,
     )
 
 
@@ -244,9 +253,7 @@ def invitation_import(
     company = _lock_company(company)
     rows = list(rows)
     emails_in_file = {User.objects.normalize_email(row.email) for row in rows}
-    users = set(
-        User.objects.filter(email__in=emails_in_file).values_list("email", flat=True)
-    )
+    users = set(User.objects.filter(email__in=emails_in_file).values_list("email", flat=True))
     invited = {
         email.lower()
         for email in Invitation.objects.open()
@@ -281,17 +288,27 @@ def invitation_import(
             reject(row, "already_user", _("Un compte existe déjà pour cette adresse."))
             continue
         if row.email in invited:
-            reject(row, "already_invited", _("Une invitation est déjà en cours pour cette "
-                                             "adresse."))
+            reject(
+                row, "already_invited", _("Une invitation est déjà en cours pour cette adresse.")
+            )
             continue
         if free_seats <= 0:
-            reject(row, "seat_limit", _("Plus de place disponible dans l'entreprise "
-                                        "(%(seats)d places).") % {"seats": company.seats})
+            reject(
+                row,
+                "seat_limit",
+                _("Plus de place disponible dans l'entreprise (%(seats)d places).")
+                % {"seats": company.seats},
+            )
             continue
         try:
             _invitation_insert(
-                inviter=inviter, email=row.email, role=Role.EMPLOYEE, company=company,
-                first_name=row.first_name, last_name=row.last_name, language=language,
+                inviter=inviter,
+                email=row.email,
+                role=Role.EMPLOYEE,
+                company=company,
+                first_name=row.first_name,
+                last_name=row.last_name,
+                language=language,
                 base_url=base_url,
             )
         except ValidationError as exc:

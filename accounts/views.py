@@ -97,16 +97,20 @@ def invitation_create(request):
                 **form.cleaned_data,
             )
         except ValidationError as exc:
-            field = "email" if exc.code in ("invalid_email", "already_user",
-                                             "already_invited") else None
+            field = (
+                "email"
+                if exc.code in ("invalid_email", "already_user", "already_invited")
+                else None
+            )
             form.add_error(field, exc)
         else:
             messages.success(
                 request, _("Invitation envoyée à %(email)s.") % {"email": invitation.email}
             )
             return redirect("accounts:invitation_list")
-    return render(request, "accounts/invitation_form.html", {"form": form}, status=400 if
-                  form.errors else 200)
+    return render(
+        request, "accounts/invitation_form.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 @hr_inviter_required
@@ -126,8 +130,12 @@ def invitation_import(request):
             form.add_error("file", exc)
         else:
             return render(request, "accounts/invitation_import_report.html", {"report": report})
-    return render(request, "accounts/invitation_import.html", {"form": form}, status=400 if
-                  form.errors else 200)
+    return render(
+        request,
+        "accounts/invitation_import.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_POST

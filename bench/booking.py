@@ -89,16 +89,20 @@ def setup_data():
     from consultations.models import Consultation, StatusChange
 
     call_command("migrate", verbosity=0)
-    company = company_activate(company=company_create(
-        name="Bench", siret="73282932000074", contact_email="bench@bench.test",
-        seats=EMPLOYEES + 10))
+    company = company_activate(
+        company=company_create(
+            name="Bench",
+            siret="73282932000074",
+            contact_email="bench@bench.test",
+            seats=EMPLOYEES + 10,
+        )
+    )
     employees = [
         user_create(email=f"e{i}@bench.test", role=Role.EMPLOYEE, company=company)
         for i in range(EMPLOYEES)
     ]
     practitioners = [
-        user_create(email=f"p{i}@bench.test", role=Role.PRACTITIONER)
-        for i in range(PRACTITIONERS)
+        user_create(email=f"p{i}@bench.test", role=Role.PRACTITIONER) for i in range(PRACTITIONERS)
     ]
     history = user_create(email="history@bench.test", role=Role.PRACTITIONER)
     from datetime import time as clock
@@ -111,9 +115,7 @@ def setup_data():
         services.weekly_hours_set(
             actor=practitioner, openings=[(d, clock(0), clock(23, 59)) for d in range(7)]
         )
-    services.weekly_hours_set(
-        actor=history, openings=[(d, clock(9), clock(19)) for d in range(5)]
-    )
+    services.weekly_hours_set(actor=history, openings=[(d, clock(9), clock(19)) for d in range(5)])
     services.availability_update(actor=history, length_minutes=50, buffer_minutes=10)
 
     # A year of history for "history": six consultations a weekday, through bulk rows
@@ -128,18 +130,32 @@ def setup_data():
             continue
         for n in range(HISTORY_PER_WEEKDAY):
             start = date.replace(hour=9 + n)
-            rows.append(Consultation(
-                employee=employees[(back * HISTORY_PER_WEEKDAY + n) % EMPLOYEES],
-                practitioner=history, company=company, kind="video", status="completed",
-                scheduled_at=start, scheduled_end=start + timedelta(minutes=50),
-                started_at=start, ended_at=start + timedelta(minutes=50),
-                duration_seconds=3000, room_name=secrets.token_urlsafe(24),
-                created_at=start - timedelta(days=3),
-            ))
+            rows.append(
+                Consultation(
+                    employee=employees[(back * HISTORY_PER_WEEKDAY + n) % EMPLOYEES],
+                    practitioner=history,
+                    company=company,
+                    kind="video",
+                    status="completed",
+                    scheduled_at=start,
+                    scheduled_end=start + timedelta(minutes=50),
+                    started_at=start,
+                    ended_at=start + timedelta(minutes=50),
+                    duration_seconds=3000,
+                    room_name=secrets.token_urlsafe(24),
+                    created_at=start - timedelta(days=3),
+                )
+            )
     Consultation.objects.bulk_create(rows, batch_size=1000)
     StatusChange.objects.bulk_create(
-        [StatusChange(consultation=c, actor=None, from_status="", to_status="scheduled",
-                      at=c.created_at) for c in rows], batch_size=1000)
+        [
+            StatusChange(
+                consultation=c, actor=None, from_status="", to_status="scheduled", at=c.created_at
+            )
+            for c in rows
+        ],
+        batch_size=1000,
+    )
 
     sessions = []
     for employee in employees:
@@ -155,18 +171,23 @@ def setup_data():
     tomorrow = day + timedelta(days=1)
     slots = selectors.opening_slots(
         availability=selectors.availability_for(practitioners[0]),
-        start=tomorrow, end=tomorrow + timedelta(days=14),
+        start=tomorrow,
+        end=tomorrow + timedelta(days=14),
     )
     plans = []
     for i in range(len(slots) * PRACTITIONERS):
-        plans.append((
-            sessions[i % EMPLOYEES],
-            json.dumps({
-                "practitionerId": str(practitioners[i % PRACTITIONERS].pk),
-                "scheduledAt": slots[i // PRACTITIONERS].start.isoformat(),
-                "kind": "video",
-            }),
-        ))
+        plans.append(
+            (
+                sessions[i % EMPLOYEES],
+                json.dumps(
+                    {
+                        "practitionerId": str(practitioners[i % PRACTITIONERS].pk),
+                        "scheduledAt": slots[i // PRACTITIONERS].start.isoformat(),
+                        "kind": "video",
+                    }
+                ),
+            )
+        )
     return sessions, plans, history
 
 
@@ -190,9 +211,11 @@ def time_slot_selector(history, repeat=50):
 def start_daphne():
     env = {**os.environ, **ENV, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/daphne"), "-b", HOST, "-p", str(PORT),
-         "huntzen.asgi:application"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [str(ROOT / ".venv/bin/daphne"), "-b", HOST, "-p", str(PORT), "huntzen.asgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     for _ in range(200):
         try:
@@ -268,6 +291,7 @@ def main():
 
     daphne = start_daphne()
     try:
+
         def hello(conn):
             return _request(conn, "GET", "/bench/hello")[0]
 
@@ -317,8 +341,10 @@ def main():
         "connections": args.connections,
         "seconds": args.seconds,
         "hello_rps": round(hello_rps, 1),
-        "hello_rps_before_after": [round(hello1[0] / hello1[2], 1),
-                                   round(hello2[0] / hello2[2], 1)],
+        "hello_rps_before_after": [
+            round(hello1[0] / hello1[2], 1),
+            round(hello2[0] / hello2[2], 1),
+        ],
         "bookings_per_second": round(booking_rps, 1),
         "bookings_made": booked[0],
         "booking_errors": booked[1],

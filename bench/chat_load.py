@@ -56,7 +56,8 @@ os.environ.update(ENV)
 def _psql(sql: str) -> None:
     subprocess.run(
         ["psql", f"{PG}/postgres", "-v", "ON_ERROR_STOP=1", "-qc", sql],
-        check=True, stdout=subprocess.DEVNULL,
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
 
 
@@ -65,10 +66,11 @@ def prepare_database() -> None:
     _psql(f"CREATE DATABASE {DB_NAME}")
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=ROOT, check=True, env={**os.environ},
+        cwd=ROOT,
+        check=True,
+        env={**os.environ},
     )
-    subprocess.run(["redis-cli", "-u", REDIS_URL, "flushdb"], check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(["redis-cli", "-u", REDIS_URL, "flushdb"], check=True, stdout=subprocess.DEVNULL)
 
 
 def make_rooms(rooms: int) -> list[dict]:
@@ -93,21 +95,40 @@ def make_rooms(rooms: int) -> list[dict]:
         store.create()
         return store.session_key
 
-    company = company_activate(company=company_create(
-        name="Bench", siret="73282932000074", contact_email="bench@bench.test",
-        seats=rooms + 10,
-    ))
+    company = company_activate(
+        company=company_create(
+            name="Bench",
+            siret="73282932000074",
+            contact_email="bench@bench.test",
+            seats=rooms + 10,
+        )
+    )
     at = (timezone.now() - timedelta(minutes=10)).replace(second=0, microsecond=0)
     made = []
     for i in range(rooms):
-        employee = user_create(email=f"e{i}@bench.test", role=Role.EMPLOYEE, company=company,
-                               first_name="E", last_name=str(i), email_verified=True)
-        practitioner = user_create(email=f"p{i}@bench.test", role=Role.PRACTITIONER,
-                                   first_name="P", last_name=str(i), email_verified=True)
+        employee = user_create(
+            email=f"e{i}@bench.test",
+            role=Role.EMPLOYEE,
+            company=company,
+            first_name="E",
+            last_name=str(i),
+            email_verified=True,
+        )
+        practitioner = user_create(
+            email=f"p{i}@bench.test",
+            role=Role.PRACTITIONER,
+            first_name="P",
+            last_name=str(i),
+            email_verified=True,
+        )
         consultation = book(employee, practitioner, at=at)
-        made.append({"id": str(consultation.pk), "cookies": (session(employee),
-                                                              session(practitioner)),
-                     "users": (str(employee.pk), str(practitioner.pk))})
+        made.append(
+            {
+                "id": str(consultation.pk),
+                "cookies": (session(employee), session(practitioner)),
+                "users": (str(employee.pk), str(practitioner.pk)),
+            }
+        )
     return made
 
 
@@ -119,7 +140,10 @@ class Daphne:
         self.log = open(log_dir / f"daphne-{port}.log", "w")  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app],
-            cwd=ROOT, env={**os.environ}, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env={**os.environ},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
 
     def wait(self):
@@ -159,8 +183,9 @@ async def _connect(url: str, origin: str, cookie: str | None = None):
     headers = {"Cookie": f"sessionid={cookie}"} if cookie else {}
     for attempt in range(5):
         try:
-            return await connect(url, origin=origin, additional_headers=headers,
-                                 open_timeout=30, max_queue=None)
+            return await connect(
+                url, origin=origin, additional_headers=headers, open_timeout=30, max_queue=None
+            )
         except (OSError, TimeoutError, InvalidHandshake, InvalidMessage):
             await asyncio.sleep(0.5 * (attempt + 1))
     raise RuntimeError(f"cannot connect to {url}")
@@ -184,12 +209,14 @@ async def run_echo(port: int, clients: int, rate: float, duration: float) -> dic
     await asyncio.gather(*(client(ws, i / clients / rate) for i, ws in enumerate(sockets)))
     for ws in sockets:
         await ws.close()
-    return {"round_trips": len(latencies), "p50_ms": percentile(latencies, 50) * 1000,
-            "p99_ms": percentile(latencies, 99) * 1000}
+    return {
+        "round_trips": len(latencies),
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+    }
 
 
-async def run_chat(rooms: list[dict], ports: tuple[int, int], rate: float,
-                   duration: float) -> dict:
+async def run_chat(rooms: list[dict], ports: tuple[int, int], rate: float, duration: float) -> dict:
     """Both participants of every room send at `rate`; latency = send -> the other
     participant's receipt."""
     sent_at: dict[str, float] = {}
@@ -202,8 +229,11 @@ async def run_chat(rooms: list[dict], ports: tuple[int, int], rate: float,
         pair = []
         for side in (0, 1):
             port = ports[side]
-            ws = await _connect(f"ws://127.0.0.1:{port}/ws/chat/{room['id']}/",
-                                f"http://127.0.0.1:{port}", room["cookies"][side])
+            ws = await _connect(
+                f"ws://127.0.0.1:{port}/ws/chat/{room['id']}/",
+                f"http://127.0.0.1:{port}",
+                room["cookies"][side],
+            )
             ready = json.loads(await ws.recv())
             assert ready["type"] == "ready", ready
             json.loads(await ws.recv())  # history
@@ -213,7 +243,7 @@ async def run_chat(rooms: list[dict], ports: tuple[int, int], rate: float,
     connect_started = time.perf_counter()
     pairs = []
     for start in range(0, len(rooms), 20):  # 20 rooms at a time: no connection storm
-        pairs += await asyncio.gather(*(open_pair(r) for r in rooms[start:start + 20]))
+        pairs += await asyncio.gather(*(open_pair(r) for r in rooms[start : start + 20]))
     connect_seconds = time.perf_counter() - connect_started
 
     async def reader(ws, me):
@@ -238,21 +268,31 @@ async def run_chat(rooms: list[dict], ports: tuple[int, int], rate: float,
             started = time.perf_counter()
             client_id = uuid.uuid4().hex
             sent_at[client_id] = started
-            await ws.send(json.dumps({"type": "message", "body": f"bench {n} " + "x" * 64,
-                                      "clientMessageId": client_id}))
+            await ws.send(
+                json.dumps(
+                    {
+                        "type": "message",
+                        "body": f"bench {n} " + "x" * 64,
+                        "clientMessageId": client_id,
+                    }
+                )
+            )
             n += 1
             await asyncio.sleep(max(0.0, 1 / rate - (time.perf_counter() - started)))
 
-    readers = [asyncio.create_task(reader(ws, room["users"][side]))
-               for room, pair in zip(rooms, pairs, strict=True)
-               for side, ws in enumerate(pair)]
+    readers = [
+        asyncio.create_task(reader(ws, room["users"][side]))
+        for room, pair in zip(rooms, pairs, strict=True)
+        for side, ws in enumerate(pair)
+    ]
     clients = [ws for pair in pairs for ws in pair]
     began = time.perf_counter()
     stop_at = began + duration
     # Measure the middle of the run (after 20 % warm-up), in steady state.
     measuring["start"], measuring["stop"] = began + duration * 0.2, stop_at
-    await asyncio.gather(*(writer(ws, i / len(clients) / rate, stop_at)
-                           for i, ws in enumerate(clients)))
+    await asyncio.gather(
+        *(writer(ws, i / len(clients) / rate, stop_at) for i, ws in enumerate(clients))
+    )
     sent = received + len(sent_at)
     await asyncio.sleep(5)  # drain
     for ws in clients:
@@ -261,11 +301,16 @@ async def run_chat(rooms: list[dict], ports: tuple[int, int], rate: float,
         task.cancel()
     window = measuring["stop"] - measuring["start"]
     return {
-        "clients": len(clients), "connect_s": connect_seconds, "sent": sent,
-        "received": received, "lost": len(sent_at), "errors": len(errors),
+        "clients": len(clients),
+        "connect_s": connect_seconds,
+        "sent": sent,
+        "received": received,
+        "lost": len(sent_at),
+        "errors": len(errors),
         "msgs_per_s": measuring["received"] / window,
         "offered_per_s": len(clients) * rate,
-        "p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000,
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
     }
 
 
@@ -276,25 +321,28 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per phase")
     args = parser.parse_args()
 
-    print(f"# chat load: {args.rooms} rooms, {2 * args.rooms} clients, {args.rate} msg/s "
-          f"per client, {args.duration:.0f} s per phase")
-    print(f"# {platform.python_version()}, {os.cpu_count()} cores; preparing {DB_NAME}…",
-          flush=True)
+    print(
+        f"# chat load: {args.rooms} rooms, {2 * args.rooms} clients, {args.rate} msg/s "
+        f"per client, {args.duration:.0f} s per phase"
+    )
+    print(
+        f"# {platform.python_version()}, {os.cpu_count()} cores; preparing {DB_NAME}…", flush=True
+    )
     prepare_database()
     rooms = make_rooms(args.rooms)
     results = {}
 
     echo = Daphne("bench.echo_asgi:application", free_port()).wait()
     try:
-        results["echo"] = asyncio.run(
-            run_echo(echo.port, 2 * args.rooms, args.rate, args.duration))
+        results["echo"] = asyncio.run(run_echo(echo.port, 2 * args.rooms, args.rate, args.duration))
     finally:
         echo.stop()
 
     one = Daphne("huntzen.asgi:application", free_port()).wait()
     try:
-        results["one"] = asyncio.run(run_chat(rooms, (one.port, one.port), args.rate,
-                                              args.duration))
+        results["one"] = asyncio.run(
+            run_chat(rooms, (one.port, one.port), args.rate, args.duration)
+        )
     finally:
         one.stop()
 
@@ -303,26 +351,33 @@ def main() -> None:
     a.wait()
     b.wait()
     try:
-        results["two"] = asyncio.run(run_chat(rooms, (a.port, b.port), args.rate,
-                                              args.duration))
+        results["two"] = asyncio.run(run_chat(rooms, (a.port, b.port), args.rate, args.duration))
     finally:
         a.stop()
         b.stop()
 
     echo_p50, echo_p99 = results["echo"]["p50_ms"], results["echo"]["p99_ms"]
     print()
-    print("| setup | msgs/s received (offered) | p50 ms | p99 ms | p99 / echo p50 | "
-          "p99 / echo p99 | lost | errors |")
+    print(
+        "| setup | msgs/s received (offered) | p50 ms | p99 ms | p99 / echo p50 | "
+        "p99 / echo p99 | lost | errors |"
+    )
     print("|---|---|---|---|---|---|---|---|")
-    print(f"| echo consumer, 1 process | {results['echo']['round_trips'] / args.duration:.0f}"
-          f" round trips/s | {echo_p50:.1f} | {echo_p99:.1f} | 1 | 1 | – | – |")
+    print(
+        f"| echo consumer, 1 process | {results['echo']['round_trips'] / args.duration:.0f}"
+        f" round trips/s | {echo_p50:.1f} | {echo_p99:.1f} | 1 | 1 | – | – |"
+    )
     for key, label in (("one", "chat, 1 daphne"), ("two", "chat, 2 daphne (cross-process)")):
         r = results[key]
-        print(f"| {label} | {r['msgs_per_s']:.0f} ({r['offered_per_s']:.0f}) | "
-              f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['p99_ms'] / echo_p50:.1f} | "
-              f"{r['p99_ms'] / echo_p99:.1f} | {r['lost']} / {r['sent']} | {r['errors']} |")
-    print(f"\nconnect 400 clients: one {results['one']['connect_s']:.1f} s, "
-          f"two {results['two']['connect_s']:.1f} s")
+        print(
+            f"| {label} | {r['msgs_per_s']:.0f} ({r['offered_per_s']:.0f}) | "
+            f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['p99_ms'] / echo_p50:.1f} | "
+            f"{r['p99_ms'] / echo_p99:.1f} | {r['lost']} / {r['sent']} | {r['errors']} |"
+        )
+    print(
+        f"\nconnect 400 clients: one {results['one']['connect_s']:.1f} s, "
+        f"two {results['two']['connect_s']:.1f} s"
+    )
     print(json.dumps(results, indent=1))
 
 

@@ -67,8 +67,12 @@ def bench_crypto(count: int) -> dict:
         row, owner = uuid.uuid4(), uuid.uuid4()
         notes.append(
             [
-                (_text(size, n), crypto.associated_data(
-                    table="medical_clinicalnote", row_id=row, owner_id=owner, field=field))
+                (
+                    _text(size, n),
+                    crypto.associated_data(
+                        table="medical_clinicalnote", row_id=row, owner_id=owner, field=field
+                    ),
+                )
                 for field, size in NOTE_FIELDS.items()
             ]
         )
@@ -80,8 +84,12 @@ def bench_crypto(count: int) -> dict:
         for value, aad in note:
             crypto.unseal(value, aad=aad)
     unseal_s = time.perf_counter() - start
-    return {"seal_notes_per_s": count / seal_s, "unseal_notes_per_s": count / unseal_s,
-            "seal_us_per_note": seal_s / count * 1e6, "unseal_us_per_note": unseal_s / count * 1e6}
+    return {
+        "seal_notes_per_s": count / seal_s,
+        "unseal_notes_per_s": count / unseal_s,
+        "seal_us_per_note": seal_s / count * 1e6,
+        "unseal_us_per_note": unseal_s / count * 1e6,
+    }
 
 
 def _journal_owner(entries: int, others: int):
@@ -94,15 +102,22 @@ def _journal_owner(entries: int, others: int):
     from companies.services import company_activate, company_create
     from medical import services
 
-    company = company_activate(company=company_create(
-        name="Bench", siret="73282932000074", contact_email="c@bench.test", seats=500))
+    company = company_activate(
+        company=company_create(
+            name="Bench", siret="73282932000074", contact_email="c@bench.test", seats=500
+        )
+    )
     today = timezone.localdate()
-    users = [user_create(email=f"e{i}@bench.test", role=Role.EMPLOYEE, company=company)
-             for i in range(others + 1)]
+    users = [
+        user_create(email=f"e{i}@bench.test", role=Role.EMPLOYEE, company=company)
+        for i in range(others + 1)
+    ]
     for user in users:
         for day in range(entries):
             services.journal_entry_create(
-                owner=user, mood=1 + day % 5, text=_text(600, day),
+                owner=user,
+                mood=1 + day % 5,
+                text=_text(600, day),
                 entry_date=today - timedelta(days=day),
             )
     return users[0]
@@ -159,8 +174,11 @@ def bench_journal_page(owner, renders: int) -> dict:
         crypto.unseal = original
     real_ms = statistics.median(real) * 1000
     bypassed_ms = statistics.median(bypassed) * 1000
-    return {"page_ms": real_ms, "page_bypassed_ms": bypassed_ms,
-            "overhead_pct": (real_ms / bypassed_ms - 1) * 100}
+    return {
+        "page_ms": real_ms,
+        "page_bypassed_ms": bypassed_ms,
+        "overhead_pct": (real_ms / bypassed_ms - 1) * 100,
+    }
 
 
 def bench_list_filter(owner, repeat: int = 200) -> dict:
@@ -172,9 +190,15 @@ def bench_list_filter(owner, repeat: int = 200) -> dict:
         return list(JournalEntry.objects.filter(owner=owner)[:100])
 
     def by_guardian():
-        return list(get_objects_for_user(
-            owner, "medical.view_journalentry", klass=JournalEntry,
-            with_superuser=False, accept_global_perms=False)[:100])
+        return list(
+            get_objects_for_user(
+                owner,
+                "medical.view_journalentry",
+                klass=JournalEntry,
+                with_superuser=False,
+                accept_global_perms=False,
+            )[:100]
+        )
 
     assert {e.pk for e in by_owner()} == {e.pk for e in by_guardian()}
     out = {}
@@ -191,32 +215,46 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--notes", type=int, default=3000)
     parser.add_argument("--renders", type=int, default=60)
-    parser.add_argument("--other-employees", type=int, default=9,
-                        help="other journals in the table (100 entries each)")
+    parser.add_argument(
+        "--other-employees",
+        type=int,
+        default=9,
+        help="other journals in the table (100 entries each)",
+    )
     args = parser.parse_args()
 
     from django.db import connection
 
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}, database {connection.vendor}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, database {connection.vendor}"
+    )
     crypto_figures = bench_crypto(args.notes)
-    print(f"seal   {crypto_figures['seal_notes_per_s']:>9.0f} notes/s "
-          f"({crypto_figures['seal_us_per_note']:.1f} µs per 2 KB note, 3 fields)")
-    print(f"unseal {crypto_figures['unseal_notes_per_s']:>9.0f} notes/s "
-          f"({crypto_figures['unseal_us_per_note']:.1f} µs per 2 KB note, 3 fields)")
+    print(
+        f"seal   {crypto_figures['seal_notes_per_s']:>9.0f} notes/s "
+        f"({crypto_figures['seal_us_per_note']:.1f} µs per 2 KB note, 3 fields)"
+    )
+    print(
+        f"unseal {crypto_figures['unseal_notes_per_s']:>9.0f} notes/s "
+        f"({crypto_figures['unseal_us_per_note']:.1f} µs per 2 KB note, 3 fields)"
+    )
 
     setup_test_environment(debug=False)
     old_config = setup_databases(verbosity=0, interactive=False)
     try:
         owner = _journal_owner(100, args.other_employees)
         page = bench_journal_page(owner, args.renders)
-        print(f"journal page, 100 entries + chart: {page['page_ms']:.1f} ms with decryption, "
-              f"{page['page_bypassed_ms']:.1f} ms bypassed (median of {args.renders}): "
-              f"overhead {page['overhead_pct']:+.1f} %")
+        print(
+            f"journal page, 100 entries + chart: {page['page_ms']:.1f} ms with decryption, "
+            f"{page['page_bypassed_ms']:.1f} ms bypassed (median of {args.renders}): "
+            f"overhead {page['overhead_pct']:+.1f} %"
+        )
         lists = bench_list_filter(owner)
-        print(f"list 100 own entries of {100 * (args.other_employees + 1)}: owner filter "
-              f"{lists['owner_filter_ms']:.2f} ms, get_objects_for_user "
-              f"{lists['get_objects_for_user_ms']:.2f} ms")
+        print(
+            f"list 100 own entries of {100 * (args.other_employees + 1)}: owner filter "
+            f"{lists['owner_filter_ms']:.2f} ms, get_objects_for_user "
+            f"{lists['get_objects_for_user_ms']:.2f} ms"
+        )
     finally:
         teardown_databases(old_config, verbosity=0)
 

@@ -36,9 +36,7 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-os.environ.setdefault(
-    "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/huntzen_bench_metrics"
-)
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/huntzen_bench_metrics")
 os.environ.setdefault("DEBUG", "true")  # static files without a collected manifest
 os.environ.setdefault("DATABASE_POOL", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver")
@@ -136,8 +134,11 @@ def _seed_people():
         return
     target = company_activate(
         company=company_create(
-            name="Bench Target", siret="73282932000074", contact_email="rh@target.bench",
-            seats=TARGET_EMPLOYEES, yearly_allowance_per_employee=12,
+            name="Bench Target",
+            siret="73282932000074",
+            contact_email="rh@target.bench",
+            seats=TARGET_EMPLOYEES,
+            yearly_allowance_per_employee=12,
         )
     )
     insert_select(
@@ -164,31 +165,58 @@ def _seed_people():
     }
     insert_select(
         User,
-        {**user_exprs, "email": "'e' || n || '@target.bench'", "last_name": "'T' || n",
-         "role": f"'{Role.EMPLOYEE}'", "company": "%s"},
+        {
+            **user_exprs,
+            "email": "'e' || n || '@target.bench'",
+            "last_name": "'T' || n",
+            "role": f"'{Role.EMPLOYEE}'",
+            "company": "%s",
+        },
         f"generate_series(0, {TARGET_EMPLOYEES - 1}) n",
         [target.pk],
     )
     insert_select(
         User,
-        {**user_exprs, "email": "'e' || n || '@other.bench'", "last_name": "'O' || n",
-         "role": f"'{Role.EMPLOYEE}'",
-         "company": f"(SELECT id FROM companies_company WHERE name = 'Bench ' || "
-                    f"(1 + n / {OTHER_EMPLOYEES_EACH}))"},
+        {
+            **user_exprs,
+            "email": "'e' || n || '@other.bench'",
+            "last_name": "'O' || n",
+            "role": f"'{Role.EMPLOYEE}'",
+            "company": f"(SELECT id FROM companies_company WHERE name = 'Bench ' || "
+            f"(1 + n / {OTHER_EMPLOYEES_EACH}))",
+        },
         f"generate_series(0, {OTHER_COMPANIES * OTHER_EMPLOYEES_EACH - 1}) n",
     )
     insert_select(
         User,
-        {**user_exprs, "email": "'p' || n || '@huntzen.bench'", "last_name": "'P' || n",
-         "role": f"'{Role.PRACTITIONER}'"},
+        {
+            **user_exprs,
+            "email": "'p' || n || '@huntzen.bench'",
+            "last_name": "'P' || n",
+            "role": f"'{Role.PRACTITIONER}'",
+        },
         f"generate_series(0, {PRACTITIONERS - 1}) n",
     )
-    user_create(email="hr@target.bench", role=Role.COMPANY_RH, company=target,
-                password="bench-password-2026", email_verified=True)
-    user_create(email="ended@target.bench", role=Role.EMPLOYEE, company=target,
-                password="bench-password-2026", email_verified=True)
-    user_create(email="ender@huntzen.bench", role=Role.PRACTITIONER,
-                password="bench-password-2026", email_verified=True)
+    user_create(
+        email="hr@target.bench",
+        role=Role.COMPANY_RH,
+        company=target,
+        password="bench-password-2026",
+        email_verified=True,
+    )
+    user_create(
+        email="ended@target.bench",
+        role=Role.EMPLOYEE,
+        company=target,
+        password="bench-password-2026",
+        email_verified=True,
+    )
+    user_create(
+        email="ender@huntzen.bench",
+        role=Role.PRACTITIONER,
+        password="bench-password-2026",
+        email_verified=True,
+    )
 
 
 def _exclusion_sql():
@@ -469,8 +497,11 @@ def main():
         reads = time_reads(args.repeat)
         report["sizes"][str(size)] = {"load": load, "reads": reads}
         for name, figures in reads.items():
-            print(f"  {name}: median {figures['median_ms']} ms, p95 {figures['p95_ms']} ms, "
-                  f"{figures['queries']} queries", flush=True)
+            print(
+                f"  {name}: median {figures['median_ms']} ms, p95 {figures['p95_ms']} ms, "
+                f"{figures['queries']} queries",
+                flush=True,
+            )
     if len(args.sizes) >= 2:
         small, large = (report["sizes"][str(s)]["reads"] for s in (args.sizes[0], args.sizes[-1]))
         report["ratios"] = {

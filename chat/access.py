@@ -108,7 +108,10 @@ def _may_know_of(user, consultation: Consultation) -> bool:
 
 def _refuse(user, consultation_id, action: str, exc: type[ChatRefused]) -> ChatRefused:
     log_access(
-        user=user, object_type=OBJECT_TYPE, object_id=consultation_id, action=action,
+        user=user,
+        object_type=OBJECT_TYPE,
+        object_id=consultation_id,
+        action=action,
         allowed=False,
     )
     return exc()

@@ -82,9 +82,7 @@ def db(func):
     @wraps(func)
     async def call(*args, **kwargs):
         parallel = connections["default"].vendor == "postgresql"
-        return await database_sync_to_async(func, thread_sensitive=not parallel)(
-            *args, **kwargs
-        )
+        return await database_sync_to_async(func, thread_sensitive=not parallel)(*args, **kwargs)
 
     return call
 
@@ -263,9 +261,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             )
         user = await _load_user(user_id) if user_id else None
         if user is None or not user.is_active:
-            refused = await db(refuse_unauthenticated)(
-                self.consultation_id, user=user
-            )
+            refused = await db(refuse_unauthenticated)(self.consultation_id, user=user)
             return await self._refuse(refused.close_code, accepted=True)
         try:
             await _access(user, self.consultation_id, Action.JOIN)
@@ -340,9 +336,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.checked_at = self.clock()
         frame["sender"] = str(self.user.pk)
         try:
-            await self.channel_layer.group_send(
-                self.group, {"type": "chat.signal", "frame": frame}
-            )
+            await self.channel_layer.group_send(self.group, {"type": "chat.signal", "frame": frame})
         except LAYER_ERRORS:
             logger.exception("Chat unavailable: channel layer failed on a signal")
             await self._unavailable()

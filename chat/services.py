@@ -71,8 +71,10 @@ def validate_client_message_id(value) -> str:
         or not all(c.isalnum() or c in "-_.:" for c in value)
     ):
         raise ValidationError(
-            _("Identifiant de message client invalide (1 à 64 caractères : lettres, "
-              "chiffres, - _ . :)."),
+            _(
+                "Identifiant de message client invalide (1 à 64 caractères : lettres, "
+                "chiffres, - _ . :)."
+            ),
             code="invalid_client_message_id",
         )
     return value

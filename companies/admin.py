@@ -119,7 +119,9 @@ class CompanyAdmin(admin.ModelAdmin):
     @admin.action(description=_("Activer l'abonnement"), permissions=["activate"])
     def activate(self, request, queryset):
         _run_action(
-            self, request, queryset,
+            self,
+            request,
+            queryset,
             lambda company: services.company_activate(company=company),
             gettext("Entreprise activée"),
         )
@@ -127,7 +129,9 @@ class CompanyAdmin(admin.ModelAdmin):
     @admin.action(description=_("Suspendre l'abonnement"), permissions=["activate"])
     def deactivate(self, request, queryset):
         _run_action(
-            self, request, queryset,
+            self,
+            request,
+            queryset,
             lambda company: services.company_deactivate(company=company),
             gettext("Entreprise suspendue"),
         )
@@ -230,7 +234,9 @@ class UserAdmin(CreatedByServiceMixin, admin.ModelAdmin):
     @admin.action(description=_("Désactiver les comptes (départ)"), permissions=["deactivate"])
     def deactivate(self, request, queryset):
         _run_action(
-            self, request, queryset,
+            self,
+            request,
+            queryset,
             lambda user: services.member_deactivate(actor=request.user, member=user),
             gettext("Compte désactivé"),
         )
@@ -238,7 +244,9 @@ class UserAdmin(CreatedByServiceMixin, admin.ModelAdmin):
     @admin.action(description=_("Réactiver les comptes"), permissions=["deactivate"])
     def reactivate(self, request, queryset):
         _run_action(
-            self, request, queryset,
+            self,
+            request,
+            queryset,
             lambda user: services.member_reactivate(actor=request.user, member=user),
             gettext("Compte réactivé"),
         )
@@ -332,7 +340,9 @@ class PractitionerProfileAdmin(CreatedByServiceMixin, admin.ModelAdmin):
     @admin.action(description=_("Retirer de l'annuaire"), permissions=["deactivate"])
     def deactivate(self, request, queryset):
         _run_action(
-            self, request, queryset,
+            self,
+            request,
+            queryset,
             lambda profile: services.practitioner_set_active(
                 actor=request.user, profile=profile, is_active=False
             ),
@@ -342,7 +352,9 @@ class PractitionerProfileAdmin(CreatedByServiceMixin, admin.ModelAdmin):
     @admin.action(description=_("Remettre dans l'annuaire"), permissions=["deactivate"])
     def reactivate(self, request, queryset):
         _run_action(
-            self, request, queryset,
+            self,
+            request,
+            queryset,
             lambda profile: services.practitioner_set_active(
                 actor=request.user, profile=profile, is_active=True
             ),

@@ -14,9 +14,7 @@ class Company(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(_("nom"), max_length=200)
-    siret = models.CharField(
-        _("SIRET"), max_length=14, unique=True, validators=[validate_siret]
-    )
+    siret = models.CharField(_("SIRET"), max_length=14, unique=True, validators=[validate_siret])
     contact_email = models.EmailField(_("e-mail de contact"))
     contact_phone = models.CharField(_("téléphone de contact"), max_length=30, blank=True)
     address = models.TextField(_("adresse"), blank=True)

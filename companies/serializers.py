@@ -70,8 +70,15 @@ class EmployeeSerializer(CamelModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "email", "first_name", "last_name", "status", "date_joined",
-                  "deactivated_at"]
+        fields = [
+            "id",
+            "email",
+            "first_name",
+            "last_name",
+            "status",
+            "date_joined",
+            "deactivated_at",
+        ]
         read_only_fields = fields
 
 

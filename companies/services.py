@@ -267,9 +267,7 @@ def practitioner_create(
             {"email": _("Ce compte existe déjà avec un autre rôle.")}, code="wrong_role"
         )
     elif PractitionerProfile.objects.filter(user=user).exists():
-        raise ValidationError(
-            {"email": _("Ce praticien a déjà un profil.")}, code="profile_exists"
-        )
+        raise ValidationError({"email": _("Ce praticien a déjà un profil.")}, code="profile_exists")
     profile = PractitionerProfile(
         user=user, profession=profession, registration_number=registration_number, bio=bio
     )

@@ -48,8 +48,11 @@ class ConsultationCreateView(APIView):
     @extend_schema(
         operation_id="consultations_book",
         request=BookingSerializer,
-        responses={201: ConsultationSerializer, 409: OpenApiResponse(
-            description="Slot taken, or the employee is busy then"), **_ERRORS},
+        responses={
+            201: ConsultationSerializer,
+            409: OpenApiResponse(description="Slot taken, or the employee is busy then"),
+            **_ERRORS,
+        },
         description="Book a bookable slot for the signed-in employee, in their own company.",
     )
     def post(self, request):
@@ -219,5 +222,3 @@ class PractitionerSlotsView(APIView):
             "slots": [{"start": s.start, "end": s.end} for s in slots],
         }
         return Response(SlotsSerializer(data).data)
-
-

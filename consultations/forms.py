@@ -82,8 +82,9 @@ class WeeklyHoursForm(forms.Form):
                     continue
                 if start is None or end is None:
                     self.add_error(
-                        f"d{day.value}_{index}_end" if end is None else
-                        f"d{day.value}_{index}_start",
+                        f"d{day.value}_{index}_end"
+                        if end is None
+                        else f"d{day.value}_{index}_start",
                         _("Indiquez le début et la fin."),
                     )
                     continue

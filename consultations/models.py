@@ -275,8 +275,7 @@ class AvailabilityException(models.Model):
         if self.start_time is None:
             return f"{self.date} {self.get_kind_display()}"
         return (
-            f"{self.date} {self.start_time:%H:%M}-{self.end_time:%H:%M} "
-            f"{self.get_kind_display()}"
+            f"{self.date} {self.start_time:%H:%M}-{self.end_time:%H:%M} {self.get_kind_display()}"
         )
 
     @property

@@ -26,9 +26,7 @@ def consultation_url(consultation: Consultation) -> str:
 
 
 def _load(consultation_id) -> Consultation:
-    return Consultation.objects.select_related("employee", "practitioner").get(
-        pk=consultation_id
-    )
+    return Consultation.objects.select_related("employee", "practitioner").get(pk=consultation_id)
 
 
 def _send(

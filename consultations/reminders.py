@@ -62,8 +62,9 @@ def send_due_reminders(*, now: datetime | None = None) -> dict[int, int]:
             except Exception:
                 # Give it back so the next run retries; at worst it is sent late.
                 Consultation.objects.filter(pk=consultation.pk).update(**{reminder.field: None})
-                logger.exception("reminder %sh for consultation %s failed", reminder.hours,
-                                 consultation.pk)
+                logger.exception(
+                    "reminder %sh for consultation %s failed", reminder.hours, consultation.pk
+                )
                 continue
             sent[reminder.hours] += 1
     return sent

@@ -237,9 +237,7 @@ def slot_bounds_for_days(
     tz = availability.tz
     start = datetime.combine(first_day, time.min).replace(tzinfo=tz).astimezone(UTC)
     end = (
-        datetime.combine(last_day + timedelta(days=1), time.min)
-        .replace(tzinfo=tz)
-        .astimezone(UTC)
+        datetime.combine(last_day + timedelta(days=1), time.min).replace(tzinfo=tz).astimezone(UTC)
     )
     return start, end
 
@@ -269,15 +267,11 @@ def upcoming_consultations(user: User, *, now: datetime | None = None) -> QueryS
 def past_consultations(user: User, *, now: datetime | None = None) -> QuerySet[Consultation]:
     """Everything else (held, cancelled, missed, or scheduled but over); latest first."""
     return (
-        consultations_of(user)
-        .exclude(_upcoming_q(now or timezone.now()))
-        .order_by("-scheduled_at")
+        consultations_of(user).exclude(_upcoming_q(now or timezone.now())).order_by("-scheduled_at")
     )
 
 
-def agenda(
-    practitioner: User, *, start: datetime, end: datetime
-) -> QuerySet[Consultation]:
+def agenda(practitioner: User, *, start: datetime, end: datetime) -> QuerySet[Consultation]:
     """The practitioner's consultations (every status) starting in [start, end)."""
     return (
         Consultation.objects.filter(

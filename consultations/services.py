@@ -366,9 +366,7 @@ def _overlaps(windows: list[tuple[time, time]]) -> bool:
 
 
 @transaction.atomic
-def weekly_hours_set(
-    *, actor: User, openings: list[tuple[int, time, time]]
-) -> list[WeeklyOpening]:
+def weekly_hours_set(*, actor: User, openings: list[tuple[int, time, time]]) -> list[WeeklyOpening]:
     """Replace the practitioner's weekly hours by `openings` (weekday 0 = Monday,
     start, end in local time). Windows of one weekday may not overlap."""
     _require_practitioner(actor)
@@ -382,9 +380,7 @@ def weekly_hours_set(
     for row in rows:
         row.full_clean(exclude=["availability"])
         if row.end_time <= row.start_time:
-            raise ValidationError(
-                {"end_time": _("L'heure de fin doit suivre l'heure de début.")}
-            )
+            raise ValidationError({"end_time": _("L'heure de fin doit suivre l'heure de début.")})
     for day in range(7):
         if _overlaps([(r.start_time, r.end_time) for r in rows if r.weekday == day]):
             raise ValidationError(

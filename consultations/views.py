@@ -73,9 +73,7 @@ def slot_picker(request, practitioner_id, *, error=None, status=200):
     days = []
     for offset in range(7):
         day = first_day + timedelta(days=offset)
-        days.append(
-            (day, [s for s in slots if timezone.localtime(s.start).date() == day])
-        )
+        days.append((day, [s for s in slots if timezone.localtime(s.start).date() == day]))
     return render(
         request,
         "consultations/slot_picker.html",
@@ -114,8 +112,12 @@ def book_confirm(request, practitioner_id):
         return render(
             request,
             "consultations/book_confirm.html",
-            {"practitioner": practitioner, "form": form, "start": start,
-             "end": start + _length(practitioner)},
+            {
+                "practitioner": practitioner,
+                "form": form,
+                "start": start,
+                "end": start + _length(practitioner),
+            },
         )
     if not form.is_valid():
         return slot_picker(
@@ -326,8 +328,11 @@ def agenda(request):
     days = [
         (
             first + timedelta(days=n),
-            [c for c in consultations if timezone.localtime(c.scheduled_at).date()
-             == first + timedelta(days=n)],
+            [
+                c
+                for c in consultations
+                if timezone.localtime(c.scheduled_at).date() == first + timedelta(days=n)
+            ],
         )
         for n in range(length)
     ]

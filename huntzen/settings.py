@@ -167,8 +167,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -200,9 +202,7 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "HuntZen Care"
 _ALL_ROLES = ["R1_PSG_SUPER", "R2_HUNTZEN_ADMIN", "R3_COMPANY_RH", "R4_PRACTITIONER", "R5_EMPLOYEE"]
-HUNTZEN_MFA_REQUIRED_ROLES = env_list(
-    "HUNTZEN_MFA_REQUIRED_ROLES", [] if DEBUG else _ALL_ROLES[:4]
-)
+HUNTZEN_MFA_REQUIRED_ROLES = env_list("HUNTZEN_MFA_REQUIRED_ROLES", [] if DEBUG else _ALL_ROLES[:4])
 for _role in HUNTZEN_MFA_REQUIRED_ROLES:
     if _role not in _ALL_ROLES:
         raise ImproperlyConfigured(f"HUNTZEN_MFA_REQUIRED_ROLES: unknown role {_role!r}.")
@@ -300,9 +300,7 @@ HUNTZEN_SITE_URL = env_str(
 )
 HUNTZEN_BOOKING_NOTICE_MINUTES = env_int("HUNTZEN_BOOKING_NOTICE_MINUTES", 120, minimum=0)
 HUNTZEN_BOOKING_HORIZON_WEEKS = env_int("HUNTZEN_BOOKING_HORIZON_WEEKS", 8, minimum=1)
-HUNTZEN_MAX_CONSULTATION_SECONDS = env_int(
-    "HUNTZEN_MAX_CONSULTATION_SECONDS", 3 * 3600, minimum=60
-)
+HUNTZEN_MAX_CONSULTATION_SECONDS = env_int("HUNTZEN_MAX_CONSULTATION_SECONDS", 3 * 3600, minimum=60)
 
 # --- Chat: open from this long before the start to this long after the end ----------
 HUNTZEN_CHAT_OPENS_BEFORE = timedelta(
@@ -329,9 +327,9 @@ CSRF_COOKIE_SECURE = _https
 SECURE_HSTS_SECONDS = 31536000 if _https else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _https
 SECURE_HSTS_PRELOAD = _https
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool(
-    "HUNTZEN_BEHIND_PROXY", False
-) else None
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("HUNTZEN_BEHIND_PROXY", False) else None
+)
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

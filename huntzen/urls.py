@@ -34,4 +34,3 @@ urlpatterns = [
 
 handler403 = "huntzen.views.permission_denied"
 handler404 = "huntzen.views.page_not_found"
-

@@ -121,7 +121,10 @@ def may_read_note(user, note) -> bool:
     """May `user` read this note? Only its author. Logged."""
     allowed = can_read_note(user, note)
     _log(
-        user, object_type=NOTE, object_id=note.consultation_id, action=Action.READ,
+        user,
+        object_type=NOTE,
+        object_id=note.consultation_id,
+        action=Action.READ,
         allowed=allowed,
     )
     return allowed
@@ -197,9 +200,7 @@ def can_use_journal(user, *, action: str = Action.READ) -> bool:
 
 
 def can_access_entry(user, entry, *, action: str) -> bool:
-    return can_use_journal(user, action=action) and user.has_perm(
-        _ENTRY_OBJECT_PERM[action], entry
-    )
+    return can_use_journal(user, action=action) and user.has_perm(_ENTRY_OBJECT_PERM[action], entry)
 
 
 def require_journal(user, *, action: str) -> None:
@@ -207,7 +208,10 @@ def require_journal(user, *, action: str) -> None:
     user keeps one. Logged against the user's own journal."""
     allowed = can_use_journal(user, action=action)
     _log(
-        user, object_type=JOURNAL, object_id=getattr(user, "pk", ""), action=action,
+        user,
+        object_type=JOURNAL,
+        object_id=getattr(user, "pk", ""),
+        action=action,
         allowed=allowed,
     )
     if not allowed:

@@ -11,8 +11,16 @@ from medical.models import AccessLogEntry
 
 @admin.register(AccessLogEntry)
 class AccessLogEntryAdmin(admin.ModelAdmin):
-    list_display = ("at", "user_email", "role", "action", "allowed", "object_type", "object_id",
-                    "request_id")
+    list_display = (
+        "at",
+        "user_email",
+        "role",
+        "action",
+        "allowed",
+        "object_type",
+        "object_id",
+        "request_id",
+    )
     list_filter = ("allowed", "action", "object_type", "role")
     search_fields = ("user_email", "object_id", "request_id")
     date_hierarchy = "at"

@@ -69,8 +69,12 @@ class ClinicalNoteCreateView(GenericAPIView):
     @extend_schema(
         operation_id="medical_clinical_note_create",
         request=ClinicalNoteCreateSerializer,
-        responses={201: ClinicalNoteSerializer, 400: OpenApiResponse(), **_REFUSALS,
-                   409: OpenApiResponse(description="Not started yet, or already written.")},
+        responses={
+            201: ClinicalNoteSerializer,
+            400: OpenApiResponse(),
+            **_REFUSALS,
+            409: OpenApiResponse(description="Not started yet, or already written."),
+        },
         summary="Write the clinical note of a consultation (its practitioner only).",
     )
     def post(self, request):
@@ -113,9 +117,7 @@ class ClinicalNoteDetailView(GenericAPIView):
         summary="Amend the clinical note; the replaced text is kept as a version.",
     )
     def patch(self, request, consultationId):
-        consultation, note = access.get_note_for(
-            request.user, consultationId, action=Action.WRITE
-        )
+        consultation, note = access.get_note_for(request.user, consultationId, action=Action.WRITE)
         if note is None:
             raise Http404
         body = ClinicalNoteAmendSerializer(data=request.data)

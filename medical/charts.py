@@ -65,8 +65,9 @@ def mood_chart(points, *, first_day: date, last_day: date) -> MoodChart:
         return round(PAD_TOP + plot_h * (1 - scale), 1)
 
     dots = [
-        Dot(x_of(p.day), y_of(p.mood), p.day, round(p.mood, 1), p.count,
-            date_format(p.day, "j F Y"))
+        Dot(
+            x_of(p.day), y_of(p.mood), p.day, round(p.mood, 1), p.count, date_format(p.day, "j F Y")
+        )
         for p in points
     ]
     y_ticks = [Tick(y_of(m), str(m)) for m in range(limits.MOOD_MIN, limits.MOOD_MAX + 1)]

@@ -30,15 +30,21 @@ JOURNAL = [
 ]
 
 NOTES = [
-    ("Épuisement professionnel, surcharge de travail ressentie.",
-     "Troubles du sommeil depuis un mois, ruminations le soir. Pas d'idées noires.",
-     "Exercices de respiration, journal de sommeil. Revoir dans une semaine."),
-    ("Suivi : sommeil et charge de travail.",
-     "Sommeil un peu meilleur. Difficulté persistante à refuser des tâches.",
-     "Travail sur l'affirmation de soi. Revoir dans une semaine."),
-    ("Suivi : affirmation de soi.",
-     "A refusé un dossier supplémentaire sans culpabilité excessive. Humeur plus stable.",
-     "Espacer les séances : revoir dans deux semaines."),
+    (
+        "Épuisement professionnel, surcharge de travail ressentie.",
+        "Troubles du sommeil depuis un mois, ruminations le soir. Pas d'idées noires.",
+        "Exercices de respiration, journal de sommeil. Revoir dans une semaine.",
+    ),
+    (
+        "Suivi : sommeil et charge de travail.",
+        "Sommeil un peu meilleur. Difficulté persistante à refuser des tâches.",
+        "Travail sur l'affirmation de soi. Revoir dans une semaine.",
+    ),
+    (
+        "Suivi : affirmation de soi.",
+        "A refusé un dossier supplémentaire sans culpabilité excessive. Humeur plus stable.",
+        "Espacer les séances : revoir dans deux semaines.",
+    ),
 ]
 
 
@@ -73,19 +79,19 @@ def _notes(stdout):
     written = ClinicalNote.objects.filter(author=author).count()
     if written >= DEMO_NOTES:
         return 0
-    consultations = (
-        Consultation.objects.filter(
-            practitioner=author, status=Consultation.Status.COMPLETED, clinical_note__isnull=True
-        )
-        .order_by("scheduled_at")[: DEMO_NOTES - written]
-    )
+    consultations = Consultation.objects.filter(
+        practitioner=author, status=Consultation.Status.COMPLETED, clinical_note__isnull=True
+    ).order_by("scheduled_at")[: DEMO_NOTES - written]
     made = 0
     for consultation, (reason, observations, plan) in zip(
         consultations, NOTES[written:], strict=False
     ):
         services.note_create(
-            author=author, consultation=consultation, reason=reason,
-            observations=observations, plan=plan,
+            author=author,
+            consultation=consultation,
+            reason=reason,
+            observations=observations,
+            plan=plan,
         )
         made += 1
     return made

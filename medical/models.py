@@ -82,8 +82,11 @@ class ClinicalNote(models.Model):
     """
 
     # column -> field name bound into the associated data
-    SEALED = {"reason_sealed": "reason", "observations_sealed": "observations",
-              "plan_sealed": "plan"}
+    SEALED = {
+        "reason_sealed": "reason",
+        "observations_sealed": "observations",
+        "plan_sealed": "plan",
+    }
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     consultation = models.OneToOneField(

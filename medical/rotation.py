@@ -25,8 +25,12 @@ from django.db.models import Q
 from medical import crypto
 
 # Models known to hold medical content that must be registered once they exist.
-EXPECTED_MODELS = ("medical.ClinicalNote", "medical.ClinicalNoteVersion",
-                   "medical.JournalEntry", "chat.ChatMessage")
+EXPECTED_MODELS = (
+    "medical.ClinicalNote",
+    "medical.ClinicalNoteVersion",
+    "medical.JournalEntry",
+    "chat.ChatMessage",
+)
 
 
 @dataclass(frozen=True)
@@ -83,8 +87,10 @@ def _stale(entry: SealedModel, key_id: str) -> Q:
     prefix = f"{key_id}:"
     stale = Q()
     for column in entry.fields:
-        stale |= ~Q(**{f"{column}__startswith": prefix}) & ~Q(**{column: ""}) & Q(
-            **{f"{column}__isnull": False}
+        stale |= (
+            ~Q(**{f"{column}__startswith": prefix})
+            & ~Q(**{column: ""})
+            & Q(**{f"{column}__isnull": False})
         )
     return stale
 

@@ -155,8 +155,10 @@ def _validate_entry(*, entry_date=None, mood=None, text=None) -> dict:
         else:
             clean["entry_date"] = entry_date
     if mood is not None:
-        if isinstance(mood, bool) or not isinstance(mood, int) or not (
-            limits.MOOD_MIN <= mood <= limits.MOOD_MAX
+        if (
+            isinstance(mood, bool)
+            or not isinstance(mood, int)
+            or not (limits.MOOD_MIN <= mood <= limits.MOOD_MAX)
         ):
             errors["mood"] = [
                 _("L'humeur est un nombre de %(min)d à %(max)d.")
@@ -188,9 +190,7 @@ def journal_entry_create(
     """A new entry in the owner's journal; the owner alone gets its object permissions."""
     if not access.can_use_journal(owner, action=Action.WRITE):
         raise PermissionDenied(_("Le journal personnel est réservé aux salariés."))
-    clean = _validate_entry(
-        entry_date=entry_date or timezone.localdate(), mood=mood, text=text
-    )
+    clean = _validate_entry(entry_date=entry_date or timezone.localdate(), mood=mood, text=text)
     if "text" in clean and not clean["text"]:
         raise ValidationError({"text": [_("Écrivez quelques mots.")]})
     now = timezone.now()

@@ -91,9 +91,7 @@ def journal_new(request):
 @login_required
 def journal_entry(request, pk):
     entry = access.get_entry_for(request.user, pk, action=Action.READ)
-    return render(
-        request, "medical/journal_entry.html", {"entry": selectors.entry_content(entry)}
-    )
+    return render(request, "medical/journal_entry.html", {"entry": selectors.entry_content(entry)})
 
 
 @never_cache
@@ -192,9 +190,7 @@ def note_index(request):
 @require_http_methods(["GET", "POST"])
 def note_edit(request, consultation_id):
     if request.method == "POST":
-        consultation, note = access.get_note_for(
-            request.user, consultation_id, action=Action.WRITE
-        )
+        consultation, note = access.get_note_for(request.user, consultation_id, action=Action.WRITE)
         form = ClinicalNoteForm(request.POST)
         status = 400
         if form.is_valid():
@@ -243,7 +239,6 @@ def note_edit(request, consultation_id):
             "note": note,
             "form": form,
             "versions": versions,
-            "writable": note is not None
-            or consultation.status in services.NOTE_WRITABLE_STATUSES,
+            "writable": note is not None or consultation.status in services.NOTE_WRITABLE_STATUSES,
         },
     )

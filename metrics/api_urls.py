@@ -16,9 +16,7 @@ urlpatterns = [
     path(
         "employees/<str:pk>", api_views.EmployeeMetricsView.as_view(), name="api-metrics-employee"
     ),
-    path(
-        "companies/<str:pk>", api_views.CompanyMetricsView.as_view(), name="api-metrics-company"
-    ),
+    path("companies/<str:pk>", api_views.CompanyMetricsView.as_view(), name="api-metrics-company"),
     path(
         "companies/<str:pk>/export",
         api_views.CompanyExportView.as_view(),

@@ -110,9 +110,7 @@ class CompanyDay(_DayCounters):
         verbose_name = _("activité entreprise (jour)")
         verbose_name_plural = _("activité entreprises (jours)")
         ordering = ["day"]
-        constraints = [
-            models.UniqueConstraint(fields=["company", "day"], name="companyday_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["company", "day"], name="companyday_unique")]
 
     def __str__(self):
         return f"{self.company_id} {self.day}: {self.consultations}"

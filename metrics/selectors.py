@@ -402,9 +402,7 @@ def company_usage(*, company: Company, period: Period, protect: bool) -> Company
     undecided = [b for b, v in reaches.items() if v is None]
     exact_period_count = None
     if undecided:
-        small_days = sorted(
-            {d for b in undecided for d in by_day if b.start <= d <= b.end}
-        )
+        small_days = sorted({d for b in undecided for d in by_day if b.start <= d <= b.end})
         employees_by_day = defaultdict(set)
         for day, employee_id in EmployeeDay.objects.filter(
             company=company, day__in=small_days

@@ -174,7 +174,9 @@ def counters_rebuild(*, start: date | None = None, end: date | None = None) -> R
     PractitionerDay.objects.bulk_create(
         (
             PractitionerDay(
-                practitioner_id=practitioner_id, day=day, consultations=n,
+                practitioner_id=practitioner_id,
+                day=day,
+                consultations=n,
                 total_duration_seconds=seconds,
             )
             for (practitioner_id, day), (n, seconds) in expected.practitioner_days.items()
@@ -184,7 +186,10 @@ def counters_rebuild(*, start: date | None = None, end: date | None = None) -> R
     EmployeeDay.objects.bulk_create(
         (
             EmployeeDay(
-                company_id=company_id, day=day, employee_id=employee_id, consultations=n,
+                company_id=company_id,
+                day=day,
+                employee_id=employee_id,
+                consultations=n,
                 total_duration_seconds=seconds,
             )
             for (company_id, day, employee_id), (n, seconds) in expected.employee_days.items()
@@ -194,8 +199,11 @@ def counters_rebuild(*, start: date | None = None, end: date | None = None) -> R
     CompanyDay.objects.bulk_create(
         (
             CompanyDay(
-                company_id=company_id, day=day, consultations=n,
-                total_duration_seconds=seconds, active_employees=active,
+                company_id=company_id,
+                day=day,
+                consultations=n,
+                total_duration_seconds=seconds,
+                active_employees=active,
             )
             for (company_id, day), (n, seconds, active) in expected.company_days.items()
         ),

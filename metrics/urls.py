@@ -18,9 +18,7 @@ urlpatterns = [
     ),
     path("metrics/company/", views.company_dashboard, name="my_company"),
     path("metrics/companies/<uuid:pk>/", views.company_dashboard, name="company"),
-    path(
-        "metrics/companies/<uuid:pk>/export.csv", views.company_export, name="company_export"
-    ),
+    path("metrics/companies/<uuid:pk>/export.csv", views.company_export, name="company_export"),
     path(
         "metrics/companies/<uuid:pk>/employees/",
         views.company_employees,

@@ -48,9 +48,7 @@ def practitioner_dashboard(request, pk=None):
 
 @login_required
 def practitioner_export(request, pk):
-    practitioner = access.get_practitioner_for(
-        request.user, pk, perm=access.PRACTITIONER_EXPORT
-    )
+    practitioner = access.get_practitioner_for(request.user, pk, perm=access.PRACTITIONER_EXPORT)
     period, errors = _period(request)
     if errors:
         return render(
@@ -80,9 +78,7 @@ def company_dashboard(request, pk=None):
         may_export=request.user.has_perm(access.COMPANY_EXPORT),
         may_see_employees=request.user.has_perm(access.EMPLOYEE_READ),
         chart=bar_chart(_daily_points(period, usage.days, "consultations")),
-        weeks_chart=bar_chart(
-            [(w.period.start.isoformat(), w.consultations) for w in usage.weeks]
-        ),
+        weeks_chart=bar_chart([(w.period.start.isoformat(), w.consultations) for w in usage.weeks]),
         months_chart=bar_chart(
             [(m.period.start.strftime("%Y-%m"), m.consultations) for m in usage.months]
         ),
@@ -168,5 +164,3 @@ def staff_companies_export(request):
         return render(request, "metrics/staff_overview.html", {"errors": errors}, status=400)
     text = exports.companies_csv(selectors.companies_usage(period=period))
     return exports.csv_response(text, _filename("entreprises", "toutes", period))
-
-

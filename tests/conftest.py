@@ -103,18 +103,28 @@ def employee_c(globex):
 @pytest.fixture
 def practitioner_p(staff_r2):
     user = _user("psy.p@huntzen.test", Role.PRACTITIONER, first_name="Paula")
-    _practitioner_profile(staff_r2, user, profession="psychologist",
-                          registration_number="759300001",
-                          specialties=["stress", "burnout", "anxiety"], languages=["fr", "en"])
+    _practitioner_profile(
+        staff_r2,
+        user,
+        profession="psychologist",
+        registration_number="759300001",
+        specialties=["stress", "burnout", "anxiety"],
+        languages=["fr", "en"],
+    )
     return user
 
 
 @pytest.fixture
 def practitioner_q(staff_r2):
     user = _user("psy.q@huntzen.test", Role.PRACTITIONER, first_name="Quentin")
-    _practitioner_profile(staff_r2, user, profession="psychiatrist",
-                          registration_number="10009876540",
-                          specialties=["depression", "sleep"], languages=["fr"])
+    _practitioner_profile(
+        staff_r2,
+        user,
+        profession="psychiatrist",
+        registration_number="10009876540",
+        specialties=["depression", "sleep"],
+        languages=["fr"],
+    )
     return user
 
 
@@ -157,8 +167,18 @@ def superuser(db):
 
 
 @pytest.fixture
-def cast(employee_a, employee_b, employee_c, practitioner_p, practitioner_q, hr_acme,
-         hr_globex, staff_r2, operator_r1, superuser):
+def cast(
+    employee_a,
+    employee_b,
+    employee_c,
+    practitioner_p,
+    practitioner_q,
+    hr_acme,
+    hr_globex,
+    staff_r2,
+    operator_r1,
+    superuser,
+):
     """Everybody, by name, for tests that walk every role."""
     return {
         "employee_a": employee_a,

@@ -7,8 +7,10 @@ import pytest
 from accounts.models import Role, User
 from accounts.services import invitation_create
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 NEW_PASSWORD = "a-long-and-unusual-passphrase-42"
 
@@ -16,8 +18,14 @@ NEW_PASSWORD = "a-long-and-unusual-passphrase-42"
 def test_an_invited_employee_accepts_signs_in_and_lands_on_the_employee_home(
     page, live_server, hr_acme, acme
 ):
-    invitation = invitation_create(inviter=hr_acme, email="nina@acme.test", role=Role.EMPLOYEE,
-                                   company=acme, first_name="Nina", base_url=live_server.url)
+    invitation = invitation_create(
+        inviter=hr_acme,
+        email="nina@acme.test",
+        role=Role.EMPLOYEE,
+        company=acme,
+        first_name="Nina",
+        base_url=live_server.url,
+    )
     page.goto(f"/invitation/{invitation.raw_token}/")
     assert page.get_by_role("heading", name="Créer mon compte").is_visible()
     assert page.get_by_role("textbox", name="Prénom", exact=True).input_value() == "Nina"

@@ -193,8 +193,7 @@ def test_employee_home_is_english_after_switching(client, employee_a):
     home = reverse("accounts:employee_home")
     assert "Votre espace personnel" in client.get(home).text
 
-    response = client.post(reverse("set_language"), {"language": "en", "next": home},
-                           follow=True)
+    response = client.post(reverse("set_language"), {"language": "en", "next": home}, follow=True)
     assert response.status_code == 200
     assert response.redirect_chain[-1][0] == home
     text = response.text

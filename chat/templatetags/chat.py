@@ -11,9 +11,7 @@ def chat_panel(context, consultation):
     """The chat panel of `consultation`, for its participants only (it shows no content:
     the messages come through the socket or the API, which check and log)."""
     user = context["user"]
-    allowed = not is_barred(user) and user.has_perm(
-        "consultations.chat_consultation", consultation
-    )
+    allowed = not is_barred(user) and user.has_perm("consultations.chat_consultation", consultation)
     return {
         "allowed": allowed,
         "consultation": consultation,

@@ -22,9 +22,7 @@ class Article(models.Model):
     slug = models.SlugField(_("adresse"), max_length=200, unique=True)
     summary = models.CharField(_("résumé"), max_length=300)
     body = models.TextField(_("texte (Markdown)"))
-    language = models.CharField(
-        _("langue"), max_length=5, choices=settings.LANGUAGES, default="fr"
-    )
+    language = models.CharField(_("langue"), max_length=5, choices=settings.LANGUAGES, default="fr")
     audience = models.CharField(
         _("public"), max_length=16, choices=Audience.choices, default=Audience.EMPLOYEES
     )

@@ -11,7 +11,13 @@ class ArticleSerializer(CamelModelSerializer):
     class Meta:
         model = Article
         fields = [
-            "id", "slug", "title", "summary", "body_html", "language", "audience",
+            "id",
+            "slug",
+            "title",
+            "summary",
+            "body_html",
+            "language",
+            "audience",
             "published_at",
         ]
         read_only_fields = fields

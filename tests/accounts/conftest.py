@@ -12,13 +12,18 @@ BASE_URL = "http://testserver"
 def invite(hr_acme):
     """Invite an Acme employee as Acme's HR (through the real service)."""
 
-    def make(email="new.hire@acme.test", *, inviter=None, role=Role.EMPLOYEE, company=None,
-             **extra):
+    def make(
+        email="new.hire@acme.test", *, inviter=None, role=Role.EMPLOYEE, company=None, **extra
+    ):
         inviter = inviter or hr_acme
         if company is None and role in (Role.EMPLOYEE, Role.COMPANY_RH):
             company = inviter.company or hr_acme.company
         return invitation_create(
-            inviter=inviter, email=email, role=role, company=company, base_url=BASE_URL,
+            inviter=inviter,
+            email=email,
+            role=role,
+            company=company,
+            base_url=BASE_URL,
             **extra,
         )
 

@@ -55,8 +55,13 @@ def test_me_returns_the_profile_in_camel_case(employee_a, acme):
     response = _me(access)
     assert response.status_code == 200
     assert response.json() == {
-        "id": str(employee_a.pk), "email": "alice@acme.test", "firstName": "Alice",
-        "lastName": "Test", "role": "R5_EMPLOYEE", "companyId": str(acme.pk)}
+        "id": str(employee_a.pk),
+        "email": "alice@acme.test",
+        "firstName": "Alice",
+        "lastName": "Test",
+        "role": "R5_EMPLOYEE",
+        "companyId": str(acme.pk),
+    }
 
 
 def test_me_of_a_practitioner_has_no_company(practitioner_p):
@@ -135,10 +140,11 @@ def test_a_password_change_invalidates_the_tokens(employee_a):
 def test_a_password_change_through_the_api_invalidates_other_sessions(employee_a):
     other_access, _ = _sign_in(employee_a)
     access, _ = _sign_in(employee_a)
-    response = _post("/_allauth/app/v1/account/password/change",
-                     {"current_password": PASSWORD,
-                      "new_password": "a-brand-new-passphrase-2026"},
-                     HTTP_AUTHORIZATION=f"Bearer {access}")
+    response = _post(
+        "/_allauth/app/v1/account/password/change",
+        {"current_password": PASSWORD, "new_password": "a-brand-new-passphrase-2026"},
+        HTTP_AUTHORIZATION=f"Bearer {access}",
+    )
     assert response.status_code in (200, 401)
     assert _me(other_access).status_code == 401
 
@@ -180,8 +186,10 @@ def test_a_tampered_token_is_refused(employee_a, employee_b):
 def test_a_token_signed_with_another_key_is_refused(employee_a):
     access, _ = _sign_in(employee_a)
     claims = jwt.decode(access, options={"verify_signature": False})
-    assert _me(jwt.encode(claims, "not-our-secret-key-0123456789", algorithm="HS256")
-               ).status_code == 401
+    assert (
+        _me(jwt.encode(claims, "not-our-secret-key-0123456789", algorithm="HS256")).status_code
+        == 401
+    )
 
 
 def test_an_alg_none_token_is_refused(employee_a):

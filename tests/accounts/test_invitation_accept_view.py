@@ -19,8 +19,13 @@ def _url(token):
 
 
 def _post(client, token, **overrides):
-    data = {"first_name": "Nina", "last_name": "Nouvelle", "password": NEW_PASSWORD,
-            "password_confirm": NEW_PASSWORD, **overrides}
+    data = {
+        "first_name": "Nina",
+        "last_name": "Nouvelle",
+        "password": NEW_PASSWORD,
+        "password_confirm": NEW_PASSWORD,
+        **overrides,
+    }
     return client.post(_url(token), data)
 
 
@@ -40,23 +45,40 @@ def test_accepting_creates_a_verified_account_signs_in_and_lands_home(client, in
     assert response["Location"] == reverse("home")
     user = User.objects.get(email="nina@acme.test")
     assert (user.role, user.company, user.first_name, user.last_name) == (
-        Role.EMPLOYEE, acme, "Nina", "Nouvelle")
+        Role.EMPLOYEE,
+        acme,
+        "Nina",
+        "Nouvelle",
+    )
     assert user.check_password(NEW_PASSWORD)
     assert EmailAddress.objects.get(user=user).verified
     assert client.session["_auth_user_id"] == str(user.pk)
     assert client.get(reverse("home"), follow=True).redirect_chain[-1][0] == reverse(
-        "accounts:employee_home")
+        "accounts:employee_home"
+    )
     invitation.refresh_from_db()
     assert invitation.accepted_user == user and invitation.status == Invitation.Status.ACCEPTED
 
 
 def test_a_forged_role_or_company_in_the_form_has_no_effect(client, invite, acme, globex):
     invitation = invite("nina@acme.test")
-    _post(client, invitation.raw_token, role=Role.PSG_SUPER, company=str(globex.pk),
-          company_id=str(globex.pk), is_staff="on", is_superuser="on", email="x@evil.test")
+    _post(
+        client,
+        invitation.raw_token,
+        role=Role.PSG_SUPER,
+        company=str(globex.pk),
+        company_id=str(globex.pk),
+        is_staff="on",
+        is_superuser="on",
+        email="x@evil.test",
+    )
     user = User.objects.get(email="nina@acme.test")
     assert (user.role, user.company, user.is_staff, user.is_superuser) == (
-        Role.EMPLOYEE, acme, False, False)
+        Role.EMPLOYEE,
+        acme,
+        False,
+        False,
+    )
     assert not User.objects.filter(email="x@evil.test").exists()
 
 
@@ -64,8 +86,12 @@ def test_the_link_works_once(client, invite):
     invitation = invite("nina@acme.test")
     _post(client, invitation.raw_token)
     client.logout()
-    response = _post(client, invitation.raw_token, password="another-long-passphrase-77",
-                     password_confirm="another-long-passphrase-77")
+    response = _post(
+        client,
+        invitation.raw_token,
+        password="another-long-passphrase-77",
+        password_confirm="another-long-passphrase-77",
+    )
     assert response.status_code == 410
     assert "déjà été utilisée" in response.text
     assert User.objects.get(email="nina@acme.test").check_password(NEW_PASSWORD)
@@ -86,12 +112,15 @@ def test_it_still_works_just_before_expiry(client, invite, time_machine):
     assert _post(client, invitation.raw_token).status_code == 302
 
 
-@pytest.mark.parametrize("tamper", [
-    lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),
-    lambda t: t[:-4],
-    lambda t: t + "x",
-    lambda t: "x" * 300,
-])
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),
+        lambda t: t[:-4],
+        lambda t: t + "x",
+        lambda t: "x" * 300,
+    ],
+)
 def test_a_tampered_link_is_refused(client, invite, tamper):
     invitation = invite("nina@acme.test")
     response = _post(client, tamper(invitation.raw_token))
@@ -108,8 +137,7 @@ def test_a_revoked_link_is_refused(client, invite, hr_acme):
     assert "annulée" in response.text
 
 
-def test_a_resent_invitation_invalidates_the_previous_link(client, invite, hr_acme,
-                                                          time_machine):
+def test_a_resent_invitation_invalidates_the_previous_link(client, invite, hr_acme, time_machine):
     invitation = invite("nina@acme.test")
     old = invitation.raw_token
     time_machine.move_to(timezone.now() + timezone.timedelta(minutes=2))
@@ -121,8 +149,7 @@ def test_a_resent_invitation_invalidates_the_previous_link(client, invite, hr_ac
 def test_a_weak_password_is_refused_and_nothing_is_created(client, invite):
     invitation = invite("nina@acme.test")
     for password in ("short", "password123456", "12345678901234", "nina.nouvelle"):
-        response = _post(client, invitation.raw_token, password=password,
-                         password_confirm=password)
+        response = _post(client, invitation.raw_token, password=password, password_confirm=password)
         assert response.status_code == 400
         assert 'class="errorlist"' in response.text
     assert not User.objects.filter(email="nina@acme.test").exists()
@@ -132,8 +159,12 @@ def test_a_weak_password_is_refused_and_nothing_is_created(client, invite):
 
 def test_mismatched_passwords_and_missing_names_are_refused(client, invite):
     invitation = invite("nina@acme.test")
-    assert _post(client, invitation.raw_token,
-                 password_confirm="something-else-entirely-9").status_code == 400
+    assert (
+        _post(
+            client, invitation.raw_token, password_confirm="something-else-entirely-9"
+        ).status_code
+        == 400
+    )
     assert _post(client, invitation.raw_token, first_name="  ").status_code == 400
     assert not User.objects.filter(email="nina@acme.test").exists()
 
@@ -175,8 +206,9 @@ def test_practitioners_and_hr_land_on_their_home(client, staff_r2, acme, invite)
     assert client.get(reverse("home"))["Location"] == reverse("accounts:hr_home")
 
 
-def test_accepting_goes_through_allauth_stages_so_mfa_roles_are_held(client, invite, settings,
-                                                                      staff_r2):
+def test_accepting_goes_through_allauth_stages_so_mfa_roles_are_held(
+    client, invite, settings, staff_r2
+):
     settings.HUNTZEN_MFA_REQUIRED_ROLES = ["R4_PRACTITIONER"]
     invitation = invite("psy@huntzen.test", inviter=staff_r2, role=Role.PRACTITIONER)
     _post(client, invitation.raw_token)

@@ -14,13 +14,24 @@ CHANGELIST = reverse("admin:accounts_invitation_changelist")
 
 
 def _add(client, **data):
-    return client.post(ADD, {"email": "psy@huntzen.test", "first_name": "P", "last_name": "S",
-                             "role": Role.PRACTITIONER, "company": "", "language": "fr", **data})
+    return client.post(
+        ADD,
+        {
+            "email": "psy@huntzen.test",
+            "first_name": "P",
+            "last_name": "S",
+            "role": Role.PRACTITIONER,
+            "company": "",
+            "language": "fr",
+            **data,
+        },
+    )
 
 
 @pytest.mark.parametrize("who", ["staff_r2", "operator_r1"])
-def test_staff_invite_a_practitioner_from_the_admin(client, cast, who,
-                                                    django_capture_on_commit_callbacks):
+def test_staff_invite_a_practitioner_from_the_admin(
+    client, cast, who, django_capture_on_commit_callbacks
+):
     client.force_login(cast[who])
     with django_capture_on_commit_callbacks(execute=True):
         response = _add(client)
@@ -66,8 +77,10 @@ def test_the_token_hash_is_never_shown(client, staff_r2, invite):
 def test_an_invitation_cannot_be_edited_or_deleted(client, staff_r2, invite):
     invitation = invite("nina@acme.test")
     client.force_login(staff_r2)
-    client.post(reverse("admin:accounts_invitation_change", args=[invitation.pk]),
-                {"email": "evil@x.test", "role": Role.PRACTITIONER})
+    client.post(
+        reverse("admin:accounts_invitation_change", args=[invitation.pk]),
+        {"email": "evil@x.test", "role": Role.PRACTITIONER},
+    )
     invitation.refresh_from_db()
     assert (invitation.email, invitation.role) == ("nina@acme.test", Role.EMPLOYEE)
     response = client.get(reverse("admin:accounts_invitation_delete", args=[invitation.pk]))

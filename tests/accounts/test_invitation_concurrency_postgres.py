@@ -49,8 +49,13 @@ def test_concurrent_invitations_never_exceed_the_seats(hr_acme, acme):
     acme.seats = 3
     acme.save()
     results, refusals = _race(
-        lambda n: invitation_create(inviter=hr_acme, email=f"e{n}@acme.test",
-                                    role=Role.EMPLOYEE, company=acme, base_url=BASE_URL),
+        lambda n: invitation_create(
+            inviter=hr_acme,
+            email=f"e{n}@acme.test",
+            role=Role.EMPLOYEE,
+            company=acme,
+            base_url=BASE_URL,
+        ),
         range(8),
     )
     assert len(results) == 3 and len(refusals) == 5
@@ -60,20 +65,29 @@ def test_concurrent_invitations_never_exceed_the_seats(hr_acme, acme):
 
 def test_concurrent_invitations_of_one_address_create_one(hr_acme, acme):
     results, refusals = _race(
-        lambda n: invitation_create(inviter=hr_acme, email="same@acme.test",
-                                    role=Role.EMPLOYEE, company=acme, base_url=BASE_URL),
+        lambda n: invitation_create(
+            inviter=hr_acme,
+            email="same@acme.test",
+            role=Role.EMPLOYEE,
+            company=acme,
+            base_url=BASE_URL,
+        ),
         range(5),
     )
     assert len(results) == 1 and {r.code for r in refusals} == {"already_invited"}
 
 
 def test_a_double_submitted_acceptance_creates_one_account(hr_acme, acme):
-    invitation = invitation_create(inviter=hr_acme, email="nina@acme.test",
-                                   role=Role.EMPLOYEE, company=acme, base_url=BASE_URL)
+    invitation = invitation_create(
+        inviter=hr_acme, email="nina@acme.test", role=Role.EMPLOYEE, company=acme, base_url=BASE_URL
+    )
     results, refusals = _race(
-        lambda n: invitation_accept(invitation=invitation, first_name="Nina",
-                                    last_name=f"N{n}",
-                                    password="a-long-and-unusual-passphrase-42"),
+        lambda n: invitation_accept(
+            invitation=invitation,
+            first_name="Nina",
+            last_name=f"N{n}",
+            password="a-long-and-unusual-passphrase-42",
+        ),
         range(4),
     )
     assert len(results) == 1 and len(refusals) == 3

@@ -16,14 +16,18 @@ pytestmark = pytest.mark.django_db
 
 
 def _invite(inviter, email="new@example.test", role=Role.EMPLOYEE, company=None, **kw):
-    return invitation_create(inviter=inviter, email=email, role=role, company=company,
-                             base_url=BASE_URL, **kw)
+    return invitation_create(
+        inviter=inviter, email=email, role=role, company=company, base_url=BASE_URL, **kw
+    )
 
 
 def test_hr_invites_an_employee_of_its_company(hr_acme, acme):
     invitation = _invite(hr_acme, company=acme)
     assert (invitation.role, invitation.company, invitation.invited_by) == (
-        Role.EMPLOYEE, acme, hr_acme)
+        Role.EMPLOYEE,
+        acme,
+        hr_acme,
+    )
     assert invitation.status == Invitation.Status.PENDING
 
 
@@ -42,7 +46,8 @@ def test_only_a_sha256_of_the_token_is_stored(hr_acme, acme):
 
 def test_email_is_normalized(hr_acme, acme):
     assert _invite(hr_acme, email="  New.Hire@ACME.test ", company=acme).email == (
-        "new.hire@acme.test")
+        "new.hire@acme.test"
+    )
 
 
 def test_hr_cannot_invite_into_another_company(hr_acme, globex):
@@ -98,8 +103,7 @@ def test_hr_without_company_is_refused(staff_r2):
 def test_employees_of_an_inactive_company_are_refused(staff_r2):
     from companies.services import company_create
 
-    dormant = company_create(name="Initech", siret="40483304800022",
-                             contact_email="c@initech.test")
+    dormant = company_create(name="Initech", siret="40483304800022", contact_email="c@initech.test")
     with pytest.raises(ValidationError) as exc:
         _invite(staff_r2, company=dormant)
     assert exc.value.code == "company_inactive"

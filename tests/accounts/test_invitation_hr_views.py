@@ -44,7 +44,8 @@ def test_hr_without_the_invite_permission_is_refused(client, hr_acme):
     from django.contrib.auth.models import Group
 
     Group.objects.get(name=Role.COMPANY_RH).permissions.remove(
-        *Group.objects.get(name=Role.COMPANY_RH).permissions.filter(codename="employees_invite"))
+        *Group.objects.get(name=Role.COMPANY_RH).permissions.filter(codename="employees_invite")
+    )
     client.force_login(hr_acme)
     assert client.get(LIST).status_code == 403
 
@@ -67,8 +68,9 @@ def test_the_list_shows_only_the_own_company_with_statuses(client, hr_acme, hr_g
     assert "Places utilisées : 1 sur 50" in response.text
 
 
-def test_the_list_query_count_does_not_grow_with_rows(client, hr_acme, invite,
-                                                      django_assert_max_num_queries):
+def test_the_list_query_count_does_not_grow_with_rows(
+    client, hr_acme, invite, django_assert_max_num_queries
+):
     client.force_login(hr_acme)
     for n in range(3):
         invite(f"e{n}@acme.test")
@@ -86,8 +88,10 @@ def test_inviting_sends_the_email_and_returns_to_the_list(
 ):
     client.force_login(hr_acme)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(NEW, {"email": "Nina@Acme.test", "first_name": "Nina",
-                                     "last_name": "N", "language": "en"})
+        response = client.post(
+            NEW,
+            {"email": "Nina@Acme.test", "first_name": "Nina", "last_name": "N", "language": "en"},
+        )
     assert response.status_code == 302 and response["Location"] == LIST
     invitation = Invitation.objects.get()
     assert (invitation.email, invitation.language) == ("nina@acme.test", "en")
@@ -96,14 +100,21 @@ def test_inviting_sends_the_email_and_returns_to_the_list(
 
 def test_a_forged_role_or_company_in_the_form_has_no_effect(client, hr_acme, acme, globex):
     client.force_login(hr_acme)
-    client.post(NEW, {"email": "nina@acme.test", "language": "fr", "role": Role.PSG_SUPER,
-                      "company": str(globex.pk), "company_id": str(globex.pk)})
+    client.post(
+        NEW,
+        {
+            "email": "nina@acme.test",
+            "language": "fr",
+            "role": Role.PSG_SUPER,
+            "company": str(globex.pk),
+            "company_id": str(globex.pk),
+        },
+    )
     invitation = Invitation.objects.get()
     assert (invitation.role, invitation.company) == (Role.EMPLOYEE, acme)
 
 
-def test_reinviting_an_existing_user_is_refused_with_a_clear_message(client, hr_acme,
-                                                                      employee_a):
+def test_reinviting_an_existing_user_is_refused_with_a_clear_message(client, hr_acme, employee_a):
     client.force_login(hr_acme)
     response = client.post(NEW, {"email": employee_a.email, "language": "fr"})
     assert response.status_code == 400
@@ -177,8 +188,7 @@ def test_resend_sends_a_fresh_link_and_the_old_one_dies(
     assert client.get(reverse(accept, kwargs={"token": new_token})).status_code == 200
 
 
-def test_resend_revives_an_expired_invitation_for_seven_days(client, hr_acme, invite,
-                                                             time_machine):
+def test_resend_revives_an_expired_invitation_for_seven_days(client, hr_acme, invite, time_machine):
     invitation = invite("nina@acme.test")
     time_machine.move_to(timezone.now() + timezone.timedelta(days=10))
     client.force_login(hr_acme)
@@ -190,9 +200,15 @@ def test_resend_revives_an_expired_invitation_for_seven_days(client, hr_acme, in
 
 def test_an_accepted_invitation_can_be_neither_revoked_nor_resent(client, hr_acme, invite):
     invitation = invite("nina@acme.test")
-    client.post(reverse("accounts:invitation_accept", kwargs={"token": invitation.raw_token}),
-                {"first_name": "N", "last_name": "N", "password": "a-long-passphrase-for-nina",
-                 "password_confirm": "a-long-passphrase-for-nina"})
+    client.post(
+        reverse("accounts:invitation_accept", kwargs={"token": invitation.raw_token}),
+        {
+            "first_name": "N",
+            "last_name": "N",
+            "password": "a-long-passphrase-for-nina",
+            "password_confirm": "a-long-passphrase-for-nina",
+        },
+    )
     client.force_login(hr_acme)
     for url in (_revoke(invitation.pk), _resend(invitation.pk)):
         response = client.post(url, follow=True)

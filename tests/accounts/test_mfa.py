@@ -36,14 +36,17 @@ def _login(client, user):
     return client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
 
 
-@pytest.mark.parametrize("who, page", [
-    ("hr_acme", "accounts:hr_home"),
-    ("practitioner_p", "accounts:practitioner_home"),
-    ("staff_r2", "admin:index"),
-    ("operator_r1", "admin:index"),
-    ("superuser", "admin:index"),
-    ("hr_acme", "accounts:invitation_list"),
-])
+@pytest.mark.parametrize(
+    "who, page",
+    [
+        ("hr_acme", "accounts:hr_home"),
+        ("practitioner_p", "accounts:practitioner_home"),
+        ("staff_r2", "admin:index"),
+        ("operator_r1", "admin:index"),
+        ("superuser", "admin:index"),
+        ("hr_acme", "accounts:invitation_list"),
+    ],
+)
 def test_required_roles_are_held_at_enrollment(client, cast, mfa_required, who, page):
     _login(client, cast[who])
     response = client.get(reverse(page))
@@ -77,9 +80,11 @@ def test_a_held_user_is_refused_by_the_api_with_a_session(client, hr_acme, mfa_r
 
 
 def test_a_held_user_is_refused_by_the_api_with_a_bearer_token(hr_acme, mfa_required):
-    login = Client().post("/_allauth/app/v1/auth/login",
-                          {"email": hr_acme.email, "password": PASSWORD},
-                          content_type="application/json")
+    login = Client().post(
+        "/_allauth/app/v1/auth/login",
+        {"email": hr_acme.email, "password": PASSWORD},
+        content_type="application/json",
+    )
     access = login.json()["meta"]["access_token"]
     response = Client().get("/api/v1/auth/me", HTTP_AUTHORIZATION=f"Bearer {access}")
     assert response.status_code == 403
@@ -124,14 +129,17 @@ def test_the_admin_login_asks_staff_for_their_code(client, staff_r2, mfa_require
 
 def test_the_api_sign_in_asks_an_enrolled_user_for_a_code(hr_acme, mfa_required):
     TOTP.activate(hr_acme, generate_totp_secret())
-    response = Client().post("/_allauth/app/v1/auth/login",
-                             json.dumps({"email": hr_acme.email, "password": PASSWORD}),
-                             content_type="application/json")
+    response = Client().post(
+        "/_allauth/app/v1/auth/login",
+        json.dumps({"email": hr_acme.email, "password": PASSWORD}),
+        content_type="application/json",
+    )
     assert response.status_code == 401
     body = response.json()
     assert "access_token" not in body.get("meta", {})
     assert {"id": "mfa_authenticate", "is_pending": True}.items() <= next(
-        f for f in body["data"]["flows"] if f["id"] == "mfa_authenticate").items()
+        f for f in body["data"]["flows"] if f["id"] == "mfa_authenticate"
+    ).items()
 
 
 def test_production_defaults_require_mfa_of_staff_hr_and_practitioners():
@@ -140,15 +148,29 @@ def test_production_defaults_require_mfa_of_staff_hr_and_practitioners():
     import sys
     from pathlib import Path
 
-    env = {k: v for k, v in os.environ.items() if k not in {
-        "DEBUG", "HUNTZEN_MFA_REQUIRED_ROLES", "DATABASE_URL", "REDIS_URL"}}
-    env.update(DEBUG="false", SECRET_KEY="x" * 60, ALLOWED_HOSTS="care.example.com",
-               HUNTZEN_ENCRYPTION_KEYS="k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "HUNTZEN_MFA_REQUIRED_ROLES", "DATABASE_URL", "REDIS_URL"}
+    }
+    env.update(
+        DEBUG="false",
+        SECRET_KEY="x" * 60,
+        ALLOWED_HOSTS="care.example.com",
+        HUNTZEN_ENCRYPTION_KEYS="k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+    )
     out = subprocess.run(
-        [sys.executable, "-c", "import django,os;os.environ['DJANGO_SETTINGS_MODULE']="
-         "'huntzen.settings';django.setup();from django.conf import settings;"
-         "print(','.join(settings.HUNTZEN_MFA_REQUIRED_ROLES))"],
-        cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import django,os;os.environ['DJANGO_SETTINGS_MODULE']="
+            "'huntzen.settings';django.setup();from django.conf import settings;"
+            "print(','.join(settings.HUNTZEN_MFA_REQUIRED_ROLES))",
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=60,
     )
     assert out.stdout.strip() == ",".join(STAFF_AND_PORTAL), out.stderr
@@ -158,13 +180,15 @@ def _api(method, url, access=None, body=None):
     headers = {"HTTP_AUTHORIZATION": f"Bearer {access}"} if access else {}
     if body is None:
         return getattr(Client(), method)(url, **headers)
-    return getattr(Client(), method)(url, json.dumps(body), content_type="application/json",
-                                      **headers)
+    return getattr(Client(), method)(
+        url, json.dumps(body), content_type="application/json", **headers
+    )
 
 
 def test_an_api_client_enrols_then_completes_the_second_factor(hr_acme, mfa_required):
-    login = _api("post", "/_allauth/app/v1/auth/login",
-                 body={"email": hr_acme.email, "password": PASSWORD}).json()
+    login = _api(
+        "post", "/_allauth/app/v1/auth/login", body={"email": hr_acme.email, "password": PASSWORD}
+    ).json()
     access = login["meta"]["access_token"]
     assert _api("get", "/api/v1/auth/me", access).status_code == 403
     totp_url = "/_allauth/app/v1/account/authenticators/totp"
@@ -176,12 +200,16 @@ def test_an_api_client_enrols_then_completes_the_second_factor(hr_acme, mfa_requ
     assert activated.status_code == 200, activated.content
     assert _api("get", "/api/v1/auth/me", access).status_code == 200
 
-    pending = _api("post", "/_allauth/app/v1/auth/login",
-                   body={"email": hr_acme.email, "password": PASSWORD})
+    pending = _api(
+        "post", "/_allauth/app/v1/auth/login", body={"email": hr_acme.email, "password": PASSWORD}
+    )
     assert pending.status_code == 401
     session_token = pending.json()["meta"]["session_token"]
-    done = Client().post("/_allauth/app/v1/auth/2fa/authenticate",
-                         json.dumps({"code": _code(secret)}), content_type="application/json",
-                         HTTP_X_SESSION_TOKEN=session_token)
+    done = Client().post(
+        "/_allauth/app/v1/auth/2fa/authenticate",
+        json.dumps({"code": _code(secret)}),
+        content_type="application/json",
+        HTTP_X_SESSION_TOKEN=session_token,
+    )
     assert done.status_code == 200, done.content
     assert _api("get", "/api/v1/auth/me", done.json()["meta"]["access_token"]).status_code == 200

@@ -65,8 +65,9 @@ def test_the_404_page_works_for_anonymous_visitors(client):
 def test_french_is_the_default_and_english_is_selectable(client, employee_a):
     client.force_login(employee_a)
     assert '<html lang="fr">' in client.get(reverse("accounts:employee_home")).text
-    response = client.post(reverse("set_language"),
-                           {"language": "en", "next": reverse("accounts:employee_home")})
+    response = client.post(
+        reverse("set_language"), {"language": "en", "next": reverse("accounts:employee_home")}
+    )
     assert response.status_code == 302
     page = client.get(reverse("accounts:employee_home"))
     assert '<html lang="en">' in page.text

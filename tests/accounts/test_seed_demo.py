@@ -42,9 +42,13 @@ def test_it_creates_the_companies_and_accounts(settings, accounts_only):
     settings.DEBUG = True
     out = _run()
     assert set(Company.objects.filter(is_active=True).values_list("name", flat=True)) == {
-        "Acme", "Globex"}
-    users = {u.email: (u.role, u.company.name if u.company else None)
-             for u in User.objects.select_related("company")}
+        "Acme",
+        "Globex",
+    }
+    users = {
+        u.email: (u.role, u.company.name if u.company else None)
+        for u in User.objects.select_related("company")
+    }
     assert users == EXPECTED
     assert EmailAddress.objects.filter(verified=True, primary=True).count() == len(EXPECTED)
     assert all(u.check_password("demo-password-2026") for u in User.objects.all())
@@ -56,8 +60,9 @@ def test_it_creates_the_companies_and_accounts(settings, accounts_only):
 def test_the_accounts_sign_in(client, settings, accounts_only):
     settings.DEBUG = True
     _run()
-    response = client.post("/accounts/login/", {"login": "alice@acme.demo",
-                                                "password": "demo-password-2026"})
+    response = client.post(
+        "/accounts/login/", {"login": "alice@acme.demo", "password": "demo-password-2026"}
+    )
     assert response.status_code == 302
     assert client.get("/employee/").status_code == 200
 
@@ -84,10 +89,13 @@ def _model_counts():
     from django.apps import apps
 
     # The medical access log is append-only by design: every run's reads are logged.
-    return {m._meta.label: m.objects.count() for m in apps.get_models()
-            if m._meta.app_label in {"accounts", "companies", "consultations", "medical",
-                                     "metrics", "chat", "content"}
-            and m._meta.label != "medical.AccessLogEntry"}
+    return {
+        m._meta.label: m.objects.count()
+        for m in apps.get_models()
+        if m._meta.app_label
+        in {"accounts", "companies", "consultations", "medical", "metrics", "chat", "content"}
+        and m._meta.label != "medical.AccessLogEntry"
+    }
 
 
 def test_it_refuses_to_run_with_debug_off(settings, accounts_only):
@@ -116,11 +124,14 @@ def test_app_demo_modules_are_called_in_order(settings, monkeypatch):
         module = types.ModuleType(name)
         module.seed = lambda stdout, password, name=name: calls.append((name, password))
         monkeypatch.setitem(sys.modules, name, module)
-    monkeypatch.setattr(seed_demo, "DEMO_MODULES",
-                        ["fake_demo_one", "no_such_demo_module", "fake_demo_two"])
+    monkeypatch.setattr(
+        seed_demo, "DEMO_MODULES", ["fake_demo_one", "no_such_demo_module", "fake_demo_two"]
+    )
     _run("--password", "a-password-for-demo")
-    assert calls == [("fake_demo_one", "a-password-for-demo"),
-                     ("fake_demo_two", "a-password-for-demo")]
+    assert calls == [
+        ("fake_demo_one", "a-password-for-demo"),
+        ("fake_demo_two", "a-password-for-demo"),
+    ]
 
 
 def test_a_broken_import_inside_a_demo_module_is_not_hidden(settings, monkeypatch, tmp_path):

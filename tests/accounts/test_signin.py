@@ -21,13 +21,16 @@ def _login(client, email, password=PASSWORD, **extra):
     return client.post(LOGIN, {"login": email, "password": password, **extra})
 
 
-@pytest.mark.parametrize("who, home", [
-    ("employee_a", "accounts:employee_home"),
-    ("practitioner_p", "accounts:practitioner_home"),
-    ("hr_acme", "accounts:hr_home"),
-    ("staff_r2", "admin:index"),
-    ("operator_r1", "admin:index"),
-])
+@pytest.mark.parametrize(
+    "who, home",
+    [
+        ("employee_a", "accounts:employee_home"),
+        ("practitioner_p", "accounts:practitioner_home"),
+        ("hr_acme", "accounts:hr_home"),
+        ("staff_r2", "admin:index"),
+        ("operator_r1", "admin:index"),
+    ],
+)
 def test_each_role_signs_in_and_lands_on_its_home(client, cast, who, home):
     response = _login(client, cast[who].email.upper())  # the email ignores case
     assert response.status_code == 302
@@ -112,16 +115,23 @@ def test_logout_ends_the_session(client, employee_a):
 def test_signup_is_closed(client):
     response = client.get(reverse("account_signup"))
     assert "Inscription sur invitation" in response.text
-    client.post(reverse("account_signup"), {
-        "email": "self@evil.test", "password1": "a-long-passphrase-2026",
-        "password2": "a-long-passphrase-2026"})
+    client.post(
+        reverse("account_signup"),
+        {
+            "email": "self@evil.test",
+            "password1": "a-long-passphrase-2026",
+            "password2": "a-long-passphrase-2026",
+        },
+    )
     assert not User.objects.filter(email="self@evil.test").exists()
 
 
 def test_headless_signup_is_closed(client):
-    response = client.post("/_allauth/app/v1/auth/signup", {
-        "email": "self@evil.test", "password": "a-long-passphrase-2026"},
-        content_type="application/json")
+    response = client.post(
+        "/_allauth/app/v1/auth/signup",
+        {"email": "self@evil.test", "password": "a-long-passphrase-2026"},
+        content_type="application/json",
+    )
     assert response.status_code == 403
     assert not User.objects.filter(email="self@evil.test").exists()
 
@@ -146,8 +156,9 @@ def test_the_admin_login_goes_through_allauth(client):
 
 
 def test_the_admin_login_form_cannot_sign_in_by_itself(client, staff_r2):
-    response = client.post(reverse("admin:login"),
-                           {"username": staff_r2.email, "password": PASSWORD})
+    response = client.post(
+        reverse("admin:login"), {"username": staff_r2.email, "password": PASSWORD}
+    )
     assert response["Location"].startswith(LOGIN)
     assert "_auth_user_id" not in client.session
 

@@ -79,6 +79,8 @@ async def refused_with(ws) -> int:
 
 
 async def send(ws, body, client_id, **extra):
-    await ws.send_to(text_data=json.dumps(
-        {"type": "message", "body": body, "clientMessageId": client_id, **extra}
-    ))
+    await ws.send_to(
+        text_data=json.dumps(
+            {"type": "message", "body": body, "clientMessageId": client_id, **extra}
+        )
+    )

@@ -70,7 +70,8 @@ def test_participants_may_join_in_the_window_and_it_is_logged(later, employee_a,
         assert get_chat_for(employee_a, later.pk, action="join") == later
         assert get_chat_for(practitioner_p, later.pk, action="send") == later
     assert list(AccessLogEntry.objects.order_by("id").values_list("action", "allowed")) == [
-        ("join", True), ("send", True)
+        ("join", True),
+        ("send", True),
     ]
 
 
@@ -91,10 +92,14 @@ def test_history_stays_readable_outside_the_window(later, employee_a):
 @pytest.mark.parametrize(
     ("who", "error"),
     [
-        ("employee_b", ChatUnknown), ("employee_c", ChatUnknown),
-        ("practitioner_q", ChatUnknown), ("hr_acme", ChatUnknown),
-        ("hr_globex", ChatUnknown), ("staff_r2", ChatForbidden),
-        ("operator_r1", ChatForbidden), ("superuser", ChatForbidden),
+        ("employee_b", ChatUnknown),
+        ("employee_c", ChatUnknown),
+        ("practitioner_q", ChatUnknown),
+        ("hr_acme", ChatUnknown),
+        ("hr_globex", ChatUnknown),
+        ("staff_r2", ChatForbidden),
+        ("operator_r1", ChatForbidden),
+        ("superuser", ChatForbidden),
     ],
 )
 @pytest.mark.parametrize("moment", [AT, AT + timedelta(days=3)])

@@ -15,8 +15,14 @@ from tests.chat.conftest import open_consultation
 pytestmark = pytest.mark.django_db
 
 OTHERS = [
-    ("employee_b", 404), ("employee_c", 404), ("practitioner_q", 404), ("hr_acme", 404),
-    ("hr_globex", 404), ("staff_r2", 403), ("operator_r1", 403), ("superuser", 403),
+    ("employee_b", 404),
+    ("employee_c", 404),
+    ("practitioner_q", 404),
+    ("hr_acme", 404),
+    ("hr_globex", 404),
+    ("staff_r2", 403),
+    ("operator_r1", 403),
+    ("superuser", 403),
 ]
 
 
@@ -33,8 +39,10 @@ def _write(consultation, employee, practitioner, n):
     for i in range(n):
         with time_machine.travel(start + timedelta(seconds=i), tick=False):
             message_send(
-                sender=employee if i % 2 == 0 else practitioner, consultation=consultation,
-                body=f"m{i}", client_message_id=f"c{i}",
+                sender=employee if i % 2 == 0 else practitioner,
+                consultation=consultation,
+                body=f"m{i}",
+                client_message_id=f"c{i}",
             )
 
 
@@ -98,9 +106,13 @@ def test_anonymous_gets_401(api_client, consultation):
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({"before": "nope"}, "before"), ({"before": "00000000-0000-0000-0000-000000000000"},
-     "before"), ({"pageSize": 0}, "pageSize"), ({"pageSize": 101}, "pageSize"),
-     ({"page": 2}, "page")],
+    [
+        ({"before": "nope"}, "before"),
+        ({"before": "00000000-0000-0000-0000-000000000000"}, "before"),
+        ({"pageSize": 0}, "pageSize"),
+        ({"pageSize": 101}, "pageSize"),
+        ({"page": 2}, "page"),
+    ],
 )
 def test_bad_query_parameters_are_400_naming_them(
     api_client, employee_a, consultation, params, field

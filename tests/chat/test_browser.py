@@ -3,7 +3,7 @@
 
 import pytest
 
-from tests.browser_support import TIMEOUT_MS, browser  # noqa: F401  (the chromium fixture)
+from tests.browser_support import TIMEOUT_MS
 from tests.chat.conftest import session_cookie
 from tests.chat.servers import daphne_processes
 
@@ -17,15 +17,26 @@ pytestmark = [
 def _page_for(browser, port, user):  # noqa: F811
     context = browser.new_context(base_url=f"http://127.0.0.1:{port}", locale="fr-FR")
     context.set_default_timeout(TIMEOUT_MS)
-    context.add_cookies([{
-        "name": "sessionid", "value": session_cookie(user), "domain": "127.0.0.1",
-        "path": "/", "httpOnly": True, "sameSite": "Lax",
-    }])
+    context.add_cookies(
+        [
+            {
+                "name": "sessionid",
+                "value": session_cookie(user),
+                "domain": "127.0.0.1",
+                "path": "/",
+                "httpOnly": True,
+                "sameSite": "Lax",
+            }
+        ]
+    )
     return context, context.new_page()
 
 
 def test_employee_and_practitioner_chat_in_two_pages(
-    browser, employee_a, practitioner_p, consultation  # noqa: F811
+    browser,
+    employee_a,
+    practitioner_p,
+    consultation,  # noqa: F811
 ):
     from playwright.sync_api import expect
 
@@ -43,9 +54,7 @@ def test_employee_and_practitioner_chat_in_two_pages(
             expect(paula.locator("[data-chat-typing]")).to_contain_text("écrit…")
             alice.get_by_label("Votre message").press("Enter")
             expect(paula.locator(".chat-log")).to_contain_text("je suis un peu stressée")
-            expect(paula.locator("[data-chat-announce]")).to_contain_text(
-                "je suis un peu stressée"
-            )
+            expect(paula.locator("[data-chat-announce]")).to_contain_text("je suis un peu stressée")
             expect(alice.locator(".chat-msg.is-mine")).to_contain_text("stressée")
 
             paula.get_by_label("Votre message").fill("Bonjour Alice, parlons-en.")
@@ -72,8 +81,13 @@ def test_a_closed_chat_shows_its_history_read_only(browser, employee_a, practiti
     from tests.chat.conftest import open_consultation
 
     consultation = open_consultation(employee_a, practitioner_p, minutes_ago=60 * 30)
-    message_send(sender=practitioner_p, consultation=consultation, body="À la semaine prochaine",
-                 client_message_id="old-1", now=consultation.scheduled_at + timedelta(minutes=5))
+    message_send(
+        sender=practitioner_p,
+        consultation=consultation,
+        body="À la semaine prochaine",
+        client_message_id="old-1",
+        now=consultation.scheduled_at + timedelta(minutes=5),
+    )
     with daphne_processes(1) as (port,):
         context, page = _page_for(browser, port, employee_a)
         try:

@@ -198,8 +198,13 @@ async def test_participants_exchange_messages_both_ways(employee_a, practitioner
 async def test_a_spoofed_sender_is_ignored(employee_a, practitioner_p, consultation):
     alice = await ws_for(consultation.pk, employee_a)
     await joined(alice)
-    await send(alice, "c'est le docteur qui parle", "s-1", sender=str(practitioner_p.pk),
-               senderId=str(practitioner_p.pk))
+    await send(
+        alice,
+        "c'est le docteur qui parle",
+        "s-1",
+        sender=str(practitioner_p.pk),
+        senderId=str(practitioner_p.pk),
+    )
     frame = await receive_type(alice, "message")
     assert frame["sender"] == str(employee_a.pk)
     assert await count(sender=practitioner_p) == 0
@@ -217,10 +222,14 @@ async def test_a_spoofed_sender_is_ignored(employee_a, practitioner_p, consultat
         ({"type": "message", "body": ["hi"], "clientMessageId": "c"}, "invalid_body"),
         ({"type": "message", "clientMessageId": "c"}, "invalid_body"),
         ({"type": "message", "body": "hi"}, "invalid_client_message_id"),
-        ({"type": "message", "body": "hi", "clientMessageId": "é" * 3},
-         "invalid_client_message_id"),
-        ({"type": "message", "body": "hi", "clientMessageId": "x" * 65},
-         "invalid_client_message_id"),
+        (
+            {"type": "message", "body": "hi", "clientMessageId": "é" * 3},
+            "invalid_client_message_id",
+        ),
+        (
+            {"type": "message", "body": "hi", "clientMessageId": "x" * 65},
+            "invalid_client_message_id",
+        ),
         ({"type": "shout", "body": "hi"}, "unknown_type"),
         ({"body": "hi"}, "invalid_json"),
         ([1, 2], "invalid_json"),
@@ -283,7 +292,9 @@ async def test_the_rate_limit_engages_and_releases(employee_a, consultation, mon
     await send(alice, "one too many", "r-10")
     error = await alice.receive_json_from(timeout=2)
     assert (error["type"], error["code"], error["clientMessageId"]) == (
-        "error", "rate_limited", "r-10"
+        "error",
+        "rate_limited",
+        "r-10",
     )
     assert await count() == 10
     now[0] += 10.0
@@ -301,7 +312,9 @@ async def test_history_on_join_is_ordered_and_decrypted(employee_a, practitioner
     history = await joined(paula)
     assert [m["body"] for m in history["messages"]] == ["m0", "m1", "m2"]
     assert [m["sender"] for m in history["messages"]] == [
-        str(employee_a.pk), str(practitioner_p.pk), str(employee_a.pk)
+        str(employee_a.pk),
+        str(practitioner_p.pk),
+        str(employee_a.pk),
     ]
     assert history["hasMore"] is False
     await paula.disconnect()
@@ -313,16 +326,17 @@ async def test_history_sends_the_last_50_then_older_pages(employee_a, consultati
         start = timezone.now() - timedelta(minutes=5)
         for i in range(n):
             ChatMessage.objects.create(
-                consultation=consultation, sender=employee_a, client_message_id=f"b{i}",
-                created_at=start + timedelta(seconds=i), body_sealed="",
+                consultation=consultation,
+                sender=employee_a,
+                client_message_id=f"b{i}",
+                created_at=start + timedelta(seconds=i),
+                body_sealed="",
             )
         # Seal through the model's own associated data, as message_send does.
         from medical import crypto
 
         for message in ChatMessage.objects.all():
-            message.body_sealed = crypto.seal(
-                message.client_message_id, aad=message.aad("body")
-            )
+            message.body_sealed = crypto.seal(message.client_message_id, aad=message.aad("body"))
             message.save(update_fields=["body_sealed"])
 
     await write(60)
@@ -330,9 +344,9 @@ async def test_history_sends_the_last_50_then_older_pages(employee_a, consultati
     history = await joined(alice)
     assert [m["body"] for m in history["messages"]] == [f"b{i}" for i in range(10, 60)]
     assert history["hasMore"] is True
-    await alice.send_to(text_data=json.dumps(
-        {"type": "history", "before": history["messages"][0]["id"]}
-    ))
+    await alice.send_to(
+        text_data=json.dumps({"type": "history", "before": history["messages"][0]["id"]})
+    )
     older = await receive_type(alice, "history")
     assert [m["body"] for m in older["messages"]] == [f"b{i}" for i in range(10)]
     assert older["hasMore"] is False
@@ -395,14 +409,18 @@ async def test_typing_and_read_receipts_reach_the_other_participant_only(
     await joined(paula)
     await alice.send_to(text_data=json.dumps({"type": "typing", "active": True}))
     assert await paula.receive_json_from(timeout=2) == {
-        "type": "typing", "active": True, "sender": str(employee_a.pk)
+        "type": "typing",
+        "active": True,
+        "sender": str(employee_a.pk),
     }
     await send(paula, "vu ?", "p-1")
     message = await receive_type(alice, "message")
     await receive_type(paula, "message")
     await alice.send_to(text_data=json.dumps({"type": "read", "upTo": message["id"]}))
     assert await paula.receive_json_from(timeout=2) == {
-        "type": "read", "upTo": message["id"], "sender": str(employee_a.pk)
+        "type": "read",
+        "upTo": message["id"],
+        "sender": str(employee_a.pk),
     }
     assert await alice.receive_nothing(timeout=0.3)
     assert await count() == 1  # only the message: signals are not stored
@@ -470,7 +488,8 @@ async def test_layer_down_on_send_confirms_only_what_was_stored(
     error = await alice.receive_json_from(timeout=2)
     assert (error["type"], error["code"]) == ("error", "unavailable")
     assert await alice.receive_output(timeout=2) == {
-        "type": "websocket.close", "code": CLOSE_UNAVAILABLE
+        "type": "websocket.close",
+        "code": CLOSE_UNAVAILABLE,
     }
     assert await count(client_message_id="down-1") == 1
 
@@ -485,7 +504,8 @@ async def test_layer_down_on_join_tells_the_chat_is_unavailable(
     error = await alice.receive_json_from(timeout=2)
     assert (error["type"], error["code"]) == ("error", "unavailable")
     assert await alice.receive_output(timeout=2) == {
-        "type": "websocket.close", "code": CLOSE_UNAVAILABLE
+        "type": "websocket.close",
+        "code": CLOSE_UNAVAILABLE,
     }
 
 
@@ -503,8 +523,11 @@ async def test_database_down_on_send_reports_nothing_sent(employee_a, consultati
     await send(alice, "perdu ?", "db-1")
     error = await alice.receive_json_from(timeout=2)
     assert (error["type"], error["code"], error["clientMessageId"]) == (
-        "error", "unavailable", "db-1"
+        "error",
+        "unavailable",
+        "db-1",
     )
     assert await alice.receive_output(timeout=2) == {
-        "type": "websocket.close", "code": CLOSE_UNAVAILABLE
+        "type": "websocket.close",
+        "code": CLOSE_UNAVAILABLE,
     }

@@ -24,9 +24,7 @@ async def _authenticate(ws, ticket):
     await ws.send_to(text_data=json.dumps({"type": "auth", "ticket": ticket}))
 
 
-async def test_a_ticket_in_the_first_frame_opens_the_chat(
-    employee_a, practitioner_p, consultation
-):
+async def test_a_ticket_in_the_first_frame_opens_the_chat(employee_a, practitioner_p, consultation):
     ticket = await issue(user=practitioner_p, consultation=consultation)
     paula = await ws_for(consultation.pk)  # no cookie
     await _authenticate(paula, ticket)
@@ -36,9 +34,12 @@ async def test_a_ticket_in_the_first_frame_opens_the_chat(
     await send(paula, "par l'application", "app-1")
     message = await receive_type(paula, "message")
     assert message["sender"] == str(practitioner_p.pk)
-    assert await sync_to_async(
-        AccessLogEntry.objects.filter(user=practitioner_p, action="join", allowed=True).count
-    )() == 1
+    assert (
+        await sync_to_async(
+            AccessLogEntry.objects.filter(user=practitioner_p, action="join", allowed=True).count
+        )()
+        == 1
+    )
     await paula.disconnect()
 
 
@@ -50,7 +51,8 @@ async def test_a_ticket_is_single_use(employee_a, consultation):
     second = await ws_for(consultation.pk)
     await _authenticate(second, ticket)
     assert await second.receive_output(timeout=3) == {
-        "type": "websocket.close", "code": CLOSE_UNAUTHENTICATED
+        "type": "websocket.close",
+        "code": CLOSE_UNAUTHENTICATED,
     }
     await first.disconnect()
 
@@ -60,7 +62,8 @@ async def test_a_bad_ticket_is_refused_and_logged(consultation, ticket):
     ws = await ws_for(consultation.pk)
     await _authenticate(ws, ticket)
     assert await ws.receive_output(timeout=3) == {
-        "type": "websocket.close", "code": CLOSE_UNAUTHENTICATED
+        "type": "websocket.close",
+        "code": CLOSE_UNAUTHENTICATED,
     }
     rows = await sync_to_async(list)(
         AccessLogEntry.objects.filter(object_id=str(consultation.pk)).values_list(
@@ -78,7 +81,8 @@ async def test_a_ticket_for_another_consultation_is_refused(
     ws = await ws_for(consultation.pk)
     await _authenticate(ws, ticket)
     assert await ws.receive_output(timeout=3) == {
-        "type": "websocket.close", "code": CLOSE_UNAUTHENTICATED
+        "type": "websocket.close",
+        "code": CLOSE_UNAUTHENTICATED,
     }
 
 

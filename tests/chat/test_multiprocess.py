@@ -46,16 +46,19 @@ def test_participants_on_two_processes_chat(employee_a, practitioner_p):
         alice = await _open(port_a, consultation, alice_cookie)
         paula = await _open(port_b, consultation, paula_cookie)
         try:
-            await alice.send(json.dumps(
-                {"type": "message", "body": "depuis le processus A", "clientMessageId": "x-1"}
-            ))
+            await alice.send(
+                json.dumps(
+                    {"type": "message", "body": "depuis le processus A", "clientMessageId": "x-1"}
+                )
+            )
             received = await _next(paula, "message", employee_a)
             assert (received["body"], received["sender"]) == (
-                "depuis le processus A", str(employee_a.pk)
+                "depuis le processus A",
+                str(employee_a.pk),
             )
-            await paula.send(json.dumps(
-                {"type": "message", "body": "réponse via B", "clientMessageId": "y-1"}
-            ))
+            await paula.send(
+                json.dumps({"type": "message", "body": "réponse via B", "clientMessageId": "y-1"})
+            )
             assert (await _next(alice, "message", practitioner_p))["body"] == "réponse via B"
             await alice.send(json.dumps({"type": "typing", "active": True}))
             assert (await _next(paula, "typing", employee_a))["active"] is True

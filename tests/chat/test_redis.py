@@ -51,10 +51,12 @@ async def test_every_message_reaches_the_other_participant(acme):
         for n in range(PER_SENDER):
             await send(a, f"{room}-a-{n}", f"a{n}")
             await send(b, f"{room}-b-{n}", f"b{n}")
-        got_a = [(await receive_type(a, "message", timeout=10))["body"]
-                 for _ in range(2 * PER_SENDER)]
-        got_b = [(await receive_type(b, "message", timeout=10))["body"]
-                 for _ in range(2 * PER_SENDER)]
+        got_a = [
+            (await receive_type(a, "message", timeout=10))["body"] for _ in range(2 * PER_SENDER)
+        ]
+        got_b = [
+            (await receive_type(b, "message", timeout=10))["body"] for _ in range(2 * PER_SENDER)
+        ]
         expected = {f"{room}-{who}-{n}" for who in "ab" for n in range(PER_SENDER)}
         assert set(got_a) == expected == set(got_b)
 

@@ -23,8 +23,9 @@ def test_rotation_reseals_chat_messages_under_the_newest_key(
     newest, older = settings.HUNTZEN_ENCRYPTION_KEYS
     settings.HUNTZEN_ENCRYPTION_KEYS = [older, newest]  # write under the older key
     message_send(sender=employee_a, consultation=consultation, body="avant", client_message_id="1")
-    message_send(sender=practitioner_p, consultation=consultation, body="après",
-                 client_message_id="2")
+    message_send(
+        sender=practitioner_p, consultation=consultation, body="après", client_message_id="2"
+    )
     assert {crypto.key_id_of(m.body_sealed) for m in ChatMessage.objects.all()} == {older[0]}
 
     settings.HUNTZEN_ENCRYPTION_KEYS = [newest, older]

@@ -72,8 +72,13 @@ def test_a_resend_with_the_same_client_id_stores_once(employee_a, practitioner_p
 
 @pytest.mark.parametrize(
     ("body", "code"),
-    [("", "empty_body"), ("  \n ", "empty_body"), ("x" * 4001, "body_too_long"),
-     (None, "invalid_body"), (12, "invalid_body")],
+    [
+        ("", "empty_body"),
+        ("  \n ", "empty_body"),
+        ("x" * 4001, "body_too_long"),
+        (None, "invalid_body"),
+        (12, "invalid_body"),
+    ],
 )
 def test_it_refuses_a_bad_body_and_stores_nothing(employee_a, consultation, body, code):
     with pytest.raises(ValidationError) as refused:
@@ -109,13 +114,12 @@ def test_only_participants_send_and_read(cast, consultation, who, error):
         message_history(user=cast[who], consultation=consultation)
     assert not ChatMessage.objects.exists()
     assert _log(consultation) == [
-        (cast[who].email, "send", False), (cast[who].email, "read", False)
+        (cast[who].email, "send", False),
+        (cast[who].email, "read", False),
     ]
 
 
-def test_sending_outside_the_window_is_refused_but_history_stays_readable(
-    employee_a, consultation
-):
+def test_sending_outside_the_window_is_refused_but_history_stays_readable(employee_a, consultation):
     _send(employee_a, consultation, "pendant")
     after = consultation.scheduled_end + timedelta(hours=24, seconds=1)
     with time_machine.travel(after, tick=False):

@@ -50,8 +50,16 @@ def test_a_closed_chat_shows_the_history_read_only(client, employee_a, practitio
 
 @pytest.mark.parametrize(
     ("who", "status"),
-    [("employee_b", 404), ("employee_c", 404), ("practitioner_q", 404), ("hr_acme", 404),
-     ("hr_globex", 404), ("staff_r2", 403), ("operator_r1", 403), ("superuser", 403)],
+    [
+        ("employee_b", 404),
+        ("employee_c", 404),
+        ("practitioner_q", 404),
+        ("hr_acme", 404),
+        ("hr_globex", 404),
+        ("staff_r2", 403),
+        ("operator_r1", 403),
+        ("superuser", 403),
+    ],
 )
 def test_others_are_refused_and_logged(client, cast, consultation, who, status):
     ChatMessage.objects.all().delete()

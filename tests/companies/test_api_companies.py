@@ -8,8 +8,7 @@ pytestmark = pytest.mark.django_db
 
 STAFF = ["staff_r2", "operator_r1", "superuser"]
 NEITHER = ["employee_a", "practitioner_p"]
-NEW = {"name": "Initech", "siret": "55212032000023", "contactEmail": "c@initech.test",
-       "seats": 20}
+NEW = {"name": "Initech", "siret": "55212032000023", "contactEmail": "c@initech.test", "seats": 20}
 
 
 def _url(company=None, action=""):
@@ -29,13 +28,15 @@ def as_(api_client, person):
 
 # --- list ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("who", STAFF)
 def test_staff_list_every_company(as_, acme, globex, who):
     response = as_(who).get(_url())
     assert response.status_code == 200
     assert {row["name"] for row in response.json()["results"]} == {"Acme", "Globex"}
     assert {"contactEmail", "isActive", "yearlyAllowancePerEmployee"} <= set(
-        response.json()["results"][0])
+        response.json()["results"][0]
+    )
 
 
 @pytest.mark.parametrize("who, name", [("hr_acme", "Acme"), ("hr_globex", "Globex")])
@@ -56,6 +57,7 @@ def test_anonymous_cannot_list(api_client, acme):
 
 # --- create -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("who", STAFF)
 def test_staff_create_a_company_inactive(as_, who):
     response = as_(who).post(_url(), NEW, format="json")
@@ -74,8 +76,13 @@ def test_others_cannot_create_a_company(as_, who):
 
 @pytest.mark.parametrize(
     "change, field",
-    [({"siret": "12345678901234"}, "siret"), ({"contactEmail": "x"}, "contactEmail"),
-     ({"seats": -1}, "seats"), ({"isActive": True}, "isActive"), ({"role": "x"}, "role")],
+    [
+        ({"siret": "12345678901234"}, "siret"),
+        ({"contactEmail": "x"}, "contactEmail"),
+        ({"seats": -1}, "seats"),
+        ({"isActive": True}, "isActive"),
+        ({"role": "x"}, "role"),
+    ],
 )
 def test_bad_or_unknown_fields_are_refused_by_name(as_, change, field):
     response = as_("staff_r2").post(_url(), {**NEW, **change}, format="json")
@@ -89,6 +96,7 @@ def test_a_duplicate_siret_is_refused(as_, acme):
 
 
 # --- read ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("who", [*STAFF, "hr_acme"])
 def test_staff_and_own_hr_read_a_company(as_, acme, who):
@@ -106,11 +114,14 @@ def test_employees_and_practitioners_get_404_on_a_company(as_, acme, who):
 
 
 def test_an_unknown_company_is_404(as_):
-    assert as_("staff_r2").get("/api/v1/companies/00000000-0000-0000-0000-000000000000"
-                               ).status_code == 404
+    assert (
+        as_("staff_r2").get("/api/v1/companies/00000000-0000-0000-0000-000000000000").status_code
+        == 404
+    )
 
 
 # --- update -------------------------------------------------------------------------
+
 
 def test_hr_updates_its_contact_fields(as_, acme):
     response = as_("hr_acme").patch(_url(acme), {"contactPhone": "0102030405"}, format="json")
@@ -118,15 +129,24 @@ def test_hr_updates_its_contact_fields(as_, acme):
 
 
 @pytest.mark.parametrize(
-    "body", [{"seats": 500}, {"yearlyAllowancePerEmployee": 3}, {"name": "X"},
-             {"contactPhone": "01", "seats": 500}],
+    "body",
+    [
+        {"seats": 500},
+        {"yearlyAllowancePerEmployee": 3},
+        {"name": "X"},
+        {"contactPhone": "01", "seats": 500},
+    ],
 )
 def test_hr_cannot_change_the_subscription(as_, acme, body):
     response = as_("hr_acme").patch(_url(acme), body, format="json")
     assert response.status_code == 403 and "HuntZen" in response.json()["detail"]
     acme.refresh_from_db()
     assert (acme.seats, acme.yearly_allowance_per_employee, acme.name, acme.contact_phone) == (
-        50, None, "Acme", "")
+        50,
+        None,
+        "Acme",
+        "",
+    )
 
 
 @pytest.mark.parametrize("body", [{"isActive": False}, {"activatedAt": None}, {"id": "x"}])
@@ -166,6 +186,7 @@ def test_employees_and_practitioners_cannot_update(as_, acme, who):
 
 
 # --- activate -----------------------------------------------------------------------
+
 
 @pytest.fixture
 def initech(db):
@@ -212,6 +233,7 @@ def test_employees_and_practitioners_get_404_on_activate(as_, initech, who):
 
 # --- employees ----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("who", ["hr_acme", *STAFF])
 def test_hr_and_staff_list_the_employees(as_, person, acme, who):
     person("employee_a"), person("employee_b"), person("employee_c")
@@ -219,8 +241,15 @@ def test_hr_and_staff_list_the_employees(as_, person, acme, who):
     assert response.status_code == 200
     rows = response.json()["results"]
     assert {row["email"] for row in rows} == {"alice@acme.test", "bob@acme.test"}
-    assert set(rows[0]) == {"id", "email", "firstName", "lastName", "status", "dateJoined",
-                            "deactivatedAt"}
+    assert set(rows[0]) == {
+        "id",
+        "email",
+        "firstName",
+        "lastName",
+        "status",
+        "dateJoined",
+        "deactivatedAt",
+    }
     assert {row["status"] for row in rows} == {"active"}
 
 

@@ -6,8 +6,10 @@ import pytest
 
 from accounts.models import Invitation
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.fixture(autouse=True)
@@ -21,9 +23,7 @@ def _rows_of_migrations(transactional_db):
     from django.core.management.sql import emit_post_migrate_signal
 
     emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
-    importlib.import_module("companies.migrations.0003_reference_codes").create_codes(
-        apps, None
-    )
+    importlib.import_module("companies.migrations.0003_reference_codes").create_codes(apps, None)
 
 
 def test_hr_invites_an_employee_and_sees_them_in_the_list(page, sign_in, hr_acme, employee_a):

@@ -42,12 +42,21 @@ def test_the_hr_home_links_to_company_and_employees(client, hr_acme):
 @pytest.mark.parametrize(
     "who, shown, hidden",
     [
-        ("employee_a", ["practitioner_list", "article_list"],
-         ["hr_employee_list", "practitioner_profile"]),
-        ("hr_acme", ["hr_employee_list", "hr_company", "article_list"],
-         ["practitioner_list", "practitioner_profile"]),
-        ("practitioner_p", ["practitioner_profile"],
-         ["practitioner_list", "hr_employee_list", "article_list"]),
+        (
+            "employee_a",
+            ["practitioner_list", "article_list"],
+            ["hr_employee_list", "practitioner_profile"],
+        ),
+        (
+            "hr_acme",
+            ["hr_employee_list", "hr_company", "article_list"],
+            ["practitioner_list", "practitioner_profile"],
+        ),
+        (
+            "practitioner_p",
+            ["practitioner_profile"],
+            ["practitioner_list", "hr_employee_list", "article_list"],
+        ),
     ],
 )
 def test_the_navigation_offers_each_role_its_pages(client, person, who, shown, hidden):

@@ -78,11 +78,17 @@ def test_seats_used_counts_pending_employee_invitations(person, acme):
     from accounts.models import Invitation
 
     Invitation.objects.create(
-        email="new@acme.test", role=Role.EMPLOYEE, company=acme, token_hash="a" * 64,
+        email="new@acme.test",
+        role=Role.EMPLOYEE,
+        company=acme,
+        token_hash="a" * 64,
         expires_at=timezone.now() + timedelta(days=7),
     )
     Invitation.objects.create(
-        email="old@acme.test", role=Role.EMPLOYEE, company=acme, token_hash="b" * 64,
+        email="old@acme.test",
+        role=Role.EMPLOYEE,
+        company=acme,
+        token_hash="b" * 64,
         expires_at=timezone.now() - timedelta(days=1),
     )
     assert company_seats_used(acme) == 3

@@ -43,9 +43,13 @@ def test_deactivation_keeps_the_activation_date(acme):
 
 def test_hr_updates_its_contact_fields(hr_acme, acme):
     company_update(
-        actor=hr_acme, company=acme,
-        data={"contact_email": "rh-contact@acme.test", "contact_phone": "+33 1 23 45 67 89",
-              "address": "1 rue de la Paix, Paris"},
+        actor=hr_acme,
+        company=acme,
+        data={
+            "contact_email": "rh-contact@acme.test",
+            "contact_phone": "+33 1 23 45 67 89",
+            "address": "1 rue de la Paix, Paris",
+        },
     )
     acme.refresh_from_db()
     assert acme.contact_email == "rh-contact@acme.test"
@@ -54,14 +58,21 @@ def test_hr_updates_its_contact_fields(hr_acme, acme):
 
 @pytest.mark.parametrize(
     "field, value",
-    [("seats", 500), ("yearly_allowance_per_employee", 99), ("name", "Acme Corp"),
-     ("siret", INITECH_SIRET), ("is_active", False), ("activated_at", None)],
+    [
+        ("seats", 500),
+        ("yearly_allowance_per_employee", 99),
+        ("name", "Acme Corp"),
+        ("siret", INITECH_SIRET),
+        ("is_active", False),
+        ("activated_at", None),
+    ],
 )
 def test_hr_cannot_change_the_subscription_or_identity(hr_acme, acme, field, value):
     before = Company.objects.values().get(pk=acme.pk)
     with pytest.raises(PermissionDenied) as caught:
-        company_update(actor=hr_acme, company=acme,
-                       data={"contact_email": "new@acme.test", field: value})
+        company_update(
+            actor=hr_acme, company=acme, data={"contact_email": "new@acme.test", field: value}
+        )
     assert "HuntZen" in str(caught.value)
     assert Company.objects.values().get(pk=acme.pk) == before
 
@@ -74,8 +85,9 @@ def test_the_refusal_names_the_field_in_words(hr_acme, acme):
 
 @pytest.mark.parametrize("who", ["staff_r2", "operator_r1"])
 def test_staff_change_seats_and_allowance(person, acme, who):
-    company_update(actor=person(who), company=acme,
-                   data={"seats": 120, "yearly_allowance_per_employee": 6})
+    company_update(
+        actor=person(who), company=acme, data={"seats": 120, "yearly_allowance_per_employee": 6}
+    )
     acme.refresh_from_db()
     assert (acme.seats, acme.yearly_allowance_per_employee) == (120, 6)
 
@@ -90,8 +102,11 @@ def test_employees_and_practitioners_change_nothing(person, acme, who):
 
 def test_an_invalid_value_is_refused_and_nothing_saved(hr_acme, acme):
     with pytest.raises(ValidationError) as caught:
-        company_update(actor=hr_acme, company=acme,
-                       data={"contact_email": "not-an-email", "address": "changed"})
+        company_update(
+            actor=hr_acme,
+            company=acme,
+            data={"contact_email": "not-an-email", "address": "changed"},
+        )
     assert "contact_email" in caught.value.message_dict
     acme.refresh_from_db()
     assert acme.contact_email == "contact@acme.test" and acme.address == ""

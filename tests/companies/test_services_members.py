@@ -36,15 +36,21 @@ def test_deactivation_ends_the_employees_sessions_but_not_others(hr_acme, employ
 def test_deactivation_revokes_the_employees_api_tokens(hr_acme, employee_a):
     import json
 
-    login = Client().post("/_allauth/app/v1/auth/login", json.dumps(
-        {"email": employee_a.email, "password": PASSWORD}), content_type="application/json")
+    login = Client().post(
+        "/_allauth/app/v1/auth/login",
+        json.dumps({"email": employee_a.email, "password": PASSWORD}),
+        content_type="application/json",
+    )
     meta = login.json()["meta"]
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {meta['access_token']}"}
     assert Client().get("/api/v1/auth/me", **bearer).status_code == 200
     member_deactivate(actor=hr_acme, member=employee_a)
     assert Client().get("/api/v1/auth/me", **bearer).status_code == 401
-    refreshed = Client().post("/_allauth/app/v1/tokens/refresh", json.dumps(
-        {"refresh_token": meta["refresh_token"]}), content_type="application/json")
+    refreshed = Client().post(
+        "/_allauth/app/v1/tokens/refresh",
+        json.dumps({"refresh_token": meta["refresh_token"]}),
+        content_type="application/json",
+    )
     assert refreshed.status_code != 200
 
 
@@ -82,8 +88,12 @@ def test_hr_of_globex_cannot_deactivate_an_acme_employee(hr_globex, employee_a):
 
 
 def test_hr_cannot_deactivate_another_hr_or_itself(hr_acme, acme):
-    other_hr = account_create(actor=User.objects.create_superuser("root2@h.test", PASSWORD),
-                              email="rh2@acme.test", role=Role.COMPANY_RH, company=acme)
+    other_hr = account_create(
+        actor=User.objects.create_superuser("root2@h.test", PASSWORD),
+        email="rh2@acme.test",
+        role=Role.COMPANY_RH,
+        company=acme,
+    )
     with pytest.raises(PermissionDenied):
         member_deactivate(actor=hr_acme, member=other_hr)
     with pytest.raises(PermissionDenied):
@@ -130,8 +140,13 @@ def test_only_staff_reactivate(person, who):
 
 
 def test_staff_open_an_hr_account_in_the_hr_group(staff_r2, acme):
-    user = account_create(actor=staff_r2, email="New.RH@Acme.test", role=Role.COMPANY_RH,
-                          company=acme, first_name="Nina")
+    user = account_create(
+        actor=staff_r2,
+        email="New.RH@Acme.test",
+        role=Role.COMPANY_RH,
+        company=acme,
+        first_name="Nina",
+    )
     assert user.email == "new.rh@acme.test" and user.company == acme
     assert user.has_perm("accounts.employees_invite")
     assert not user.has_usable_password() and not user.is_staff and not user.is_superuser
@@ -141,8 +156,7 @@ def test_an_employee_account_beyond_the_seats_is_refused(staff_r2, employee_a, e
     acme.seats = 2
     acme.save()
     with pytest.raises(ValidationError) as caught:
-        account_create(actor=staff_r2, email="third@acme.test", role=Role.EMPLOYEE,
-                       company=acme)
+        account_create(actor=staff_r2, email="third@acme.test", role=Role.EMPLOYEE, company=acme)
     assert "places" in " ".join(caught.value.messages)
     assert not User.objects.filter(email="third@acme.test").exists()
 

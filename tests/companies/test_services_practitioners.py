@@ -16,9 +16,14 @@ pytestmark = pytest.mark.django_db
 
 def _create(actor, **overrides):
     data = {
-        "email": "new.psy@huntzen.test", "first_name": "Nora", "last_name": "Psy",
-        "profession": "psychologist", "registration_number": "759300099",
-        "specialties": ["grief", "stress"], "languages": ["fr", "es"], "bio": "Bonjour.",
+        "email": "new.psy@huntzen.test",
+        "first_name": "Nora",
+        "last_name": "Psy",
+        "profession": "psychologist",
+        "registration_number": "759300099",
+        "specialties": ["grief", "stress"],
+        "languages": ["fr", "es"],
+        "bio": "Bonjour.",
     }
     data.update(overrides)
     return practitioner_create(actor=actor, **data)
@@ -96,8 +101,12 @@ def test_two_practitioners_cannot_share_a_registration_number(staff_r2, practiti
 
 
 def test_a_practitioner_edits_bio_specialties_and_languages(practitioner_p):
-    practitioner_update_own(practitioner=practitioner_p, bio="Nouvelle présentation.",
-                            specialties=["sleep"], languages=["en"])
+    practitioner_update_own(
+        practitioner=practitioner_p,
+        bio="Nouvelle présentation.",
+        specialties=["sleep"],
+        languages=["en"],
+    )
     profile = PractitionerProfile.objects.get(user=practitioner_p)
     assert profile.bio == "Nouvelle présentation."
     assert [s.code for s in profile.specialties.all()] == ["sleep"]
@@ -107,22 +116,31 @@ def test_a_practitioner_edits_bio_specialties_and_languages(practitioner_p):
 
 def test_a_bad_own_edit_changes_nothing(practitioner_p):
     with pytest.raises(ValidationError):
-        practitioner_update_own(practitioner=practitioner_p, bio="changed",
-                                specialties=["sleep", "nope"], languages=["fr"])
+        practitioner_update_own(
+            practitioner=practitioner_p,
+            bio="changed",
+            specialties=["sleep", "nope"],
+            languages=["fr"],
+        )
     profile = PractitionerProfile.objects.get(user=practitioner_p)
     assert profile.bio == "" and {s.code for s in profile.specialties.all()} == {
-        "stress", "burnout", "anxiety"
+        "stress",
+        "burnout",
+        "anxiety",
     }
 
 
-def test_staff_deactivate_a_practitioner_who_leaves_the_directory(staff_r2, practitioner_p,
-                                                                  practitioner_q):
-    practitioner_set_active(actor=staff_r2, profile=practitioner_p.practitioner_profile,
-                            is_active=False)
+def test_staff_deactivate_a_practitioner_who_leaves_the_directory(
+    staff_r2, practitioner_p, practitioner_q
+):
+    practitioner_set_active(
+        actor=staff_r2, profile=practitioner_p.practitioner_profile, is_active=False
+    )
     assert [p.user for p in practitioner_list()] == [practitioner_q]
     assert User.objects.get(pk=practitioner_p.pk).is_active  # the account still signs in
-    practitioner_set_active(actor=staff_r2, profile=practitioner_p.practitioner_profile,
-                            is_active=True)
+    practitioner_set_active(
+        actor=staff_r2, profile=practitioner_p.practitioner_profile, is_active=True
+    )
     assert practitioner_p in [p.user for p in practitioner_list()]
 
 

@@ -43,21 +43,42 @@ def test_anonymous_is_sent_to_sign_in(client, url):
 
 def test_hr_edits_the_contact_fields(client, hr_acme, acme):
     client.force_login(hr_acme)
-    response = client.post(EDIT, {"contact_email": "rh@acme.test", "contact_phone": "0102030405",
-                                  "address": "2 avenue du Parc"})
+    response = client.post(
+        EDIT,
+        {
+            "contact_email": "rh@acme.test",
+            "contact_phone": "0102030405",
+            "address": "2 avenue du Parc",
+        },
+    )
     assert response.status_code == 302 and response.url == SHOW
     acme.refresh_from_db()
     assert (acme.contact_email, acme.contact_phone, acme.address) == (
-        "rh@acme.test", "0102030405", "2 avenue du Parc")
+        "rh@acme.test",
+        "0102030405",
+        "2 avenue du Parc",
+    )
 
 
 def test_posting_seats_or_activation_changes_nothing_of_them(client, hr_acme, acme):
     client.force_login(hr_acme)
-    client.post(EDIT, {"contact_email": "rh@acme.test", "seats": "9999", "is_active": "",
-                       "yearly_allowance_per_employee": "1", "name": "Hacked"})
+    client.post(
+        EDIT,
+        {
+            "contact_email": "rh@acme.test",
+            "seats": "9999",
+            "is_active": "",
+            "yearly_allowance_per_employee": "1",
+            "name": "Hacked",
+        },
+    )
     acme.refresh_from_db()
     assert (acme.seats, acme.is_active, acme.yearly_allowance_per_employee, acme.name) == (
-        50, True, None, "Acme")
+        50,
+        True,
+        None,
+        "Acme",
+    )
     assert acme.contact_email == "rh@acme.test"
 
 

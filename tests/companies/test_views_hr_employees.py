@@ -22,7 +22,10 @@ def _deactivate_url(user):
 
 def _invite(company, email):
     return Invitation.objects.create(
-        email=email, role=Role.EMPLOYEE, company=company, token_hash=email.ljust(64, "0")[:64],
+        email=email,
+        role=Role.EMPLOYEE,
+        company=company,
+        token_hash=email.ljust(64, "0")[:64],
         expires_at=timezone.now() + timedelta(days=7),
     )
 

@@ -22,8 +22,9 @@ def test_a_practitioner_sees_their_profile_form(client, practitioner_p):
 
 def test_a_practitioner_updates_bio_specialties_and_languages(client, practitioner_p):
     client.force_login(practitioner_p)
-    response = client.post(URL, {"bio": "Approche TCC.", "specialties": ["sleep", "grief"],
-                                 "languages": ["en"]})
+    response = client.post(
+        URL, {"bio": "Approche TCC.", "specialties": ["sleep", "grief"], "languages": ["en"]}
+    )
     assert response.status_code == 302
     profile = PractitionerProfile.objects.get(user=practitioner_p)
     assert profile.bio == "Approche TCC."
@@ -33,8 +34,16 @@ def test_a_practitioner_updates_bio_specialties_and_languages(client, practition
 
 def test_posting_profession_or_activity_changes_nothing_of_them(client, practitioner_p):
     client.force_login(practitioner_p)
-    client.post(URL, {"bio": "x", "languages": ["fr"], "profession": "psychiatrist",
-                      "is_active": "", "registration_number": "10009876540"})
+    client.post(
+        URL,
+        {
+            "bio": "x",
+            "languages": ["fr"],
+            "profession": "psychiatrist",
+            "is_active": "",
+            "registration_number": "10009876540",
+        },
+    )
     profile = PractitionerProfile.objects.get(user=practitioner_p)
     assert profile.profession == "psychologist" and profile.is_active
     assert profile.registration_number == "759300001"
@@ -42,9 +51,12 @@ def test_posting_profession_or_activity_changes_nothing_of_them(client, practiti
 
 @pytest.mark.parametrize(
     "data",
-    [{"bio": "x", "languages": []}, {"bio": "x", "languages": ["xx"]},
-     {"bio": "x" * 1001, "languages": ["fr"]}, {"bio": "x", "languages": ["fr"],
-                                                "specialties": ["nope"]}],
+    [
+        {"bio": "x", "languages": []},
+        {"bio": "x", "languages": ["xx"]},
+        {"bio": "x" * 1001, "languages": ["fr"]},
+        {"bio": "x", "languages": ["fr"], "specialties": ["nope"]},
+    ],
 )
 def test_bad_input_is_shown_and_nothing_saved(client, practitioner_p, data):
     client.force_login(practitioner_p)

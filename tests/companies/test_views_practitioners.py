@@ -17,8 +17,9 @@ def _detail(user):
     return reverse("companies:practitioner_detail", args=[user.pk])
 
 
-def test_an_employee_browses_active_practitioners(client, employee_a, practitioner_p,
-                                                  practitioner_q):
+def test_an_employee_browses_active_practitioners(
+    client, employee_a, practitioner_p, practitioner_q
+):
     client.force_login(employee_a)
     response = client.get(LIST)
     assert response.status_code == 200
@@ -37,8 +38,9 @@ def test_an_employee_browses_active_practitioners(client, employee_a, practition
         ("profession=psychiatrist", "Quentin", "Paula"),
     ],
 )
-def test_filters_narrow_the_list(client, employee_a, practitioner_p, practitioner_q, query,
-                                 shown, hidden):
+def test_filters_narrow_the_list(
+    client, employee_a, practitioner_p, practitioner_q, query, shown, hidden
+):
     client.force_login(employee_a)
     body = client.get(f"{LIST}?{query}").content.decode()
     assert shown in body and hidden not in body
@@ -52,10 +54,12 @@ def test_an_unknown_filter_value_shows_an_error_and_everyone(client, employee_a,
     assert "errorlist" in body and "Paula" in body
 
 
-def test_inactive_profiles_and_accounts_are_not_listed(client, staff_r2, employee_a,
-                                                       practitioner_p, practitioner_q):
-    practitioner_set_active(actor=staff_r2, profile=practitioner_q.practitioner_profile,
-                            is_active=False)
+def test_inactive_profiles_and_accounts_are_not_listed(
+    client, staff_r2, employee_a, practitioner_p, practitioner_q
+):
+    practitioner_set_active(
+        actor=staff_r2, profile=practitioner_q.practitioner_profile, is_active=False
+    )
     client.force_login(employee_a)
     body = client.get(LIST).content.decode()
     assert "Paula" in body and "Quentin" not in body
@@ -113,8 +117,12 @@ def test_the_query_count_does_not_grow_with_practitioners(
 
     def add(index):
         practitioner_create(
-            actor=staff_r2, email=f"psy{index}@huntzen.test", first_name=f"Psy{index}",
-            last_name=f"N{index:03d}", profession="coach", specialties=["stress", "sleep"],
+            actor=staff_r2,
+            email=f"psy{index}@huntzen.test",
+            first_name=f"Psy{index}",
+            last_name=f"N{index:03d}",
+            profession="coach",
+            specialties=["stress", "sleep"],
             languages=["fr", "en"],
         )
 
@@ -130,8 +138,13 @@ def test_the_query_count_does_not_grow_with_practitioners(
 
 def test_pages_keep_the_filters(client, staff_r2, employee_a):
     for index in range(25):
-        practitioner_create(actor=staff_r2, email=f"c{index}@huntzen.test", profession="coach",
-                            languages=["de"], last_name=f"C{index:02d}")
+        practitioner_create(
+            actor=staff_r2,
+            email=f"c{index}@huntzen.test",
+            profession="coach",
+            languages=["de"],
+            last_name=f"C{index:02d}",
+        )
     client.force_login(employee_a)
     body = client.get(f"{LIST}?language=de").content.decode()
     assert "language=de&amp;page=2" in body

@@ -22,15 +22,14 @@ def frozen():
         yield traveller
 
 
-def open_weekdays(practitioner, *, start=time(9), end=time(12), length=50, buffer=10,
-                  time_zone="Europe/Paris"):
+def open_weekdays(
+    practitioner, *, start=time(9), end=time(12), length=50, buffer=10, time_zone="Europe/Paris"
+):
     """Monday to Friday `start`-`end` for `practitioner`, through the services."""
     services.availability_update(
         actor=practitioner, time_zone=time_zone, length_minutes=length, buffer_minutes=buffer
     )
-    services.weekly_hours_set(
-        actor=practitioner, openings=[(day, start, end) for day in range(5)]
-    )
+    services.weekly_hours_set(actor=practitioner, openings=[(day, start, end) for day in range(5)])
 
 
 @pytest.fixture

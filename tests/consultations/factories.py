@@ -54,8 +54,7 @@ def default_at() -> datetime:
     return (timezone.now() + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
 
 
-def book(employee, practitioner, *, at=None, kind=Consultation.Kind.VIDEO, minutes=50,
-         now=None):
+def book(employee, practitioner, *, at=None, kind=Consultation.Kind.VIDEO, minutes=50, now=None):
     at = at or default_at()
     offer_slot(practitioner, at, minutes=minutes)
     now = now or timezone.now()

@@ -88,14 +88,16 @@ def test_staff_see_who_when_status_but_not_the_cancel_reason(cast, consultation,
     services.consultation_cancel(
         actor=cast["employee_a"], consultation=consultation, reason="personnel", now=NOW
     )
-    staff = _client(api_client, cast["staff_r2"]).get(
-        f"/api/v1/consultations/{consultation.pk}"
-    ).json()
+    staff = (
+        _client(api_client, cast["staff_r2"]).get(f"/api/v1/consultations/{consultation.pk}").json()
+    )
     assert staff["cancelReason"] is None and staff["status"] == "cancelled"
     assert "roomName" not in staff
-    own = _client(api_client, cast["employee_a"]).get(
-        f"/api/v1/consultations/{consultation.pk}"
-    ).json()
+    own = (
+        _client(api_client, cast["employee_a"])
+        .get(f"/api/v1/consultations/{consultation.pk}")
+        .json()
+    )
     assert own["cancelReason"] == "personnel"
 
 
@@ -103,8 +105,11 @@ def test_staff_see_who_when_status_but_not_the_cancel_reason(cast, consultation,
 
 
 def _booking_body(practitioner):
-    return {"practitionerId": str(practitioner.pk), "scheduledAt": TUESDAY_9.isoformat(),
-            "kind": "video"}
+    return {
+        "practitionerId": str(practitioner.pk),
+        "scheduledAt": TUESDAY_9.isoformat(),
+        "kind": "video",
+    }
 
 
 def test_booking_allowed_for_an_employee(cast, p_open, api_client, frozen):
@@ -115,8 +120,9 @@ def test_booking_allowed_for_an_employee(cast, p_open, api_client, frozen):
     assert response.json()["companyId"] == str(cast["employee_a"].company_id)
 
 
-@pytest.mark.parametrize("who", ["practitioner_q", "hr_acme", "hr_globex", "staff_r2",
-                                 "operator_r1", "superuser"])
+@pytest.mark.parametrize(
+    "who", ["practitioner_q", "hr_acme", "hr_globex", "staff_r2", "operator_r1", "superuser"]
+)
 def test_booking_forbidden_for_other_roles(cast, p_open, api_client, frozen, who):
     response = _client(api_client, cast[who]).post(
         "/api/v1/consultations", _booking_body(p_open), format="json"
@@ -141,8 +147,7 @@ def test_my_consultations_of_others_are_empty(cast, consultation, api_client, wh
 
 
 @pytest.mark.parametrize("who", ["hr_acme", "hr_globex", "staff_r2", "operator_r1"])
-def test_my_consultations_forbidden_without_the_permission(cast, consultation, api_client,
-                                                           who):
+def test_my_consultations_forbidden_without_the_permission(cast, consultation, api_client, who):
     assert _client(api_client, cast[who]).get("/api/v1/consultations/my").status_code == 403
 
 
@@ -188,13 +193,23 @@ def test_participants_may_cancel(cast, consultation, api_client, who):
 
 
 @pytest.mark.parametrize("action", ["start", "end", "no-show"])
-@pytest.mark.parametrize("who,expected", [
-    ("employee_a", 403), ("staff_r2", 403), ("operator_r1", 403), ("superuser", 403),
-    ("employee_b", 404), ("employee_c", 404), ("practitioner_q", 404), ("hr_acme", 404),
-    ("hr_globex", 404),
-])
-def test_lifecycle_writes_are_the_practitioners(cast, consultation, api_client, action, who,
-                                                expected):
+@pytest.mark.parametrize(
+    "who,expected",
+    [
+        ("employee_a", 403),
+        ("staff_r2", 403),
+        ("operator_r1", 403),
+        ("superuser", 403),
+        ("employee_b", 404),
+        ("employee_c", 404),
+        ("practitioner_q", 404),
+        ("hr_acme", 404),
+        ("hr_globex", 404),
+    ],
+)
+def test_lifecycle_writes_are_the_practitioners(
+    cast, consultation, api_client, action, who, expected
+):
     import time_machine
 
     with time_machine.travel(TUESDAY_9 + timedelta(minutes=1), tick=False):
@@ -207,11 +222,19 @@ def test_lifecycle_writes_are_the_practitioners(cast, consultation, api_client, 
     assert consultation.status_changes.count() == 1
 
 
-@pytest.mark.parametrize("who,expected", [
-    ("staff_r2", 403), ("operator_r1", 403), ("superuser", 403),
-    ("employee_b", 404), ("employee_c", 404), ("practitioner_q", 404), ("hr_acme", 404),
-    ("hr_globex", 404),
-])
+@pytest.mark.parametrize(
+    "who,expected",
+    [
+        ("staff_r2", 403),
+        ("operator_r1", 403),
+        ("superuser", 403),
+        ("employee_b", 404),
+        ("employee_c", 404),
+        ("practitioner_q", 404),
+        ("hr_acme", 404),
+        ("hr_globex", 404),
+    ],
+)
 def test_cancel_is_the_participants(cast, consultation, api_client, who, expected):
     response = _client(api_client, cast[who]).post(
         f"/api/v1/consultations/{consultation.pk}/cancel", {}, format="json"
@@ -221,9 +244,15 @@ def test_cancel_is_the_participants(cast, consultation, api_client, who, expecte
     assert consultation.status == "scheduled"
 
 
-@pytest.mark.parametrize("who,expected", [
-    ("employee_a", 403), ("staff_r2", 403), ("employee_b", 404), ("hr_acme", 404),
-])
+@pytest.mark.parametrize(
+    "who,expected",
+    [
+        ("employee_a", 403),
+        ("staff_r2", 403),
+        ("employee_b", 404),
+        ("hr_acme", 404),
+    ],
+)
 def test_portal_lifecycle_buttons_refuse_the_same(cast, consultation, client, who, expected):
     client.force_login(cast[who])
     response = client.post(reverse("consultations:start", args=[consultation.pk]))

@@ -23,13 +23,15 @@ def _in_state(state, employee, practitioner):
     if state in ("in_progress", "completed"):
         services.consultation_start(actor=practitioner, consultation=consultation, now=STARTED)
     if state == "completed":
-        services.consultation_end(actor=practitioner, consultation=consultation,
-                                  now=STARTED + timedelta(minutes=45))
+        services.consultation_end(
+            actor=practitioner, consultation=consultation, now=STARTED + timedelta(minutes=45)
+        )
     if state == "cancelled":
         services.consultation_cancel(actor=employee, consultation=consultation, now=NOW)
     if state == "no_show":
-        services.consultation_mark_no_show(actor=practitioner, consultation=consultation,
-                                           now=STARTED + timedelta(minutes=15))
+        services.consultation_mark_no_show(
+            actor=practitioner, consultation=consultation, now=STARTED + timedelta(minutes=15)
+        )
     consultation.refresh_from_db()
     return consultation
 
@@ -82,14 +84,18 @@ def test_the_whole_lifecycle_through_the_api(employee_a, p_open, api_client):
     with time_machine.travel(NOW, tick=False):
         created = _as(api_client, employee_a).post(
             "/api/v1/consultations",
-            {"practitionerId": str(p_open.pk), "scheduledAt": "2026-03-03T09:00:00+01:00",
-             "kind": "chat"},
+            {
+                "practitionerId": str(p_open.pk),
+                "scheduledAt": "2026-03-03T09:00:00+01:00",
+                "kind": "chat",
+            },
             format="json",
         )
     assert created.status_code == 201
     pk = created.json()["id"]
     assert created.json()["kind"] == "chat" and created.json()["scheduledEnd"].startswith(
-        "2026-03-03T09:50")
+        "2026-03-03T09:50"
+    )
     with time_machine.travel(TUESDAY_9 - timedelta(minutes=10), tick=False):
         started = _as(api_client, p_open).post(f"/api/v1/consultations/{pk}/start")
     assert started.status_code == 200 and started.json()["status"] == "in_progress"
@@ -97,31 +103,46 @@ def test_the_whole_lifecycle_through_the_api(employee_a, p_open, api_client):
         ended = _as(api_client, p_open).post(f"/api/v1/consultations/{pk}/end")
     assert ended.json()["status"] == "completed"
     assert ended.json()["durationSeconds"] == 57 * 60
-    assert list(Consultation.objects.get(pk=pk).status_changes.values_list(
-        "to_status", flat=True)) == ["scheduled", "in_progress", "completed"]
+    assert list(
+        Consultation.objects.get(pk=pk).status_changes.values_list("to_status", flat=True)
+    ) == ["scheduled", "in_progress", "completed"]
 
 
 def test_duration_is_capped(employee_a, p_open, api_client, settings):
     settings.HUNTZEN_MAX_CONSULTATION_SECONDS = 3600
     consultation = _in_state("in_progress", employee_a, p_open)
     with time_machine.travel(STARTED + timedelta(hours=5), tick=False):
-        body = _as(api_client, p_open).post(
-            f"/api/v1/consultations/{consultation.pk}/end").json()
+        body = _as(api_client, p_open).post(f"/api/v1/consultations/{consultation.pk}/end").json()
     assert body["durationSeconds"] == 3600
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"practitionerId": "x", "scheduledAt": "2026-03-03T09:00:00+01:00", "kind": "video"},
-     "practitionerId"),
-    ({"scheduledAt": "2026-03-03T09:00:00+01:00", "kind": "video"}, "practitionerId"),
-    ({"practitionerId": "P", "scheduledAt": "tomorrow", "kind": "video"}, "scheduledAt"),
-    ({"practitionerId": "P", "scheduledAt": "2026-03-03T09:00:00+01:00", "kind": "phone"},
-     "kind"),
-    ({"practitionerId": "P", "scheduledAt": "2026-03-03T09:00:00+01:00", "kind": "video",
-      "companyId": "00000000-0000-0000-0000-000000000000"}, "companyId"),
-])
-def test_bad_booking_bodies_are_400_naming_the_field(employee_a, p_open, api_client, frozen,
-                                                     body, field):
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        (
+            {"practitionerId": "x", "scheduledAt": "2026-03-03T09:00:00+01:00", "kind": "video"},
+            "practitionerId",
+        ),
+        ({"scheduledAt": "2026-03-03T09:00:00+01:00", "kind": "video"}, "practitionerId"),
+        ({"practitionerId": "P", "scheduledAt": "tomorrow", "kind": "video"}, "scheduledAt"),
+        (
+            {"practitionerId": "P", "scheduledAt": "2026-03-03T09:00:00+01:00", "kind": "phone"},
+            "kind",
+        ),
+        (
+            {
+                "practitionerId": "P",
+                "scheduledAt": "2026-03-03T09:00:00+01:00",
+                "kind": "video",
+                "companyId": "00000000-0000-0000-0000-000000000000",
+            },
+            "companyId",
+        ),
+    ],
+)
+def test_bad_booking_bodies_are_400_naming_the_field(
+    employee_a, p_open, api_client, frozen, body, field
+):
     body = {k: (str(p_open.pk) if v == "P" else v) for k, v in body.items()}
     response = _as(api_client, employee_a).post("/api/v1/consultations", body, format="json")
     assert response.status_code == 400
@@ -132,20 +153,23 @@ def test_bad_booking_bodies_are_400_naming_the_field(employee_a, p_open, api_cli
 def test_booking_another_role_by_id_is_400(employee_a, employee_b, api_client, frozen):
     response = _as(api_client, employee_a).post(
         "/api/v1/consultations",
-        {"practitionerId": str(employee_b.pk), "scheduledAt": TUESDAY_9.isoformat(),
-         "kind": "video"},
+        {
+            "practitionerId": str(employee_b.pk),
+            "scheduledAt": TUESDAY_9.isoformat(),
+            "kind": "video",
+        },
         format="json",
     )
     assert response.status_code == 400 and "practitionerId" in response.json()
 
 
-def test_a_taken_slot_is_409_with_a_clear_message(employee_a, employee_b, p_open, api_client,
-                                                  frozen):
+def test_a_taken_slot_is_409_with_a_clear_message(
+    employee_a, employee_b, p_open, api_client, frozen
+):
     book(employee_a, p_open, at=TUESDAY_9, now=NOW)
     response = _as(api_client, employee_b).post(
         "/api/v1/consultations",
-        {"practitionerId": str(p_open.pk), "scheduledAt": TUESDAY_9.isoformat(),
-         "kind": "video"},
+        {"practitionerId": str(p_open.pk), "scheduledAt": TUESDAY_9.isoformat(), "kind": "video"},
         format="json",
     )
     assert response.status_code == 409
@@ -155,8 +179,11 @@ def test_a_taken_slot_is_409_with_a_clear_message(employee_a, employee_b, p_open
 def test_a_time_that_is_not_a_slot_is_400(employee_a, p_open, api_client, frozen):
     response = _as(api_client, employee_a).post(
         "/api/v1/consultations",
-        {"practitionerId": str(p_open.pk), "scheduledAt": "2026-03-03T09:10:00+01:00",
-         "kind": "video"},
+        {
+            "practitionerId": str(p_open.pk),
+            "scheduledAt": "2026-03-03T09:10:00+01:00",
+            "kind": "video",
+        },
         format="json",
     )
     assert response.status_code == 400 and response.json()["code"] == "not_a_slot"
@@ -167,7 +194,8 @@ def test_unknown_fields_on_transitions_are_400(employee_a, p_open, api_client):
     with time_machine.travel(NOW, tick=False):
         response = _as(api_client, employee_a).post(
             f"/api/v1/consultations/{consultation.pk}/cancel",
-            {"reason": "x", "status": "completed"}, format="json",
+            {"reason": "x", "status": "completed"},
+            format="json",
         )
     assert response.status_code == 400 and "status" in response.json()
     consultation.refresh_from_db()
@@ -178,7 +206,8 @@ def test_a_too_long_reason_is_400(employee_a, p_open, api_client):
     consultation = _in_state("scheduled", employee_a, p_open)
     with time_machine.travel(NOW, tick=False):
         response = _as(api_client, employee_a).post(
-            f"/api/v1/consultations/{consultation.pk}/cancel", {"reason": "x" * 501},
+            f"/api/v1/consultations/{consultation.pk}/cancel",
+            {"reason": "x" * 501},
             format="json",
         )
     assert response.status_code == 400 and "reason" in response.json()
@@ -222,8 +251,10 @@ def test_slots_of_a_practitioner(employee_a, p_listed, api_client, frozen):
     body = response.json()
     assert body["timeZone"] == "Europe/Paris" and body["lengthMinutes"] == 50
     assert len(body["slots"]) == 6
-    assert body["slots"][0] == {"start": "2026-03-03T09:00:00+01:00",
-                                "end": "2026-03-03T09:50:00+01:00"}
+    assert body["slots"][0] == {
+        "start": "2026-03-03T09:00:00+01:00",
+        "end": "2026-03-03T09:50:00+01:00",
+    }
 
 
 def test_slots_default_to_the_coming_week(employee_a, p_listed, api_client, frozen):
@@ -233,21 +264,26 @@ def test_slots_default_to_the_coming_week(employee_a, p_listed, api_client, froz
 
 def test_taken_slots_are_not_listed(employee_a, p_listed, api_client, frozen):
     book(employee_a, p_listed, at=TUESDAY_9, now=NOW)
-    body = _as(api_client, employee_a).get(
-        f"/api/v1/practitioners/{p_listed.pk}/slots?from=2026-03-03&to=2026-03-03").json()
+    body = (
+        _as(api_client, employee_a)
+        .get(f"/api/v1/practitioners/{p_listed.pk}/slots?from=2026-03-03&to=2026-03-03")
+        .json()
+    )
     assert [s["start"][11:16] for s in body["slots"]] == ["10:00", "11:00"]
 
 
-@pytest.mark.parametrize("query,field", [
-    ("from=yesterday", "from"),
-    ("from=2026-03-10&to=2026-03-01", "to"),
-    ("from=2026-03-01&to=2026-06-01", "to"),
-    ("to=2026-13-01", "to"),
-    ("since=2026-03-01", "since"),
-])
+@pytest.mark.parametrize(
+    "query,field",
+    [
+        ("from=yesterday", "from"),
+        ("from=2026-03-10&to=2026-03-01", "to"),
+        ("from=2026-03-01&to=2026-06-01", "to"),
+        ("to=2026-13-01", "to"),
+        ("since=2026-03-01", "since"),
+    ],
+)
 def test_bad_slot_queries_are_400(employee_a, p_listed, api_client, frozen, query, field):
-    response = _as(api_client, employee_a).get(
-        f"/api/v1/practitioners/{p_listed.pk}/slots?{query}")
+    response = _as(api_client, employee_a).get(f"/api/v1/practitioners/{p_listed.pk}/slots?{query}")
     assert response.status_code == 400 and field in response.json()
 
 
@@ -270,14 +306,21 @@ def test_the_schema_documents_the_endpoints_without_warnings(tmp_path, capsys):
     warnings = capsys.readouterr().err
     assert "consultations" not in warnings and "Consultation" not in warnings
     paths = yaml.safe_load((tmp_path / "schema.yml").read_text())["paths"]
-    for path in ("/api/v1/consultations", "/api/v1/consultations/my",
-                 "/api/v1/consultations/{id}", "/api/v1/consultations/{id}/no-show",
-                 "/api/v1/practitioners/{id}/slots"):
+    for path in (
+        "/api/v1/consultations",
+        "/api/v1/consultations/my",
+        "/api/v1/consultations/{id}",
+        "/api/v1/consultations/{id}/no-show",
+        "/api/v1/practitioners/{id}/slots",
+    ):
         assert path in paths
 
 
 def test_days_off_show_in_slots(employee_a, p_listed, api_client, frozen):
     services.availability_exception_add(actor=p_listed, kind="closed", day=date(2026, 3, 3))
-    body = _as(api_client, employee_a).get(
-        f"/api/v1/practitioners/{p_listed.pk}/slots?from=2026-03-03&to=2026-03-03").json()
+    body = (
+        _as(api_client, employee_a)
+        .get(f"/api/v1/practitioners/{p_listed.pk}/slots?from=2026-03-03&to=2026-03-03")
+        .json()
+    )
     assert body["slots"] == []

@@ -70,21 +70,25 @@ def test_twenty_concurrent_bookings_of_one_slot_give_one_consultation(acme, prac
 def test_concurrent_overlapping_but_not_identical_slots_conflict(acme, practitioner_p):
     open_weekdays(practitioner_p)
     services.availability_exception_add(
-        actor=practitioner_p, kind="open", day=date(2026, 3, 3), start_time=time(9, 25),
+        actor=practitioner_p,
+        kind="open",
+        day=date(2026, 3, 3),
+        start_time=time(9, 25),
         end_time=time(10, 15),
     )
     one = user_create(email="one@acme.test", role=Role.EMPLOYEE, company=acme)
     two = user_create(email="two@acme.test", role=Role.EMPLOYEE, company=acme)
-    outcomes = _race([
-        _book(one, practitioner_p, TUESDAY_9),
-        _book(two, practitioner_p, paris(2026, 3, 3, 9, 25)),
-    ])
+    outcomes = _race(
+        [
+            _book(one, practitioner_p, TUESDAY_9),
+            _book(two, practitioner_p, paris(2026, 3, 3, 9, 25)),
+        ]
+    )
     assert sum(isinstance(o, Consultation) for o in outcomes) == 1, outcomes
     assert sum(isinstance(o, SlotTaken) for o in outcomes) == 1, outcomes
 
 
-def test_an_employee_racing_two_practitioners_gets_one(employee_a, practitioner_p,
-                                                       practitioner_q):
+def test_an_employee_racing_two_practitioners_gets_one(employee_a, practitioner_p, practitioner_q):
     open_weekdays(practitioner_p)
     open_weekdays(practitioner_q)
     outcomes = _race([_book(employee_a, practitioner_p), _book(employee_a, practitioner_q)])
@@ -95,23 +99,40 @@ def test_an_employee_racing_two_practitioners_gets_one(employee_a, practitioner_
 
 def test_the_database_itself_refuses_an_overlap(employee_a, employee_b, practitioner_p):
     open_weekdays(practitioner_p)
-    first = services.consultation_book(employee=employee_a, practitioner=practitioner_p,
-                                       scheduled_at=TUESDAY_9, kind="video", now=NOW)
+    first = services.consultation_book(
+        employee=employee_a,
+        practitioner=practitioner_p,
+        scheduled_at=TUESDAY_9,
+        kind="video",
+        now=NOW,
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         Consultation.objects.create(
-            employee=employee_b, practitioner=practitioner_p, company=first.company,
-            kind="video", scheduled_at=TUESDAY_9 + timedelta(minutes=30),
-            scheduled_end=TUESDAY_9 + timedelta(minutes=80), room_name="raw-insert",
+            employee=employee_b,
+            practitioner=practitioner_p,
+            company=first.company,
+            kind="video",
+            scheduled_at=TUESDAY_9 + timedelta(minutes=30),
+            scheduled_end=TUESDAY_9 + timedelta(minutes=80),
+            room_name="raw-insert",
         )
     with pytest.raises(IntegrityError), transaction.atomic():
         Consultation.objects.create(
-            employee=employee_a, practitioner=first.practitioner, company=first.company,
-            kind="chat", scheduled_at=TUESDAY_9 + timedelta(minutes=10),
-            scheduled_end=TUESDAY_9 + timedelta(minutes=20), room_name="raw-insert-2",
+            employee=employee_a,
+            practitioner=first.practitioner,
+            company=first.company,
+            kind="chat",
+            scheduled_at=TUESDAY_9 + timedelta(minutes=10),
+            scheduled_end=TUESDAY_9 + timedelta(minutes=20),
+            room_name="raw-insert-2",
         )
     Consultation.objects.filter(pk=first.pk).update(status="cancelled")
     Consultation.objects.create(  # a cancelled consultation holds nothing
-        employee=employee_b, practitioner=practitioner_p, company=first.company,
-        kind="video", scheduled_at=TUESDAY_9, scheduled_end=TUESDAY_9 + timedelta(minutes=50),
+        employee=employee_b,
+        practitioner=practitioner_p,
+        company=first.company,
+        kind="video",
+        scheduled_at=TUESDAY_9,
+        scheduled_end=TUESDAY_9 + timedelta(minutes=50),
         room_name="raw-insert-3",
     )

@@ -25,9 +25,7 @@ def _reference_codes(transactional_db):
 
     from django.apps import apps
 
-    importlib.import_module("companies.migrations.0003_reference_codes").create_codes(
-        apps, None
-    )
+    importlib.import_module("companies.migrations.0003_reference_codes").create_codes(apps, None)
 
 
 @pytest.fixture
@@ -42,9 +40,7 @@ def bookable(practitioner_p):
     return practitioner_p
 
 
-def test_an_employee_books_follows_and_cancels_a_consultation(
-    page, sign_in, employee_a, bookable
-):
+def test_an_employee_books_follows_and_cancels_a_consultation(page, sign_in, employee_a, bookable):
     sign_in(employee_a)
     page.goto("/practitioners/")
     page.get_by_role("link", name=re.compile("Choisir un créneau")).first.click()

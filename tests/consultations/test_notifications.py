@@ -10,8 +10,19 @@ from tests.consultations.conftest import NOW, paris
 
 pytestmark = pytest.mark.django_db
 TUESDAY_9 = paris(2026, 3, 3, 9)
-MEDICAL_WORDS = ("psycholog", "psychiatr", "therap", "thérap", "stress", "anxi", "burn",
-                 "dépress", "depress", "santé mentale", "mental")
+MEDICAL_WORDS = (
+    "psycholog",
+    "psychiatr",
+    "therap",
+    "thérap",
+    "stress",
+    "anxi",
+    "burn",
+    "dépress",
+    "depress",
+    "santé mentale",
+    "mental",
+)
 
 
 @pytest.fixture
@@ -20,7 +31,10 @@ def booked(employee_a, p_open, django_capture_on_commit_callbacks):
     p_open.save()
     with django_capture_on_commit_callbacks(execute=True):
         consultation = services.consultation_book(
-            employee=employee_a, practitioner=p_open, scheduled_at=TUESDAY_9, kind="video",
+            employee=employee_a,
+            practitioner=p_open,
+            scheduled_at=TUESDAY_9,
+            kind="video",
             now=NOW,
         )
     return consultation
@@ -75,8 +89,9 @@ def test_nothing_medical_nor_the_practitioner_is_in_what_an_employer_could_read(
     assert booked.room_name.lower() not in text
 
 
-def test_cancellation_sends_a_cancel_with_the_same_uid(booked, employee_a,
-                                                        django_capture_on_commit_callbacks):
+def test_cancellation_sends_a_cancel_with_the_same_uid(
+    booked, employee_a, django_capture_on_commit_callbacks
+):
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         services.consultation_cancel(
@@ -101,8 +116,9 @@ def test_no_show_notifies_both(booked, p_open, django_capture_on_commit_callback
     assert all(_calendar(m)["METHOD"] == "CANCEL" for m in mail.outbox)
 
 
-def test_a_rolled_back_transition_sends_nothing(booked, employee_a,
-                                                 django_capture_on_commit_callbacks):
+def test_a_rolled_back_transition_sends_nothing(
+    booked, employee_a, django_capture_on_commit_callbacks
+):
     from consultations.exceptions import IllegalTransition
 
     mail.outbox.clear()

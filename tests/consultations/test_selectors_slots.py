@@ -23,7 +23,9 @@ def _starts(practitioner, start, end, now=NOW):
 def test_weekly_hours_are_cut_by_length_and_buffer(p_open):
     day = paris(2026, 3, 3)  # Tuesday
     assert _starts(p_open, day, day + timedelta(days=1)) == [
-        paris(2026, 3, 3, 9), paris(2026, 3, 3, 10), paris(2026, 3, 3, 11)
+        paris(2026, 3, 3, 9),
+        paris(2026, 3, 3, 10),
+        paris(2026, 3, 3, 11),
     ]
 
 
@@ -52,7 +54,8 @@ def test_slots_closer_than_the_notice_are_not_offered(p_open):
     assert _starts(p_open, paris(2026, 3, 2), paris(2026, 3, 3)) == []
     with override_settings(HUNTZEN_BOOKING_NOTICE_MINUTES=0):
         assert _starts(p_open, paris(2026, 3, 2), paris(2026, 3, 3)) == [
-            paris(2026, 3, 2, 10), paris(2026, 3, 2, 11)
+            paris(2026, 3, 2, 10),
+            paris(2026, 3, 2, 11),
         ]
 
 
@@ -66,14 +69,19 @@ def test_a_booked_consultation_and_its_buffer_remove_slots(p_open, employee_a):
     open_weekdays(p_open, start=time(9), end=time(13), length=50, buffer=10)
     book(employee_a, p_open, at=paris(2026, 3, 3, 10), now=NOW)
     assert _starts(p_open, paris(2026, 3, 3), paris(2026, 3, 4)) == [
-        paris(2026, 3, 3, 9), paris(2026, 3, 3, 11), paris(2026, 3, 3, 12)
+        paris(2026, 3, 3, 9),
+        paris(2026, 3, 3, 11),
+        paris(2026, 3, 3, 12),
     ]
 
 
 def test_buffer_blocks_a_slot_touching_a_consultation(p_open, employee_a):
     # An extra slot at 8:05 ends at 8:55; 9:00 starts within 10 min of its end.
     services.availability_exception_add(
-        actor=p_open, kind="open", day=date(2026, 3, 3), start_time=time(8, 5),
+        actor=p_open,
+        kind="open",
+        day=date(2026, 3, 3),
+        start_time=time(8, 5),
         end_time=time(8, 55),
     )
     book(employee_a, p_open, at=paris(2026, 3, 3, 8, 5), now=NOW)
@@ -101,21 +109,29 @@ def test_days_off_over_a_period(p_open):
 
 def test_closed_hours_remove_only_those_hours(p_open):
     services.availability_exception_add(
-        actor=p_open, kind="closed", day=date(2026, 3, 3), start_time=time(9),
+        actor=p_open,
+        kind="closed",
+        day=date(2026, 3, 3),
+        start_time=time(9),
         end_time=time(10),
     )
     assert _starts(p_open, paris(2026, 3, 3), paris(2026, 3, 4)) == [
-        paris(2026, 3, 3, 10), paris(2026, 3, 3, 11)
+        paris(2026, 3, 3, 10),
+        paris(2026, 3, 3, 11),
     ]
 
 
 def test_an_extra_opening_adds_slots_even_on_a_weekend(p_open):
     services.availability_exception_add(
-        actor=p_open, kind="open", day=date(2026, 3, 7), start_time=time(14),
+        actor=p_open,
+        kind="open",
+        day=date(2026, 3, 7),
+        start_time=time(14),
         end_time=time(16),
     )
     assert _starts(p_open, paris(2026, 3, 7), paris(2026, 3, 8)) == [
-        paris(2026, 3, 7, 14), paris(2026, 3, 7, 15)
+        paris(2026, 3, 7, 14),
+        paris(2026, 3, 7, 15),
     ]
 
 
@@ -126,7 +142,9 @@ def test_hours_stay_at_the_same_local_time_across_daylight_saving(p_open):
     assert before[0] == datetime(2026, 3, 27, 8, 0, tzinfo=UTC)
     assert after[0] == datetime(2026, 3, 30, 7, 0, tzinfo=UTC)
     assert [s.astimezone(paris(2026, 1, 1).tzinfo).time() for s in after] == [
-        time(9), time(10), time(11)
+        time(9),
+        time(10),
+        time(11),
     ]
 
 
@@ -140,12 +158,17 @@ def test_a_wall_time_that_does_not_exist_is_skipped(practitioner_p):
     # 02:00-03:00 does not exist in Paris on 29 March 2026.
     services.availability_update(actor=practitioner_p, length_minutes=30, buffer_minutes=0)
     services.availability_exception_add(
-        actor=practitioner_p, kind="open", day=date(2026, 3, 29), start_time=time(1, 30),
+        actor=practitioner_p,
+        kind="open",
+        day=date(2026, 3, 29),
+        start_time=time(1, 30),
         end_time=time(4, 0),
     )
     starts = _starts(practitioner_p, paris(2026, 3, 29), paris(2026, 3, 30))
     assert [s.astimezone(paris(2026, 1, 1).tzinfo).strftime("%H:%M") for s in starts] == [
-        "01:30", "03:00", "03:30"
+        "01:30",
+        "03:00",
+        "03:30",
     ]
 
 
@@ -170,8 +193,11 @@ def test_a_year_of_history_costs_a_fixed_number_of_queries(
 ):
     with override_settings(HUNTZEN_BOOKING_NOTICE_MINUTES=0):
         for week in range(10):
-            book(employee_a if week % 2 else employee_b, p_open,
-                 at=paris(2025, 6, 3, 9) + timedelta(weeks=week))
+            book(
+                employee_a if week % 2 else employee_b,
+                p_open,
+                at=paris(2025, 6, 3, 9) + timedelta(weeks=week),
+            )
     with django_assert_max_num_queries(4):
         slots = selectors.practitioner_slots(
             practitioner=p_open, start=NOW, end=NOW + timedelta(weeks=8), now=NOW
@@ -187,7 +213,10 @@ def test_exception_kinds_validated(p_open):
         services.availability_exception_add(actor=p_open, kind="open", day=date(2026, 3, 3))
     with pytest.raises(ValidationError):
         services.availability_exception_add(
-            actor=p_open, kind="closed", day=date(2026, 3, 3), start_time=time(10),
+            actor=p_open,
+            kind="closed",
+            day=date(2026, 3, 3),
+            start_time=time(10),
             end_time=time(9),
         )
     assert not AvailabilityException.objects.exists()

@@ -18,7 +18,11 @@ TUESDAY_9 = paris(2026, 3, 3, 9)
 
 def _book(employee, practitioner, at=TUESDAY_9, kind="video", **extra):
     return services.consultation_book(
-        employee=employee, practitioner=practitioner, scheduled_at=at, kind=kind, now=NOW,
+        employee=employee,
+        practitioner=practitioner,
+        scheduled_at=at,
+        kind=kind,
+        now=NOW,
         **extra,
     )
 
@@ -73,7 +77,10 @@ def test_booking_another_role_as_practitioner_is_refused(employee_a, employee_b)
 def test_a_slot_inside_the_notice_is_refused(employee_a, p_open):
     with pytest.raises(BookingRefused) as refused:
         services.consultation_book(
-            employee=employee_a, practitioner=p_open, scheduled_at=TUESDAY_9, kind="video",
+            employee=employee_a,
+            practitioner=p_open,
+            scheduled_at=TUESDAY_9,
+            kind="video",
             now=TUESDAY_9 - timedelta(minutes=119),
         )
     assert refused.value.code == "too_soon"
@@ -83,7 +90,10 @@ def test_a_slot_inside_the_notice_is_refused(employee_a, p_open):
 def test_the_notice_is_configurable(employee_a, p_open):
     with pytest.raises(BookingRefused) as refused:
         services.consultation_book(
-            employee=employee_a, practitioner=p_open, scheduled_at=TUESDAY_9, kind="video",
+            employee=employee_a,
+            practitioner=p_open,
+            scheduled_at=TUESDAY_9,
+            kind="video",
             now=TUESDAY_9 - timedelta(hours=23),
         )
     assert refused.value.code == "too_soon"
@@ -92,7 +102,10 @@ def test_the_notice_is_configurable(employee_a, p_open):
 def test_a_past_slot_is_refused(employee_a, p_open):
     with pytest.raises(BookingRefused) as refused:
         services.consultation_book(
-            employee=employee_a, practitioner=p_open, scheduled_at=TUESDAY_9, kind="video",
+            employee=employee_a,
+            practitioner=p_open,
+            scheduled_at=TUESDAY_9,
+            kind="video",
             now=TUESDAY_9 + timedelta(minutes=1),
         )
     assert refused.value.code == "slot_in_past"
@@ -112,7 +125,10 @@ def test_an_unknown_kind_is_refused(employee_a, p_open):
 
 def test_overlapping_but_not_identical_slots_conflict(employee_a, employee_b, p_open):
     services.availability_exception_add(
-        actor=p_open, kind="open", day=date(2026, 3, 3), start_time=time(9, 30),
+        actor=p_open,
+        kind="open",
+        day=date(2026, 3, 3),
+        start_time=time(9, 30),
         end_time=time(10, 20),
     )
     _book(employee_a, p_open)
@@ -125,7 +141,10 @@ def test_overlapping_but_not_identical_slots_conflict(employee_a, employee_b, p_
 def test_the_buffer_is_enforced_between_bookings(employee_a, employee_b, p_open):
     # 9:55 is within the 10-minute buffer after 9:00-9:50.
     services.availability_exception_add(
-        actor=p_open, kind="open", day=date(2026, 3, 3), start_time=time(9, 55),
+        actor=p_open,
+        kind="open",
+        day=date(2026, 3, 3),
+        start_time=time(9, 55),
         end_time=time(10, 45),
     )
     _book(employee_a, p_open)
@@ -176,8 +195,9 @@ def test_an_inactive_company_cannot_book(p_open):
     assert refused.value.http_status == 403
 
 
-@pytest.mark.parametrize("who", ["practitioner_q", "hr_acme", "staff_r2", "operator_r1",
-                                 "superuser"])
+@pytest.mark.parametrize(
+    "who", ["practitioner_q", "hr_acme", "staff_r2", "operator_r1", "superuser"]
+)
 def test_only_employees_book(request, who, p_open):
     with pytest.raises(PermissionDenied):
         _book(request.getfixturevalue(who), p_open)
@@ -192,8 +212,9 @@ def test_booking_emails_both_participants_after_commit(
     assert sorted(m.to[0] for m in mail.outbox) == [employee_a.email, p_open.email]
 
 
-def test_a_refused_booking_sends_nothing(employee_a, employee_b, p_open,
-                                          django_capture_on_commit_callbacks):
+def test_a_refused_booking_sends_nothing(
+    employee_a, employee_b, p_open, django_capture_on_commit_callbacks
+):
     _book(employee_a, p_open)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with pytest.raises(SlotTaken):
@@ -203,11 +224,12 @@ def test_a_refused_booking_sends_nothing(employee_a, employee_b, p_open,
 
 def test_every_transition_is_recorded_with_actor(employee_a, p_open):
     consultation = _book(employee_a, p_open)
-    services.consultation_cancel(actor=p_open, consultation=consultation, reason=" away ",
-                                 now=NOW)
+    services.consultation_cancel(actor=p_open, consultation=consultation, reason=" away ", now=NOW)
     rows = list(StatusChange.objects.values_list("actor", "from_status", "to_status", "at"))
-    assert rows == [(employee_a.pk, "", "scheduled", NOW), (p_open.pk, "scheduled",
-                                                             "cancelled", NOW)]
+    assert rows == [
+        (employee_a.pk, "", "scheduled", NOW),
+        (p_open.pk, "scheduled", "cancelled", NOW),
+    ]
     consultation.refresh_from_db()
     assert consultation.cancel_reason == "away" and consultation.cancelled_by == p_open
 

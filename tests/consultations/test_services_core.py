@@ -38,8 +38,10 @@ def test_room_names_are_long_random_and_distinct(employee_a, employee_b, practit
 def test_only_employees_book(request, who, practitioner_q):
     with pytest.raises(PermissionDenied):
         services.consultation_book(
-            employee=request.getfixturevalue(who), practitioner=practitioner_q,
-            scheduled_at=timezone.now() + timedelta(days=1), kind="video",
+            employee=request.getfixturevalue(who),
+            practitioner=practitioner_q,
+            scheduled_at=timezone.now() + timedelta(days=1),
+            kind="video",
         )
     assert not Consultation.objects.exists()
 
@@ -51,8 +53,9 @@ def test_same_slot_twice_is_refused(employee_a, employee_b, practitioner_p):
     assert Consultation.objects.count() == 1
 
 
-def test_an_employee_cannot_hold_two_consultations_at_once(employee_a, practitioner_p,
-                                                           practitioner_q):
+def test_an_employee_cannot_hold_two_consultations_at_once(
+    employee_a, practitioner_p, practitioner_q
+):
     first = book(employee_a, practitioner_p)
     with pytest.raises(BookingRefused):
         book(employee_a, practitioner_q, at=first.scheduled_at)
@@ -71,7 +74,9 @@ def test_full_lifecycle_records_each_transition(employee_a, practitioner_p):
     assert consultation.status == Status.COMPLETED
     assert consultation.duration_seconds == 47 * 60
     assert list(consultation.status_changes.values_list("from_status", "to_status")) == [
-        ("", "scheduled"), ("scheduled", "in_progress"), ("in_progress", "completed"),
+        ("", "scheduled"),
+        ("scheduled", "in_progress"),
+        ("in_progress", "completed"),
     ]
 
 

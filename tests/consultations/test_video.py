@@ -42,8 +42,7 @@ def test_participants_join_in_the_window(cast, consultation, client, who):
     assert consultation.room_name in response.content.decode()
 
 
-def test_the_page_csp_allows_exactly_the_jitsi_domain(employee_a, consultation, client,
-                                                      settings):
+def test_the_page_csp_allows_exactly_the_jitsi_domain(employee_a, consultation, client, settings):
     settings.JITSI_DOMAIN = "video.example.org"
     response = _get(client, employee_a, consultation, TUESDAY_9)
     policy = dict(
@@ -63,29 +62,39 @@ def test_other_pages_keep_the_strict_policy(employee_a, consultation, client):
     assert "frame-src 'none'" in response["Content-Security-Policy"]
 
 
-@pytest.mark.parametrize("who,status", [
-    ("staff_r2", 403), ("operator_r1", 403), ("superuser", 403),
-    ("employee_b", 404), ("employee_c", 404), ("practitioner_q", 404), ("hr_acme", 404),
-    ("hr_globex", 404),
-])
+@pytest.mark.parametrize(
+    "who,status",
+    [
+        ("staff_r2", 403),
+        ("operator_r1", 403),
+        ("superuser", 403),
+        ("employee_b", 404),
+        ("employee_c", 404),
+        ("practitioner_q", 404),
+        ("hr_acme", 404),
+        ("hr_globex", 404),
+    ],
+)
 def test_non_participants_cannot_join(cast, consultation, client, who, status):
     response = _get(client, cast[who], consultation, TUESDAY_9)
     assert response.status_code == status
     assert consultation.room_name not in response.content.decode()
 
 
-@pytest.mark.parametrize("at", [
-    TUESDAY_9 - timedelta(minutes=16),
-    TUESDAY_9 + timedelta(minutes=50),  # its planned end, never started
-])
+@pytest.mark.parametrize(
+    "at",
+    [
+        TUESDAY_9 - timedelta(minutes=16),
+        TUESDAY_9 + timedelta(minutes=50),  # its planned end, never started
+    ],
+)
 def test_out_of_window_is_refused(employee_a, consultation, client, at):
     response = _get(client, employee_a, consultation, at)
     assert response.status_code == 403
     assert consultation.room_name not in response.content.decode()
 
 
-def test_a_started_consultation_stays_open_until_it_ends(employee_a, p_open, consultation,
-                                                         client):
+def test_a_started_consultation_stays_open_until_it_ends(employee_a, p_open, consultation, client):
     services.consultation_start(actor=p_open, consultation=consultation, now=TUESDAY_9)
     late = TUESDAY_9 + timedelta(minutes=70)
     assert _get(client, employee_a, consultation, late).status_code == 200
@@ -116,8 +125,7 @@ def test_the_token_is_short_lived_for_this_room_with_the_practitioner_moderating
         employee_token = jitsi_token(consultation, employee_a)
         practitioner_token = jitsi_token(consultation, p_open)
         claims = jwt.decode(employee_token, "s" * 32, algorithms=["HS256"], audience="jitsi")
-        moderator = jwt.decode(practitioner_token, "s" * 32, algorithms=["HS256"],
-                               audience="jitsi")
+        moderator = jwt.decode(practitioner_token, "s" * 32, algorithms=["HS256"], audience="jitsi")
     assert claims["room"] == consultation.room_name and claims["iss"] == "huntzen"
     assert claims["sub"] == settings.JITSI_DOMAIN
     assert claims["exp"] - claims["iat"] <= 15 * 60
@@ -137,8 +145,15 @@ def test_settings_refuse_half_of_the_jitsi_credentials():
 
     env = {**os.environ, "DEBUG": "true", "JITSI_APP_ID": "x", "JITSI_APP_SECRET": ""}
     result = subprocess.run(
-        [sys.executable, "-c", "import django; import os; "
-         "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'huntzen.settings'); django.setup()"],
-        env=env, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-c",
+            "import django; import os; "
+            "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'huntzen.settings'); django.setup()",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode != 0 and "JITSI_APP_SECRET" in result.stderr

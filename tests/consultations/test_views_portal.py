@@ -39,8 +39,10 @@ def test_the_slot_picker_lists_this_weeks_free_slots(as_alice, listed):
 def test_the_slot_picker_pages_through_weeks(as_alice, listed):
     page = as_alice.get(reverse("consultations:book", args=[listed.pk]) + "?week=1")
     assert page.content.decode().count("/confirm/?start=") == 15
-    assert as_alice.get(
-        reverse("consultations:book", args=[listed.pk]) + "?week=nope").status_code == 200
+    assert (
+        as_alice.get(reverse("consultations:book", args=[listed.pk]) + "?week=nope").status_code
+        == 200
+    )
 
 
 def test_confirming_books_and_shows_the_consultation(as_alice, listed, employee_a):
@@ -78,8 +80,10 @@ def test_an_inactive_company_is_told_it_cannot_book(client, listed, employee_a, 
     client.force_login(employee_a)
     page = client.get(reverse("consultations:book", args=[listed.pk])).content.decode()
     assert "pas encore activé" in page
-    response = client.post(reverse("consultations:book_confirm", args=[listed.pk]),
-                           {"start": TUESDAY_9.isoformat(), "kind": "video"})
+    response = client.post(
+        reverse("consultations:book_confirm", args=[listed.pk]),
+        {"start": TUESDAY_9.isoformat(), "kind": "video"},
+    )
     assert response.status_code == 403 and not Consultation.objects.exists()
 
 
@@ -130,8 +134,9 @@ def test_the_detail_offers_cancel_to_the_employee_and_cancel_keeps_the_reason(
     page = as_alice.get(url).content.decode()
     assert reverse("consultations:cancel", args=[consultation.pk]) in page
     assert reverse("consultations:start", args=[consultation.pk]) not in page
-    response = as_alice.post(reverse("consultations:cancel", args=[consultation.pk]),
-                             {"reason": "Réunion imprévue"})
+    response = as_alice.post(
+        reverse("consultations:cancel", args=[consultation.pk]), {"reason": "Réunion imprévue"}
+    )
     assert response.status_code == 302
     consultation.refresh_from_db()
     assert consultation.status == "cancelled" and consultation.cancel_reason == "Réunion imprévue"
@@ -171,8 +176,9 @@ def test_transitions_are_post_only(client, employee_a, listed):
 
 def test_staff_see_details_without_actions(client, employee_a, listed, staff_r2, frozen):
     consultation = book(employee_a, listed, at=TUESDAY_9, now=NOW)
-    services.consultation_cancel(actor=employee_a, consultation=consultation,
-                                 reason="privé", now=NOW)
+    services.consultation_cancel(
+        actor=employee_a, consultation=consultation, reason="privé", now=NOW
+    )
     client.force_login(staff_r2)
     page = client.get(reverse("consultations:detail", args=[consultation.pk])).content.decode()
     assert "Annulée" in page and "privé" not in page
@@ -197,18 +203,35 @@ def test_the_agenda_and_editor_are_practitioners_only(cast, client, who):
     assert client.get(reverse("consultations:availability")).status_code == 403
 
 
-def test_the_availability_editor_saves_settings_hours_and_exceptions(client, practitioner_p,
-                                                                     frozen):
+def test_the_availability_editor_saves_settings_hours_and_exceptions(
+    client, practitioner_p, frozen
+):
     client.force_login(practitioner_p)
     url = reverse("consultations:availability")
     assert client.get(url).status_code == 200
-    client.post(url, {"action": "settings", "time_zone": "Europe/Paris",
-                      "length_minutes": 45, "buffer_minutes": 15})
-    client.post(url, {"action": "hours", "d0_0_start": "09:00", "d0_0_end": "12:00",
-                      "d0_1_start": "14:00", "d0_1_end": "17:00"})
+    client.post(
+        url,
+        {
+            "action": "settings",
+            "time_zone": "Europe/Paris",
+            "length_minutes": 45,
+            "buffer_minutes": 15,
+        },
+    )
+    client.post(
+        url,
+        {
+            "action": "hours",
+            "d0_0_start": "09:00",
+            "d0_0_end": "12:00",
+            "d0_1_start": "14:00",
+            "d0_1_end": "17:00",
+        },
+    )
     assert WeeklyOpening.objects.filter(availability__practitioner=practitioner_p).count() == 2
-    client.post(url, {"action": "exception", "kind": "closed", "date": "2026-03-09",
-                      "until": "2026-03-13"})
+    client.post(
+        url, {"action": "exception", "kind": "closed", "date": "2026-03-09", "until": "2026-03-13"}
+    )
     assert AvailabilityException.objects.count() == 5
     exception = AvailabilityException.objects.first()
     client.post(url, {"action": "remove_exception", "exception": exception.pk})
@@ -220,9 +243,16 @@ def test_the_availability_editor_saves_settings_hours_and_exceptions(client, pra
 def test_the_availability_editor_reports_errors_with_400(client, practitioner_p, frozen):
     client.force_login(practitioner_p)
     url = reverse("consultations:availability")
-    overlapping = client.post(url, {"action": "hours", "d1_0_start": "09:00",
-                                    "d1_0_end": "12:00", "d1_1_start": "11:00",
-                                    "d1_1_end": "13:00"})
+    overlapping = client.post(
+        url,
+        {
+            "action": "hours",
+            "d1_0_start": "09:00",
+            "d1_0_end": "12:00",
+            "d1_1_start": "11:00",
+            "d1_1_end": "13:00",
+        },
+    )
     assert overlapping.status_code == 400
     half = client.post(url, {"action": "hours", "d2_0_start": "09:00"})
     assert half.status_code == 400
@@ -232,10 +262,13 @@ def test_the_availability_editor_reports_errors_with_400(client, practitioner_p,
 
 
 def test_one_cannot_remove_another_practitioners_exception(client, practitioner_q, p_open):
-    [exception] = services.availability_exception_add(actor=p_open, kind="closed",
-                                                      day=date(2026, 3, 9))
+    [exception] = services.availability_exception_add(
+        actor=p_open, kind="closed", day=date(2026, 3, 9)
+    )
     client.force_login(practitioner_q)
-    response = client.post(reverse("consultations:availability"),
-                           {"action": "remove_exception", "exception": exception.pk})
+    response = client.post(
+        reverse("consultations:availability"),
+        {"action": "remove_exception", "exception": exception.pk},
+    )
     assert response.status_code == 404
     assert AvailabilityException.objects.filter(pk=exception.pk).exists()

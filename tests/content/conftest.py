@@ -13,11 +13,23 @@ def person(request):
 
 @pytest.fixture
 def make_article(db):
-    def make(slug, *, audience=Article.Audience.EMPLOYEES, published=True, days_ago=1,
-             body="Texte", language="fr"):
+    def make(
+        slug,
+        *,
+        audience=Article.Audience.EMPLOYEES,
+        published=True,
+        days_ago=1,
+        body="Texte",
+        language="fr",
+    ):
         return Article.objects.create(
-            slug=slug, title=slug.replace("-", " ").title(), summary=f"Résumé {slug}",
-            body=body, audience=audience, is_published=published, language=language,
+            slug=slug,
+            title=slug.replace("-", " ").title(),
+            summary=f"Résumé {slug}",
+            body=body,
+            audience=audience,
+            is_published=published,
+            language=language,
             published_at=timezone.now() - timedelta(days=days_ago),
         )
 

@@ -23,8 +23,16 @@ def test_employees_get_published_articles_for_employees(as_, articles):
     assert response.status_code == 200
     assert _slugs(response) == ["for-everyone", "in-english"]
     row = response.json()["results"][0]
-    assert set(row) == {"id", "slug", "title", "summary", "bodyHtml", "language", "audience",
-                        "publishedAt"}
+    assert set(row) == {
+        "id",
+        "slug",
+        "title",
+        "summary",
+        "bodyHtml",
+        "language",
+        "audience",
+        "publishedAt",
+    }
 
 
 def test_hr_gets_both_audiences_newest_first(as_, articles):

@@ -22,8 +22,20 @@ ATTACKS = [
 @pytest.mark.parametrize("source", ATTACKS)
 def test_no_script_event_handler_or_active_content_survives(source):
     html = str(render_markdown(source)).lower()
-    for forbidden in ("<script", "javascript:", "onerror", "onclick", "onload", "<iframe",
-                      "<style", "style=", "<svg", "<form", "<input", "<img"):
+    for forbidden in (
+        "<script",
+        "javascript:",
+        "onerror",
+        "onclick",
+        "onload",
+        "<iframe",
+        "<style",
+        "style=",
+        "<svg",
+        "<form",
+        "<input",
+        "<img",
+    ):
         assert forbidden not in html, (source, html)
 
 

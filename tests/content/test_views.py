@@ -29,17 +29,26 @@ def test_hr_reads_both_audiences(client, hr_acme, articles):
     assert _detail("a-draft") not in body and _detail("tomorrow") not in body
 
 
-@pytest.mark.parametrize("who, slug", [("employee_a", "for-hr"), ("employee_a", "a-draft"),
-                                       ("hr_acme", "a-draft"), ("hr_acme", "tomorrow"),
-                                       ("employee_c", "unknown")])
+@pytest.mark.parametrize(
+    "who, slug",
+    [
+        ("employee_a", "for-hr"),
+        ("employee_a", "a-draft"),
+        ("hr_acme", "a-draft"),
+        ("hr_acme", "tomorrow"),
+        ("employee_c", "unknown"),
+    ],
+)
 def test_hidden_articles_are_404(client, person, articles, who, slug):
     client.force_login(person(who))
     assert client.get(_detail(slug)).status_code == 404
 
 
 def test_an_article_page_renders_safe_markdown(client, employee_a, make_article):
-    make_article("piege", body="# Bonjour\n\n<script>alert('x')</script>\n\n"
-                               '<img src=x onerror="alert(1)"> **ok**')
+    make_article(
+        "piege",
+        body="# Bonjour\n\n<script>alert('x')</script>\n\n<img src=x onerror=\"alert(1)\"> **ok**",
+    )
     client.force_login(employee_a)
     response = client.get(_detail("piege"))
     assert response.status_code == 200
@@ -69,8 +78,9 @@ def test_anonymous_is_sent_to_sign_in(client, articles):
     assert client.get(_detail("for-everyone")).status_code == 302
 
 
-def test_the_list_query_count_is_flat(client, employee_a, make_article,
-                                      django_assert_max_num_queries):
+def test_the_list_query_count_is_flat(
+    client, employee_a, make_article, django_assert_max_num_queries
+):
     client.force_login(employee_a)
     for index in range(30):
         make_article(f"a-{index}")

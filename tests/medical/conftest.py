@@ -9,8 +9,16 @@ from medical import services
 from tests.consultations.factories import book, completed
 
 ROLES = [
-    "employee_a", "employee_b", "employee_c", "practitioner_p", "practitioner_q",
-    "hr_acme", "hr_globex", "staff_r2", "operator_r1", "superuser",
+    "employee_a",
+    "employee_b",
+    "employee_c",
+    "practitioner_p",
+    "practitioner_q",
+    "hr_acme",
+    "hr_globex",
+    "staff_r2",
+    "operator_r1",
+    "superuser",
 ]
 BARRED = ["hr_acme", "hr_globex", "staff_r2", "operator_r1", "superuser"]
 CANARY = "CANARY-7f3e9b1c-secret-médical"

@@ -117,5 +117,6 @@ def test_a_missing_note_is_404_for_its_future_author_without_a_refusal(
         access.get_note_for(practitioner_p, consultation.pk)
     assert AccessLogEntry.objects.count() == before
     assert access.get_note_for(practitioner_p, consultation.pk, allow_missing=True) == (
-        consultation, None
+        consultation,
+        None,
     )

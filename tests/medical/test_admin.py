@@ -18,7 +18,10 @@ ADMINS = ["staff_r2", "operator_r1", "superuser"]
 @pytest.fixture
 def medical_content(employee_a, practitioner_p, consultation):
     note = services.note_create(
-        author=practitioner_p, consultation=consultation, reason=CANARY, observations=CANARY,
+        author=practitioner_p,
+        consultation=consultation,
+        reason=CANARY,
+        observations=CANARY,
         plan=CANARY,
     )
     services.note_amend(author=practitioner_p, note=note, plan=f"{CANARY} v2")
@@ -35,7 +38,8 @@ def test_no_medical_model_but_the_access_log_is_registered():
     medical = {m for m in admin.site._registry if m._meta.app_label == "medical"}
     assert medical == {AccessLogEntry}
     assert not any(
-        m.__name__ in {"ChatMessage"} or m._meta.model_name.endswith("userobjectpermission")
+        m.__name__ in {"ChatMessage"}
+        or m._meta.model_name.endswith("userobjectpermission")
         and m._meta.app_label == "medical"
         for m in admin.site._registry
     )
@@ -48,9 +52,7 @@ def test_admin_index_and_every_change_list_render_without_medical_content(
     client = login(cast[role])
     urls = [reverse("admin:index")]
     for model in admin.site._registry:
-        urls.append(
-            reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
-        )
+        urls.append(reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"))
     rendered = 0
     for url in urls:
         response = client.get(url)
@@ -74,9 +76,12 @@ def test_the_access_log_is_readable_but_never_writable_in_the_admin(
         reverse("admin:medical_accesslogentry_change", args=[entry.pk]), {"allowed": "on"}
     )
     assert change.status_code == 403
-    assert client.post(
-        reverse("admin:medical_accesslogentry_delete", args=[entry.pk]), {"post": "yes"}
-    ).status_code == 403
+    assert (
+        client.post(
+            reverse("admin:medical_accesslogentry_delete", args=[entry.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
     assert AccessLogEntry.objects.filter(pk=entry.pk).exists()
 
 

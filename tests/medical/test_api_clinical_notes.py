@@ -46,9 +46,7 @@ def test_create_refuses_unknown_fields_naming_them(api_as, practitioner_p, consu
     assert not ClinicalNote.objects.exists()
 
 
-def test_create_refuses_over_long_fields_without_echoing_them(
-    api_as, practitioner_p, consultation
-):
+def test_create_refuses_over_long_fields_without_echoing_them(api_as, practitioner_p, consultation):
     text = "SECRET" * 1000
     response = api_as(practitioner_p).post(
         URL, {"consultationId": str(consultation.pk), "reason": text}, format="json"
@@ -112,9 +110,10 @@ def test_staff_holding_the_guardian_perms_by_mistake_still_get_404(role, cast, a
     assign_perm("consultations.write_clinical_note", user, note.consultation)
     client = api_as(user)
     assert client.get(f"{URL}/{note.consultation_id}").status_code == 404
-    assert client.patch(
-        f"{URL}/{note.consultation_id}", {"plan": "x"}, format="json"
-    ).status_code == 404
+    assert (
+        client.patch(f"{URL}/{note.consultation_id}", {"plan": "x"}, format="json").status_code
+        == 404
+    )
     assert not ClinicalNoteVersion.objects.exists()
 
 
@@ -147,8 +146,11 @@ def test_amend_answers_with_the_previous_versions(api_as, practitioner_p, note):
 
 @pytest.mark.parametrize(
     "body, field",
-    [({"plan": "x" * (limits.NOTE_PLAN_MAX + 1)}, "plan"), ({"version": 9}, "version"),
-     ({"reason": "", "observations": "", "plan": ""}, "reason")],
+    [
+        ({"plan": "x" * (limits.NOTE_PLAN_MAX + 1)}, "plan"),
+        ({"version": 9}, "version"),
+        ({"reason": "", "observations": "", "plan": ""}, "reason"),
+    ],
 )
 def test_a_bad_amendment_is_400_and_changes_nothing(body, field, api_as, practitioner_p, note):
     before = ClinicalNote.objects.values().get()

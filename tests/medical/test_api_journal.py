@@ -38,8 +38,7 @@ def test_list_is_paginated_camel_case_newest_first(api_as, employee_a):
     body = api_as(employee_a).get(URL, {"pageSize": 2}).json()
     assert body["count"] == 3 and body["next"]
     assert [r["text"] for r in body["results"]] == ["jour 0", "jour 1"]
-    assert set(body["results"][0]) == {"id", "entryDate", "mood", "text", "createdAt",
-                                       "updatedAt"}
+    assert set(body["results"][0]) == {"id", "entryDate", "mood", "text", "createdAt", "updatedAt"}
 
 
 def test_list_query_count_does_not_grow_with_entries(
@@ -120,8 +119,12 @@ def test_an_entry_is_deleted_by_its_owner_only(role, cast, api_as, entry):
 
 @pytest.mark.parametrize(
     "body, field",
-    [({"mood": 9}, "mood"), ({"text": ""}, "text"), ({"owner": "x"}, "owner"),
-     ({"text": "x" * (limits.JOURNAL_TEXT_MAX + 1)}, "text")],
+    [
+        ({"mood": 9}, "mood"),
+        ({"text": ""}, "text"),
+        ({"owner": "x"}, "owner"),
+        ({"text": "x" * (limits.JOURNAL_TEXT_MAX + 1)}, "text"),
+    ],
 )
 def test_a_bad_patch_is_400_and_changes_nothing(body, field, api_as, employee_a, entry):
     before = JournalEntry.objects.values().get()

@@ -12,7 +12,9 @@ KEY_B = ("b", bytes(range(32, 64)))
 
 def _aad(row=None, owner=None, field="text"):
     return crypto.associated_data(
-        table="medical_note", row_id=row or uuid.UUID(int=1), owner_id=owner or uuid.UUID(int=2),
+        table="medical_note",
+        row_id=row or uuid.UUID(int=1),
+        owner_id=owner or uuid.UUID(int=2),
         field=field,
     )
 
@@ -36,9 +38,14 @@ def test_each_write_uses_a_fresh_12_byte_nonce():
 
 
 @override_settings(HUNTZEN_ENCRYPTION_KEYS=[KEY_A])
-@pytest.mark.parametrize("other", [
-    {"row": uuid.UUID(int=9)}, {"owner": uuid.UUID(int=9)}, {"field": "plan"},
-])
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"row": uuid.UUID(int=9)},
+        {"owner": uuid.UUID(int=9)},
+        {"field": "plan"},
+    ],
+)
 def test_a_ciphertext_moved_to_another_row_owner_or_field_fails(other):
     sealed = crypto.seal("secret", aad=_aad())
     with pytest.raises(crypto.DecryptionError):
@@ -67,8 +74,9 @@ def test_malformed_values_fail_loudly(garbage):
 def test_a_wrong_key_fails():
     with override_settings(HUNTZEN_ENCRYPTION_KEYS=[KEY_A]):
         sealed = crypto.seal("secret", aad=_aad())
-    with override_settings(HUNTZEN_ENCRYPTION_KEYS=[("a", KEY_B[1])]), pytest.raises(
-        crypto.DecryptionError
+    with (
+        override_settings(HUNTZEN_ENCRYPTION_KEYS=[("a", KEY_B[1])]),
+        pytest.raises(crypto.DecryptionError),
     ):
         crypto.unseal(sealed, aad=_aad())
 

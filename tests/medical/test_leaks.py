@@ -27,14 +27,20 @@ def canary_everywhere(client, employee_a, practitioner_p, consultation):
     """The canary written through every medical path: note, amendment (a version),
     journal entry by service and by the portal, chat message."""
     note = services.note_create(
-        author=practitioner_p, consultation=consultation, reason=CANARY, observations=CANARY,
+        author=practitioner_p,
+        consultation=consultation,
+        reason=CANARY,
+        observations=CANARY,
         plan=CANARY,
     )
     services.note_amend(author=practitioner_p, note=note, observations=f"{CANARY} 2")
     entry = services.journal_entry_create(owner=employee_a, mood=1, text=CANARY)
     message_send(
-        sender=employee_a, consultation=consultation, body=f"{CANARY} chat",
-        client_message_id="canary-1", now=consultation.started_at + timedelta(minutes=5),
+        sender=employee_a,
+        consultation=consultation,
+        body=f"{CANARY} chat",
+        client_message_id="canary-1",
+        now=consultation.started_at + timedelta(minutes=5),
     )
     client.force_login(employee_a)
     client.post(
@@ -127,10 +133,15 @@ def test_the_admin_error_email_carries_no_medical_text(client, employee_a, monke
 
 def _pages_for(user, consultation, note, entry):
     names = [
-        ("home", []), ("medical:journal", []), ("medical:notes", []),
-        ("medical:note", [consultation.pk]), ("medical:journal_entry", [entry.pk]),
-        ("accounts:employee_home", []), ("accounts:practitioner_home", []),
-        ("consultations:detail", [consultation.pk]), ("consultations:my", []),
+        ("home", []),
+        ("medical:journal", []),
+        ("medical:notes", []),
+        ("medical:note", [consultation.pk]),
+        ("medical:journal_entry", [entry.pk]),
+        ("accounts:employee_home", []),
+        ("accounts:practitioner_home", []),
+        ("consultations:detail", [consultation.pk]),
+        ("consultations:my", []),
     ]
     urls = []
     for name, args in names:

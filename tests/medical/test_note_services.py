@@ -79,8 +79,12 @@ def test_nobody_else_can_write_it(role, cast, consultation):
 
 
 @pytest.mark.parametrize(
-    "field, size", [("reason", limits.NOTE_REASON_MAX), ("plan", limits.NOTE_PLAN_MAX),
-                    ("observations", limits.NOTE_OBSERVATIONS_MAX)],
+    "field, size",
+    [
+        ("reason", limits.NOTE_REASON_MAX),
+        ("plan", limits.NOTE_PLAN_MAX),
+        ("observations", limits.NOTE_OBSERVATIONS_MAX),
+    ],
 )
 def test_over_long_fields_are_refused(field, size, practitioner_p, consultation):
     with pytest.raises(ValidationError) as error:

@@ -25,7 +25,10 @@ def _all_sealed_values():
 
 def _write_everything(employee_a, practitioner_p, consultation):
     note = services.note_create(
-        author=practitioner_p, consultation=consultation, reason="r1", observations="o1",
+        author=practitioner_p,
+        consultation=consultation,
+        reason="r1",
+        observations="o1",
         plan="p1",
     )
     services.note_amend(author=practitioner_p, note=note, plan="p2")
@@ -94,8 +97,9 @@ def test_a_row_that_cannot_be_decrypted_stops_the_command_and_keeps_its_value(em
         bad = services.journal_entry_create(owner=employee_a, mood=3, text="abîmé")
     JournalEntry.objects.filter(pk=bad.pk).update(text_sealed=good.text_sealed)
     err = StringIO()
-    with override_settings(HUNTZEN_ENCRYPTION_KEYS=[KEY_2, KEY_1]), pytest.raises(
-        CommandError, match="could not be re-encrypted"
+    with (
+        override_settings(HUNTZEN_ENCRYPTION_KEYS=[KEY_2, KEY_1]),
+        pytest.raises(CommandError, match="could not be re-encrypted"),
     ):
         call_command("rotate_encryption_key", stdout=StringIO(), stderr=err)
     assert str(bad.pk) in err.getvalue()

@@ -51,7 +51,8 @@ def test_a_tampered_ciphertext_fails_without_returning_text(entry):
 
 
 def test_a_wrong_key_under_the_same_id_fails(entry):
-    with override_settings(HUNTZEN_ENCRYPTION_KEYS=OTHER_KEY), pytest.raises(
-        crypto.DecryptionError
+    with (
+        override_settings(HUNTZEN_ENCRYPTION_KEYS=OTHER_KEY),
+        pytest.raises(crypto.DecryptionError),
     ):
         selectors.entry_content(JournalEntry.objects.get())

@@ -87,8 +87,12 @@ def test_new_entry_page_and_post_are_for_employees(role, cast, login):
 
 @pytest.mark.parametrize(
     "data, field",
-    [({"mood": "7"}, "mood"), ({"text": ""}, "text"), ({"entry_date": "2999-01-01"}, "entry_date"),
-     ({"text": "x" * 10_001}, "text")],
+    [
+        ({"mood": "7"}, "mood"),
+        ({"text": ""}, "text"),
+        ({"entry_date": "2999-01-01"}, "entry_date"),
+        ({"text": "x" * 10_001}, "text"),
+    ],
 )
 def test_a_bad_new_entry_is_400_with_the_field_and_writes_nothing(data, field, login, employee_a):
     form = {"entry_date": timezone.localdate().isoformat(), "mood": "3", "text": "ok", **data}
@@ -180,7 +184,10 @@ def test_export_is_logged_as_export(login, employee_a, entry):
     login(employee_a).post(reverse("medical:export"))
     row = AccessLogEntry.objects.order_by("-id").first()
     assert (row.user_id, row.action, row.allowed, row.object_type) == (
-        employee_a.pk, "export", True, "journal"
+        employee_a.pk,
+        "export",
+        True,
+        "journal",
     )
 
 

@@ -64,9 +64,7 @@ def test_writing_the_note_is_for_the_consultations_practitioner_only(
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_amending_is_for_the_author_only_and_keeps_the_previous_version(
-    role, cast, login, note
-):
+def test_amending_is_for_the_author_only_and_keeps_the_previous_version(role, cast, login, note):
     response = login(cast[role]).post(
         reverse("medical:note", args=[note.consultation_id]), {**FORM, "plan": "Nouveau"}
     )
@@ -149,9 +147,11 @@ def test_the_consultation_panel_shows_a_link_to_the_practitioner_only(role, cast
 def test_the_consultation_page_carries_the_note_panel_for_the_practitioner_only(
     role, cast, login, note
 ):
-    html = login(cast[role]).get(
-        reverse("consultations:detail", args=[note.consultation_id])
-    ).content.decode()
+    html = (
+        login(cast[role])
+        .get(reverse("consultations:detail", args=[note.consultation_id]))
+        .content.decode()
+    )
     link = reverse("medical:note", args=[note.consultation_id])
     assert (link in html) is (role == "practitioner_p")
     assert "Stress au travail" not in html

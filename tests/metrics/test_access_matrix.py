@@ -125,14 +125,18 @@ def test_staff_pages_are_for_r1_r2_only(client, cast, name):
 def test_my_practitioner_dashboard_is_for_practitioners(client, cast):
     # Staff hold the permission but are no practitioner: nothing to show, 404.
     expected = {role: 403 for role in ROLES} | {
-        "practitioner_p": 200, "practitioner_q": 200, **{r: 404 for r in STAFF}
+        "practitioner_p": 200,
+        "practitioner_q": 200,
+        **{r: 404 for r in STAFF},
     }
     _check(_portal_get(client, "metrics:my_practitioner"), cast, expected)
 
 
 def test_my_company_dashboard_is_for_hr(client, cast):
     expected = {role: 403 for role in ROLES} | {
-        "hr_acme": 200, "hr_globex": 200, **{r: 404 for r in STAFF}
+        "hr_acme": 200,
+        "hr_globex": 200,
+        **{r: 404 for r in STAFF},
     }
     _check(_portal_get(client, "metrics:my_company"), cast, expected)
 

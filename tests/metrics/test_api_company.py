@@ -69,18 +69,29 @@ def test_hr_sees_totals_with_small_groups_withheld(api_client, hr_acme, acme, ma
 def test_days_below_the_threshold_are_withheld(api_client, hr_acme, acme, march):
     days = {d["date"]: d for d in get(api_client, hr_acme, acme).json()["days"]}
     assert days["2026-03-02"] == {
-        "date": "2026-03-02", "consultations": 5, "totalDurationSeconds": 9000, "activeUsers": 5,
+        "date": "2026-03-02",
+        "consultations": 5,
+        "totalDurationSeconds": 9000,
+        "activeUsers": 5,
     }
     for day in ("2026-03-03", "2026-03-17", "2026-03-24", "2026-03-31"):
         assert days[day] == {
-            "date": day, "consultations": H, "totalDurationSeconds": H, "activeUsers": H,
+            "date": day,
+            "consultations": H,
+            "totalDurationSeconds": H,
+            "activeUsers": H,
         }
 
 
 def test_weeks_are_withheld_by_distinct_employees_not_visits(api_client, hr_acme, acme, march):
     weeks = get(api_client, hr_acme, acme).json()["weeks"]
     assert [w["period"]["from"] for w in weeks] == [
-        "2026-03-01", "2026-03-02", "2026-03-09", "2026-03-16", "2026-03-23", "2026-03-30",
+        "2026-03-01",
+        "2026-03-02",
+        "2026-03-09",
+        "2026-03-16",
+        "2026-03-23",
+        "2026-03-30",
     ]
     assert [w["consultations"] for w in weeks] == [H, 7, H, 5, H, H]
     assert weeks[1]["totalDurationHours"] == 3  # 7 x 30 min, rounded down
@@ -106,8 +117,12 @@ def test_a_period_with_fewer_than_5_employees_is_withheld_entirely(
 ):
     body = get(api_client, hr_acme, acme, {"from": "2026-03-09", "to": "2026-03-15"}).json()
     for field in (
-        "consultations", "totalDurationSeconds", "totalDurationHours", "avgActiveUsers",
-        "activeUsers", "seatUsedPercent",
+        "consultations",
+        "totalDurationSeconds",
+        "totalDurationHours",
+        "avgActiveUsers",
+        "activeUsers",
+        "seatUsedPercent",
     ):
         assert body[field] == H, field
 
@@ -129,40 +144,49 @@ def test_the_company_csv_is_per_day_with_small_groups_withheld(api_client, hr_ac
     response = get(api_client, hr_acme, acme, export=True)
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response.content == (
-        "Date,Consultations,Durée (minutes)\n"
-        "2026-03-02,5,150\n"
-        "2026-03-03,< 5,< 5\n"
-        "2026-03-10,< 5,< 5\n"
-        "2026-03-11,< 5,< 5\n"
-        "2026-03-17,< 5,< 5\n"
-        "2026-03-18,< 5,< 5\n"
-        "2026-03-19,< 5,< 5\n"
-        "2026-03-24,< 5,< 5\n"
-        "2026-03-30,< 5,< 5\n"
-        "2026-03-31,< 5,< 5\n"
-        "\n"
-        "TOTAL,22,660"
-    ).encode()
+    assert (
+        response.content
+        == (
+            "Date,Consultations,Durée (minutes)\n"
+            "2026-03-02,5,150\n"
+            "2026-03-03,< 5,< 5\n"
+            "2026-03-10,< 5,< 5\n"
+            "2026-03-11,< 5,< 5\n"
+            "2026-03-17,< 5,< 5\n"
+            "2026-03-18,< 5,< 5\n"
+            "2026-03-19,< 5,< 5\n"
+            "2026-03-24,< 5,< 5\n"
+            "2026-03-30,< 5,< 5\n"
+            "2026-03-31,< 5,< 5\n"
+            "\n"
+            "TOTAL,22,660"
+        ).encode()
+    )
 
 
 def test_the_company_csv_total_is_withheld_for_a_small_period(api_client, hr_acme, acme, march):
     response = get(
         api_client, hr_acme, acme, {"from": "2026-03-09", "to": "2026-03-15"}, export=True
     )
-    assert response.content == (
-        "Date,Consultations,Durée (minutes)\n"
-        "2026-03-10,< 5,< 5\n2026-03-11,< 5,< 5\n\nTOTAL,< 5,< 5"
-    ).encode()
+    assert (
+        response.content
+        == (
+            "Date,Consultations,Durée (minutes)\n"
+            "2026-03-10,< 5,< 5\n2026-03-11,< 5,< 5\n\nTOTAL,< 5,< 5"
+        ).encode()
+    )
 
 
 def test_staff_export_is_exact(api_client, staff_r2, acme, march):
     response = get(
         api_client, staff_r2, acme, {"from": "2026-03-09", "to": "2026-03-15"}, export=True
     )
-    assert response.content == (
-        "Date,Consultations,Durée (minutes)\n2026-03-10,2,60\n2026-03-11,1,30\n\nTOTAL,3,90"
-    ).encode()
+    assert (
+        response.content
+        == (
+            "Date,Consultations,Durée (minutes)\n2026-03-10,2,60\n2026-03-11,1,30\n\nTOTAL,3,90"
+        ).encode()
+    )
 
 
 @pytest.mark.parametrize(
@@ -195,14 +219,15 @@ def test_the_dashboard_reads_the_same_number_of_queries_for_3_or_300_days(
         EmployeeDay.objects.all().delete()
         days = [date(2026, 1, 1) + timedelta(days=i) for i in range(n)]
         CompanyDay.objects.bulk_create(
-            CompanyDay(company=acme, day=d, consultations=3, total_duration_seconds=60,
-                       active_employees=3)
+            CompanyDay(
+                company=acme, day=d, consultations=3, total_duration_seconds=60, active_employees=3
+            )
             for d in days
         )
         EmployeeDay.objects.bulk_create(
-            EmployeeDay(company=acme, day=d, employee=e, consultations=1,
-                        total_duration_seconds=20)
-            for d in days for e in employees
+            EmployeeDay(company=acme, day=d, employee=e, consultations=1, total_duration_seconds=20)
+            for d in days
+            for e in employees
         )
         get(api_client, hr_acme, acme, year)  # warm the user's permission cache
         with django_assert_max_num_queries(4) as captured:

@@ -37,10 +37,18 @@ def test_it_returns_the_sketch_fields_for_the_period(api_client, practitioner_p,
         "averageDurationMinutes": 42,
         "activeDays": 2,
         "days": [
-            {"date": "2026-03-02", "consultations": 2, "totalDurationSeconds": 5700,
-             "totalDurationMinutes": 95},
-            {"date": "2026-03-29", "consultations": 1, "totalDurationSeconds": 1860,
-             "totalDurationMinutes": 31},
+            {
+                "date": "2026-03-02",
+                "consultations": 2,
+                "totalDurationSeconds": 5700,
+                "totalDurationMinutes": 95,
+            },
+            {
+                "date": "2026-03-29",
+                "consultations": 1,
+                "totalDurationSeconds": 1860,
+                "totalDurationMinutes": 31,
+            },
         ],
     }
 
@@ -62,13 +70,12 @@ def test_the_csv_export_is_the_sketch_format_byte_for_byte(api_client, practitio
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="huntzen-praticien-')
-    assert response.content == (
-        "Date,Consultations,Durée (minutes)\n"
-        "2026-03-02,2,95\n"
-        "2026-03-29,1,31\n"
-        "\n"
-        "TOTAL,3,126"
-    ).encode()
+    assert (
+        response.content
+        == (
+            "Date,Consultations,Durée (minutes)\n2026-03-02,2,95\n2026-03-29,1,31\n\nTOTAL,3,126"
+        ).encode()
+    )
     assert response.content.startswith(b"Date,Consultations,Dur\xc3\xa9e (minutes)\n")
 
 
@@ -76,16 +83,21 @@ def test_the_csv_total_rounds_down_the_total_seconds(api_client, practitioner_p)
     # Two days of 90 s each: 1 + 1 minute per line, but 3 minutes in total (180 s).
     for day in (2, 3):
         PractitionerDay.objects.create(
-            practitioner=practitioner_p, day=f"2026-03-0{day}", consultations=1,
+            practitioner=practitioner_p,
+            day=f"2026-03-0{day}",
+            consultations=1,
             total_duration_seconds=90,
         )
     api_client.force_authenticate(practitioner_p)
     response = api_client.get(
         reverse("api-metrics-practitioner-export", args=[practitioner_p.pk]), MARCH
     )
-    assert response.content == (
-        "Date,Consultations,Durée (minutes)\n2026-03-02,1,1\n2026-03-03,1,1\n\nTOTAL,2,3"
-    ).encode()
+    assert (
+        response.content
+        == (
+            "Date,Consultations,Durée (minutes)\n2026-03-02,1,1\n2026-03-03,1,1\n\nTOTAL,2,3"
+        ).encode()
+    )
 
 
 def test_an_empty_export_still_has_header_and_total(api_client, staff_r2, practitioner_p):

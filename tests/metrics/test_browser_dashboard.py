@@ -39,7 +39,8 @@ def test_hr_reads_the_company_dashboard_and_exports_it(
     with page.expect_download() as download:
         page.get_by_role("link", name="Exporter en CSV (par jour)").click()
     path = download.value.path()
-    assert open(path, "rb").read() == (
-        "Date,Consultations,Durée (minutes)\n2026-03-03,5,300\n\nTOTAL,5,300"
-    ).encode()
+    assert (
+        open(path, "rb").read()
+        == ("Date,Consultations,Durée (minutes)\n2026-03-03,5,300\n\nTOTAL,5,300").encode()
+    )
     assert violations == []

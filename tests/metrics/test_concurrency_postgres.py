@@ -81,9 +81,7 @@ def test_fifty_ends_at_once_give_exact_counters(acme, practitioner_p, practition
     assert set(EmployeeDay.objects.values_list("consultations", flat=True)) == {5}
 
 
-def test_counting_one_consultation_from_ten_connections_counts_it_once(
-    employee_a, practitioner_p
-):
+def test_counting_one_consultation_from_ten_connections_counts_it_once(employee_a, practitioner_p):
     at = paris(2026, 3, 10, 10)
     c = book(employee_a, practitioner_p, at=at)
     with time_machine.travel(at):
@@ -100,9 +98,7 @@ def test_counting_one_consultation_from_ten_connections_counts_it_once(
     assert rollups() == counted_once
 
 
-def test_a_rolled_back_end_in_one_connection_does_not_block_the_others(
-    acme, practitioner_p
-):
+def test_a_rolled_back_end_in_one_connection_does_not_block_the_others(acme, practitioner_p):
     """The same employee/day row inserted by two transactions, the first rolling back:
     the second inserts it and counts the employee active."""
     employee = make_employees(acme, 1)[0]

@@ -24,7 +24,9 @@ def test_a_completed_consultation_adds_one_to_each_daily_row(employee_a, practit
     assert (e.company_id, e.consultations, e.total_duration_seconds) == (c.company_id, 1, 2700)
     company = CompanyDay.objects.get(company=c.company, day=day)
     assert (company.consultations, company.total_duration_seconds, company.active_employees) == (
-        1, 2700, 1,
+        1,
+        2700,
+        1,
     )
     assert CountedConsultation.objects.filter(consultation=c, day=day).exists()
 
@@ -38,7 +40,9 @@ def test_it_adds_durations_and_counts_an_employee_once_per_day(
     day = date(2026, 3, 10)
     company = CompanyDay.objects.get(day=day)
     assert (company.consultations, company.total_duration_seconds, company.active_employees) == (
-        3, 90 * 60, 2,
+        3,
+        90 * 60,
+        2,
     )
     assert EmployeeDay.objects.get(employee=employee_a, day=day).consultations == 2
     p = PractitionerDay.objects.get(practitioner=practitioner_p, day=day)
@@ -134,7 +138,9 @@ def test_a_consultation_across_midnight_counts_on_its_start_day(employee_a, prac
     completed(employee_a, practitioner_p, at=paris(2026, 10, 25, 23, 30), minutes=50)
     row = CompanyDay.objects.get()
     assert (row.day, row.consultations, row.total_duration_seconds) == (
-        date(2026, 10, 25), 1, 3000,
+        date(2026, 10, 25),
+        1,
+        3000,
     )
 
 

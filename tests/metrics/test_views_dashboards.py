@@ -27,9 +27,7 @@ def assert_csp_clean(html: str):
     assert not re.search(r"<script(?![^>]*\bsrc=)", html)
 
 
-def test_the_practitioner_dashboard_shows_figures_and_an_svg_chart(
-    client, practitioner_p, visits
-):
+def test_the_practitioner_dashboard_shows_figures_and_an_svg_chart(client, practitioner_p, visits):
     client.force_login(practitioner_p)
     response = client.get(reverse("metrics:my_practitioner"), MARCH)
     html = response.content.decode()
@@ -48,9 +46,12 @@ def test_the_practitioner_dashboard_shows_figures_and_an_svg_chart(
 def test_the_practitioner_csv_from_the_portal_matches_the_api(client, practitioner_p, visits):
     client.force_login(practitioner_p)
     response = client.get(reverse("metrics:practitioner_export", args=[practitioner_p.pk]), MARCH)
-    assert response.content == (
-        "Date,Consultations,Durée (minutes)\n2026-03-02,1,45\n2026-03-09,1,30\n\nTOTAL,2,75"
-    ).encode()
+    assert (
+        response.content
+        == (
+            "Date,Consultations,Durée (minutes)\n2026-03-02,1,45\n2026-03-09,1,30\n\nTOTAL,2,75"
+        ).encode()
+    )
 
 
 def test_a_bad_period_is_a_400_page_that_names_the_problem(client, practitioner_p):
@@ -75,8 +76,9 @@ def test_the_company_dashboard_withholds_small_groups(client, hr_acme, acme, vis
     assert_csp_clean(html)
 
 
-def test_the_company_dashboard_shows_weeks_and_months(client, hr_acme, acme, practitioner_p,
-                                                      practitioner_q):
+def test_the_company_dashboard_shows_weeks_and_months(
+    client, hr_acme, acme, practitioner_p, practitioner_q
+):
     people = make_employees(acme, 5)
     for i, person in enumerate(people):
         practitioner = practitioner_p if i % 2 == 0 else practitioner_q
@@ -84,7 +86,7 @@ def test_the_company_dashboard_shows_weeks_and_months(client, hr_acme, acme, pra
     client.force_login(hr_acme)
     html = client.get(reverse("metrics:company", args=[acme.pk]), MARCH).content.decode()
     assert "Par semaine" in html and "Par mois" in html
-    assert '<dd>5</dd>' in html  # consultations, and distinct employees
+    assert "<dd>5</dd>" in html  # consultations, and distinct employees
     assert html.count("<svg") == 3
 
 
@@ -98,8 +100,12 @@ def test_the_employee_counters_page_lists_totals_per_whole_month(
     assert row.groups() == ("1", "45")
     assert "Paula" not in html  # never the practitioner
     assert "2026-03-02" not in html  # never a date finer than the month
-    for bad in ({"from": "2026-03-02", "to": "2026-03"}, {"from": "2026-04", "to": "2026-03"},
-                {"from": "2025-01", "to": "2026-01"}, {"from": "2026-13", "to": "2026-13"}):
+    for bad in (
+        {"from": "2026-03-02", "to": "2026-03"},
+        {"from": "2026-04", "to": "2026-03"},
+        {"from": "2025-01", "to": "2026-01"},
+        {"from": "2026-13", "to": "2026-13"},
+    ):
         assert client.get(url, bad).status_code == 400
 
 
@@ -140,10 +146,21 @@ def test_dashboards_cost_the_same_with_3_or_300_days(
     client, practitioner_p, hr_acme, acme, staff_r2, days, django_assert_max_num_queries
 ):
     # Rollup rows straight in the tables: these tests are about the read, not the counting.
-    _fill(PractitionerDay, days, practitioner=practitioner_p, consultations=2,
-          total_duration_seconds=3000)
-    _fill(CompanyDay, days, company=acme, consultations=6, total_duration_seconds=9000,
-          active_employees=6)
+    _fill(
+        PractitionerDay,
+        days,
+        practitioner=practitioner_p,
+        consultations=2,
+        total_duration_seconds=3000,
+    )
+    _fill(
+        CompanyDay,
+        days,
+        company=acme,
+        consultations=6,
+        total_duration_seconds=9000,
+        active_employees=6,
+    )
     year = {"from": "2026-01-01", "to": "2026-12-31"}
     for user, url, limit in [
         (practitioner_p, reverse("metrics:my_practitioner"), 8),
@@ -166,8 +183,13 @@ def test_the_employee_counters_page_costs_the_same_for_3_or_30_employees(
     people = make_employees(acme, count)
     # Rollup rows straight in the table: this test is about the read, not the counting.
     EmployeeDay.objects.bulk_create(
-        EmployeeDay(company=acme, employee=p, day=date(2026, 3, 2), consultations=1,
-                    total_duration_seconds=600)
+        EmployeeDay(
+            company=acme,
+            employee=p,
+            day=date(2026, 3, 2),
+            consultations=1,
+            total_duration_seconds=600,
+        )
         for p in people
     )
     client.force_login(hr_acme)

@@ -51,8 +51,9 @@ def test_the_practitioner_home_card_shows_this_months_count(
     assert "40 minutes au total" in page
 
 
-def test_the_hr_home_card_withholds_a_small_month(client, hr_acme, employee_a, practitioner_p,
-                                                  time_machine):
+def test_the_hr_home_card_withholds_a_small_month(
+    client, hr_acme, employee_a, practitioner_p, time_machine
+):
     time_machine.move_to(paris(2026, 3, 20, 12))
     completed(employee_a, practitioner_p, at=paris(2026, 3, 2, 9))
     client.force_login(hr_acme)

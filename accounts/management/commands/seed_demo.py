@@ -36,18 +36,23 @@ ACCOUNTS = [
     ("carol@globex.demo", Role.EMPLOYEE, "Globex", "Carol", "Petit"),
 ]
 
-DEMO_MODULES = ["companies.demo", "consultations.demo", "medical.demo", "metrics.demo",
-                "chat.demo"]
+DEMO_MODULES = ["companies.demo", "consultations.demo", "medical.demo", "metrics.demo", "chat.demo"]
 
 
 class Command(BaseCommand):
     help = "Create the demo companies and accounts (idempotent), then each app's demo data."
 
     def add_arguments(self, parser):
-        parser.add_argument("--password", default=DEFAULT_PASSWORD,
-                            help=f"password of every demo account (default {DEFAULT_PASSWORD})")
-        parser.add_argument("--force", action="store_true",
-                            help="run even with DEBUG off (never on a real deployment)")
+        parser.add_argument(
+            "--password",
+            default=DEFAULT_PASSWORD,
+            help=f"password of every demo account (default {DEFAULT_PASSWORD})",
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="run even with DEBUG off (never on a real deployment)",
+        )
 
     def handle(self, *args, password, force, **options):
         if not settings.DEBUG and not force:
@@ -58,11 +63,12 @@ class Command(BaseCommand):
         if len(password) < 12:
             raise CommandError("--password must be at least 12 characters.")
         with transaction.atomic():
-            companies = {name: self._company(name, siret, contact, seats)
-                         for name, siret, contact, seats in COMPANIES}
+            companies = {
+                name: self._company(name, siret, contact, seats)
+                for name, siret, contact, seats in COMPANIES
+            }
             for email, role, company, first_name, last_name in ACCOUNTS:
-                self._account(email, role, companies.get(company), first_name, last_name,
-                              password)
+                self._account(email, role, companies.get(company), first_name, last_name, password)
         for module_name in DEMO_MODULES:
             try:
                 module = importlib.import_module(module_name)
@@ -83,8 +89,13 @@ class Command(BaseCommand):
         user = User.objects.filter(email__iexact=email).first()
         if user is None:
             return user_create(
-                email=email, role=role, company=company, password=password,
-                first_name=first_name, last_name=last_name, email_verified=True,
+                email=email,
+                role=role,
+                company=company,
+                password=password,
+                first_name=first_name,
+                last_name=last_name,
+                email_verified=True,
             )
         # Rerun: the password given now works, the email stays verified.
         user.set_password(password)
