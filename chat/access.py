@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consultations.models import Consultation
+from huntzen.exceptions import Refusal
 from medical.access import is_barred, may_chat
 from medical.audit import log_access
 from medical.models import AccessLogEntry
@@ -37,37 +38,36 @@ CLOSE_UNAVAILABLE = 1013  # "try again later": the channel layer or the database
 CLOSED_STATUSES = (Consultation.Status.CANCELLED, Consultation.Status.NO_SHOW)
 
 
-class ChatRefused(Exception):
+class ChatRefused(Refusal):
     close_code: int
-    http_status: int
     message = _("Accès refusé.")
-
-    def __init__(self, message=None):
-        super().__init__(message or self.message)
-        self.message = message or self.message
 
 
 class ChatUnauthenticated(ChatRefused):
     close_code = CLOSE_UNAUTHENTICATED
     http_status = 401
+    code = "unauthenticated"
     message = _("Authentification requise.")
 
 
 class ChatUnknown(ChatRefused):
     close_code = CLOSE_UNKNOWN
     http_status = 404
+    code = "not_found"
     message = _("Consultation introuvable.")
 
 
 class ChatForbidden(ChatRefused):
     close_code = CLOSE_FORBIDDEN
     http_status = 403
+    code = "chat_forbidden"
     message = _("Les échanges d'une consultation sont réservés à ses deux participants.")
 
 
 class ChatClosed(ChatRefused):
     close_code = CLOSE_CLOSED
     http_status = 409
+    code = "chat_closed"
     message = _("La messagerie de cette consultation est fermée.")
 
 

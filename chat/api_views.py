@@ -5,24 +5,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chat import services
-from chat.access import Action, ChatClosed, ChatForbidden, ChatRefused, get_chat_for
+from chat.access import Action, get_chat_for
 from chat.serializers import HistoryQuerySerializer, MessagePageSerializer, TicketSerializer
 from chat.tickets import TICKET_TTL, ticket_issue
 from consultations.models import Consultation
-from huntzen.api import Conflict
 
 _REFUSALS = {
     403: OpenApiResponse(description="HuntZen staff: may see the consultation, not its chat"),
     404: OpenApiResponse(description="No such consultation, or not a participant"),
 }
-
-
-def _api_error(refused: ChatRefused) -> exceptions.APIException:
-    if isinstance(refused, ChatForbidden):
-        return exceptions.PermissionDenied(str(refused.message))
-    if isinstance(refused, ChatClosed):
-        return Conflict(str(refused.message))
-    return exceptions.NotFound()
 
 
 class MessageListView(APIView):
@@ -51,9 +42,7 @@ class MessageListView(APIView):
                 before=query.validated_data.get("before"),
                 limit=query.validated_data.get("page_size", services.HISTORY_PAGE),
             )
-        except ChatRefused as refused:
-            raise _api_error(refused) from None
-        except ValidationError as invalid:
+        except ValidationError as invalid:  # the service's message, under the parameter's name
             raise exceptions.ValidationError({"before": invalid.messages}) from None
         next_url = None
         if has_more and messages:
@@ -79,10 +68,7 @@ class ChatTicketView(APIView):
         tags=["chat"],
     )
     def post(self, request, pk):
-        try:
-            consultation = get_chat_for(request.user, pk, action=Action.JOIN)
-        except ChatRefused as refused:
-            raise _api_error(refused) from None
+        consultation = get_chat_for(request.user, pk, action=Action.JOIN)
         ticket = ticket_issue(user=request.user, consultation=consultation)
         return Response(
             {"ticket": ticket, "expiresIn": TICKET_TTL, "url": f"/ws/chat/{consultation.pk}/"},

@@ -2,7 +2,6 @@
 Every view starts from companies.access / companies.selectors (tenant scoping)."""
 
 from django.core.exceptions import PermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -21,22 +20,9 @@ from companies.serializers import (
     EmployeeSerializer,
     PractitionerSerializer,
 )
-from huntzen.api import camel
 
 _DENIED = OpenApiResponse(description="Not allowed for this role.")
 _NOT_FOUND = OpenApiResponse(description="No such company for this user (other tenants too).")
-
-
-def validation_error(error: DjangoValidationError) -> ValidationError:
-    """A service's ValidationError as a 400 whose keys are the API's field names."""
-    if hasattr(error, "error_dict"):
-        return ValidationError(
-            {
-                camel(field) if field != "__all__" else "nonFieldErrors": messages
-                for field, messages in error.message_dict.items()
-            }
-        )
-    return ValidationError({"nonFieldErrors": error.messages})
 
 
 def _require(user, permission: str, message: str) -> None:
@@ -76,10 +62,7 @@ class CompanyListCreateView(generics.GenericAPIView):
         )
         serializer = CompanyCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            company = services.company_create(**serializer.validated_data)
-        except DjangoValidationError as error:
-            raise validation_error(error) from error
+        company = services.company_create(**serializer.validated_data)
         return Response(CompanyDetailSerializer(company).data, status=status.HTTP_201_CREATED)
 
 
@@ -108,12 +91,9 @@ class CompanyDetailView(generics.GenericAPIView):
         company = get_company_for(request.user, pk)
         serializer = CompanyUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        try:
-            company = services.company_update(
-                actor=request.user, company=company, data=dict(serializer.validated_data)
-            )
-        except DjangoValidationError as error:
-            raise validation_error(error) from error
+        company = services.company_update(
+            actor=request.user, company=company, data=dict(serializer.validated_data)
+        )
         return Response(CompanyDetailSerializer(company).data)
 
 

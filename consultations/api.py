@@ -1,7 +1,7 @@
 """REST API of consultations: the same services and access function as the portal.
 
 404 for a consultation the user may not know of, 403 for one they see but may not act
-on, 409 {"detail", "status"} for an illegal transition, 400 naming bad fields.
+on, 409 {"detail", "code", "currentStatus"} for an illegal transition, 400 naming bad fields.
 """
 
 from datetime import timedelta
@@ -17,7 +17,6 @@ from rest_framework.views import APIView
 from companies.access import get_practitioner_for
 from consultations import selectors, services
 from consultations.access import get_consultation_for
-from consultations.exceptions import BookingRefused, IllegalTransition
 from consultations.models import Availability
 from consultations.serializers import (
     BookingSerializer,
@@ -28,14 +27,6 @@ from consultations.serializers import (
     SlotsQuerySerializer,
     SlotsSerializer,
 )
-from huntzen.api import Conflict
-
-
-def _refused(refusal: BookingRefused) -> exceptions.APIException:
-    error = exceptions.APIException({"detail": str(refusal.message), "code": refusal.code})
-    error.status_code = refusal.http_status
-    return error
-
 
 _ERRORS = {
     400: OpenApiResponse(description="Invalid body (fields named) or booking refused"),
@@ -58,15 +49,12 @@ class ConsultationCreateView(APIView):
     def post(self, request):
         body = BookingSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            consultation = services.consultation_book(
-                employee=request.user,
-                practitioner=body.validated_data["practitioner_id"],
-                scheduled_at=body.validated_data["scheduled_at"],
-                kind=body.validated_data["kind"],
-            )
-        except BookingRefused as refusal:
-            raise _refused(refusal) from None
+        consultation = services.consultation_book(
+            employee=request.user,
+            practitioner=body.validated_data["practitioner_id"],
+            scheduled_at=body.validated_data["scheduled_at"],
+            kind=body.validated_data["kind"],
+        )
         return Response(
             ConsultationSerializer(consultation, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
@@ -120,14 +108,9 @@ class _TransitionView(APIView):
         consultation = get_consultation_for(request.user, pk)
         body = self.body_serializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            consultation = self.act(
-                actor=request.user, consultation=consultation, body=body.validated_data
-            )
-        except IllegalTransition as illegal:
-            raise Conflict(
-                {"detail": str(illegal.message), "status": illegal.current_status}
-            ) from None
+        consultation = self.act(
+            actor=request.user, consultation=consultation, body=body.validated_data
+        )
         return Response(ConsultationSerializer(consultation, context={"request": request}).data)
 
 

@@ -1,5 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
+from huntzen.exceptions import Refusal, StateConflict
+
 # The HTTP status a refusal maps to (portal and API alike).
 _REFUSAL_STATUS = {
     "slot_taken": 409,
@@ -9,13 +11,11 @@ _REFUSAL_STATUS = {
 }
 
 
-class BookingRefused(Exception):
+class BookingRefused(Refusal):
     """A booking that breaks a rule; the message says which, for the user."""
 
     def __init__(self, message, *, code: str):
-        super().__init__(message)
-        self.message = message
-        self.code = code
+        super().__init__(message, code=code)
 
     @property
     def http_status(self) -> int:
@@ -32,10 +32,7 @@ class SlotTaken(BookingRefused):
         )
 
 
-class IllegalTransition(Exception):
+class IllegalTransition(StateConflict):
     """A lifecycle step not allowed from the current status (API: 409)."""
 
-    def __init__(self, message, *, current_status: str):
-        super().__init__(message)
-        self.message = message
-        self.current_status = current_status
+    code = "illegal_transition"

@@ -88,4 +88,5 @@ class SlotsSerializer(CamelSerializer):
 
 class ConflictSerializer(CamelSerializer):
     detail = serializers.CharField()
-    status = serializers.ChoiceField(choices=Consultation.Status.choices)
+    code = serializers.CharField()
+    current_status = serializers.ChoiceField(choices=Consultation.Status.choices)

@@ -3,10 +3,14 @@
 import re
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from huntzen.exceptions import Refusal
 
 
 class Pagination(PageNumberPagination):
@@ -15,19 +19,29 @@ class Pagination(PageNumberPagination):
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, Http404):
+    """The one translator of refusals into API answers, so API views never catch them by
+    hand: Django's 404/403, a service's ValidationError (400 naming the API's fields) and
+    a rule's Refusal (its own status; 404 says nothing more than "not found")."""
+    if isinstance(exc, Http404) or getattr(exc, "http_status", None) == 404:
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(validation_errors(exc))
+    elif isinstance(exc, Refusal):
+        return Response(exc.body(), status=exc.http_status)
     return drf_exception_handler(exc, context)
 
 
-class Conflict(exceptions.APIException):
-    """409: an illegal state transition. The body says the current state."""
-
-    status_code = 409
-    default_detail = "Conflict."
-    default_code = "conflict"
+def validation_errors(error: DjangoValidationError) -> dict:
+    """A service's ValidationError as the API's 400 body: keys are the API's (camelCase)
+    field names, errors not tied to a field under `nonFieldErrors`."""
+    if not hasattr(error, "error_dict"):
+        return {"nonFieldErrors": error.messages}
+    return {
+        "nonFieldErrors" if field == "__all__" else camel(field): messages
+        for field, messages in error.message_dict.items()
+    }
 
 
 _CAMEL_RE = re.compile(r"_([a-z0-9])")

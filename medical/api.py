@@ -6,18 +6,17 @@ the body (the consultation of a new note); elsewhere access is checked first, so
 refused user learns nothing from validation messages.
 """
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from huntzen.api import Conflict, Pagination, camel
+from huntzen.api import Pagination
+from huntzen.exceptions import StateConflict
 from medical import access, selectors, services
-from medical.exceptions import NoteNotWritable
 from medical.models import AccessLogEntry
 from medical.serializers import (
     ClinicalNoteAmendSerializer,
@@ -34,16 +33,6 @@ _REFUSALS = {
     403: OpenApiResponse(description="The user knows the object but may not do this."),
     404: OpenApiResponse(description="No such object, or the user must not know of it."),
 }
-
-
-def _validation_error(error: DjangoValidationError) -> serializers.ValidationError:
-    return serializers.ValidationError(
-        {camel(field): messages for field, messages in error.message_dict.items()}
-    )
-
-
-def _conflict(error: NoteNotWritable) -> Conflict:
-    return Conflict({"detail": error.message, "currentStatus": error.current_status})
 
 
 def _note_body(consultation, note) -> dict:
@@ -85,14 +74,11 @@ class ClinicalNoteCreateView(GenericAPIView):
             request.user, data.pop("consultation_id"), action=Action.WRITE
         )
         if note is not None:
-            raise Conflict({"detail": "This consultation already has a note: amend it (PATCH)."})
+            raise StateConflict(
+                "This consultation already has a note: amend it (PATCH).", code="note_exists"
+            )
         content = {name: data.get(name, "") for name in ("reason", "observations", "plan")}
-        try:
-            note = services.note_create(author=request.user, consultation=consultation, **content)
-        except DjangoValidationError as error:
-            raise _validation_error(error) from None
-        except NoteNotWritable as error:
-            raise _conflict(error) from None
+        note = services.note_create(author=request.user, consultation=consultation, **content)
         return Response(_note_body(consultation, note), status=status.HTTP_201_CREATED)
 
 
@@ -122,10 +108,7 @@ class ClinicalNoteDetailView(GenericAPIView):
             raise Http404
         body = ClinicalNoteAmendSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            note = services.note_amend(author=request.user, note=note, **body.validated_data)
-        except DjangoValidationError as error:
-            raise _validation_error(error) from None
+        note = services.note_amend(author=request.user, note=note, **body.validated_data)
         return Response(_note_body(consultation, note))
 
 
@@ -156,10 +139,7 @@ class JournalView(GenericAPIView):
         access.require_journal(request.user, action=Action.WRITE)
         body = JournalEntryInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            entry = services.journal_entry_create(owner=request.user, **body.validated_data)
-        except DjangoValidationError as error:
-            raise _validation_error(error) from None
+        entry = services.journal_entry_create(owner=request.user, **body.validated_data)
         return Response(
             JournalEntrySerializer(selectors.entry_content(entry)).data,
             status=status.HTTP_201_CREATED,
@@ -200,12 +180,9 @@ class JournalEntryView(GenericAPIView):
         entry = access.get_entry_for(request.user, pk, action=Action.WRITE)
         body = JournalEntryInputSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
-        try:
-            entry = services.journal_entry_update(
-                owner=request.user, entry=entry, **body.validated_data
-            )
-        except DjangoValidationError as error:
-            raise _validation_error(error) from None
+        entry = services.journal_entry_update(
+            owner=request.user, entry=entry, **body.validated_data
+        )
         return Response(JournalEntrySerializer(selectors.entry_content(entry)).data)
 
     @extend_schema(

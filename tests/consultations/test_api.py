@@ -74,7 +74,7 @@ def test_each_illegal_transition_is_409_with_the_status_and_changes_nothing(
             f"/api/v1/consultations/{consultation.pk}/{action}", {}, format="json"
         )
     assert response.status_code == 409, response.json()
-    assert response.json()["status"] == state
+    assert response.json()["currentStatus"] == state
     assert response.json()["detail"]
     assert Consultation.objects.filter(pk=consultation.pk).values().get() == before
     assert consultation.status_changes.count() == changes

@@ -1,0 +1,39 @@
+"""Refusals of business rules, shared by every app so the portal and the API answer them
+the same way (the API's exception handler in huntzen/api.py is their one translator)."""
+
+
+class Refusal(Exception):
+    """A request that a business rule refuses. `http_status` is what it maps to, on the
+    portal and the API alike; `message` is for the user and never holds medical content."""
+
+    http_status = 400
+    code = "refused"
+    message = ""
+
+    def __init__(self, message=None, *, code: str | None = None):
+        self.message = message if message is not None else self.message
+        if code is not None:
+            self.code = code
+        super().__init__(self.message)
+
+    def body(self) -> dict:
+        return {"detail": str(self.message), "code": self.code}
+
+
+class StateConflict(Refusal):
+    """The object's current state forbids the request: an illegal lifecycle step, a note
+    that may no longer be written, a slot taken meanwhile (409). The API body names the
+    current status when there is one."""
+
+    http_status = 409
+    code = "conflict"
+
+    def __init__(self, message=None, *, current_status: str = "", code: str | None = None):
+        super().__init__(message, code=code)
+        self.current_status = current_status
+
+    def body(self) -> dict:
+        body = super().body()
+        if self.current_status:
+            body["currentStatus"] = self.current_status
+        return body
