@@ -96,7 +96,6 @@ class InvitationAdmin(admin.ModelAdmin):
         # The service re-checks the inviter's permission, the email and the seats.
         return services.invitation_create(
             inviter=request.user,
-            base_url=request.build_absolute_uri("/").rstrip("/"),
             **{name: form.cleaned_data.get(name) for name in self.add_fields},
         )
 
@@ -149,7 +148,6 @@ class InvitationAdmin(admin.ModelAdmin):
             with transaction.atomic():  # rolled back, with the email it scheduled
                 services.invitation_create(
                     inviter=request.user,
-                    base_url="",
                     **{
                         name: cleaned.get(name) or ""
                         for name in self.add_fields
@@ -166,11 +164,7 @@ class InvitationAdmin(admin.ModelAdmin):
         self._each(
             request,
             queryset,
-            lambda inv: services.invitation_resend(
-                actor=request.user,
-                invitation=inv,
-                base_url=request.build_absolute_uri("/").rstrip("/"),
-            ),
+            lambda inv: services.invitation_resend(actor=request.user, invitation=inv),
             _("%(n)d lien(s) renvoyé(s)."),
         )
 

@@ -149,14 +149,12 @@ def _new_token() -> tuple[str, str]:
     return token, invitation_token_hash(token)
 
 
-def _schedule_email(invitation: Invitation, token: str, base_url: str) -> None:
-    transaction.on_commit(
-        partial(emails.send_invitation, invitation=invitation, token=token, base_url=base_url)
-    )
+def _schedule_email(invitation: Invitation, token: str) -> None:
+    transaction.on_commit(partial(emails.send_invitation, invitation=invitation, token=token))
 
 
 def _invitation_insert(
-    *, inviter, email, role, company, first_name, last_name, language, base_url
+    *, inviter, email, role, company, first_name, last_name, language
 ) -> Invitation:
     token, token_hash = _new_token()
     now = timezone.now()
@@ -182,7 +180,7 @@ def _invitation_insert(
             _("Une invitation est déjà en cours pour cette adresse."), code="already_invited"
         ) from None
     invitation.raw_token = token  # in memory only: the link is in the email
-    _schedule_email(invitation, token, base_url)
+    _schedule_email(invitation, token)
     return invitation
 
 
@@ -196,12 +194,8 @@ def invitation_create(
     first_name: str = "",
     last_name: str = "",
     language: str = "fr",
-    base_url: str,
 ) -> Invitation:
-    """Invite one person; the email with the link leaves after commit.
-
-    `base_url` is the site's scheme and host (e.g. https://care.example.com) for the link.
-    """
+    """Invite one person; the email with the link (on HUNTZEN_SITE_URL) leaves after commit."""
     role = Role(role)
     _check_may_invite(inviter, role, company)
     _check_company_for_role(role, company)
@@ -222,7 +216,6 @@ def invitation_create(
         first_name=first_name,
         last_name=last_name,
         language=language,
-        base_url=base_url,
     )
 
 
@@ -243,9 +236,7 @@ class ImportReport:
 
 
 @transaction.atomic
-def invitation_import(
-    *, inviter: User, company, rows, language: str = "fr", base_url: str
-) -> ImportReport:
+def invitation_import(*, inviter: User, company, rows, language: str = "fr") -> ImportReport:
     """Invite the employees of `rows` (ImportRow without reason), each row on its own:
     good rows are invited, bad rows are reported with the reason."""
     _check_may_invite(inviter, Role.EMPLOYEE, company)
@@ -309,7 +300,6 @@ def invitation_import(
                 first_name=row.first_name,
                 last_name=row.last_name,
                 language=language,
-                base_url=base_url,
             )
         except ValidationError as exc:
             reject(row, exc.code, exc.messages[0])
@@ -339,7 +329,7 @@ def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
 
 
 @transaction.atomic
-def invitation_resend(*, actor: User, invitation: Invitation, base_url: str) -> Invitation:
+def invitation_resend(*, actor: User, invitation: Invitation) -> Invitation:
     """A fresh link, valid for the full period again; the previous link stops working."""
     _check_may_manage(actor, invitation)
     if invitation.company is not None:
@@ -367,7 +357,7 @@ def invitation_resend(*, actor: User, invitation: Invitation, base_url: str) -> 
     invitation.expires_at = now + settings.HUNTZEN_INVITATION_VALIDITY
     invitation.save(update_fields=["token_hash", "sent_at", "expires_at"])
     invitation.raw_token = token
-    _schedule_email(invitation, token, base_url)
+    _schedule_email(invitation, token)
     return invitation
 
 

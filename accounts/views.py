@@ -24,10 +24,6 @@ from accounts.models import Role
 INVITATIONS_PER_PAGE = 50
 
 
-def _base_url(request) -> str:
-    return request.build_absolute_uri("/").rstrip("/")
-
-
 @role_required(Role.EMPLOYEE)
 def employee_home(request):
     return render(request, "accounts/employee_home.html")
@@ -93,7 +89,6 @@ def invitation_create(request):
                 inviter=request.user,
                 company=request.user.company,
                 role=Role.EMPLOYEE,
-                base_url=_base_url(request),
                 **form.cleaned_data,
             )
         except ValidationError as exc:
@@ -124,7 +119,6 @@ def invitation_import(request):
                 company=request.user.company,
                 rows=rows,
                 language=form.cleaned_data["language"],
-                base_url=_base_url(request),
             )
         except ValidationError as exc:
             form.add_error("file", exc)
@@ -158,9 +152,7 @@ def invitation_revoke(request, pk):
 def invitation_resend(request, pk):
     invitation = get_invitation_for(request.user, pk)
     try:
-        services.invitation_resend(
-            actor=request.user, invitation=invitation, base_url=_base_url(request)
-        )
+        services.invitation_resend(actor=request.user, invitation=invitation)
     except InvitationStateError as exc:
         messages.error(request, exc.message)
     else:

@@ -7,22 +7,18 @@ time and a portal link: no practitioner, specialty, reason or anything medical.
 """
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.core.mail.message import EmailAttachment
 from django.urls import reverse
-from django.utils import timezone, translation
 
 from accounts.models import User
 from consultations import ics
 from consultations.models import Consultation
-
-
-def site_url(path: str) -> str:
-    return settings.HUNTZEN_SITE_URL.rstrip("/") + path
+from huntzen.emails import send_templated_email
+from huntzen.links import absolute_url
 
 
 def consultation_url(consultation: Consultation) -> str:
-    return site_url(reverse("consultations:detail", kwargs={"pk": consultation.pk}))
+    return absolute_url(reverse("consultations:detail", kwargs={"pk": consultation.pk}))
 
 
 def _load(consultation_id) -> Consultation:
@@ -38,37 +34,33 @@ def _send(
 ) -> None:
     url = consultation_url(consultation)
     language = recipient.language or settings.LANGUAGE_CODE
-    with translation.override(language), timezone.override(settings.TIME_ZONE):
-        context = {
+    attachments = []
+    if ics_method:
+        attachments.append(
+            EmailAttachment(
+                "huntzen-care.ics",
+                ics.consultation_ics(
+                    consultation,
+                    method=ics_method,
+                    attendee_email=recipient.email,
+                    language=language,
+                    url=url,
+                ),
+                f"text/calendar; method={ics_method}; charset=UTF-8",
+            )
+        )
+    send_templated_email(
+        template_prefix=f"consultations/email/{template}",
+        to=recipient.email,
+        language=language,
+        context={
             "consultation": consultation,
             "recipient": recipient,
             "is_practitioner": recipient.pk == consultation.practitioner_id,
             "url": url,
-        }
-        subject = render_to_string(f"consultations/email/{template}_subject.txt", context)
-        text = render_to_string(f"consultations/email/{template}_message.txt", context)
-        html = render_to_string(f"consultations/email/{template}_message.html", context)
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[recipient.email],
-        headers={"Content-Language": language},
+        },
+        attachments=attachments,
     )
-    message.attach_alternative(html, "text/html")
-    if ics_method:
-        message.attach(
-            "huntzen-care.ics",
-            ics.consultation_ics(
-                consultation,
-                method=ics_method,
-                attendee_email=recipient.email,
-                language=language,
-                url=url,
-            ),
-            f"text/calendar; method={ics_method}; charset=UTF-8",
-        )
-    message.send()
 
 
 def _both(consultation: Consultation) -> tuple[User, User]:

@@ -293,7 +293,7 @@ if bool(JITSI_APP_ID) != bool(JITSI_APP_SECRET):
     raise ImproperlyConfigured("Set both JITSI_APP_ID and JITSI_APP_SECRET, or neither.")
 
 # --- Consultations ----------------------------------------------------------------
-# Absolute links in emails and calendar files (no request there: reminders run from cron).
+# Absolute links in emails and calendar files (huntzen.links): never from a request's Host.
 HUNTZEN_SITE_URL = env_str(
     "HUNTZEN_SITE_URL",
     "http://127.0.0.1:8000" if DEBUG else f"https://{(ALLOWED_HOSTS or ['localhost'])[0]}",

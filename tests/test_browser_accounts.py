@@ -24,7 +24,6 @@ def test_an_invited_employee_accepts_signs_in_and_lands_on_the_employee_home(
         role=Role.EMPLOYEE,
         company=acme,
         first_name="Nina",
-        base_url=live_server.url,
     )
     page.goto(f"/invitation/{invitation.raw_token}/")
     assert page.get_by_role("heading", name="Créer mon compte").is_visible()

@@ -5,7 +5,13 @@ import pytest
 from accounts.models import Role
 from accounts.services import invitation_create
 
-BASE_URL = "http://testserver"
+# The site's public URL here: links in emails use it, never the request's host.
+BASE_URL = "https://care.example.test"
+
+
+@pytest.fixture(autouse=True)
+def site_url(settings):
+    settings.HUNTZEN_SITE_URL = BASE_URL
 
 
 @pytest.fixture
@@ -23,7 +29,6 @@ def invite(hr_acme):
             email=email,
             role=role,
             company=company,
-            base_url=BASE_URL,
             **extra,
         )
 

@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from accounts.csv_import import MAX_ROWS, parse_employee_csv
 from accounts.models import Invitation, Role
 from accounts.services import invitation_import
-from tests.accounts.conftest import BASE_URL
 
 
 def test_it_reads_rows_without_header():
@@ -76,9 +75,7 @@ def test_it_invites_good_rows_and_reports_each_bad_one_with_its_reason(
         "good3@acme.test;Over;Limit\n"
     ).encode()
     with django_capture_on_commit_callbacks(execute=True):
-        report = invitation_import(
-            inviter=hr_acme, company=acme, rows=parse_employee_csv(data), base_url=BASE_URL
-        )
+        report = invitation_import(inviter=hr_acme, company=acme, rows=parse_employee_csv(data))
     assert [(r.line, r.email) for r in report.accepted] == [
         (2, "good1@acme.test"),
         (7, "good2@acme.test"),
@@ -101,7 +98,7 @@ def test_it_invites_good_rows_and_reports_each_bad_one_with_its_reason(
 @pytest.mark.django_db
 def test_a_name_too_long_is_reported(hr_acme, acme):
     rows = parse_employee_csv(f"a@acme.test,{'x' * 151},B\n".encode())
-    report = invitation_import(inviter=hr_acme, company=acme, rows=rows, base_url=BASE_URL)
+    report = invitation_import(inviter=hr_acme, company=acme, rows=rows)
     assert [r.code for r in report.rejected] == ["name_too_long"]
 
 
@@ -112,7 +109,6 @@ def test_hr_cannot_import_into_another_company(hr_acme, globex):
             inviter=hr_acme,
             company=globex,
             rows=parse_employee_csv(b"a@globex.test,A,B\n"),
-            base_url=BASE_URL,
         )
     assert not Invitation.objects.exists()
 
@@ -125,7 +121,6 @@ def test_other_roles_cannot_import(cast, acme, who):
             inviter=cast[who],
             company=acme,
             rows=parse_employee_csv(b"a@acme.test,A,B\n"),
-            base_url=BASE_URL,
         )
 
 
@@ -135,5 +130,5 @@ def test_import_queries_do_not_grow_with_rejected_rows(
 ):
     rows = parse_employee_csv(("alice@acme.test,A,B\nbad\n" * 100).encode())
     with django_assert_max_num_queries(12):
-        report = invitation_import(inviter=hr_acme, company=acme, rows=rows, base_url=BASE_URL)
+        report = invitation_import(inviter=hr_acme, company=acme, rows=rows)
     assert len(report.rejected) == 200

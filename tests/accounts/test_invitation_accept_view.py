@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from accounts.models import Invitation, Role, User
 from accounts.services import invitation_resend, invitation_revoke
-from tests.accounts.conftest import BASE_URL
 
 pytestmark = pytest.mark.django_db
 
@@ -141,7 +140,7 @@ def test_a_resent_invitation_invalidates_the_previous_link(client, invite, hr_ac
     invitation = invite("nina@acme.test")
     old = invitation.raw_token
     time_machine.move_to(timezone.now() + timezone.timedelta(minutes=2))
-    new = invitation_resend(actor=hr_acme, invitation=invitation, base_url=BASE_URL).raw_token
+    new = invitation_resend(actor=hr_acme, invitation=invitation).raw_token
     assert client.get(_url(old)).status_code == 404
     assert _post(client, new).status_code == 302
 

@@ -10,7 +10,6 @@ from django.db import connection, connections
 from accounts.exceptions import InvitationUnusable
 from accounts.models import Invitation, Role, User
 from accounts.services import invitation_accept, invitation_create
-from tests.accounts.conftest import BASE_URL
 
 pytestmark = [
     pytest.mark.postgres,
@@ -54,7 +53,6 @@ def test_concurrent_invitations_never_exceed_the_seats(hr_acme, acme):
             email=f"e{n}@acme.test",
             role=Role.EMPLOYEE,
             company=acme,
-            base_url=BASE_URL,
         ),
         range(8),
     )
@@ -70,7 +68,6 @@ def test_concurrent_invitations_of_one_address_create_one(hr_acme, acme):
             email="same@acme.test",
             role=Role.EMPLOYEE,
             company=acme,
-            base_url=BASE_URL,
         ),
         range(5),
     )
@@ -79,7 +76,7 @@ def test_concurrent_invitations_of_one_address_create_one(hr_acme, acme):
 
 def test_a_double_submitted_acceptance_creates_one_account(hr_acme, acme):
     invitation = invitation_create(
-        inviter=hr_acme, email="nina@acme.test", role=Role.EMPLOYEE, company=acme, base_url=BASE_URL
+        inviter=hr_acme, email="nina@acme.test", role=Role.EMPLOYEE, company=acme
     )
     results, refusals = _race(
         lambda n: invitation_accept(

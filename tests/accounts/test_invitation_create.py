@@ -16,9 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _invite(inviter, email="new@example.test", role=Role.EMPLOYEE, company=None, **kw):
-    return invitation_create(
-        inviter=inviter, email=email, role=role, company=company, base_url=BASE_URL, **kw
-    )
+    return invitation_create(inviter=inviter, email=email, role=role, company=company, **kw)
 
 
 def test_hr_invites_an_employee_of_its_company(hr_acme, acme):

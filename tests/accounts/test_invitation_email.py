@@ -10,8 +10,13 @@ from tests.accounts.conftest import BASE_URL
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def site_url_with_a_slash(settings):
+    settings.HUNTZEN_SITE_URL = BASE_URL + "/"  # the link has no double slash
+
+
 def _sent(invitation):
-    send_invitation(invitation=invitation, token="tok-123", base_url=BASE_URL + "/")
+    send_invitation(invitation=invitation, token="tok-123")
     return mail.outbox[-1]
 
 
@@ -48,3 +53,9 @@ def test_html_escapes_names(invite):
     message = _sent(invite("nina@acme.test", first_name="<b>Nina</b>"))
     assert "<b>Nina</b>" not in message.alternatives[0][0]
     assert "Bonjour <b>Nina</b>," in message.body  # plain text needs no escaping
+
+
+def test_it_declares_its_language(invite):
+    assert _sent(invite("nina@acme.test", language="en")).extra_headers == {
+        "Content-Language": "en"
+    }
