@@ -71,17 +71,15 @@ class ChatClosed(ChatRefused):
     message = _("La messagerie de cette consultation est fermée.")
 
 
-def _duration_setting(name: str, default: timedelta) -> timedelta:
-    value = getattr(settings, name, default)
-    if isinstance(value, int | float):
-        value = timedelta(seconds=value)
-    return value
+def _as_duration(value: timedelta | int | float) -> timedelta:
+    """A duration setting; a number counts seconds."""
+    return timedelta(seconds=value) if isinstance(value, int | float) else value
 
 
 def chat_window(consultation: Consultation) -> tuple[datetime, datetime]:
     """(opens, closes) of the chat; settings are read at call time (tests change them)."""
-    opens_before = _duration_setting("HUNTZEN_CHAT_OPENS_BEFORE", timedelta(minutes=15))
-    closes_after = _duration_setting("HUNTZEN_CHAT_CLOSES_AFTER", timedelta(hours=24))
+    opens_before = _as_duration(settings.HUNTZEN_CHAT_OPENS_BEFORE)
+    closes_after = _as_duration(settings.HUNTZEN_CHAT_CLOSES_AFTER)
     end = consultation.ended_at or consultation.scheduled_end
     return consultation.scheduled_at - opens_before, end + closes_after
 

@@ -37,11 +37,11 @@ class Slot:
 
 
 def booking_notice() -> timedelta:
-    return timedelta(minutes=getattr(settings, "HUNTZEN_BOOKING_NOTICE_MINUTES", 120))
+    return timedelta(minutes=settings.HUNTZEN_BOOKING_NOTICE_MINUTES)
 
 
 def booking_horizon() -> timedelta:
-    return timedelta(weeks=getattr(settings, "HUNTZEN_BOOKING_HORIZON_WEEKS", 8))
+    return timedelta(weeks=settings.HUNTZEN_BOOKING_HORIZON_WEEKS)
 
 
 def availability_for(practitioner: User) -> Availability | None:

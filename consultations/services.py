@@ -32,10 +32,6 @@ Status = Consultation.Status
 START_EARLY_ALLOWANCE = timedelta(minutes=10)
 
 
-def _setting(name: str, default):
-    return getattr(settings, name, default)
-
-
 def new_room_name() -> str:
     """Unguessable: 192 bits from `secrets`, nothing derived from time or ids."""
     return f"huntzen-{secrets.token_urlsafe(24)}"
@@ -237,7 +233,7 @@ def consultation_start(
 
 def duration_seconds(started_at: datetime, ended_at: datetime) -> int:
     """From start to end, never negative, capped at HUNTZEN_MAX_CONSULTATION_SECONDS."""
-    cap = _setting("HUNTZEN_MAX_CONSULTATION_SECONDS", 3 * 3600)
+    cap = settings.HUNTZEN_MAX_CONSULTATION_SECONDS
     return max(0, min(int((ended_at - started_at).total_seconds()), cap))
 
 

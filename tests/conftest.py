@@ -26,7 +26,7 @@ def pytest_collection_modifyitems(config, items):
     """Tests marked postgres/redis must run, not skip, in CI (CI=true)."""
     in_ci = os.environ.get("CI", "").lower() == "true"
     has_pg = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
-    has_redis = bool(getattr(settings, "REDIS_URL", None))
+    has_redis = bool(settings.REDIS_URL)
     for item in items:
         if "postgres" in item.keywords and not has_pg:
             if in_ci:
