@@ -5,6 +5,7 @@ it exactly (idempotent), from a data migration and after every migrate.
 """
 
 from django.contrib.auth.management import create_permissions
+from django.urls import reverse
 
 from accounts.models import Role
 
@@ -111,3 +112,18 @@ def group_for(role: str):
     from django.contrib.auth.models import Group
 
     return Group.objects.get(name=role)
+
+
+# Where each role lands after sign-in; staff run the platform from the admin.
+HOME_BY_ROLE = {
+    Role.PSG_SUPER: "admin:index",
+    Role.HUNTZEN_ADMIN: "admin:index",
+    Role.COMPANY_RH: "accounts:hr_home",
+    Role.PRACTITIONER: "accounts:practitioner_home",
+    Role.EMPLOYEE: "accounts:employee_home",
+}
+
+
+def home_url_for(user) -> str:
+    """The page `user` lands on (the site's root redirects there after sign-in)."""
+    return reverse(HOME_BY_ROLE[user.role])

@@ -12,6 +12,26 @@ HOMES = {
 }
 
 
+LANDING = {
+    "employee_a": "accounts:employee_home",
+    "employee_b": "accounts:employee_home",
+    "employee_c": "accounts:employee_home",
+    "practitioner_p": "accounts:practitioner_home",
+    "practitioner_q": "accounts:practitioner_home",
+    "hr_acme": "accounts:hr_home",
+    "hr_globex": "accounts:hr_home",
+    "staff_r2": "admin:index",
+    "operator_r1": "admin:index",
+    "superuser": "admin:index",
+}
+
+
+def test_the_root_sends_each_role_to_its_home(client, cast):
+    for name, user in cast.items():
+        client.force_login(user)
+        assert client.get(reverse("home"))["Location"] == reverse(LANDING[name]), name
+
+
 def test_anonymous_visitors_are_sent_to_sign_in(client):
     response = client.get(reverse("home"))
     assert response.status_code == 302
