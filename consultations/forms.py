@@ -1,8 +1,10 @@
 """Portal forms: they parse input; the rules are the services'."""
 
 import zoneinfo
+from datetime import date
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consultations.models import Availability, AvailabilityException, Consultation, WeeklyOpening
@@ -27,6 +29,19 @@ class CancelForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class AgendaForm(forms.Form):
+    """The agenda's query string; what cannot be read falls back to today's day view."""
+
+    view = forms.ChoiceField(choices=[("day", "day"), ("week", "week")], required=False)
+    day = forms.DateField(input_formats=["%Y-%m-%d"], required=False)
+
+    def period(self) -> tuple[date, bool]:
+        """(the day asked for or today, whether the whole week is asked for)."""
+        self.is_valid()
+        data = self.cleaned_data
+        return data.get("day") or timezone.localdate(), data.get("view") == "week"
 
 
 class AvailabilitySettingsForm(forms.ModelForm):

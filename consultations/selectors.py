@@ -1,4 +1,5 @@
-"""Consultation reads: bookable slots, lists of one's consultations, the agenda.
+"""Consultation reads: bookable slots, lists of one's consultations, the agenda, and
+what each portal page shows.
 
 Slots are computed, never stored: weekly opening hours (local wall-clock time in the
 practitioner's time zone, so 09:00 stays 09:00 across daylight-saving changes), plus
@@ -10,14 +11,18 @@ what is in the past or closer than the booking notice.
 import bisect
 import zoneinfo
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from consultations import video
+from consultations.access import is_participant
 from consultations.models import (
     MAX_LENGTH_MINUTES,
     Availability,
@@ -25,9 +30,12 @@ from consultations.models import (
     Consultation,
     WeeklyOpening,
 )
-from consultations.permissions import consultations_with_perm
+from consultations.permissions import consultations_with_perm, has_object_perm
 
 Status = Consultation.Status
+
+# The practitioner may start a consultation this long before its planned time.
+START_EARLY_ALLOWANCE = timedelta(minutes=10)
 
 
 @dataclass(frozen=True, order=True)
@@ -207,12 +215,19 @@ def practitioner_slots(
     return _without_busy(slots, busy)
 
 
-def slot_is_bookable(*, practitioner: User, start: datetime, now: datetime | None = None) -> bool:
-    """Whether a bookable slot starts exactly at `start` right now."""
+def bookable_slot(
+    *, practitioner: User, start: datetime, now: datetime | None = None
+) -> Slot | None:
+    """The bookable slot starting exactly at `start` right now, if there is one."""
     slots = practitioner_slots(
         practitioner=practitioner, start=start, end=start + timedelta(seconds=1), now=now
     )
-    return bool(slots) and slots[0].start == start
+    return slots[0] if slots and slots[0].start == start else None
+
+
+def slot_is_bookable(*, practitioner: User, start: datetime, now: datetime | None = None) -> bool:
+    """Whether a bookable slot starts exactly at `start` right now."""
+    return bookable_slot(practitioner=practitioner, start=start, now=now) is not None
 
 
 def slot_is_offered(*, availability: Availability, start: datetime) -> bool:
@@ -279,4 +294,159 @@ def agenda(practitioner: User, *, start: datetime, end: datetime) -> QuerySet[Co
         )
         .select_related("employee")
         .order_by("scheduled_at")
+    )
+
+
+# --- Portal pages: grouped by local day ------------------------------------------------
+
+T = TypeVar("T")
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min).replace(tzinfo=timezone.get_current_timezone())
+
+
+def _by_local_day(
+    items: Iterable[T], *, first: date, days: int, at: Callable[[T], datetime]
+) -> list[tuple[date, list[T]]]:
+    """`days` consecutive days from `first`, each with its items (in order) whose `at`
+    falls on it in the current time zone."""
+    grouped: dict[date, list[T]] = defaultdict(list)
+    for item in items:
+        grouped[timezone.localtime(at(item)).date()].append(item)
+    return [(first + timedelta(days=n), grouped[first + timedelta(days=n)]) for n in range(days)]
+
+
+@dataclass(frozen=True)
+class SlotWeek:
+    """One week of the slot picker: `week` weeks after the current one."""
+
+    week: int
+    days: list[tuple[date, list[Slot]]]
+    previous_week: int | None
+    next_week: int | None
+
+    @property
+    def has_slots(self) -> bool:
+        return any(slots for _day, slots in self.days)
+
+
+def slot_week(*, practitioner: User, week: int) -> SlotWeek:
+    """The practitioner's bookable slots from Monday to Sunday of the week `week` weeks
+    ahead, clamped between this week and the booking horizon."""
+    horizon_weeks = settings.HUNTZEN_BOOKING_HORIZON_WEEKS
+    week = min(max(week, 0), horizon_weeks)
+    today = timezone.localdate()
+    first = today - timedelta(days=today.weekday()) + timedelta(weeks=week)
+    start = _local_midnight(first)
+    slots = practitioner_slots(
+        practitioner=practitioner, start=start, end=start + timedelta(days=7)
+    )
+    return SlotWeek(
+        week=week,
+        days=_by_local_day(slots, first=first, days=7, at=lambda slot: slot.start),
+        previous_week=week - 1 if week > 0 else None,
+        next_week=week + 1 if week < horizon_weeks else None,
+    )
+
+
+@dataclass(frozen=True)
+class AgendaPeriod:
+    """A day or a week of a practitioner's agenda."""
+
+    period: str  # "day" or "week"
+    first: date
+    days: list[tuple[date, list[Consultation]]]
+    previous: date
+    next: date
+
+
+def agenda_period(practitioner: User, *, day: date, week: bool) -> AgendaPeriod:
+    """The practitioner's consultations of `day`, or of the Monday-to-Sunday week
+    holding it, grouped by local day."""
+    first = day - timedelta(days=day.weekday()) if week else day
+    length = 7 if week else 1
+    consultations = agenda(
+        practitioner,
+        start=_local_midnight(first),
+        end=_local_midnight(first + timedelta(days=length)),
+    )
+    step = timedelta(days=length)
+    return AgendaPeriod(
+        period="week" if week else "day",
+        first=first,
+        days=_by_local_day(consultations, first=first, days=length, at=lambda c: c.scheduled_at),
+        previous=first - step,
+        next=first + step,
+    )
+
+
+@dataclass(frozen=True)
+class ConsultationActions:
+    """What `user` sees and may do on one consultation's page now. Display only: each
+    service decides again when the user acts."""
+
+    is_participant: bool = False
+    is_practitioner: bool = False
+    is_employee: bool = False
+    room_open: bool = False
+    can_cancel: bool = False
+    can_start: bool = False
+    can_end: bool = False
+    can_mark_no_show: bool = False
+
+
+def consultation_actions(
+    *, user: User, consultation: Consultation, now: datetime | None = None
+) -> ConsultationActions:
+    if not is_participant(user, consultation):
+        return ConsultationActions()  # staff: the details, no action
+    now = now or timezone.now()
+    scheduled = consultation.status == Status.SCHEDULED
+
+    def holds(codename: str) -> bool:
+        return has_object_perm(user, codename, consultation)
+
+    return ConsultationActions(
+        is_participant=True,
+        is_practitioner=user.pk == consultation.practitioner_id,
+        is_employee=user.pk == consultation.employee_id,
+        room_open=video.room_is_open(consultation, now=now),
+        can_cancel=scheduled and now < consultation.scheduled_at,
+        can_start=scheduled
+        and now >= consultation.scheduled_at - START_EARLY_ALLOWANCE
+        and holds("start_consultation"),
+        can_end=consultation.status == Status.IN_PROGRESS and holds("end_consultation"),
+        can_mark_no_show=scheduled
+        and now >= consultation.scheduled_at
+        and holds("mark_no_show_consultation"),
+    )
+
+
+@dataclass(frozen=True)
+class AvailabilityOverview:
+    """The practitioner's availability page: settings, weekly hours, the exceptions to
+    come and the bookable slots of the next 7 days."""
+
+    availability: Availability | None
+    openings: list[WeeklyOpening]
+    exceptions: list[AvailabilityException]
+    preview: list[Slot]
+
+
+def availability_overview(practitioner: User) -> AvailabilityOverview:
+    availability = availability_for(practitioner)
+    if availability is None:
+        return AvailabilityOverview(None, [], [], [])
+    now = timezone.now()
+    return AvailabilityOverview(
+        availability=availability,
+        openings=list(WeeklyOpening.objects.filter(availability=availability)),
+        exceptions=list(availability.exceptions.filter(date__gte=timezone.localdate())),
+        preview=practitioner_slots(
+            practitioner=practitioner,
+            start=now,
+            end=now + timedelta(days=7),
+            availability=availability,
+        ),
     )

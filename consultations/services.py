@@ -29,8 +29,6 @@ from consultations.permissions import grant_participants, has_object_perm
 
 Status = Consultation.Status
 
-START_EARLY_ALLOWANCE = timedelta(minutes=10)
-
 
 def new_room_name() -> str:
     """Unguessable: 192 bits from `secrets`, nothing derived from time or ids."""
@@ -213,7 +211,7 @@ def consultation_start(
     now = now or timezone.now()
     if consultation.status != Status.SCHEDULED:
         raise _illegal(consultation, _("Cette consultation ne peut plus être démarrée."))
-    if now < consultation.scheduled_at - START_EARLY_ALLOWANCE:
+    if now < consultation.scheduled_at - selectors.START_EARLY_ALLOWANCE:
         raise _illegal(
             consultation,
             _("Une consultation ne peut démarrer que 10 minutes avant l'heure prévue."),

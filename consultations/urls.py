@@ -16,4 +16,20 @@ urlpatterns = [
     path("consultations/<uuid:pk>/video/", views.video_room, name="video"),
     path("practitioner/agenda/", views.agenda, name="agenda"),
     path("practitioner/availability/", views.availability_edit, name="availability"),
+    path(
+        "practitioner/availability/settings/",
+        views.availability_settings_save,
+        name="availability_settings",
+    ),
+    path("practitioner/availability/hours/", views.weekly_hours_save, name="availability_hours"),
+    path(
+        "practitioner/availability/exceptions/",
+        views.availability_exception_add,
+        name="availability_exception_add",
+    ),
+    path(
+        "practitioner/availability/exceptions/<int:pk>/remove/",
+        views.availability_exception_remove,
+        name="availability_exception_remove",
+    ),
 ]

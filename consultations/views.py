@@ -2,7 +2,7 @@
 theirs and edit their availability, both join the video room. Views parse, check
 access (consultations.access), call the services, render."""
 
-from datetime import datetime, time, timedelta
+from dataclasses import asdict
 
 from csp.decorators import csp_replace, csp_update
 from django.conf import settings
@@ -13,13 +13,14 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Role, User
 from consultations import selectors, services, video
-from consultations.access import get_consultation_for, is_participant, require_participant
+from consultations.access import get_consultation_for, require_participant
 from consultations.exceptions import BookingRefused, IllegalTransition
 from consultations.forms import (
+    AgendaForm,
     AvailabilitySettingsForm,
     BookingConfirmForm,
     CancelForm,
@@ -29,12 +30,7 @@ from consultations.forms import (
 from consultations.models import (
     Availability,
     AvailabilityException,
-    Consultation,
-    WeeklyOpening,
 )
-from consultations.permissions import has_object_perm
-
-Status = Consultation.Status
 
 
 def _bookable_practitioner(pk) -> User:
@@ -47,12 +43,6 @@ def _bookable_practitioner(pk) -> User:
     )
 
 
-def _week_start(offset: int):
-    today = timezone.localdate()
-    monday = today - timedelta(days=today.weekday())
-    return monday + timedelta(weeks=offset)
-
-
 # --- Employee: slot picker, confirmation -------------------------------------------
 
 
@@ -60,30 +50,16 @@ def _week_start(offset: int):
 @permission_required("accounts.booking_create", raise_exception=True)
 def slot_picker(request, practitioner_id, *, error=None, status=200):
     practitioner = _bookable_practitioner(practitioner_id)
-    horizon_weeks = settings.HUNTZEN_BOOKING_HORIZON_WEEKS
     try:
-        week = min(max(int(request.GET.get("week", 0)), 0), horizon_weeks)
+        week = int(request.GET.get("week", 0))
     except ValueError:
         week = 0
-    first_day = _week_start(week)
-    tz = timezone.get_current_timezone()
-    start = datetime.combine(first_day, time.min).replace(tzinfo=tz)
-    end = start + timedelta(days=7)
-    slots = selectors.practitioner_slots(practitioner=practitioner, start=start, end=end)
-    days = []
-    for offset in range(7):
-        day = first_day + timedelta(days=offset)
-        days.append((day, [s for s in slots if timezone.localtime(s.start).date() == day]))
     return render(
         request,
         "consultations/slot_picker.html",
         {
             "practitioner": practitioner,
-            "days": days,
-            "has_slots": bool(slots),
-            "week": week,
-            "previous_week": week - 1 if week > 0 else None,
-            "next_week": week + 1 if week < horizon_weeks else None,
+            "slot_week": selectors.slot_week(practitioner=practitioner, week=week),
             "can_book": request.user.company.is_active,
             "error": error,
         },
@@ -101,8 +77,10 @@ def book_confirm(request, practitioner_id):
         start_form = BookingConfirmForm({"start": request.GET.get("start", ""), "kind": "video"})
         if not start_form.is_valid():
             raise Http404
-        start = start_form.cleaned_data["start"]
-        if not selectors.slot_is_bookable(practitioner=practitioner, start=start):
+        slot = selectors.bookable_slot(
+            practitioner=practitioner, start=start_form.cleaned_data["start"]
+        )
+        if slot is None:
             return slot_picker(
                 request,
                 practitioner_id,
@@ -112,12 +90,7 @@ def book_confirm(request, practitioner_id):
         return render(
             request,
             "consultations/book_confirm.html",
-            {
-                "practitioner": practitioner,
-                "form": form,
-                "start": start,
-                "end": start + _length(practitioner),
-            },
+            {"practitioner": practitioner, "form": form, "start": slot.start, "end": slot.end},
         )
     if not form.is_valid():
         return slot_picker(
@@ -141,11 +114,6 @@ def book_confirm(request, practitioner_id):
     return redirect("consultations:detail", pk=consultation.pk)
 
 
-def _length(practitioner) -> timedelta:
-    availability = selectors.availability_for(practitioner)
-    return timedelta(minutes=availability.length_minutes if availability else 50)
-
-
 # --- Both: my consultations, one consultation ----------------------------------------
 
 
@@ -162,43 +130,21 @@ def my_consultations(request):
     )
 
 
-def _detail_context(request, consultation, **extra):
-    user = request.user
-    participant = is_participant(user, consultation)
-    now = timezone.now()
+def _detail_page(request, consultation, *, status=200, **extra):
+    actions = selectors.consultation_actions(user=request.user, consultation=consultation)
     context = {
         "consultation": consultation,
-        "is_participant": participant,
-        "is_practitioner": participant and user.pk == consultation.practitioner_id,
-        "is_employee": participant and user.pk == consultation.employee_id,
         "status_changes": consultation.status_changes.select_related("actor"),
-        "room_open": participant and video.room_is_open(consultation, now=now),
-        "can_cancel": participant
-        and consultation.status == Status.SCHEDULED
-        and now < consultation.scheduled_at,
-        "can_start": participant
-        and has_object_perm(user, "start_consultation", consultation)
-        and consultation.status == Status.SCHEDULED
-        and now >= consultation.scheduled_at - services.START_EARLY_ALLOWANCE,
-        "can_end": participant
-        and has_object_perm(user, "end_consultation", consultation)
-        and consultation.status == Status.IN_PROGRESS,
-        "can_mark_no_show": participant
-        and has_object_perm(user, "mark_no_show_consultation", consultation)
-        and consultation.status == Status.SCHEDULED
-        and now >= consultation.scheduled_at,
         "cancel_form": CancelForm(),
+        **asdict(actions),
+        **extra,
     }
-    context.update(extra)
-    return context
+    return render(request, "consultations/consultation_detail.html", context, status=status)
 
 
 @login_required
 def consultation_detail(request, pk):
-    consultation = get_consultation_for(request.user, pk)
-    return render(
-        request, "consultations/consultation_detail.html", _detail_context(request, consultation)
-    )
+    return _detail_page(request, get_consultation_for(request.user, pk))
 
 
 def _transition(request, pk, action):
@@ -207,12 +153,7 @@ def _transition(request, pk, action):
         consultation = action(consultation)
     except IllegalTransition as illegal:
         consultation.refresh_from_db()
-        return render(
-            request,
-            "consultations/consultation_detail.html",
-            _detail_context(request, consultation, error=illegal.message),
-            status=409,
-        )
+        return _detail_page(request, consultation, status=409, error=illegal.message)
     return redirect("consultations:detail", pk=consultation.pk)
 
 
@@ -250,12 +191,7 @@ def consultation_cancel(request, pk):
     form = CancelForm(request.POST)
     if not form.is_valid():
         consultation = get_consultation_for(request.user, pk)
-        return render(
-            request,
-            "consultations/consultation_detail.html",
-            _detail_context(request, consultation, cancel_form=form),
-            status=400,
-        )
+        return _detail_page(request, consultation, status=400, cancel_form=form)
     response = _transition(
         request,
         pk,
@@ -314,124 +250,120 @@ def video_room(request, pk):
 @login_required
 @permission_required("accounts.consultations_own_write", raise_exception=True)
 def agenda(request):
-    period = "week" if request.GET.get("view") == "week" else "day"
-    try:
-        day = datetime.strptime(request.GET.get("day", ""), "%Y-%m-%d").date()
-    except ValueError:
-        day = timezone.localdate()
-    first = day - timedelta(days=day.weekday()) if period == "week" else day
-    length = 7 if period == "week" else 1
-    tz = timezone.get_current_timezone()
-    start = datetime.combine(first, time.min).replace(tzinfo=tz)
-    end = datetime.combine(first + timedelta(days=length), time.min).replace(tzinfo=tz)
-    consultations = list(selectors.agenda(request.user, start=start, end=end))
-    days = [
-        (
-            first + timedelta(days=n),
-            [
-                c
-                for c in consultations
-                if timezone.localtime(c.scheduled_at).date() == first + timedelta(days=n)
-            ],
-        )
-        for n in range(length)
-    ]
-    step = timedelta(days=length)
+    day, week = AgendaForm(request.GET).period()
     return render(
         request,
         "consultations/agenda.html",
         {
-            "period": period,
-            "days": days,
-            "first": first,
-            "previous": first - step,
-            "next": first + step,
+            "agenda": selectors.agenda_period(request.user, day=day, week=week),
             "today": timezone.localdate(),
         },
     )
 
 
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
+# The availability page shows four forms; each posts to its own view below, which
+# redirects on success or shows the page again with its form's errors (400).
+
+
+def _own_availability(practitioner) -> Availability:
+    return selectors.availability_for(practitioner) or Availability(practitioner=practitioner)
+
+
+def _availability_page(request, *, status=200, **bound_form):
+    overview = selectors.availability_overview(request.user)
+    forms = {
+        "settings_form": AvailabilitySettingsForm(
+            instance=overview.availability or Availability(practitioner=request.user)
+        ),
+        "hours_form": WeeklyHoursForm(openings=overview.openings),
+        "exception_form": ExceptionForm(),
+        **bound_form,
+    }
+    return render(
+        request,
+        "consultations/availability.html",
+        {"overview": overview, **forms},
+        status=status,
+    )
+
+
+def _saved(form, save) -> bool:
+    """Whether `form` is valid and `save(cleaned_data)` accepted it; the service's
+    ValidationError lands on the form."""
+    if not form.is_valid():
+        return False
+    try:
+        save(form.cleaned_data)
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            for field, errors in error.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, error)
+        return False
+    return True
 
 
 @login_required
 @permission_required("accounts.consultations_own_write", raise_exception=True)
-@require_http_methods(["GET", "POST"])
+@require_GET
 def availability_edit(request):
-    availability = Availability.objects.filter(practitioner=request.user).first()
-    openings = list(WeeklyOpening.objects.filter(availability=availability)) if availability else []
-    action = request.POST.get("action")
-    settings_form = AvailabilitySettingsForm(
-        request.POST if action == "settings" else None,
-        instance=availability or Availability(practitioner=request.user),
-    )
-    hours_form = WeeklyHoursForm(request.POST if action == "hours" else None, openings=openings)
-    exception_form = ExceptionForm(request.POST if action == "exception" else None)
-    status = 200
-    if request.method == "POST":
-        try:
-            if action == "settings" and settings_form.is_valid():
-                services.availability_update(
-                    actor=request.user,
-                    time_zone=settings_form.cleaned_data["time_zone"],
-                    length_minutes=settings_form.cleaned_data["length_minutes"],
-                    buffer_minutes=settings_form.cleaned_data["buffer_minutes"],
-                )
-                messages.success(request, _("Réglages enregistrés."))
-                return redirect("consultations:availability")
-            if action == "hours" and hours_form.is_valid():
-                services.weekly_hours_set(
-                    actor=request.user, openings=hours_form.cleaned_data["openings"]
-                )
-                messages.success(request, _("Horaires hebdomadaires enregistrés."))
-                return redirect("consultations:availability")
-            if action == "exception" and exception_form.is_valid():
-                data = exception_form.cleaned_data
-                services.availability_exception_add(
-                    actor=request.user,
-                    kind=data["kind"],
-                    day=data["date"],
-                    start_time=data["start_time"],
-                    end_time=data["end_time"],
-                    until=data["until"],
-                )
-                messages.success(request, _("Exception ajoutée."))
-                return redirect("consultations:availability")
-            if action == "remove_exception":
-                services.availability_exception_remove(
-                    actor=request.user, exception_id=int(request.POST.get("exception", "0"))
-                )
-                messages.success(request, _("Exception supprimée."))
-                return redirect("consultations:availability")
-        except ValidationError as error:
-            form = {"settings": settings_form, "hours": hours_form}.get(action, exception_form)
-            _apply_errors(form, error)
-        except (ValueError, AvailabilityException.DoesNotExist):
-            raise Http404 from None
-        status = 400
-    today = timezone.localdate()
-    return render(
-        request,
-        "consultations/availability.html",
-        {
-            "availability": availability,
-            "settings_form": settings_form,
-            "hours_form": hours_form,
-            "exception_form": exception_form,
-            "exceptions": availability.exceptions.filter(date__gte=today) if availability else [],
-            "preview": selectors.practitioner_slots(
-                practitioner=request.user,
-                start=timezone.now(),
-                end=timezone.now() + timedelta(days=7),
-                availability=availability,
-            )
-            if availability
-            else [],
-        },
-        status=status,
-    )
+    return _availability_page(request)
+
+
+@login_required
+@permission_required("accounts.consultations_own_write", raise_exception=True)
+@require_POST
+def availability_settings_save(request):
+    form = AvailabilitySettingsForm(request.POST, instance=_own_availability(request.user))
+    if not _saved(form, lambda data: services.availability_update(actor=request.user, **data)):
+        return _availability_page(request, status=400, settings_form=form)
+    messages.success(request, _("Réglages enregistrés."))
+    return redirect("consultations:availability")
+
+
+@login_required
+@permission_required("accounts.consultations_own_write", raise_exception=True)
+@require_POST
+def weekly_hours_save(request):
+    form = WeeklyHoursForm(request.POST)
+    if not _saved(
+        form,
+        lambda data: services.weekly_hours_set(actor=request.user, openings=data["openings"]),
+    ):
+        return _availability_page(request, status=400, hours_form=form)
+    messages.success(request, _("Horaires hebdomadaires enregistrés."))
+    return redirect("consultations:availability")
+
+
+@login_required
+@permission_required("accounts.consultations_own_write", raise_exception=True)
+@require_POST
+def availability_exception_add(request):
+    form = ExceptionForm(request.POST)
+    if not _saved(
+        form,
+        lambda data: services.availability_exception_add(
+            actor=request.user,
+            kind=data["kind"],
+            day=data["date"],
+            start_time=data["start_time"],
+            end_time=data["end_time"],
+            until=data["until"],
+        ),
+    ):
+        return _availability_page(request, status=400, exception_form=form)
+    messages.success(request, _("Exception ajoutée."))
+    return redirect("consultations:availability")
+
+
+@login_required
+@permission_required("accounts.consultations_own_write", raise_exception=True)
+@require_POST
+def availability_exception_remove(request, pk):
+    try:
+        services.availability_exception_remove(actor=request.user, exception_id=pk)
+    except AvailabilityException.DoesNotExist:
+        raise Http404 from None
+    messages.success(request, _("Exception supprimée."))
+    return redirect("consultations:availability")

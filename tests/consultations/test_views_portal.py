@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 import time_machine
@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from companies.models import PractitionerProfile
 from consultations import services
-from consultations.models import AvailabilityException, Consultation, WeeklyOpening
+from consultations.models import Availability, AvailabilityException, Consultation, WeeklyOpening
 from tests.consultations.conftest import NOW, paris
 from tests.consultations.factories import book
 
@@ -110,8 +110,6 @@ def test_my_consultations_splits_upcoming_and_past(as_alice, employee_a, listed)
 def test_my_consultations_page_has_a_fixed_number_of_queries(
     as_alice, employee_a, listed, django_assert_max_num_queries
 ):
-    from datetime import time
-
     services.weekly_hours_set(actor=listed, openings=[(d, time(8), time(20)) for d in range(7)])
     for day in range(10):
         book(employee_a, listed, at=TUESDAY_9 + timedelta(days=day), now=NOW)
@@ -196,11 +194,64 @@ def test_the_agenda_shows_the_day_and_the_week(client, employee_a, listed, froze
     assert str(consultation.pk) in week
 
 
-@pytest.mark.parametrize("who", ["employee_a", "hr_acme", "staff_r2"])
+NOT_PRACTITIONERS = ["employee_a", "hr_acme", "staff_r2", "operator_r1", "superuser"]
+AVAILABILITY_FORMS = {
+    "consultations:availability_settings": {
+        "time_zone": "Europe/Paris",
+        "length_minutes": 45,
+        "buffer_minutes": 15,
+    },
+    "consultations:availability_hours": {"d0_0_start": "09:00", "d0_0_end": "12:00"},
+    "consultations:availability_exception_add": {"kind": "closed", "date": "2026-03-09"},
+}
+
+
+# The superuser passes @permission_required to an empty page (the gating rework's
+# business); the services refuse every write below to anyone but a practitioner.
+@pytest.mark.parametrize("who", ["employee_a", "hr_acme", "staff_r2", "operator_r1"])
 def test_the_agenda_and_editor_are_practitioners_only(cast, client, who):
     client.force_login(cast[who])
     assert client.get(reverse("consultations:agenda")).status_code == 403
     assert client.get(reverse("consultations:availability")).status_code == 403
+
+
+@pytest.mark.parametrize("who", NOT_PRACTITIONERS)
+@pytest.mark.parametrize("name", list(AVAILABILITY_FORMS))
+def test_only_practitioners_post_the_availability_forms(cast, client, who, name, frozen):
+    client.force_login(cast[who])
+    assert client.post(reverse(name), AVAILABILITY_FORMS[name]).status_code == 403
+    assert not Availability.objects.exists()
+
+
+@pytest.mark.parametrize("who", NOT_PRACTITIONERS)
+def test_only_practitioners_remove_exceptions(cast, client, who, p_open):
+    [exception] = services.availability_exception_add(
+        actor=p_open, kind="closed", day=date(2026, 3, 9)
+    )
+    client.force_login(cast[who])
+    url = reverse("consultations:availability_exception_remove", args=[exception.pk])
+    assert client.post(url).status_code == 403
+    assert AvailabilityException.objects.filter(pk=exception.pk).exists()
+
+
+@pytest.mark.parametrize("name", list(AVAILABILITY_FORMS))
+def test_each_availability_form_posts_to_its_own_url_and_returns_to_the_page(
+    client, practitioner_p, name, frozen
+):
+    client.force_login(practitioner_p)
+    assert client.get(reverse(name)).status_code == 405
+    response = client.post(reverse(name), AVAILABILITY_FORMS[name])
+    assert response.status_code == 302
+    assert response["Location"] == reverse("consultations:availability")
+    page = client.get(reverse("consultations:availability")).content.decode()
+    assert f'action="{reverse(name)}"' in page
+    assert 'name="action"' not in page
+
+
+def test_the_availability_page_takes_no_post(client, practitioner_p):
+    client.force_login(practitioner_p)
+    response = client.post(reverse("consultations:availability"), {"action": "settings"})
+    assert response.status_code == 405
 
 
 def test_the_availability_editor_saves_settings_hours_and_exceptions(
@@ -210,18 +261,16 @@ def test_the_availability_editor_saves_settings_hours_and_exceptions(
     url = reverse("consultations:availability")
     assert client.get(url).status_code == 200
     client.post(
-        url,
+        reverse("consultations:availability_settings"),
         {
-            "action": "settings",
             "time_zone": "Europe/Paris",
             "length_minutes": 45,
             "buffer_minutes": 15,
         },
     )
     client.post(
-        url,
+        reverse("consultations:availability_hours"),
         {
-            "action": "hours",
             "d0_0_start": "09:00",
             "d0_0_end": "12:00",
             "d0_1_start": "14:00",
@@ -230,11 +279,12 @@ def test_the_availability_editor_saves_settings_hours_and_exceptions(
     )
     assert WeeklyOpening.objects.filter(availability__practitioner=practitioner_p).count() == 2
     client.post(
-        url, {"action": "exception", "kind": "closed", "date": "2026-03-09", "until": "2026-03-13"}
+        reverse("consultations:availability_exception_add"),
+        {"kind": "closed", "date": "2026-03-09", "until": "2026-03-13"},
     )
     assert AvailabilityException.objects.count() == 5
     exception = AvailabilityException.objects.first()
-    client.post(url, {"action": "remove_exception", "exception": exception.pk})
+    client.post(reverse("consultations:availability_exception_remove", args=[exception.pk]))
     assert AvailabilityException.objects.count() == 4
     page = client.get(url).content.decode()
     assert 'value="09:00"' in page
@@ -242,11 +292,10 @@ def test_the_availability_editor_saves_settings_hours_and_exceptions(
 
 def test_the_availability_editor_reports_errors_with_400(client, practitioner_p, frozen):
     client.force_login(practitioner_p)
-    url = reverse("consultations:availability")
+    hours = reverse("consultations:availability_hours")
     overlapping = client.post(
-        url,
+        hours,
         {
-            "action": "hours",
             "d1_0_start": "09:00",
             "d1_0_end": "12:00",
             "d1_1_start": "11:00",
@@ -254,9 +303,11 @@ def test_the_availability_editor_reports_errors_with_400(client, practitioner_p,
         },
     )
     assert overlapping.status_code == 400
-    half = client.post(url, {"action": "hours", "d2_0_start": "09:00"})
+    half = client.post(hours, {"d2_0_start": "09:00"})
     assert half.status_code == 400
-    extra = client.post(url, {"action": "exception", "kind": "open", "date": "2026-03-09"})
+    extra = client.post(
+        reverse("consultations:availability_exception_add"), {"kind": "open", "date": "2026-03-09"}
+    )
     assert extra.status_code == 400
     assert not WeeklyOpening.objects.exists() and not AvailabilityException.objects.exists()
 
@@ -267,8 +318,7 @@ def test_one_cannot_remove_another_practitioners_exception(client, practitioner_
     )
     client.force_login(practitioner_q)
     response = client.post(
-        reverse("consultations:availability"),
-        {"action": "remove_exception", "exception": exception.pk},
+        reverse("consultations:availability_exception_remove", args=[exception.pk])
     )
     assert response.status_code == 404
     assert AvailabilityException.objects.filter(pk=exception.pk).exists()
