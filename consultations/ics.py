@@ -6,6 +6,7 @@ anything medical.
 """
 
 from datetime import datetime
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.utils import timezone
@@ -66,6 +67,4 @@ def consultation_ics(
 
 
 def _from_address() -> str:
-    from email.utils import parseaddr
-
     return parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or "no-reply@huntzen.care"

@@ -252,6 +252,7 @@ def consultation_end(
     consultation.status = Status.COMPLETED
     consultation.ended_at = now
     consultation.duration_seconds = duration_seconds(consultation.started_at, now)
+    # Counting follows through post_save: metrics/receivers.py, in this same transaction.
     consultation.save(update_fields=["status", "ended_at", "duration_seconds"])
     _record(
         consultation,

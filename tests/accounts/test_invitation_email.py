@@ -2,6 +2,7 @@
 
 import pytest
 from django.core import mail
+from django.utils import translation
 
 from accounts.emails import send_invitation
 from accounts.models import Role
@@ -35,8 +36,6 @@ def test_french_by_default_with_text_and_html(invite, hr_acme):
 def test_english_when_the_invitation_is_in_english(invite):
     message = _sent(invite("nina@acme.test", language="en"))
     # English comes from the compiled catalogue; without it the French text stays.
-    from django.utils import translation
-
     with translation.override("en"):
         expected = translation.gettext("Votre invitation à HuntZen Care (%(company)s)")
     assert message.subject == expected % {"company": "Acme"}

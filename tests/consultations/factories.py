@@ -6,6 +6,7 @@ extra opening when the weekly hours do not offer it), then books it through
 day before, by passing `now`.
 """
 
+import zoneinfo
 from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
@@ -19,8 +20,6 @@ _ZONES = ("Europe/Paris", "UTC", "Pacific/Kiritimati", "America/Los_Angeles")
 
 
 def _fits_one_day(at: datetime, minutes: int, zone: str) -> bool:
-    import zoneinfo
-
     local = at.astimezone(zoneinfo.ZoneInfo(zone))
     end = local + timedelta(minutes=minutes)
     return end.date() == local.date()

@@ -1,10 +1,12 @@
 """The whole booking journey in a real browser: directory -> slot picker -> confirm ->
 my consultations -> cancel with a reason; then the practitioner sees it cancelled."""
 
+import importlib
 import re
 from datetime import time
 
 import pytest
+from django.apps import apps
 from playwright.sync_api import expect
 
 from companies.models import PractitionerProfile
@@ -21,10 +23,6 @@ pytestmark = [
 def _reference_codes(transactional_db):
     """serialized_rollback does not restore the data migrations' rows when the test also
     runs Playwright (its greenlet sees another connection object): recreate them."""
-    import importlib
-
-    from django.apps import apps
-
     importlib.import_module("companies.migrations.0003_reference_codes").create_codes(apps, None)
 
 

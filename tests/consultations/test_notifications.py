@@ -5,6 +5,7 @@ from django.core import mail
 from icalendar import Calendar
 
 from consultations import services
+from consultations.exceptions import IllegalTransition
 from consultations.ics import event_uid
 from tests.consultations.conftest import NOW, paris
 
@@ -119,8 +120,6 @@ def test_no_show_notifies_both(booked, p_open, django_capture_on_commit_callback
 def test_a_rolled_back_transition_sends_nothing(
     booked, employee_a, django_capture_on_commit_callbacks
 ):
-    from consultations.exceptions import IllegalTransition
-
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         with pytest.raises(IllegalTransition):

@@ -2,10 +2,12 @@ import threading
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 
+from consultations import notifications, services
 from consultations.models import Consultation
 from consultations.reminders import send_due_reminders
 from tests.consultations.conftest import NOW, paris
@@ -53,16 +55,12 @@ def test_the_command_run_twice_sends_once(consultation, time_machine_at_23h):
 
 @pytest.fixture
 def time_machine_at_23h():
-    import time_machine
-
     with time_machine.travel(TUESDAY_9 - timedelta(hours=23), tick=False):
         yield
 
 
 @pytest.mark.django_db
 def test_a_cancelled_consultation_is_not_reminded(consultation, employee_a):
-    from consultations import services
-
     services.consultation_cancel(actor=employee_a, consultation=consultation, now=NOW)
     assert send_due_reminders(now=TUESDAY_9 - timedelta(minutes=30)) == {24: 0, 1: 0}
 
@@ -76,8 +74,6 @@ def test_a_booking_made_inside_the_window_gets_no_24h_reminder(employee_a, p_ope
 
 @pytest.mark.django_db
 def test_a_failed_send_is_retried_next_run(consultation, monkeypatch):
-    from consultations import notifications
-
     def broken(*args, **kwargs):
         raise OSError("SMTP down")
 
