@@ -5,7 +5,7 @@ import hashlib
 from django.db.models import QuerySet
 
 from accounts.exceptions import InvitationUnusable
-from accounts.models import Invitation, Role, User
+from accounts.models import Invitation, Role
 
 
 def invitation_token_hash(token: str) -> str:
@@ -24,13 +24,9 @@ def invitation_for_token(token: str) -> Invitation:
         raise InvitationUnusable(InvitationUnusable.INVALID) from None
 
 
-def company_seats_used(company) -> int:
-    """Seats taken: active employees plus employee invitations whose link still works."""
-    employees = User.objects.filter(company=company, role=Role.EMPLOYEE, is_active=True).count()
-    return employees + pending_employee_invitations(company)
-
-
 def pending_employee_invitations(company) -> int:
+    """Employee invitations of `company` whose link still works: each holds a seat
+    (companies.seats)."""
     return Invitation.objects.pending().filter(company=company, role=Role.EMPLOYEE).count()
 
 

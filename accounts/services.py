@@ -18,7 +18,15 @@ from accounts import emails
 from accounts.exceptions import InvitationStateError, InvitationUnusable
 from accounts.models import STAFF_ROLES, Invitation, Role, User
 from accounts.roles import group_for
-from accounts.selectors import company_seats_used, invitation_token_hash
+from accounts.selectors import invitation_token_hash
+from companies.seats import (
+    SEATS_FULL_CSV_ROW,
+    company_lock_seats,
+    company_seat_available,
+    company_seat_check,
+    company_seat_limit_error,
+    company_seats_free,
+)
 
 
 @transaction.atomic
@@ -125,25 +133,6 @@ def _email_refusal(email: str) -> ValidationError | None:
     return None
 
 
-def _seat_limit_error(company) -> ValidationError:
-    return ValidationError(
-        _(
-            "Toutes les places de l'entreprise sont prises (%(seats)d) : salariés actifs et "
-            "invitations en attente."
-        ),
-        code="seat_limit",
-        params={"seats": company.seats},
-    )
-
-
-def _lock_company(company):
-    """Serialize seat counting per company: two concurrent invites cannot both take
-    the last seat."""
-    from companies.models import Company
-
-    return Company.objects.select_for_update().get(pk=company.pk)
-
-
 def _new_token() -> tuple[str, str]:
     token = secrets.token_urlsafe(32)
     return token, invitation_token_hash(token)
@@ -202,12 +191,12 @@ def invitation_create(
     email = _normalize_email(email)
     _check_names(first_name, last_name)
     if company is not None:
-        company = _lock_company(company)
+        company = company_lock_seats(company.pk)
     refusal = _email_refusal(email)
     if refusal:
         raise refusal
-    if role == Role.EMPLOYEE and company_seats_used(company) >= company.seats:
-        raise _seat_limit_error(company)
+    if role == Role.EMPLOYEE:
+        company_seat_check(company)
     return _invitation_insert(
         inviter=inviter,
         email=email,
@@ -241,7 +230,7 @@ def invitation_import(*, inviter: User, company, rows, language: str = "fr") -> 
     good rows are invited, bad rows are reported with the reason."""
     _check_may_invite(inviter, Role.EMPLOYEE, company)
     _check_company_for_role(Role.EMPLOYEE, company)
-    company = _lock_company(company)
+    company = company_lock_seats(company.pk)
     rows = list(rows)
     emails_in_file = {User.objects.normalize_email(row.email) for row in rows}
     users = set(User.objects.filter(email__in=emails_in_file).values_list("email", flat=True))
@@ -251,7 +240,8 @@ def invitation_import(*, inviter: User, company, rows, language: str = "fr") -> 
         .filter(email__in=emails_in_file)
         .values_list("email", flat=True)
     }
-    free_seats = company.seats - company_seats_used(company)
+    # Counted once: the company row stays locked, so only this import takes seats.
+    free_seats = company_seats_free(company)
     seen: set[str] = set()
     report = ImportReport()
 
@@ -284,12 +274,8 @@ def invitation_import(*, inviter: User, company, rows, language: str = "fr") -> 
             )
             continue
         if free_seats <= 0:
-            reject(
-                row,
-                "seat_limit",
-                _("Plus de place disponible dans l'entreprise (%(seats)d places).")
-                % {"seats": company.seats},
-            )
+            full = company_seat_limit_error(company, message=SEATS_FULL_CSV_ROW)
+            reject(row, full.code, full.messages[0])
             continue
         try:
             _invitation_insert(
@@ -332,8 +318,8 @@ def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
 def invitation_resend(*, actor: User, invitation: Invitation) -> Invitation:
     """A fresh link, valid for the full period again; the previous link stops working."""
     _check_may_manage(actor, invitation)
-    if invitation.company is not None:
-        _lock_company(invitation.company)
+    if invitation.company_id:
+        company_lock_seats(invitation.company_id)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at:
         raise InvitationStateError(_("Cette invitation a déjà été acceptée."))
@@ -349,9 +335,9 @@ def invitation_resend(*, actor: User, invitation: Invitation) -> Invitation:
     if (
         invitation.role == Role.EMPLOYEE
         and invitation.expires_at <= now  # an expired invitation no longer holds a seat
-        and company_seats_used(invitation.company) >= invitation.company.seats
+        and not company_seat_available(invitation.company)
     ):
-        raise InvitationStateError(_seat_limit_error(invitation.company).messages[0])
+        raise InvitationStateError(company_seat_limit_error(invitation.company).messages[0])
     token, invitation.token_hash = _new_token()
     invitation.sent_at = now
     invitation.expires_at = now + settings.HUNTZEN_INVITATION_VALIDITY
@@ -375,8 +361,7 @@ def invitation_check_usable(invitation: Invitation) -> None:
         company = invitation.company
         if not company.is_active:
             raise InvitationUnusable(InvitationUnusable.COMPANY_INACTIVE)
-        employees = User.objects.filter(company=company, role=Role.EMPLOYEE, is_active=True)
-        if employees.count() >= company.seats:
+        if not company_seat_available(company, held_by_invitation=True):
             raise InvitationUnusable(InvitationUnusable.SEAT_LIMIT)
 
 
@@ -387,7 +372,7 @@ def invitation_accept(
     """Create the invitee's account with the invitation's role and company; the email
     is verified (the link reached that inbox). Single use."""
     if invitation.company_id:
-        _lock_company(invitation.company)
+        company_lock_seats(invitation.company_id)
     # No select_related: PostgreSQL cannot lock the nullable side of an outer join.
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     invitation_check_usable(invitation)

@@ -20,6 +20,7 @@ from accounts.decorators import role_required
 from accounts.exceptions import InvitationStateError, InvitationUnusable
 from accounts.forms import AcceptInvitationForm, EmployeeCsvForm, EmployeeInvitationForm
 from accounts.models import Role
+from companies.seats import company_seats_used
 
 INVITATIONS_PER_PAGE = 50
 
@@ -39,7 +40,7 @@ def hr_home(request):
     company = request.user.company
     context = {
         "company": company,
-        "seats_used": selectors.company_seats_used(company),
+        "seats_used": company_seats_used(company),
         "pending_invitations": selectors.pending_employee_invitations(company),
     }
     return render(request, "accounts/hr_home.html", context)
@@ -75,7 +76,7 @@ def invitation_list(request):
     context = {
         "company": company,
         "page": page,
-        "seats_used": selectors.company_seats_used(company),
+        "seats_used": company_seats_used(company),
     }
     return render(request, "accounts/invitation_list.html", context)
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role, User
 from companies import services
 from companies.models import Company, PractitionerProfile
-from companies.selectors import company_seats_used
+from companies.seats import SEATS_FULL_FOR_STAFF, company_seat_check, company_seats_used
 
 
 def _send_set_password_link(request, user: User) -> None:
@@ -158,7 +158,7 @@ class AccountCreationForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("role") == Role.EMPLOYEE and cleaned.get("company"):
-            services.check_seat_available(cleaned["company"])
+            company_seat_check(cleaned["company"], message=SEATS_FULL_FOR_STAFF, field="company")
         return cleaned
 
 

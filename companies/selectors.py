@@ -59,12 +59,6 @@ def pending_employee_invitations(company: Company):
     )
 
 
-def company_seats_used(company: Company) -> int:
-    """Active employees plus pending employee invitations: the same count the
-    invitation service enforces (accounts owns the invitations)."""
-    return account_selectors.company_seats_used(company)
-
-
 def company_can_book(company: Company | None) -> bool:
     """Only an active company's employees may book; HR and employees of an inactive
     one still sign in and are told why they cannot."""

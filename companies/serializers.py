@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from companies.models import Company, PractitionerProfile
-from companies.selectors import company_seats_used
+from companies.seats import company_seats_used
 from huntzen.api import CamelModelSerializer, CamelSerializer
 
 

@@ -12,11 +12,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from accounts.services import user_create
 from companies.models import Company, Language, PractitionerProfile, Specialty
-from companies.selectors import (
-    companies_visible_to,
-    company_seats_used,
-    employees_visible_to,
-)
+from companies.seats import SEATS_FULL_FOR_STAFF, company_lock_seats, company_seat_check
+from companies.selectors import companies_visible_to, employees_visible_to
 
 # What HR may change about its own company; seats, allowance and activation are
 # the subscription, changed by HuntZen staff only.
@@ -71,19 +68,6 @@ def company_deactivate(*, company: Company) -> Company:
         company.is_active = False
         company.save(update_fields=["is_active"])
     return company
-
-
-def check_seat_available(company: Company) -> None:
-    """Raise unless one more employee fits in the company's seats (callers that write
-    lock the company row first, so two requests cannot take the last seat)."""
-    if company_seats_used(company) >= company.seats:
-        raise ValidationError(
-            {
-                "company": _("Toutes les places de %(company)s sont occupées (%(seats)s).")
-                % {"company": company.name, "seats": company.seats}
-            },
-            code="no_seat_left",
-        )
 
 
 def _field_label(name: str) -> str:
@@ -173,11 +157,14 @@ def member_reactivate(*, actor: User, member: User) -> User:
         raise PermissionDenied(_("Seule l'équipe HuntZen peut réactiver un compte."))
     if member.role not in (Role.EMPLOYEE, Role.COMPANY_RH):
         raise PermissionDenied(_("Ce compte n'appartient pas à une entreprise."))
+    takes_seat = member.role == Role.EMPLOYEE
+    if takes_seat:
+        company = company_lock_seats(member.company_id)
     member = User.objects.select_for_update().get(pk=member.pk)
     if member.is_active:
         return member
-    if member.role == Role.EMPLOYEE:
-        check_seat_available(Company.objects.select_for_update().get(pk=member.company_id))
+    if takes_seat:
+        company_seat_check(company, message=SEATS_FULL_FOR_STAFF, field="company")
     member.is_active = True
     member.deactivated_at = None
     member.save(update_fields=["is_active", "deactivated_at"])
@@ -214,7 +201,9 @@ def account_create(
     if role not in account_roles_creatable_by(actor):
         raise PermissionDenied(_("Vous ne pouvez pas créer un compte avec ce rôle."))
     if role == Role.EMPLOYEE and company is not None:
-        check_seat_available(Company.objects.select_for_update().get(pk=company.pk))
+        company_seat_check(
+            company_lock_seats(company.pk), message=SEATS_FULL_FOR_STAFF, field="company"
+        )
     return user_create(
         email=email,
         role=role,

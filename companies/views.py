@@ -14,9 +14,9 @@ from companies import services
 from companies.access import get_company_for, get_employee_for, get_practitioner_for
 from companies.forms import CompanyContactForm, PractitionerFilterForm, PractitionerOwnProfileForm
 from companies.models import PractitionerProfile
+from companies.seats import company_seats_used
 from companies.selectors import (
     company_can_book,
-    company_seats_used,
     employee_list,
     pending_employee_invitations,
     practitioner_list,

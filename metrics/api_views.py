@@ -125,7 +125,7 @@ class CompanyExportView(APIView):
     def get(self, request, pk):
         company = access.get_company_for(request.user, pk, perm=access.COMPANY_EXPORT)
         period = _period(request)
-        usage = selectors.company_usage(
+        usage = selectors.company_days(
             company=company, period=period, protect=access.protects_small_groups(request.user)
         )
         text = exports.company_usage_csv(usage.days, usage.total)

@@ -3,7 +3,7 @@
 
 from dataclasses import dataclass
 
-from metrics.selectors import Hidden
+from metrics.small_groups import Hidden
 
 WIDTH = 720
 HEIGHT = 180

@@ -2,11 +2,11 @@
 demo runs first). To be safe, check them against the consultations and rebuild them if
 anything differs; idempotent."""
 
-from metrics import selectors, services
+from metrics import services, verification
 
 
 def seed(*, stdout, password=None, **kwargs):
-    differences = selectors.counter_differences()
+    differences = verification.counter_differences()
     if differences:
         result = services.counters_rebuild()
         stdout.write(

@@ -83,27 +83,30 @@ def _parse_date(raw: str, name: str, errors: dict) -> date | None:
 def parse_period(raw_from: str | None, raw_to: str | None, *, required: bool) -> Period:
     """Validate ISO dates `from` and `to` (inclusive): from <= to, at most 366 days.
     When not `required`, missing dates fall back to the current month."""
-    errors: dict = {}
     if not raw_from and not raw_to and not required:
         return default_period()
-    start = end = None
-    for name, raw in (("from", raw_from), ("to", raw_to)):
-        if not raw:
-            errors[name] = _("Ce paramètre est obligatoire (AAAA-MM-JJ).")
-            continue
-        value = _parse_date(raw.strip(), name, errors)
-        if name == "from":
-            start = value
-        else:
-            end = value
+    errors: dict = {}
+    start = _parse_required_date(raw_from, "from", errors)
+    end = _parse_required_date(raw_to, "to", errors)
     if start and end:
-        if start > end:
-            errors["to"] = _("La fin de la période doit suivre son début.")
-        elif (end - start).days + 1 > MAX_DAYS:
-            errors["to"] = _("La période ne peut pas dépasser 366 jours.")
+        _check_span(start, end, errors)
     if errors:
         raise PeriodError(errors)
     return Period(start, end)
+
+
+def _parse_required_date(raw: str | None, name: str, errors: dict) -> date | None:
+    if not raw:
+        errors[name] = _("Ce paramètre est obligatoire (AAAA-MM-JJ).")
+        return None
+    return _parse_date(raw.strip(), name, errors)
+
+
+def _check_span(start: date, end: date, errors: dict) -> None:
+    if start > end:
+        errors["to"] = _("La fin de la période doit suivre son début.")
+    elif (end - start).days + 1 > MAX_DAYS:
+        errors["to"] = _("La période ne peut pas dépasser 366 jours.")
 
 
 def require_whole_months(period: Period) -> Period:

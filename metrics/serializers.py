@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from huntzen.api import CamelSerializer
-from metrics.selectors import Hidden
+from metrics.small_groups import Hidden
 
 
 @extend_schema_field(

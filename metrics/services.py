@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from consultations.models import Consultation
-from metrics import selectors
+from metrics import verification
 from metrics.models import CompanyDay, CountedConsultation, EmployeeDay, PractitionerDay
 
 
@@ -157,17 +157,17 @@ def counters_rebuild(*, start: date | None = None, end: date | None = None) -> R
                 f"LOCK TABLE {connection.ops.quote_name(CountedConsultation._meta.db_table)} "
                 "IN EXCLUSIVE MODE"
             )
-    days = selectors.day_filter(start, end)
+    days = verification.day_filter(start, end)
     CountedConsultation.objects.filter(**days).delete()
     PractitionerDay.objects.filter(**days).delete()
     EmployeeDay.objects.filter(**days).delete()
     CompanyDay.objects.filter(**days).delete()
 
-    expected = selectors.expected_counters(start=start, end=end)
+    expected = verification.expected_counters(start=start, end=end)
     CountedConsultation.objects.bulk_create(
         (
             CountedConsultation(consultation_id=pk, day=day)
-            for pk, day in selectors.completed_consultation_days(start=start, end=end)
+            for pk, day in verification.completed_consultation_days(start=start, end=end)
         ),
         batch_size=_BATCH,
     )

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from metrics import access, exports, selectors
 from metrics.charts import bar_chart
 from metrics.periods import Period, PeriodError, parse_month_range, parse_period
+from metrics.small_groups import min_group_size
 
 
 def _period(request) -> tuple[Period | None, dict]:
@@ -74,7 +75,7 @@ def company_dashboard(request, pk=None):
     )
     context.update(
         usage=usage,
-        min_group=selectors.min_group_size(),
+        min_group=min_group_size(),
         may_export=request.user.has_perm(access.COMPANY_EXPORT),
         may_see_employees=request.user.has_perm(access.EMPLOYEE_READ),
         chart=bar_chart(_daily_points(period, usage.days, "consultations")),
@@ -97,7 +98,7 @@ def company_export(request, pk):
             {"company": company, "errors": errors},
             status=400,
         )
-    usage = selectors.company_usage(
+    usage = selectors.company_days(
         company=company, period=period, protect=access.protects_small_groups(request.user)
     )
     text = exports.company_usage_csv(usage.days, usage.total)

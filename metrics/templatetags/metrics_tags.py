@@ -12,7 +12,7 @@ register = template.Library()
 def metrics_home_card(user):
     period = default_period()
     if user.has_perm(access.COMPANY_READ) and user.company_id:
-        usage = selectors.company_usage(
+        usage = selectors.company_days(
             company=user.company, period=period, protect=access.protects_small_groups(user)
         )
         return {"kind": "company", "period": period, "figure": usage.total.consultations}

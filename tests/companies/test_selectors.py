@@ -7,7 +7,6 @@ from companies.models import Company
 from companies.selectors import (
     companies_visible_to,
     company_can_book,
-    company_seats_used,
     employees_visible_to,
 )
 from companies.services import company_create, member_deactivate
@@ -60,38 +59,6 @@ def test_employees_visible_never_include_hr_or_practitioners(person):
         person(who)
     roles = set(employees_visible_to(person("staff_r2")).values_list("role", flat=True))
     assert roles == {Role.EMPLOYEE}
-
-
-def test_seats_used_counts_active_employees_only(person, acme):
-    person("employee_a"), person("employee_b"), person("hr_acme"), person("employee_c")
-    assert company_seats_used(acme) == 2
-    member_deactivate(actor=person("hr_acme"), member=person("employee_a"))
-    assert company_seats_used(acme) == 1
-
-
-def test_seats_used_counts_pending_employee_invitations(person, acme):
-    person("employee_a"), person("employee_b")
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from accounts.models import Invitation
-
-    Invitation.objects.create(
-        email="new@acme.test",
-        role=Role.EMPLOYEE,
-        company=acme,
-        token_hash="a" * 64,
-        expires_at=timezone.now() + timedelta(days=7),
-    )
-    Invitation.objects.create(
-        email="old@acme.test",
-        role=Role.EMPLOYEE,
-        company=acme,
-        token_hash="b" * 64,
-        expires_at=timezone.now() - timedelta(days=1),
-    )
-    assert company_seats_used(acme) == 3
 
 
 def test_only_an_active_company_can_book(acme):

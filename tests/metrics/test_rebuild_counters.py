@@ -1,6 +1,6 @@
 """manage.py rebuild_counters: rebuild, --verify, --from/--to, and a random workload."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from io import StringIO
 
 import pytest
@@ -148,6 +148,9 @@ def _play(step, employees, practitioners):
     e, p, day, hour, minute, held, action = step
     employee, practitioner = employees[e], practitioners[p]
     at = datetime.combine(date(2026, 3, 25) + timedelta(days=day), time(hour, minute), PARIS)
+    # Offsets below are elapsed time: in Paris terms, 03:00 minus one hour on the day
+    # clocks go forward would be 02:00, which does not exist and means 03:00 again.
+    at = at.astimezone(UTC)
     try:
         c = book(employee, practitioner, at=at, minutes=20)
     except BookingRefused:

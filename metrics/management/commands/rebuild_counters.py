@@ -4,7 +4,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from metrics import selectors, services
+from metrics import services, verification
 
 
 def _date(value: str) -> date:
@@ -30,7 +30,7 @@ class Command(BaseCommand):
             raise CommandError("--from must not be after --to.")
         scope = f"{start or 'the beginning'} to {end or 'today'}"
         if verify:
-            differences = selectors.counter_differences(start=start, end=end)
+            differences = verification.counter_differences(start=start, end=end)
             for line in differences:
                 self.stdout.write(line)
             if differences:

@@ -1,0 +1,124 @@
+"""The small-group rule: an employer never reads a figure about fewer than
+HUNTZEN_MIN_GROUP_SIZE distinct employees.
+
+A figure (one day, an ISO week, a month, the whole period) describes the distinct
+employees whose consultations it sums. For a protected viewer (every viewer but HuntZen
+staff: metrics.access.protects_small_groups) a figure of fewer than `min_group_size()`
+of them is replaced by `Hidden`, shown "< 5". Each figure is judged on its own group: a
+visible total minus its visible days still gives the sum of the hidden days (there is
+no complementary suppression).
+
+Judging reads as little as it can. A day's distinct employees are in its company/day
+row. A bucket of several days is settled by those daily counts when they suffice (one
+day with N or more: the bucket has N or more; daily counts summing to less than N: it
+has fewer); only the buckets left open need to know who consulted on which day
+(employee/day rows), and only for their days. This module reads no table itself: the
+caller passes the reading of those rows, so the rule is tested without a database.
+"""
+
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import TypeVar
+
+from django.conf import settings
+
+from metrics.periods import Period
+
+
+def min_group_size() -> int:
+    return settings.HUNTZEN_MIN_GROUP_SIZE
+
+
+@dataclass(frozen=True)
+class Hidden:
+    """A figure withheld because it describes fewer than `threshold` employees."""
+
+    threshold: int
+
+    def __str__(self):
+        return f"< {self.threshold}"
+
+
+@dataclass(frozen=True)
+class GroupVerdict:
+    """Whether a bucket's figures describe enough distinct employees; how many exactly
+    when that had to be counted (None when the daily counts settled it)."""
+
+    reaches: bool
+    distinct_employees: int | None = None
+
+
+V = TypeVar("V")
+
+# Who consulted on each of the given days: {day: {employee id, ...}}.
+EmployeesOn = Callable[[list[date]], Mapping[date, Collection]]
+
+
+@dataclass(frozen=True)
+class SmallGroupRule:
+    """The rule as one viewer gets it: `protect` is False for HuntZen staff only."""
+
+    threshold: int
+    protect: bool
+
+    @classmethod
+    def for_viewer(cls, *, protect: bool) -> "SmallGroupRule":
+        return cls(threshold=min_group_size(), protect=protect)
+
+    @property
+    def hidden(self) -> Hidden:
+        return Hidden(self.threshold)
+
+    def reaches(self, distinct_employees: int) -> bool:
+        return distinct_employees >= self.threshold
+
+    def withholds(self, verdict: GroupVerdict) -> bool:
+        return self.protect and not verdict.reaches
+
+    def withholds_day(self, active_employees: int) -> bool:
+        """A day's company row counts its distinct employees itself."""
+        return self.protect and not self.reaches(active_employees)
+
+    def settle(self, daily_actives: Iterable[int]) -> bool | None:
+        """Decide a bucket from its days' distinct-employee counts alone, or None when
+        they cannot tell (the same people may come back on several days)."""
+        daily_actives = list(daily_actives)
+        if daily_actives and max(daily_actives) >= self.threshold:
+            return True
+        if sum(daily_actives) < self.threshold:
+            return False
+        return None
+
+    def judge(
+        self,
+        buckets: Iterable[Period],
+        daily_actives: Mapping[date, int],
+        employees_on: EmployeesOn,
+    ) -> dict[Period, GroupVerdict]:
+        """A verdict for each bucket; `employees_on` is called at most once, with the
+        days of the buckets the daily counts leave open."""
+        settled = {b: self.settle(_within(daily_actives, b).values()) for b in buckets}
+        verdicts = {b: GroupVerdict(v) for b, v in settled.items() if v is not None}
+        left_open = [b for b, v in settled.items() if v is None]
+        if left_open:
+            verdicts.update(self._count(left_open, daily_actives, employees_on))
+        return verdicts
+
+    def _count(
+        self,
+        buckets: list[Period],
+        daily_actives: Mapping[date, int],
+        employees_on: EmployeesOn,
+    ) -> dict[Period, GroupVerdict]:
+        days = sorted({day for b in buckets for day in _within(daily_actives, b)})
+        people = employees_on(days)
+        verdicts = {}
+        for bucket in buckets:
+            seen = set().union(*_within(people, bucket).values())
+            verdicts[bucket] = GroupVerdict(self.reaches(len(seen)), len(seen))
+        return verdicts
+
+
+def _within(by_day: Mapping[date, V], bucket: Period) -> dict[date, V]:
+    return {day: value for day, value in by_day.items() if bucket.start <= day <= bucket.end}
