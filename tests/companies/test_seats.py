@@ -26,7 +26,6 @@ from companies.services import account_create, member_deactivate, member_reactiv
 
 pytestmark = pytest.mark.django_db
 
-BASE_URL = "http://testserver"
 PASSWORD = "a-long-and-unusual-passphrase-42"
 
 
@@ -38,9 +37,7 @@ def _french():
 
 
 def _invite(inviter, company, email, role=Role.EMPLOYEE):
-    return invitation_create(
-        inviter=inviter, email=email, role=role, company=company, base_url=BASE_URL
-    )
+    return invitation_create(inviter=inviter, email=email, role=role, company=company)
 
 
 def _set_seats(company, seats):
@@ -121,7 +118,7 @@ def test_the_last_seat_taken_by_an_invitation(hr_acme, acme, employee_a):
 def test_the_last_seat_taken_by_a_csv_row(hr_acme, acme, employee_a):
     _set_seats(acme, 3)
     rows = parse_employee_csv(b"one@acme.test\ntwo@acme.test\nthree@acme.test\n")
-    report = invitation_import(inviter=hr_acme, company=acme, rows=rows, base_url=BASE_URL)
+    report = invitation_import(inviter=hr_acme, company=acme, rows=rows)
     assert [r.email for r in report.accepted] == ["one@acme.test", "two@acme.test"]
     assert [(r.email, r.code, r.reason) for r in report.rejected] == [
         ("three@acme.test", "seat_limit", "Plus de place disponible dans l'entreprise (3 places).")
@@ -134,7 +131,7 @@ def test_the_last_seat_taken_by_a_csv_row(hr_acme, acme, employee_a):
 def test_a_csv_import_into_a_full_company_invites_nobody(hr_acme, acme, employee_a):
     _set_seats(acme, 1)
     rows = parse_employee_csv(b"one@acme.test\n")
-    report = invitation_import(inviter=hr_acme, company=acme, rows=rows, base_url=BASE_URL)
+    report = invitation_import(inviter=hr_acme, company=acme, rows=rows)
     assert not report.accepted and [r.code for r in report.rejected] == ["seat_limit"]
 
 
@@ -144,7 +141,7 @@ def test_the_last_seat_taken_by_resending_an_expired_invitation(
     _set_seats(acme, 2)
     expired = _invite(hr_acme, acme, "late@acme.test")
     _expire_all(time_machine)
-    invitation_resend(actor=hr_acme, invitation=expired, base_url=BASE_URL)
+    invitation_resend(actor=hr_acme, invitation=expired)
     assert company_seats_used(acme) == 2
     with pytest.raises(ValidationError) as caught:
         _invite(hr_acme, acme, "over@acme.test")
@@ -159,7 +156,7 @@ def test_resending_an_expired_invitation_into_a_full_company_is_refused(
     _expire_all(time_machine)
     _invite(hr_acme, acme, "sooner@acme.test")  # takes the seat the expired one freed
     with pytest.raises(InvitationStateError) as caught:
-        invitation_resend(actor=hr_acme, invitation=expired, base_url=BASE_URL)
+        invitation_resend(actor=hr_acme, invitation=expired)
     assert caught.value.message == (
         "Toutes les places de l'entreprise sont prises (2) : salariés actifs et "
         "invitations en attente."
@@ -174,7 +171,7 @@ def test_resending_a_pending_invitation_keeps_its_seat_in_a_full_company(
     _set_seats(acme, 2)
     pending = _invite(hr_acme, acme, "nina@acme.test")
     time_machine.move_to(timezone.now() + timedelta(days=1))
-    invitation_resend(actor=hr_acme, invitation=pending, base_url=BASE_URL)
+    invitation_resend(actor=hr_acme, invitation=pending)
     assert company_seats_used(acme) == 2
 
 
