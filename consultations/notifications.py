@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import User
+from accounts.selectors import notification_address
 from consultations import ics
 from consultations.models import Consultation
 
@@ -48,11 +49,12 @@ def _send(
         subject = render_to_string(f"consultations/email/{template}_subject.txt", context)
         text = render_to_string(f"consultations/email/{template}_message.txt", context)
         html = render_to_string(f"consultations/email/{template}_message.html", context)
+    address = notification_address(recipient)  # her personal address, if she chose one
     message = EmailMultiAlternatives(
         subject=" ".join(subject.split()),
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[recipient.email],
+        to=[address],
         headers={"Content-Language": language},
     )
     message.attach_alternative(html, "text/html")
@@ -62,7 +64,7 @@ def _send(
             ics.consultation_ics(
                 consultation,
                 method=ics_method,
-                attendee_email=recipient.email,
+                attendee_email=address,
                 language=language,
                 url=url,
             ),
