@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from accounts.email_views import EmailView
 from huntzen import views
 
 api_v1 = [
@@ -19,7 +18,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("accounts/email/", EmailView.as_view()),  # allauth's, less "make primary"
+    path("accounts/email/", include("accounts.email_urls")),  # allauth's, less "make primary"
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
     path("api/v1/", include(api_v1)),
