@@ -250,3 +250,19 @@ def test_an_address_that_is_not_hers_and_verified_is_refused(client, employee_a,
     ).content.decode()
     assert "Choisissez une de vos adresses vérifiées." in html
     assert "vont actuellement à <strong>alice@acme.test</strong>" in html
+
+
+def test_the_page_reads_in_english_too(client, employee_a, accesses):
+    client.force_login(employee_a)
+    html = unescape(client.get(reverse("privacy"), HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    for text in (
+        "Privacy",
+        "Sharing my counts with HR",
+        "Your counts are not shared (the default).",
+        "Who accessed my data",
+        "Your practitioner",
+        "HuntZen staff",
+        "Where my appointment emails go",
+    ):
+        assert text in html, text
+    assert "Qui a consulté" not in html
