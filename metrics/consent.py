@@ -68,11 +68,9 @@ def usage_sharing_set(*, employee: User, shared: bool) -> UsageSharingState:
 
 def usage_sharing_of(*, employee: User) -> UsageSharingState:
     row = UsageSharing.objects.filter(employee=employee).first()
-    return (
-        UsageSharingState(shared=row.shared, changed_at=row.changed_at)
-        if row
-        else (UsageSharingState(shared=False, changed_at=None))
-    )
+    if row is None:
+        return UsageSharingState(shared=False, changed_at=None)
+    return UsageSharingState(shared=row.shared, changed_at=row.changed_at)
 
 
 def sharing_only(employees: QuerySet[User]) -> QuerySet[User]:
