@@ -269,3 +269,34 @@ class Invitation(models.Model):
 
     def get_status_display(self) -> str:
         return self.Status(self.status).label
+
+
+class NotificationAddress(models.Model):
+    """Where a person's appointment emails and calendar invitations go instead of her
+    account address (the work address, which the employer's mail server reads): one of
+    her own addresses, added and verified through allauth's email management.
+
+    No row: the account address. Removing the address in allauth removes the choice.
+    """
+
+    user = models.OneToOneField(
+        User,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="notification_address",
+        verbose_name=_("utilisateur"),
+    )
+    email_address = models.ForeignKey(
+        "account.EmailAddress",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("adresse e-mail"),
+    )
+    chosen_at = models.DateTimeField(_("choisie le"))
+
+    class Meta:
+        verbose_name = _("adresse des notifications")
+        verbose_name_plural = _("adresses des notifications")
+
+    def __str__(self):
+        return f"{self.user_id} -> {self.email_address_id}"

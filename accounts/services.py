@@ -407,3 +407,26 @@ def invitation_accept(
     invitation.accepted_user = user
     invitation.save(update_fields=["accepted_at", "accepted_user"])
     return user
+
+
+# --- Where appointment emails go ------------------------------------------------------
+
+
+@transaction.atomic
+def notification_address_choose(*, user: User, email_address: EmailAddress | None) -> None:
+    """Send `user`'s appointment emails to `email_address`, one of her own verified
+    addresses other than the account address; None (or the account address) sends them
+    to the account address again."""
+    from accounts.models import NotificationAddress
+
+    if email_address is None or email_address.email.lower() == user.email.lower():
+        NotificationAddress.objects.filter(user=user).delete()
+        return
+    if email_address.user_id != user.pk or not email_address.verified:
+        raise ValidationError(
+            {"email_address": [_("Choisissez une de vos adresses vérifiées.")]},
+            code="unverified",
+        )
+    NotificationAddress.objects.update_or_create(
+        user=user, defaults={"email_address": email_address, "chosen_at": timezone.now()}
+    )

@@ -1,12 +1,16 @@
 """Back office: staff see that a consultation exists (who, when, status), read-only.
 
 Never the cancellation reason (an employee may have written something personal) nor
-the video room name (it is the key to the room when Jitsi runs without tokens).
+the video room name (it is the key to the room when Jitsi runs without tokens). Opening
+a consultation is written to the access log: the employee sees it on her privacy page.
 """
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 
 from consultations.models import Availability, Consultation, StatusChange
+from medical.audit import CONSULTATION, log_access
+from medical.models import AccessLogEntry
 
 
 class StatusChangeInline(admin.TabularInline):
@@ -56,6 +60,26 @@ class ConsultationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The detail page tells who consulted whom and when: logged, refusals too."""
+        try:
+            response = super().change_view(request, object_id, form_url, extra_context)
+        except PermissionDenied:
+            self._log_open(request, object_id, allowed=False)
+            raise
+        if response.status_code == 200:
+            self._log_open(request, object_id, allowed=True)
+        return response
+
+    def _log_open(self, request, object_id, *, allowed: bool) -> None:
+        log_access(
+            user=request.user,
+            object_type=CONSULTATION,
+            object_id=object_id,
+            action=AccessLogEntry.Action.READ,
+            allowed=allowed,
+        )
 
 
 @admin.register(Availability)

@@ -11,6 +11,7 @@ from django.core.mail.message import EmailAttachment
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.selectors import notification_address
 from consultations import ics
 from consultations.models import Consultation
 from huntzen.emails import send_templated_email
@@ -34,6 +35,7 @@ def _send(
 ) -> None:
     url = consultation_url(consultation)
     language = recipient.language or settings.LANGUAGE_CODE
+    address = notification_address(recipient)  # her personal address, if she chose one
     attachments = []
     if ics_method:
         attachments.append(
@@ -42,7 +44,7 @@ def _send(
                 ics.consultation_ics(
                     consultation,
                     method=ics_method,
-                    attendee_email=recipient.email,
+                    attendee_email=address,
                     language=language,
                     url=url,
                 ),
@@ -51,7 +53,7 @@ def _send(
         )
     send_templated_email(
         template_prefix=f"consultations/email/{template}",
-        to=recipient.email,
+        to=address,
         language=language,
         context={
             "consultation": consultation,

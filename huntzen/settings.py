@@ -199,6 +199,14 @@ ACCOUNT_RATE_LIMITS = {
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "HuntZen Care – "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 
+# A personal address for appointment emails (the privacy page): added and verified with
+# allauth's email management, beside the account address, which stays the primary one
+# and the login (accounts/email_views.py refuses "make primary"). Sign-up stays closed
+# (accounts.adapter).
+ACCOUNT_CHANGE_EMAIL = False
+ACCOUNT_MAX_EMAIL_ADDRESSES = 2
+ACCOUNT_EMAIL_CONFIRMATION_AUTHENTICATED_REDIRECT_URL = "/accounts/email/"
+
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "HuntZen Care"
 _ALL_ROLES = ["R1_PSG_SUPER", "R2_HUNTZEN_ADMIN", "R3_COMPANY_RH", "R4_PRACTITIONER", "R5_EMPLOYEE"]

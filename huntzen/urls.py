@@ -18,6 +18,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("accounts/email/", include("accounts.email_urls")),  # allauth's, less "make primary"
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
     path("api/v1/", include(api_v1)),
@@ -28,6 +29,7 @@ urlpatterns = [
     path("", include("consultations.urls")),
     path("", include("medical.urls")),
     path("", include("metrics.urls")),
+    path("", include("metrics.privacy_urls")),
     path("", include("chat.urls")),
     path("", include("huntzen.content.urls")),
 ]

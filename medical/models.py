@@ -18,7 +18,9 @@ class AppendOnlyQuerySet(models.QuerySet):
 class AccessLogEntry(models.Model):
     """Who read, wrote, exported or was refused which piece of medical content, when.
 
-    Holds no content. Append-only: no update or delete path in code or admin.
+    Holds no content. Append-only: no update or delete path in code or admin. `subject`
+    is the person the data is about (the employee of a consultation, the owner of a
+    journal): her privacy page lists the rows about her written by someone else.
     """
 
     class Action(models.TextChoices):
@@ -28,6 +30,8 @@ class AccessLogEntry(models.Model):
         EXPORT = "export", _("export")
         JOIN = "join", _("connexion au chat")
         SEND = "send", _("envoi")
+        CONSENT = "consent", _("partage des compteurs activé")
+        WITHDRAW = "withdraw", _("partage des compteurs retiré")
 
     at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(
@@ -39,6 +43,15 @@ class AccessLogEntry(models.Model):
     )
     user_email = models.CharField(_("e-mail"), max_length=254, blank=True)
     role = models.CharField(_("rôle"), max_length=20, blank=True)
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # served by the (subject, -at, -id) index below
+        verbose_name=_("personne concernée"),
+    )
     object_type = models.CharField(_("type d'objet"), max_length=40)
     object_id = models.CharField(_("identifiant"), max_length=64, blank=True)
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
@@ -51,7 +64,10 @@ class AccessLogEntry(models.Model):
         verbose_name = _("journal d'accès médical")
         verbose_name_plural = _("journal d'accès médical")
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["subject", "-at", "-id"], name="accesslog_subject_at"),
+        ]
 
     def __str__(self):
         verdict = "allowed" if self.allowed else "refused"

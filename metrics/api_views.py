@@ -10,7 +10,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from metrics import access, exports, selectors
+from metrics import access, consent, exports, selectors
 from metrics.periods import PeriodError, parse_period, require_whole_months
 from metrics.serializers import (
     CompanyMetricsSerializer,
@@ -89,7 +89,7 @@ class EmployeeMetricsView(APIView):
         responses={200: EmployeeMetricsSerializer, **ERRORS},
     )
     def get(self, request, pk):
-        employee = access.get_employee_for(request.user, pk)
+        employee = consent.get_employee_for(request.user, pk)
         period = _period(request, whole_months=True)
         return Response(
             EmployeeMetricsSerializer(

@@ -114,3 +114,28 @@ class CompanyDay(_DayCounters):
 
     def __str__(self):
         return f"{self.company_id} {self.day}: {self.consultations}"
+
+
+class UsageSharing(models.Model):
+    """An employee's choice to let her company's HR see her own usage counts.
+
+    No row means she never chose: not shared (off by default). Written only by
+    `metrics.consent.usage_sharing_set`, which also dates each change in the access log.
+    """
+
+    employee = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="usage_sharing",
+        verbose_name=_("salarié"),
+    )
+    shared = models.BooleanField(_("compteurs partagés avec les RH"), default=False)
+    changed_at = models.DateTimeField(_("modifié le"))
+
+    class Meta:
+        verbose_name = _("partage des compteurs")
+        verbose_name_plural = _("partages des compteurs")
+
+    def __str__(self):
+        return f"{self.employee_id}: {'shared' if self.shared else 'not shared'}"

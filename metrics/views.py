@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from metrics import access, exports, selectors
+from metrics import access, consent, exports, selectors
 from metrics.charts import bar_chart
 from metrics.periods import Period, PeriodError, parse_month_range, parse_period
 from metrics.small_groups import min_group_size
@@ -121,9 +121,9 @@ def company_employees(request, pk):
     context = {"company": company, "errors": errors, "period": period}
     if errors:
         return render(request, "metrics/company_employees.html", context, status=400)
-    page = Paginator(selectors.company_employees(company=company), EMPLOYEES_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        consent.company_employees_for(request.user, company=company), EMPLOYEES_PER_PAGE
+    ).get_page(request.GET.get("page"))
     context.update(
         page=page,
         rows=selectors.employees_usage(company=company, employees=page, period=period),

@@ -29,6 +29,14 @@ def make_employees(company, count, prefix="staff"):
     ]
 
 
+def share(*employees):
+    """Each employee switches on sharing her counters with HR (through the service)."""
+    from metrics.consent import usage_sharing_set
+
+    for employee in employees:
+        usage_sharing_set(employee=employee, shared=True)
+
+
 def rollups():
     """Every rollup row as plain tuples, to compare states."""
     return (

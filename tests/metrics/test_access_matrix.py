@@ -1,13 +1,16 @@
 """Every metrics row of the DESIGN.md role table, for each role of the cast, portal and API.
 
 METRICS_PRACTITIONER_USAGE_READ / EXPORTS_PRACTITIONER_USAGE: R1, R2, the practitioner
-themselves. METRICS_EMPLOYEE_USAGE_READ: R1, R2, HR of the employee's company.
+themselves. METRICS_EMPLOYEE_USAGE_READ: R1, R2, HR of the employee's company (for an
+employee who shares her counters: tests/metrics/test_consent.py covers the others).
 METRICS_COMPANY_READ / EXPORTS_METRICS_COMPANY: R1, R2, HR of the company.
 No permission -> 403; permission but someone else's -> 404.
 """
 
 import pytest
 from django.urls import reverse
+
+from tests.metrics.helpers import share
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +72,7 @@ def _target_id(cast, acme, globex, target):
 
 @pytest.mark.parametrize("name, target, expected", API_CASES)
 def test_api_role_table(api_client, cast, acme, globex, name, target, expected):
+    share(cast["employee_a"], cast["employee_c"])
     url = reverse(name, args=[_target_id(cast, acme, globex, target)])
 
     def get(user):
@@ -95,6 +99,7 @@ PORTAL_CASES = list(
 
 @pytest.mark.parametrize("name, target, expected", PORTAL_CASES)
 def test_portal_role_table(client, cast, acme, globex, name, target, expected):
+    share(cast["employee_a"], cast["employee_c"])
     url = reverse(name, args=[_target_id(cast, acme, globex, target)])
     params = {"from": "2026-03", "to": "2026-03"} if name.endswith("employees") else MONTH
 

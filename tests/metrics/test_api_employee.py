@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tests.consultations.factories import completed
-from tests.metrics.helpers import paris
+from tests.metrics.helpers import paris, share
 
 pytestmark = pytest.mark.django_db
 
@@ -15,6 +15,7 @@ def visits(employee_a, employee_b, practitioner_p, practitioner_q):
     completed(employee_a, practitioner_q, at=paris(2026, 3, 31, 23, 30), minutes=50)
     completed(employee_a, practitioner_p, at=paris(2026, 4, 1, 9), minutes=30)
     completed(employee_b, practitioner_p, at=paris(2026, 3, 5, 9), minutes=20)
+    share(employee_a)  # HR sees only the counters of employees who share them
 
 
 def get(api_client, user, employee, params):
@@ -51,11 +52,13 @@ def test_several_whole_months_are_allowed(api_client, staff_r2, employee_a, visi
     ],
 )
 def test_periods_finer_than_whole_months_are_400(api_client, hr_acme, employee_a, params):
+    share(employee_a)
     response = get(api_client, hr_acme, employee_a, params)
     assert response.status_code == 400
     assert set(response.json()) <= {"from", "to"}
 
 
 def test_february_of_a_leap_year_is_a_whole_month(api_client, hr_acme, employee_a):
+    share(employee_a)
     response = get(api_client, hr_acme, employee_a, {"from": "2028-02-01", "to": "2028-02-29"})
     assert response.status_code == 200

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from metrics.models import CompanyDay, PractitionerDay
 from tests.consultations.factories import completed
-from tests.metrics.helpers import make_employees, paris
+from tests.metrics.helpers import make_employees, paris, share
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +93,7 @@ def test_the_company_dashboard_shows_weeks_and_months(
 def test_the_employee_counters_page_lists_totals_per_whole_month(
     client, hr_acme, acme, employee_a, visits
 ):
+    share(employee_a)
     client.force_login(hr_acme)
     url = reverse("metrics:company_employees", args=[acme.pk])
     html = client.get(url, {"from": "2026-03", "to": "2026-03"}).content.decode()
@@ -181,6 +182,7 @@ def test_the_employee_counters_page_costs_the_same_for_3_or_30_employees(
     from metrics.models import EmployeeDay
 
     people = make_employees(acme, count)
+    share(*people)
     # Rollup rows straight in the table: this test is about the read, not the counting.
     EmployeeDay.objects.bulk_create(
         EmployeeDay(
