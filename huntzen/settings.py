@@ -255,6 +255,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "CAMELIZE_NAMES": False,
+    # One name for the consultation status wherever a schema field uses it.
+    "ENUM_NAME_OVERRIDES": {
+        "ConsultationStatusEnum": "consultations.models.Consultation.Status",
+    },
 }
 
 # --- Guardian -------------------------------------------------------------------
