@@ -235,7 +235,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["huntzen.parsers.BoundedJSONParser"],
     "EXCEPTION_HANDLER": "huntzen.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -359,3 +359,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Security review (issue 12): caching, proxies, sign-in limits, API edges ------
+# API JSON bodies larger than this are refused with 413 before they are parsed.
+HUNTZEN_API_MAX_BODY_BYTES = env_int("HUNTZEN_API_MAX_BODY_BYTES", 1024 * 1024, minimum=1024)
