@@ -363,3 +363,10 @@ LOGGING = {
 # --- Security review (issue 12): caching, proxies, sign-in limits, API edges ------
 # API JSON bodies larger than this are refused with 413 before they are parsed.
 HUNTZEN_API_MAX_BODY_BYTES = env_int("HUNTZEN_API_MAX_BODY_BYTES", 1024 * 1024, minimum=1024)
+
+# The OpenAPI schema and Swagger UI: "public" (anyone) or "staff" (R1, R2, superusers).
+HUNTZEN_API_DOCS = env_str("HUNTZEN_API_DOCS", "public" if DEBUG else "staff")
+if HUNTZEN_API_DOCS not in ("public", "staff"):
+    raise ImproperlyConfigured(
+        f"HUNTZEN_API_DOCS must be 'public' or 'staff', got {HUNTZEN_API_DOCS!r}."
+    )
