@@ -4,6 +4,7 @@ Embedded defaults run a demo (SQLite, in-memory channel layer, console email).
 With DEBUG off, production secrets have no default: start-up stops instead.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -370,3 +371,28 @@ if HUNTZEN_API_DOCS not in ("public", "staff"):
     raise ImproperlyConfigured(
         f"HUNTZEN_API_DOCS must be 'public' or 'staff', got {HUNTZEN_API_DOCS!r}."
     )
+
+# Behind a reverse proxy: the client address that rate limits count. allauth reads it
+# from X-Forwarded-For, this many hops from the right (each trusted proxy appends the
+# address it saw; anything further left was written by the client); 0 ignores the
+# header. Or from one header that the proxy alone sets (e.g. X-Real-IP).
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int(
+    "HUNTZEN_TRUSTED_PROXY_COUNT", 1 if env_bool("HUNTZEN_BEHIND_PROXY", False) else 0, minimum=0
+)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env_str("HUNTZEN_TRUSTED_CLIENT_IP_HEADER", "") or None
+
+# Failed sign-ins: HUNTZEN_LOGIN_RATE_LIMIT's "key" is one account from one address
+# (blocking); this one is the account from anywhere, over a short window that slows
+# guessing down without locking the owner out for long (accounts.adapter).
+ACCOUNT_RATE_LIMITS["login_failed_account"] = env_str(
+    "HUNTZEN_LOGIN_ACCOUNT_RATE_LIMIT", "10/m/key"
+)
+_RATE_RE = re.compile(r"^\d+/\d*[smhd](/(ip|key|user))?$")
+for _name, _rates in (
+    ("HUNTZEN_LOGIN_RATE_LIMIT", ACCOUNT_RATE_LIMITS["login_failed"]),
+    ("HUNTZEN_LOGIN_ACCOUNT_RATE_LIMIT", ACCOUNT_RATE_LIMITS["login_failed_account"]),
+):
+    if not all(_RATE_RE.match(part.strip()) for part in _rates.split(",")):
+        raise ImproperlyConfigured(
+            f"{_name} must be allauth rates like '10/m/ip,5/5m/key', got {_rates!r}."
+        )
