@@ -188,6 +188,7 @@ def _detail_context(request, consultation, **extra):
         and consultation.status == Status.SCHEDULED
         and now >= consultation.scheduled_at,
         "cancel_form": CancelForm(),
+        "cancel_reason": selectors.cancel_reason_for(user=user, consultation=consultation),
     }
     context.update(extra)
     return context
@@ -298,6 +299,7 @@ def video_room(request, pk):
             "consultations/video_room.html",
             {
                 "consultation": consultation,
+                "room_name": video.room_name(consultation),
                 "jitsi_domain": settings.JITSI_DOMAIN,
                 "jitsi_script": f"{origin}/external_api.js",
                 "jitsi_token": video.jitsi_token(consultation, request.user) or "",

@@ -4,6 +4,8 @@ Embedded defaults run a demo (SQLite, in-memory channel layer, console email).
 With DEBUG off, production secrets have no default: start-up stops instead.
 """
 
+import hashlib
+import hmac
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -396,3 +398,13 @@ for _name, _rates in (
         raise ImproperlyConfigured(
             f"{_name} must be allauth rates like '10/m/ip,5/5m/key', got {_rates!r}."
         )
+
+# Jitsi room names are HMAC-SHA256(key, consultation id), never stored. A dedicated key
+# so that rotating SECRET_KEY does not rename every room; unset, one is derived from
+# SECRET_KEY. Changing it renames every room at once: rotate outside consultation hours.
+HUNTZEN_VIDEO_ROOM_KEY = (
+    env_str("HUNTZEN_VIDEO_ROOM_KEY", "")
+    or hmac.new(SECRET_KEY.encode(), b"huntzen-care/video-room-key", hashlib.sha256).hexdigest()
+)
+if len(HUNTZEN_VIDEO_ROOM_KEY) < 32:
+    raise ImproperlyConfigured("HUNTZEN_VIDEO_ROOM_KEY must be at least 32 characters long.")
