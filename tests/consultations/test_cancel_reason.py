@@ -158,8 +158,23 @@ def _raw(column, pk):
         return cursor.fetchone()[0]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_migration_seals_existing_reasons_and_going_back_unseals_them(employee_a, p_open):
+@pytest.fixture
+def rows_of_migrations(transactional_db):
+    """A transactional test before this one may have flushed the tables: recreate the
+    permissions, role groups (post_migrate) and reference codes the cast needs."""
+    import importlib
+
+    from django.apps import apps
+    from django.core.management.sql import emit_post_migrate_signal
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    importlib.import_module("companies.migrations.0003_reference_codes").create_codes(apps, None)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_migration_seals_existing_reasons_and_going_back_unseals_them(
+    rows_of_migrations, employee_a, p_open
+):
     consultation = book(employee_a, p_open, at=TUESDAY_9, now=NOW)
     services.consultation_cancel(
         actor=employee_a, consultation=consultation, reason=CANARY, now=NOW
