@@ -188,7 +188,7 @@ def test_the_migration_seals_existing_reasons_and_going_back_unseals_them(
                 "UPDATE consultations_consultation SET cancel_reason = %s", [CANARY + "-old"]
             )
     finally:
-        _migrate(("consultations", "0004_seal_cancel_reason_derive_room_name"))
+        _migrate(("consultations", "0005_derive_room_name"))
     assert rows_containing(CANARY) == []
     consultation.refresh_from_db()
     assert cancel_reason_for(user=p_open, consultation=consultation) == CANARY + "-old"

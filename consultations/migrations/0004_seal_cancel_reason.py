@@ -1,13 +1,13 @@
-"""Seal cancellation reasons (they can be personal) and stop storing Jitsi room names
-(now derived from the consultation's id under a key: consultations.video.room_name).
+"""Seal cancellation reasons: they can be personal, so they are stored like medical text.
 
 Existing reasons are sealed into the new column with the associated data that
 Consultation.cancel_reason_aad() builds (table, row, who cancelled, field); the clear
-column is then dropped. Going back unseals them, and gives every row a fresh random
-room name as the old code did.
-"""
+column is then dropped. Going back unseals them.
 
-import secrets
+The room names go in the next migration: on PostgreSQL a table whose rows this
+transaction has already updated cannot be altered again in it ("pending trigger
+events"), so each data step has its own migration.
+"""
 
 from django.db import migrations, models
 
@@ -66,16 +66,6 @@ def unseal_reasons(apps, schema_editor):
     )
 
 
-def random_room_names(apps, schema_editor):
-    Consultation = apps.get_model("consultations", "Consultation")
-    _rewrite(
-        Consultation,
-        Consultation.objects.only("pk"),
-        "room_name",
-        lambda row: f"huntzen-{secrets.token_urlsafe(24)}",
-    )
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -92,16 +82,5 @@ class Migration(migrations.Migration):
         migrations.RemoveField(
             model_name="consultation",
             name="cancel_reason",
-        ),
-        # The unique index goes first: going back fills the names before it returns.
-        migrations.AlterField(
-            model_name="consultation",
-            name="room_name",
-            field=models.CharField(max_length=64, blank=True, verbose_name="salle vidéo"),
-        ),
-        migrations.RunPython(migrations.RunPython.noop, random_room_names, elidable=False),
-        migrations.RemoveField(
-            model_name="consultation",
-            name="room_name",
         ),
     ]
