@@ -12,6 +12,7 @@ from huntzen.content.models import Article
 from huntzen.middleware import PrivateByDefaultCacheMiddleware
 from medical.services import journal_entry_create
 from tests.chat.conftest import open_consultation
+from tests.conftest import PASSWORD
 from tests.consultations.factories import completed
 from tests.metrics.helpers import paris
 
@@ -78,6 +79,17 @@ def test_signed_in_pages_are_not_cacheable(client, employee_a, consultation, url
     client.force_login(employee_a)
     args = [consultation.pk] if url_name in ("consultations:detail", "chat:page") else []
     _assert_private(client.get(reverse(url_name, args=args)))
+
+
+def test_api_sign_in_tokens_are_not_cacheable(client, employee_a):
+    """allauth says so itself already; this keeps it true."""
+    response = client.post(
+        "/_allauth/app/v1/auth/login",
+        {"email": employee_a.email, "password": PASSWORD},
+        content_type="application/json",
+    )
+    assert "access_token" in response.json()["meta"]
+    _assert_private(response)
 
 
 def test_the_sign_in_page_is_not_cacheable_either(client):
