@@ -1,5 +1,11 @@
 from allauth.account.adapter import DefaultAccountAdapter
+
+# allauth's own limiter: its usages can be rolled back after a correct password, as
+# allauth does for the limits it applies itself (the public wrapper returns a bool).
+from allauth.core.internal import ratelimit
 from django.urls import reverse
+
+ACCOUNT_LIMIT_ACTION = "login_failed_account"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -10,3 +16,45 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_login_redirect_url(self, request):
         return reverse("home")
+
+    # --- Failed sign-in limits --------------------------------------------------------
+    # allauth counts failures per client address ("10/m/ip") and per "key", which is the
+    # account by default: anyone who knows an email could then lock its owner out. Here
+    # the blocking "key" limit counts per account AND address, and the account-wide
+    # limit (ACCOUNT_RATE_LIMITS["login_failed_account"]) has a short window: it slows
+    # guessing from many addresses down without locking the owner out for longer than
+    # that window.
+
+    def _account_key(self, request, **credentials) -> str:
+        return super()._get_login_attempts_cache_key(request, **credentials)
+
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        """allauth's "key" for login_failed: this account from this client address."""
+        account = self._account_key(request, **credentials)
+        return f"{account}|{self.get_client_ip(request)}"
+
+    def pre_authenticate(self, request, **credentials) -> None:
+        super().pre_authenticate(request, **credentials)
+        account_usage = ratelimit.consume(
+            request,
+            app="allauth.account",
+            action=ACCOUNT_LIMIT_ACTION,
+            key=self._account_key(request, **credentials),
+        )
+        if not account_usage:
+            self._rollback_login_failed_rl_usage()
+            raise self.validation_error("too_many_login_attempts")
+        # A correct password rolls both back (DefaultAccountAdapter.authenticate).
+        self._login_failed_rl_usage = ratelimit.RateLimitUsage(
+            usage=[*self._login_failed_rl_usage.usage, *account_usage.usage]
+        )
+
+    def _delete_login_attempts_cached_email(self, request, **credentials) -> None:
+        """After a password reset, the account-wide count is wiped with the rest."""
+        super()._delete_login_attempts_cached_email(request, **credentials)
+        ratelimit.clear(
+            request,
+            app="allauth.account",
+            action=ACCOUNT_LIMIT_ACTION,
+            key=self._account_key(request, **credentials),
+        )

@@ -142,7 +142,6 @@ def setup_data():
                     started_at=start,
                     ended_at=start + timedelta(minutes=50),
                     duration_seconds=3000,
-                    room_name=secrets.token_urlsafe(24),
                     created_at=start - timedelta(days=3),
                 )
             )

@@ -1,8 +1,10 @@
 """Back office: staff see that a consultation exists (who, when, status), read-only.
 
-Never the cancellation reason (an employee may have written something personal) nor
-the video room name (it is the key to the room when Jitsi runs without tokens). Opening
-a consultation is written to the access log: the employee sees it on her privacy page.
+Never the cancellation reason, not even sealed (an employee may have written something
+personal: it is treated like medical text). The video room name is not stored at all:
+it is the key to the room when Jitsi runs without tokens.
+Opening a consultation is written to the access log: the employee sees it on her
+privacy page.
 """
 
 from django.contrib import admin

@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class ConsultationsConfig(AppConfig):
     name = "consultations"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from medical import rotation
+
+        # `manage.py rotate_encryption_key` re-seals cancellation reasons with the notes.
+        rotation.register(
+            "consultations.Consultation",
+            fields=("cancel_reason_sealed",),
+            aad=lambda consultation, column: consultation.cancel_reason_aad(),
+        )

@@ -19,7 +19,8 @@ class Consultation(models.Model):
     """One appointment between an employee and a practitioner.
 
     Holds who, when, how and its lifecycle; never anything medical (notes and chat
-    live in `medical` and `chat`, encrypted).
+    live in `medical` and `chat`, encrypted). The video room's name is not stored: it is
+    derived from the id under a key (consultations.video.room_name).
     """
 
     class Kind(models.TextChoices):
@@ -73,8 +74,9 @@ class Consultation(models.Model):
         related_name="+",
         verbose_name=_("annulée par"),
     )
-    cancel_reason = models.CharField(_("motif d'annulation"), max_length=500, blank=True)
-    room_name = models.CharField(_("salle vidéo"), max_length=64, unique=True)
+    # Free text that can be personal: sealed like medical text, bound to this row and to
+    # whoever cancelled (read through consultations.selectors.cancel_reason_for).
+    cancel_reason_sealed = models.TextField(blank=True, editable=False)
     reminder_24h_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     reminder_1h_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("réservée le"), default=timezone.now, editable=False)
@@ -107,6 +109,19 @@ class Consultation(models.Model):
 
     def __str__(self):
         return f"{self.scheduled_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"
+
+    def cancel_reason_aad(self) -> bytes:
+        """Binds the sealed cancellation reason to this consultation and its author, so
+        a ciphertext copied to another row fails to decrypt."""
+        # Imported here: crypto reads settings, which app modules must not do at import.
+        from medical.crypto import associated_data
+
+        return associated_data(
+            table=self._meta.db_table,
+            row_id=self.pk,
+            owner_id=self.cancelled_by_id,
+            field="cancel_reason",
+        )
 
     @property
     def duration_minutes(self) -> int | None:

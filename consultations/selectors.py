@@ -9,6 +9,7 @@ what is in the past or closer than the booking notice.
 """
 
 import bisect
+import logging
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -31,6 +32,9 @@ from consultations.models import (
     WeeklyOpening,
 )
 from consultations.permissions import consultations_with_perm, has_object_perm
+from medical import crypto
+
+logger = logging.getLogger(__name__)
 
 Status = Consultation.Status
 
@@ -450,3 +454,21 @@ def availability_overview(practitioner: User) -> AvailabilityOverview:
             availability=availability,
         ),
     )
+
+
+def cancel_reason_for(*, user: User, consultation: Consultation) -> str | None:
+    """The cancellation reason in clear, for the two participants only: it can be
+    personal, so staff and HR never read it (like medical text). None when there is
+    none, for anyone else, or when its ciphertext does not decrypt (logged, no content):
+    one bad row must not take the consultation's page down."""
+    if not consultation.cancel_reason_sealed:
+        return None
+    if user.pk not in (consultation.employee_id, consultation.practitioner_id):
+        return None
+    try:
+        return crypto.unseal(
+            consultation.cancel_reason_sealed, aad=consultation.cancel_reason_aad()
+        )
+    except crypto.DecryptionError:
+        logger.error("Cancellation reason of consultation %s failed to decrypt.", consultation.pk)
+        return None

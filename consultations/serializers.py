@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from accounts.models import Role, User
+from consultations import selectors
 from consultations.models import Consultation
 from huntzen.api import CamelModelSerializer, CamelSerializer
 
@@ -43,9 +44,9 @@ class ConsultationSerializer(CamelModelSerializer):
     def get_cancel_reason(self, consultation) -> str | None:
         """Only the two participants read it (it may be personal); staff do not."""
         request = self.context.get("request")
-        if request and request.user.pk in (consultation.employee_id, consultation.practitioner_id):
-            return consultation.cancel_reason
-        return None
+        if request is None:
+            return None
+        return selectors.cancel_reason_for(user=request.user, consultation=consultation)
 
 
 class BookingSerializer(CamelSerializer):

@@ -5,7 +5,6 @@ locks the row, checks the current status, records a StatusChange, and raises
 IllegalTransition (409) without changing anything when the step is not allowed.
 """
 
-import secrets
 from datetime import date, datetime, time, timedelta
 from functools import partial
 
@@ -26,13 +25,9 @@ from consultations.models import (
     WeeklyOpening,
 )
 from consultations.permissions import grant_participants, has_object_perm
+from medical import crypto
 
 Status = Consultation.Status
-
-
-def new_room_name() -> str:
-    """Unguessable: 192 bits from `secrets`, nothing derived from time or ids."""
-    return f"huntzen-{secrets.token_urlsafe(24)}"
 
 
 def _record(consultation: Consultation, *, actor, from_status: str, to_status: str, at):
@@ -165,7 +160,6 @@ def consultation_book(
                 kind=kind,
                 scheduled_at=scheduled_at,
                 scheduled_end=end,
-                room_name=new_room_name(),
                 created_at=now,
             )
     except IntegrityError as exc:
@@ -264,6 +258,13 @@ def consultation_end(
     return consultation
 
 
+def _sealed_cancel_reason(consultation: Consultation, reason: str) -> str:
+    """The reason may be personal: sealed like medical text (after `cancelled_by` is set,
+    which the associated data names)."""
+    text = reason.strip()[:500]
+    return crypto.seal(text, aad=consultation.cancel_reason_aad()) if text else ""
+
+
 @transaction.atomic
 def consultation_cancel(
     *, actor: User, consultation: Consultation, reason: str = "", now: datetime | None = None
@@ -286,8 +287,10 @@ def consultation_cancel(
     consultation.status = Status.CANCELLED
     consultation.cancelled_at = now
     consultation.cancelled_by = actor
-    consultation.cancel_reason = reason.strip()[:500]
-    consultation.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason"])
+    consultation.cancel_reason_sealed = _sealed_cancel_reason(consultation, reason)
+    consultation.save(
+        update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason_sealed"]
+    )
     _record(
         consultation, actor=actor, from_status=Status.SCHEDULED, to_status=Status.CANCELLED, at=now
     )

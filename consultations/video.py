@@ -1,6 +1,9 @@
-"""The video room of a consultation (Jitsi): when it opens, and the JWT that lets a
-participant into that one room when the Jitsi deployment requires tokens."""
+"""The video room of a consultation (Jitsi): its name, when it opens, and the JWT that
+lets a participant into that one room when the Jitsi deployment requires tokens."""
 
+import base64
+import hashlib
+import hmac
 from datetime import datetime, timedelta
 
 import jwt
@@ -13,6 +16,19 @@ Status = Consultation.Status
 
 OPENS_BEFORE = timedelta(minutes=15)
 TOKEN_LIFETIME = timedelta(minutes=15)
+
+
+def room_name(consultation: Consultation) -> str:
+    """The room's name, derived on the fly: HMAC-SHA256 of the consultation's id under
+    HUNTZEN_VIDEO_ROOM_KEY, 160 bits in lower-case base32 (Jitsi ignores case).
+
+    On a public Jitsi the name is the only key to the room. Nothing of it is stored, so
+    a database dump or a leaked id opens nothing; changing the key renames every room
+    at once (and is how a leaked name is revoked).
+    """
+    key = settings.HUNTZEN_VIDEO_ROOM_KEY.encode()
+    digest = hmac.new(key, b"huntzen-care/room|" + consultation.pk.bytes, hashlib.sha256)
+    return "huntzen-" + base64.b32encode(digest.digest()[:20]).decode("ascii").lower()
 
 
 def room_is_open(consultation: Consultation, *, now: datetime | None = None) -> bool:
@@ -38,7 +54,7 @@ def jitsi_token(consultation: Consultation, user, *, now: datetime | None = None
         "iss": settings.JITSI_APP_ID,
         "aud": "jitsi",
         "sub": settings.JITSI_DOMAIN,
-        "room": consultation.room_name,
+        "room": room_name(consultation),
         "iat": int(now.timestamp()),
         "nbf": int((now - timedelta(seconds=30)).timestamp()),
         "exp": int((now + TOKEN_LIFETIME).timestamp()),

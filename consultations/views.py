@@ -136,6 +136,7 @@ def _detail_page(request, consultation, *, status=200, **extra):
         "consultation": consultation,
         "status_changes": consultation.status_changes.select_related("actor"),
         "cancel_form": CancelForm(),
+        "cancel_reason": selectors.cancel_reason_for(user=request.user, consultation=consultation),
         **asdict(actions),
         **extra,
     }
@@ -234,6 +235,7 @@ def video_room(request, pk):
             "consultations/video_room.html",
             {
                 "consultation": consultation,
+                "room_name": video.room_name(consultation),
                 "jitsi_domain": settings.JITSI_DOMAIN,
                 "jitsi_script": f"{origin}/external_api.js",
                 "jitsi_token": video.jitsi_token(consultation, request.user) or "",

@@ -4,6 +4,9 @@ Embedded defaults run a demo (SQLite, in-memory channel layer, console email).
 With DEBUG off, production secrets have no default: start-up stops instead.
 """
 
+import hashlib
+import hmac
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -71,6 +74,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise (static files keep their own caching), above everything else.
+    "huntzen.middleware.PrivateByDefaultCacheMiddleware",
     "huntzen.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -241,7 +246,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["huntzen.parsers.BoundedJSONParser"],
     "EXCEPTION_HANDLER": "huntzen.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -369,3 +374,49 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Security review (issue 12): caching, proxies, sign-in limits, API edges ------
+# API JSON bodies larger than this are refused with 413 before they are parsed.
+HUNTZEN_API_MAX_BODY_BYTES = env_int("HUNTZEN_API_MAX_BODY_BYTES", 1024 * 1024, minimum=1024)
+
+# The OpenAPI schema and Swagger UI: "public" (anyone) or "staff" (R1, R2, superusers).
+HUNTZEN_API_DOCS = env_str("HUNTZEN_API_DOCS", "public" if DEBUG else "staff")
+if HUNTZEN_API_DOCS not in ("public", "staff"):
+    raise ImproperlyConfigured(
+        f"HUNTZEN_API_DOCS must be 'public' or 'staff', got {HUNTZEN_API_DOCS!r}."
+    )
+
+# Behind a reverse proxy: the client address that rate limits count. allauth reads it
+# from X-Forwarded-For, this many hops from the right (each trusted proxy appends the
+# address it saw; anything further left was written by the client); 0 ignores the
+# header. Or from one header that the proxy alone sets (e.g. X-Real-IP).
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int(
+    "HUNTZEN_TRUSTED_PROXY_COUNT", 1 if env_bool("HUNTZEN_BEHIND_PROXY", False) else 0, minimum=0
+)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env_str("HUNTZEN_TRUSTED_CLIENT_IP_HEADER", "") or None
+
+# Failed sign-ins: HUNTZEN_LOGIN_RATE_LIMIT's "key" is one account from one address
+# (blocking); this one is the account from anywhere, over a short window that slows
+# guessing down without locking the owner out for long (accounts.adapter).
+ACCOUNT_RATE_LIMITS["login_failed_account"] = env_str(
+    "HUNTZEN_LOGIN_ACCOUNT_RATE_LIMIT", "10/m/key"
+)
+_RATE_RE = re.compile(r"^\d+/\d*[smhd](/(ip|key|user))?$")
+for _name, _rates in (
+    ("HUNTZEN_LOGIN_RATE_LIMIT", ACCOUNT_RATE_LIMITS["login_failed"]),
+    ("HUNTZEN_LOGIN_ACCOUNT_RATE_LIMIT", ACCOUNT_RATE_LIMITS["login_failed_account"]),
+):
+    if not all(_RATE_RE.match(part.strip()) for part in _rates.split(",")):
+        raise ImproperlyConfigured(
+            f"{_name} must be allauth rates like '10/m/ip,5/5m/key', got {_rates!r}."
+        )
+
+# Jitsi room names are HMAC-SHA256(key, consultation id), never stored. A dedicated key
+# so that rotating SECRET_KEY does not rename every room; unset, one is derived from
+# SECRET_KEY. Changing it renames every room at once: rotate outside consultation hours.
+HUNTZEN_VIDEO_ROOM_KEY = (
+    env_str("HUNTZEN_VIDEO_ROOM_KEY", "")
+    or hmac.new(SECRET_KEY.encode(), b"huntzen-care/video-room-key", hashlib.sha256).hexdigest()
+)
+if len(HUNTZEN_VIDEO_ROOM_KEY) < 32:
+    raise ImproperlyConfigured("HUNTZEN_VIDEO_ROOM_KEY must be at least 32 characters long.")

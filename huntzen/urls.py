@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from huntzen import views
+from huntzen.api_docs import PERMISSION_CLASSES as API_DOCS_PERMISSIONS
 
 api_v1 = [
     path("auth/", include("accounts.api_urls")),
@@ -22,8 +23,18 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
     path("api/v1/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "api/schema/",
+        SpectacularAPIView.as_view(permission_classes=API_DOCS_PERMISSIONS),
+        name="api-schema",
+    ),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", permission_classes=API_DOCS_PERMISSIONS
+        ),
+        name="api-docs",
+    ),
     path("", include("accounts.urls")),
     path("", include("companies.urls")),
     path("", include("consultations.urls")),

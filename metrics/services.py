@@ -48,12 +48,12 @@ def _insert(model, values: dict, *, conflict: list[str], add: list[str] | None =
             f"{c} = cur.{c} + excluded.{c}"
             for c in (qn(model._meta.get_field(n).column) for n in add)
         )
-        action = f"DO UPDATE SET {sets}"
+        action = f"DO UPDATE SET {sets}"  # nosec B608 # quoted column names of the model
     else:
         action = "DO NOTHING"
     # Identifiers come from model metadata, quoted; every value is a parameter.
     sql = (
-        f"INSERT INTO {qn(model._meta.db_table)} AS cur ({', '.join(columns)}) "  # noqa: S608
+        f"INSERT INTO {qn(model._meta.db_table)} AS cur ({', '.join(columns)}) "  # noqa: S608 # nosec B608
         f"VALUES ({', '.join(['%s'] * len(params))}) ON CONFLICT ({conflict_columns}) {action}"
     )
     with connection.cursor() as cursor:

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from companies.models import PractitionerProfile
 from consultations import services
 from consultations.models import Consultation
+from consultations.selectors import cancel_reason_for
 
 pytestmark = [
     pytest.mark.browser,
@@ -65,7 +66,8 @@ def test_an_employee_books_follows_and_cancels_a_consultation(page, sign_in, emp
     expect(page.locator("#consultation-status")).to_have_text("Annulée")
     consultation.refresh_from_db()
     assert consultation.status == "cancelled"
-    assert consultation.cancel_reason == "Déplacement professionnel"
+    reason = cancel_reason_for(user=consultation.employee, consultation=consultation)
+    assert reason == "Déplacement professionnel"
 
 
 def test_the_practitioner_sets_hours_and_sees_the_booking_in_the_agenda(

@@ -6,9 +6,10 @@ import time_machine
 from django.urls import reverse
 
 from consultations import services
-from consultations.video import jitsi_token, room_is_open
+from consultations.video import jitsi_token, room_is_open, room_name
 from tests.consultations.conftest import NOW, paris
 from tests.consultations.factories import book
+from tests.medical.scan import rows_containing
 
 pytestmark = pytest.mark.django_db
 TUESDAY_9 = paris(2026, 3, 3, 9)
@@ -25,21 +26,37 @@ def _get(client, user, consultation, at):
         return client.get(reverse("consultations:video", args=[consultation.pk]))
 
 
-def test_room_names_are_random_not_derived(employee_a, employee_b, p_open):
+def test_room_names_are_long_and_reveal_nothing_of_the_consultation(employee_a, employee_b, p_open):
     one = book(employee_a, p_open, at=TUESDAY_9, now=NOW)
     two = book(employee_b, p_open, at=TUESDAY_9 + timedelta(hours=1), now=NOW)
     for consultation in (one, two):
-        assert len(consultation.room_name) >= 32
+        name = room_name(consultation)
+        assert len(name) >= 32 and name == name.lower()  # Jitsi ignores case
         for derived in (str(consultation.pk), consultation.pk.hex[:8], "20260303"):
-            assert derived not in consultation.room_name
-    assert one.room_name[:16] != two.room_name[:16]
+            assert derived not in name
+    assert room_name(one)[:16] != room_name(two)[:16]
+
+
+def test_a_room_name_is_stable_and_keyed(consultation, settings):
+    name = room_name(consultation)
+    assert room_name(consultation) == name
+    settings.HUNTZEN_VIDEO_ROOM_KEY = "another-key-of-at-least-32-characters!"
+    assert room_name(consultation) != name  # without the key, the id opens nothing
+
+
+def test_the_room_name_is_nowhere_in_the_database(employee_a, consultation, client):
+    """Nothing to steal from a dump: a page shows it, no table holds it."""
+    name = room_name(consultation)
+    assert name in _get(client, employee_a, consultation, TUESDAY_9).content.decode()
+    assert rows_containing(name) == []
+    assert rows_containing(name.removeprefix("huntzen-")[:12]) == []
 
 
 @pytest.mark.parametrize("who", ["employee_a", "practitioner_p"])
 def test_participants_join_in_the_window(cast, consultation, client, who):
     response = _get(client, cast[who], consultation, TUESDAY_9 - timedelta(minutes=15))
     assert response.status_code == 200
-    assert consultation.room_name in response.content.decode()
+    assert room_name(consultation) in response.content.decode()
 
 
 def test_the_page_csp_allows_exactly_the_jitsi_domain(employee_a, consultation, client, settings):
@@ -78,7 +95,7 @@ def test_other_pages_keep_the_strict_policy(employee_a, consultation, client):
 def test_non_participants_cannot_join(cast, consultation, client, who, status):
     response = _get(client, cast[who], consultation, TUESDAY_9)
     assert response.status_code == status
-    assert consultation.room_name not in response.content.decode()
+    assert room_name(consultation) not in response.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -91,7 +108,7 @@ def test_non_participants_cannot_join(cast, consultation, client, who, status):
 def test_out_of_window_is_refused(employee_a, consultation, client, at):
     response = _get(client, employee_a, consultation, at)
     assert response.status_code == 403
-    assert consultation.room_name not in response.content.decode()
+    assert room_name(consultation) not in response.content.decode()
 
 
 def test_a_started_consultation_stays_open_until_it_ends(employee_a, p_open, consultation, client):
@@ -126,7 +143,7 @@ def test_the_token_is_short_lived_for_this_room_with_the_practitioner_moderating
         practitioner_token = jitsi_token(consultation, p_open)
         claims = jwt.decode(employee_token, "s" * 32, algorithms=["HS256"], audience="jitsi")
         moderator = jwt.decode(practitioner_token, "s" * 32, algorithms=["HS256"], audience="jitsi")
-    assert claims["room"] == consultation.room_name and claims["iss"] == "huntzen"
+    assert claims["room"] == room_name(consultation) and claims["iss"] == "huntzen"
     assert claims["sub"] == settings.JITSI_DOMAIN
     assert claims["exp"] - claims["iat"] <= 15 * 60
     assert claims["context"]["user"]["moderator"] is False

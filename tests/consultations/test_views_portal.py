@@ -7,6 +7,7 @@ from django.urls import reverse
 from companies.models import PractitionerProfile
 from consultations import services
 from consultations.models import Availability, AvailabilityException, Consultation, WeeklyOpening
+from consultations.selectors import cancel_reason_for
 from tests.consultations.conftest import NOW, paris
 from tests.consultations.factories import book
 
@@ -137,7 +138,8 @@ def test_the_detail_offers_cancel_to_the_employee_and_cancel_keeps_the_reason(
     )
     assert response.status_code == 302
     consultation.refresh_from_db()
-    assert consultation.status == "cancelled" and consultation.cancel_reason == "Réunion imprévue"
+    assert consultation.status == "cancelled"
+    assert cancel_reason_for(user=employee_a, consultation=consultation) == "Réunion imprévue"
 
 
 def test_the_practitioner_runs_the_consultation_from_its_page(client, employee_a, listed):

@@ -63,8 +63,8 @@ def test_saving_a_completed_consultation_again_changes_nothing(employee_a, pract
     c = completed(employee_a, practitioner_p, at=paris(2026, 3, 10, 10))
     before = rollups()
     c.save()
-    c.cancel_reason = ""
-    c.save(update_fields=["cancel_reason"])
+    c.cancel_reason_sealed = ""
+    c.save(update_fields=["cancel_reason_sealed"])
     assert consultation_counted(consultation=c) is False
     assert rollups() == before
     assert CountedConsultation.objects.count() == 1
