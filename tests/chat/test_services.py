@@ -172,8 +172,11 @@ def test_history_pages_do_not_skip_messages_of_the_same_instant(employee_a, cons
 
 @pytest.mark.parametrize("before", ["nope", "00000000-0000-0000-0000-000000000000"])
 def test_history_refuses_an_unknown_cursor(employee_a, consultation, before):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as invalid:
         message_history(user=employee_a, consultation=consultation, before=before)
+    # Keyed by the parameter, so the API names it without catching anything.
+    (error,) = invalid.value.error_dict["before"]
+    assert error.code == "invalid_before"
 
 
 def test_history_refuses_a_cursor_from_another_consultation(
