@@ -12,11 +12,13 @@ knows the object but may not do this (the employee of a consultation and its cli
 note), or may not use the feature at all (the journal for anyone but employees).
 """
 
+from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
+from consultations.access import is_participant
 from medical.audit import log_access
 from medical.models import AccessLogEntry
 
@@ -27,6 +29,8 @@ Action = AccessLogEntry.Action
 NOTE = "clinical_note"
 JOURNAL = "journal"
 JOURNAL_ENTRY = "journal_entry"
+
+CHAT_ROLE_PERM = "accounts.chat_participate"
 
 
 def is_barred(user) -> bool:
@@ -41,30 +45,30 @@ def is_barred(user) -> bool:
     )
 
 
-def decide(user, *, perm: str, obj, object_type: str, object_id=None, action: str) -> bool:
-    """May `user` do `action` on medical content guarded by the object permission `perm`
-    on `obj`? Logs the verdict."""
-    allowed = not is_barred(user) and user.has_perm(perm, obj)
-    log_access(
-        user=user,
-        object_type=object_type,
-        object_id=object_id if object_id is not None else getattr(obj, "pk", ""),
-        action=action,
-        allowed=allowed,
-    )
-    return allowed
+def is_medical_participant(user, consultation, *, perm: str = "view_consultation") -> bool:
+    """One of the two participants of `consultation` (consultations.access.is_participant:
+    holding its object permission `perm`), and not barred from medical content. The
+    participant rule of everything medical tied to a consultation (chat, notes)."""
+    return not is_barred(user) and is_participant(user, consultation, perm=perm)
 
 
-def may_chat(user, consultation, *, action: str = "join") -> bool:
-    """Participants of the consultation (guardian perm granted on booking), nobody else."""
-    return decide(
-        user,
-        perm="consultations.chat_consultation",
-        obj=consultation,
-        object_type="chat",
-        object_id=consultation.pk,
-        action=action,
-    )
+def can_chat(user, consultation) -> bool:
+    """Pure check (no log): may `user` use the chat of `consultation`? Its two
+    participants (object permission granted on booking), whose role may chat
+    (`accounts.chat_participate`: employees and practitioners). Not when: chat.access.
+
+    Asked on every chat event with a freshly loaded user: two queries for a
+    participant, none for anyone else."""
+    return is_medical_participant(
+        user, consultation, perm="chat_consultation"
+    ) and _holds_role_perm(user, CHAT_ROLE_PERM)
+
+
+def _holds_role_perm(user, perm: str) -> bool:
+    """user.has_perm(perm) for a permission of the user's role (no object), in one
+    query (Django's ModelBackend.with_perm) where has_perm loads the user's and the
+    groups' permissions in two, on every freshly loaded user."""
+    return ModelBackend().with_perm(perm, include_superusers=False).filter(pk=user.pk).exists()
 
 
 def _log(user, *, object_type: str, object_id, action: str, allowed: bool) -> None:
@@ -82,9 +86,9 @@ def _log(user, *, object_type: str, object_id, action: str, allowed: bool) -> No
 def can_write_note(user, consultation) -> bool:
     """Pure check (no log), for services and for offering the editor link."""
     return (
-        not is_barred(user)
+        user.pk == consultation.practitioner_id
+        and is_medical_participant(user, consultation, perm="write_clinical_note")
         and user.has_perm("accounts.clinical_notes_own_write")
-        and user.has_perm("consultations.write_clinical_note", consultation)
     )
 
 
@@ -161,7 +165,7 @@ def get_note_for(user, consultation_id, *, action: str = Action.READ, allow_miss
     _log(user, object_type=NOTE, object_id=consultation.pk, action=action, allowed=allowed)
     if allowed:
         return consultation, note
-    if not is_barred(user) and user.has_perm("consultations.view_consultation", consultation):
+    if is_medical_participant(user, consultation):
         raise PermissionDenied(
             _("La note clinique est réservée au praticien qui a mené la consultation.")
         )

@@ -22,6 +22,8 @@ from chat.services import message_send
 from consultations import services as consultation_services
 from medical.models import AccessLogEntry
 from tests.chat.conftest import (
+    BARRED_PARTICIPANTS,
+    bar_participant,
     joined,
     open_consultation,
     receive_type,
@@ -77,6 +79,27 @@ async def test_it_refuses_everyone_but_the_participants(cast, consultation, who,
     assert await refused_with(ws) == code
     assert await log_rows(consultation) == [(cast[who].email, "join", False)]
     await ws.disconnect()
+
+
+@pytest.mark.parametrize("case", BARRED_PARTICIPANTS)
+async def test_it_refuses_a_barred_participant_with_4403(employee_a, consultation, case):
+    await sync_to_async(bar_participant)(employee_a, case)
+    ws = await ws_for(consultation.pk, employee_a)
+    assert await refused_with(ws) == CLOSE_FORBIDDEN
+    assert await log_rows(consultation) == [(employee_a.email, "join", False)]
+    await ws.disconnect()
+
+
+async def test_it_treats_an_inactive_participant_as_signed_out(
+    employee_a, consultation, monkeypatch
+):
+    monkeypatch.setattr(consumers, "AUTH_TIMEOUT", 0.05)
+    ws = await ws_for(consultation.pk, employee_a)
+    await sync_to_async(bar_participant)(employee_a, "inactive")
+    connected, _ = await ws.connect()
+    assert connected  # as anonymous: only to read a ticket from the first frame
+    output = await ws.receive_output(timeout=2)
+    assert output == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
 
 
 async def test_it_refuses_an_unknown_consultation(employee_a, consultation):

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import reverse
 
-from consultations.access import get_consultation_for
+from consultations.access import get_consultation_for, is_participant, may_know_of
 from consultations.models import Consultation
 from tests.consultations.conftest import NOW, paris
 from tests.consultations.factories import book
@@ -99,6 +99,84 @@ def test_staff_see_who_when_status_but_not_the_cancel_reason(cast, consultation,
         .json()
     )
     assert own["cancelReason"] == "personnel"
+
+
+# --- The participant rule --------------------------------------------------------------
+
+PARTICIPANTS = ["employee_a", "practitioner_p"]
+
+
+@pytest.mark.parametrize("who", [*PARTICIPANTS, *DETAILS_DENIED, "staff_r2", "operator_r1"])
+def test_only_the_two_people_of_the_consultation_are_participants(cast, consultation, who):
+    assert is_participant(cast[who], consultation) is (who in PARTICIPANTS)
+
+
+def test_a_superuser_is_no_participant_through_the_blanket_grant(cast, consultation):
+    assert cast["superuser"].has_perm("consultations.view_consultation", consultation)
+    assert not is_participant(cast["superuser"], consultation)
+
+
+@pytest.mark.parametrize("who", PARTICIPANTS)
+def test_a_participant_who_is_also_a_superuser_stays_a_participant(cast, consultation, who):
+    """The consultation rule only; the medical rule bars them (tests/medical)."""
+    user = cast[who]
+    user.is_superuser = True
+    user.save(update_fields=["is_superuser"])
+    assert is_participant(user, consultation)
+
+
+@pytest.mark.parametrize("who", PARTICIPANTS)
+def test_an_inactive_participant_is_no_participant(cast, consultation, who):
+    user = cast[who]
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    assert not is_participant(user, consultation)
+    assert not may_know_of(user, consultation)
+
+
+def test_a_participant_is_asked_for_the_permission_in_question(cast, consultation):
+    from guardian.shortcuts import remove_perm
+
+    employee, practitioner = cast["employee_a"], cast["practitioner_p"]
+    assert is_participant(practitioner, consultation, perm="start_consultation")
+    assert not is_participant(employee, consultation, perm="start_consultation")
+    remove_perm("consultations.chat_consultation", employee, consultation)
+    assert not is_participant(employee, consultation, perm="chat_consultation")
+    assert is_participant(employee, consultation)
+
+
+def test_a_permission_granted_by_mistake_makes_no_participant(cast, consultation):
+    from guardian.shortcuts import assign_perm
+
+    assign_perm("consultations.view_consultation", cast["employee_b"], consultation)
+    assert not is_participant(cast["employee_b"], consultation)
+
+
+def test_the_participant_check_is_one_query_and_none_for_others(
+    cast, consultation, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        assert is_participant(cast["employee_a"], consultation)
+    with django_assert_num_queries(0):
+        for who in DETAILS_DENIED + ["staff_r2", "superuser"]:
+            assert not is_participant(cast[who], consultation)
+
+
+@pytest.mark.parametrize("who", DETAILS_ALLOWED)
+def test_participants_and_staff_may_know_of_the_consultation(cast, consultation, who):
+    assert may_know_of(cast[who], consultation)
+
+
+@pytest.mark.parametrize("who", DETAILS_DENIED)
+def test_nobody_else_may_know_of_it(cast, consultation, who):
+    assert not may_know_of(cast[who], consultation)
+
+
+def test_anonymous_may_not_know_of_it(consultation):
+    from django.contrib.auth.models import AnonymousUser
+
+    assert not may_know_of(AnonymousUser(), consultation)
+    assert not may_know_of(None, consultation)
 
 
 # --- BOOKING_CREATE -------------------------------------------------------------------

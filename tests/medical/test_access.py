@@ -34,7 +34,7 @@ def test_barred_accounts_are_refused_even_holding_every_object_perm(
     assert not access.may_read_note(user, note)
     assert not access.may_write_note(user, consultation)
     assert not access.may_read_entry(user, entry)
-    assert not access.may_chat(user, consultation)
+    assert not access.can_chat(user, consultation)
     with pytest.raises(Http404):
         access.get_note_for(user, consultation.pk)
     with pytest.raises(Http404):
