@@ -33,7 +33,9 @@ def canary_everywhere(client, employee_a, practitioner_p, consultation):
         observations=CANARY,
         plan=CANARY,
     )
-    services.note_amend(author=practitioner_p, note=note, observations=f"{CANARY} 2")
+    services.note_amend(
+        author=practitioner_p, consultation=note.consultation_id, observations=f"{CANARY} 2"
+    )
     entry = services.journal_entry_create(owner=employee_a, mood=1, text=CANARY)
     message_send(
         sender=employee_a,

@@ -155,3 +155,17 @@ def test_the_consultation_page_carries_the_note_panel_for_the_practitioner_only(
     link = reverse("medical:note", args=[note.consultation_id])
     assert (link in html) is (role == "practitioner_p")
     assert "Stress au travail" not in html
+
+
+@pytest.mark.parametrize("flag", ["is_superuser", "is_staff"])
+@pytest.mark.parametrize("who", ["practitioner_p", "employee_a"])
+def test_a_barred_participant_gets_404_for_the_note_page(flag, who, cast, login, note):
+    user = cast[who]
+    setattr(user, flag, True)
+    user.save(update_fields=[flag])
+    client = login(user)
+    url = reverse("medical:note", args=[note.consultation_id])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {**FORM, "plan": "Nouveau"}).status_code == 404
+    assert not ClinicalNoteVersion.objects.exists()
+    assert "Stress" not in client.get(url).content.decode()
