@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.utils import timezone
 
@@ -93,7 +94,6 @@ BARRED_PARTICIPANTS = ["superuser_flag", "staff_flag", "no_chat_role"]
 
 def bar_participant(user, case):
     """Turn the participant `user` into `case` (BARRED_PARTICIPANTS, or "inactive")."""
-    from django.contrib.auth.models import Group, Permission
 
     if case == "no_chat_role":
         Group.objects.get(name=user.role).permissions.remove(

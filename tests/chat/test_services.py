@@ -13,6 +13,7 @@ from chat.models import ChatMessage
 from chat.services import message_history, message_send
 from medical import crypto
 from medical.models import AccessLogEntry
+from tests.chat.conftest import open_consultation
 
 pytestmark = pytest.mark.django_db
 
@@ -182,8 +183,6 @@ def test_history_refuses_an_unknown_cursor(employee_a, consultation, before):
 def test_history_refuses_a_cursor_from_another_consultation(
     employee_a, employee_b, practitioner_q, consultation
 ):
-    from tests.chat.conftest import open_consultation
-
     other = open_consultation(employee_b, practitioner_q)
     message, _ = _send(practitioner_q, other, "ailleurs")
     with pytest.raises(ValidationError):

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.template import Context, Template
 
 from chat.models import ChatMessage
 from medical.models import AccessLogEntry
@@ -105,8 +106,6 @@ def test_an_inactive_participant_is_signed_out_of_the_page(client, employee_a, c
 
 
 def _panel(user, consultation):
-    from django.template import Context, Template
-
     return Template("{% load chat %}{% chat_panel consultation %}").render(
         Context({"user": user, "consultation": consultation})
     )

@@ -4,10 +4,14 @@ through the access function, the API and the portal. The denials are the feature
 from datetime import timedelta
 
 import pytest
+import time_machine
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import reverse
+from guardian.shortcuts import assign_perm, remove_perm
 
+from consultations import services
 from consultations.access import get_consultation_for, is_participant, may_know_of
 from consultations.models import Consultation
 from tests.consultations.conftest import NOW, paris
@@ -83,8 +87,6 @@ def test_an_unknown_id_is_404(cast, api_client):
 
 
 def test_staff_see_who_when_status_but_not_the_cancel_reason(cast, consultation, api_client):
-    from consultations import services
-
     services.consultation_cancel(
         actor=cast["employee_a"], consultation=consultation, reason="personnel", now=NOW
     )
@@ -135,8 +137,6 @@ def test_an_inactive_participant_is_no_participant(cast, consultation, who):
 
 
 def test_a_participant_is_asked_for_the_permission_in_question(cast, consultation):
-    from guardian.shortcuts import remove_perm
-
     employee, practitioner = cast["employee_a"], cast["practitioner_p"]
     assert is_participant(practitioner, consultation, perm="start_consultation")
     assert not is_participant(employee, consultation, perm="start_consultation")
@@ -146,8 +146,6 @@ def test_a_participant_is_asked_for_the_permission_in_question(cast, consultatio
 
 
 def test_a_permission_granted_by_mistake_makes_no_participant(cast, consultation):
-    from guardian.shortcuts import assign_perm
-
     assign_perm("consultations.view_consultation", cast["employee_b"], consultation)
     assert not is_participant(cast["employee_b"], consultation)
 
@@ -173,8 +171,6 @@ def test_nobody_else_may_know_of_it(cast, consultation, who):
 
 
 def test_anonymous_may_not_know_of_it(consultation):
-    from django.contrib.auth.models import AnonymousUser
-
     assert not may_know_of(AnonymousUser(), consultation)
     assert not may_know_of(None, consultation)
 
@@ -251,8 +247,6 @@ ACTIONS = {
 
 @pytest.mark.parametrize("action", ["start", "no-show"])
 def test_the_practitioner_may_start_or_mark_no_show(cast, consultation, api_client, action):
-    import time_machine
-
     at, body = ACTIONS[action]
     with time_machine.travel(at, tick=False):
         response = _client(api_client, cast["practitioner_p"]).post(
@@ -288,8 +282,6 @@ def test_participants_may_cancel(cast, consultation, api_client, who):
 def test_lifecycle_writes_are_the_practitioners(
     cast, consultation, api_client, action, who, expected
 ):
-    import time_machine
-
     with time_machine.travel(TUESDAY_9 + timedelta(minutes=1), tick=False):
         response = _client(api_client, cast[who]).post(
             f"/api/v1/consultations/{consultation.pk}/{action}", {}, format="json"
@@ -340,7 +332,5 @@ def test_portal_lifecycle_buttons_refuse_the_same(cast, consultation, client, wh
 
 
 def test_services_refuse_a_superuser_who_is_not_a_participant(cast, consultation):
-    from consultations import services
-
     with pytest.raises(PermissionDenied):
         services.consultation_cancel(actor=cast["superuser"], consultation=consultation)

@@ -1,10 +1,12 @@
 """medical.services: writing and amending clinical notes."""
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import Http404
 
+from consultations import services as consultation_services
 from medical import crypto, limits, selectors, services
 from medical.exceptions import NoteNotWritable
 from medical.models import ClinicalNote, ClinicalNoteVersion
@@ -42,10 +44,6 @@ def test_the_author_alone_gets_object_permissions(practitioner_p, employee_a, co
 
 
 def test_a_note_can_be_written_during_the_consultation(employee_a, practitioner_p):
-    import time_machine
-
-    from consultations import services as consultation_services
-
     at = past(days=0, hour=0)
     consultation = book(employee_a, practitioner_p, at=at)
     with time_machine.travel(at):
@@ -110,8 +108,6 @@ def test_an_empty_note_is_refused(practitioner_p, consultation):
 def test_amending_keeps_the_earlier_version_sealed_with_its_timestamps(
     practitioner_p, consultation
 ):
-    import time_machine
-
     with time_machine.travel(past(days=1)):
         note = _write(practitioner_p, consultation, plan="Revoir dans 15 jours")
     written_at = note.updated_at

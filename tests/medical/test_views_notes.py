@@ -8,8 +8,9 @@ from django.urls import reverse
 
 from medical import selectors
 from medical.models import AccessLogEntry, ClinicalNote, ClinicalNoteVersion
+from tests.consultations.factories import completed
 
-from .conftest import ROLES
+from .conftest import ROLES, past
 
 pytestmark = pytest.mark.django_db
 
@@ -117,10 +118,6 @@ def test_the_note_list_is_for_practitioners_and_shows_their_consultations_only(
 def test_the_note_list_query_count_does_not_grow(
     login, practitioner_p, employee_a, django_assert_max_num_queries
 ):
-    from tests.consultations.factories import completed
-
-    from .conftest import past
-
     client = login(practitioner_p)
     completed(employee_a, practitioner_p, at=past(days=3))
     with django_assert_max_num_queries(12) as small:
