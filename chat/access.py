@@ -1,10 +1,11 @@
 """Who may use the chat of a consultation, and when.
 
-The medical rule (`medical.access.may_chat`: the two participants, never HR, staff or a
-superuser) decides who; this module adds when: not for a cancelled consultation or one
-marked as a no-show, and only from HUNTZEN_CHAT_OPENS_BEFORE before the start to
-HUNTZEN_CHAT_CLOSES_AFTER after the end. Reading the history of one's own consultation
-is allowed whenever the chat is closed too.
+The medical rule (`medical.access.can_chat`: the two participants, whose role may chat,
+never HR, staff or a superuser) decides who; this module adds when: not for a
+cancelled consultation or one marked as a no-show, and only from
+HUNTZEN_CHAT_OPENS_BEFORE before the start to HUNTZEN_CHAT_CLOSES_AFTER after the end.
+Reading the history of one's own consultation is allowed whenever the chat is closed
+too.
 
 Refusals: `ChatUnknown` (404 / close 4404) for a consultation that does not exist or
 that the user must not know of; `ChatForbidden` (403 / 4403) for staff, who may see the
@@ -18,9 +19,10 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consultations.access import may_know_of
 from consultations.models import Consultation
 from huntzen.exceptions import Refusal
-from medical.access import is_barred, may_chat
+from medical.access import can_chat, is_barred
 from medical.audit import log_access
 from medical.models import AccessLogEntry
 
@@ -92,18 +94,6 @@ def chat_is_open(consultation: Consultation, now: datetime | None = None) -> boo
     return opens <= now < closes
 
 
-def _is_participant(user, consultation: Consultation) -> bool:
-    return user.pk in (consultation.employee_id, consultation.practitioner_id)
-
-
-def _may_know_of(user, consultation: Consultation) -> bool:
-    """Who may know the consultation exists: its participants and HuntZen staff (who see
-    who, when and the status, never the content)."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    return _is_participant(user, consultation) or user.has_perm("accounts.consultations_read_all")
-
-
 def _refuse(user, consultation_id, action: str, exc: type[ChatRefused]) -> ChatRefused:
     log_access(
         user=user,
@@ -135,28 +125,32 @@ def get_chat_for(
     if consultation is None:
         raise _refuse(user, consultation_id, action, ChatUnknown)
     if action != Action.READ and not chat_is_open(consultation, now):
-        if not _may_know_of(user, consultation) or is_barred(user):
-            # Outsiders learn nothing, not even that the chat is closed.
-            raise _refuse(user, consultation.pk, action, _refusal_for(user, consultation))
-        raise _refuse(user, consultation.pk, action, ChatClosed)
-    if may_chat(user, consultation, action=action):
-        return consultation
-    raise _refusal_for(user, consultation)()
+        knows = may_know_of(user, consultation)
+        # Outsiders learn nothing, not even that the chat is closed.
+        closed = ChatClosed if knows and not is_barred(user) else _refusal(knows)
+        raise _refuse(user, consultation.pk, action, closed)
+    if not can_chat(user, consultation):
+        raise _refuse(user, consultation.pk, action, _refusal_for(user, consultation))
+    log_access(
+        user=user, object_type=OBJECT_TYPE, object_id=consultation.pk, action=action, allowed=True
+    )
+    return consultation
 
 
 def _refusal_for(user, consultation) -> type[ChatRefused]:
-    return ChatForbidden if _may_know_of(user, consultation) else ChatUnknown
+    return _refusal(may_know_of(user, consultation))
+
+
+def _refusal(knows_of_it: bool) -> type[ChatRefused]:
+    """Staff may know of the consultation, not what is said (403); others, nothing."""
+    return ChatForbidden if knows_of_it else ChatUnknown
 
 
 def still_allowed(user, consultation: Consultation) -> bool:
     """The join rule re-checked for events that carry no content (typing, read
     receipts, deliveries to an open socket): no log row when allowed, since nothing
     medical is read or written; the caller logs a refusal through get_chat_for."""
-    return (
-        chat_is_open(consultation)
-        and not is_barred(user)
-        and user.has_perm("consultations.chat_consultation", consultation)
-    )
+    return chat_is_open(consultation) and can_chat(user, consultation)
 
 
 def get_chat_page_for(user, consultation_id) -> Consultation:
@@ -166,6 +160,6 @@ def get_chat_page_for(user, consultation_id) -> Consultation:
     consultation = Consultation.objects.filter(pk=consultation_id).first()
     if consultation is None:
         raise _refuse(user, consultation_id, Action.JOIN, ChatUnknown)
-    if is_barred(user) or not user.has_perm("consultations.chat_consultation", consultation):
+    if not can_chat(user, consultation):
         raise _refuse(user, consultation.pk, Action.JOIN, _refusal_for(user, consultation))
     return consultation

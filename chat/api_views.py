@@ -1,6 +1,5 @@
-from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, status
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -35,15 +34,12 @@ class MessageListView(APIView):
     def get(self, request, pk):
         query = HistoryQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        try:
-            messages, has_more = services.message_history(
-                user=request.user,
-                consultation=Consultation(pk=pk),
-                before=query.validated_data.get("before"),
-                limit=query.validated_data.get("page_size", services.HISTORY_PAGE),
-            )
-        except ValidationError as invalid:  # the service's message, under the parameter's name
-            raise exceptions.ValidationError({"before": invalid.messages}) from None
+        messages, has_more = services.message_history(
+            user=request.user,
+            consultation=Consultation(pk=pk),
+            before=query.validated_data.get("before"),
+            limit=query.validated_data.get("page_size", services.HISTORY_PAGE),
+        )
         next_url = None
         if has_more and messages:
             params = request.query_params.copy()

@@ -87,6 +87,14 @@ def db(func):
     return call
 
 
+def _first_error(invalid: ValidationError) -> tuple[str, str]:
+    """(code, message) of a service's first validation error, keyed by field or not."""
+    errors = (
+        next(iter(invalid.error_dict.values())) if hasattr(invalid, "error_dict") else [invalid]
+    )
+    return errors[0].code, errors[0].messages[0]
+
+
 def group_name(consultation_id) -> str:
     return f"chat.{uuid.UUID(str(consultation_id)).hex}"
 
@@ -281,7 +289,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 self.user.pk, self.consultation_id, content.get("body"), client_message_id
             )
         except ValidationError as invalid:
-            return await self._error(invalid.code, reply_id, invalid.messages[0])
+            code, message = _first_error(invalid)
+            return await self._error(code, reply_id, message)
         frame = {"type": "message", **message.as_frame()}
         if not created:
             # A resend: the room already had it; confirm to this socket only.
@@ -306,7 +315,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         try:
             messages, has_more = await _history(self.user.pk, self.consultation_id, before)
         except ValidationError as invalid:
-            return await self._error(invalid.code, message=invalid.messages[0])
+            code, message = _first_error(invalid)
+            return await self._error(code, message=message)
         await self.send_json(
             {
                 "type": "history",

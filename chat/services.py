@@ -164,8 +164,8 @@ def message_history(
     """The `limit` messages before the message `before` (the latest ones without it),
     oldest first, decrypted for a participant; and whether older ones exist.
 
-    Raises ChatRefused for anyone but a participant (logged), ValidationError when
-    `before` is not a message of this consultation.
+    Raises ChatRefused for anyone but a participant (logged), ValidationError (keyed
+    "before") when `before` is not a message of this consultation.
     """
     consultation = get_chat_for(user, consultation.pk, action=Action.READ)
     limit = max(1, min(int(limit), MAX_HISTORY_PAGE))
@@ -194,7 +194,11 @@ def _anchor(consultation: Consultation, before) -> ChatMessage:
     )
     if anchor is None:
         raise ValidationError(
-            _("« before » doit être l'identifiant d'un message de cette consultation."),
-            code="invalid_before",
+            {
+                "before": ValidationError(
+                    _("« before » doit être l'identifiant d'un message de cette consultation."),
+                    code="invalid_before",
+                )
+            }
         )
     return anchor

@@ -1,9 +1,11 @@
 """Who may see a consultation: the one access function every view and API view calls
-first.
+first, and the participant rule every app asks.
 
 Participants (guardian object permission granted on booking) and HuntZen staff
 (R1/R2: `accounts.consultations_read_all`) see its details: who, when, status, never
 anything medical. Everybody else, HR included, gets 404: existence does not leak.
+Medical content (chat, notes) adds its own rule on top of `is_participant`:
+`medical.access.is_medical_participant`, which bars staff, HR and superusers first.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,28 +16,40 @@ from consultations.permissions import has_object_perm
 
 
 def get_consultation_for(user, pk) -> Consultation:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        raise Http404
     try:
         consultation = Consultation.objects.select_related(
             "employee", "practitioner", "company"
         ).get(pk=pk)
     except (Consultation.DoesNotExist, ValidationError, ValueError):
         raise Http404 from None
-    if is_participant(user, consultation):
-        return consultation
-    if user.has_perm("accounts.consultations_read_all"):
+    if may_know_of(user, consultation):
         return consultation
     raise Http404
 
 
-def is_participant(user, consultation: Consultation) -> bool:
-    """One of the two people of the consultation, holding its object permission (a
-    superuser's blanket grant does not make them a participant)."""
-    return user.pk in (
-        consultation.employee_id,
-        consultation.practitioner_id,
-    ) and has_object_perm(user, "view_consultation", consultation)
+def is_participant(user, consultation: Consultation, *, perm: str = "view_consultation") -> bool:
+    """Is `user` one of the two people of the consultation, holding its object
+    permission `perm` (each of them gets hers on booking; revoking it ends that right)?
+    A superuser's or a global grant does not make anyone a participant.
+
+    Costs no query for anyone else, one indexed query for the two participants."""
+    return (
+        user is not None
+        and user.pk
+        in (
+            consultation.employee_id,
+            consultation.practitioner_id,
+        )
+        and has_object_perm(user, perm, consultation)
+    )
+
+
+def may_know_of(user, consultation: Consultation) -> bool:
+    """Who may know that the consultation exists (who, when, status): its participants
+    and HuntZen staff; nobody else, HR included."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return is_participant(user, consultation) or user.has_perm("accounts.consultations_read_all")
 
 
 def require_participant(user, consultation: Consultation, message) -> None:

@@ -55,7 +55,16 @@ def consultations_with_perm(user, codename: str):
 
 def has_object_perm(user, codename: str, consultation: Consultation) -> bool:
     """The object permission itself: a superuser's or a global grant does not count
-    (staff and superusers never start, end or cancel somebody's consultation)."""
+    (staff and superusers never start, end or cancel somebody's consultation).
+
+    One indexed query on guardian's direct-FK table (its unique index starts with the
+    user), where get_objects_for_user would build a subquery over the consultations;
+    only the rows granted to the user count (no global, group or superuser grant)."""
     if not getattr(user, "is_active", False):
         return False
-    return consultations_with_perm(user, codename).filter(pk=consultation.pk).exists()
+    return ConsultationUserObjectPermission.objects.filter(
+        user_id=user.pk,
+        content_object_id=consultation.pk,
+        permission__content_type__app_label="consultations",
+        permission__codename=codename,
+    ).exists()

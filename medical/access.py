@@ -1,24 +1,34 @@
 """The one place that decides who may read or write medical content.
 
 Medical content is clinical notes, journal entries and chat messages. HuntZen staff
-(R1, R2), HR (R3), any is_staff account and superusers are refused FIRST: guardian and
-Django grant superusers every permission, so that refusal must come before has_perm.
-Then the role permission and the guardian object permission granted to the author /
-owner / participants decide. Every decision is written to the access log (no content).
+(R1, R2), HR (R3), any is_staff account, superusers and inactive accounts are refused
+FIRST (`is_barred`): guardian and Django grant superusers every permission, so that
+refusal must come before has_perm. Then the role permission and the guardian object
+permission granted to the author / owner / participants decide. Every decision is
+written to the access log (no content).
 
 Answers: 404 when the user must not know the object exists (anyone outside the
 consultation, any journal entry not theirs, barred accounts always); 403 when the user
 knows the object but may not do this (the employee of a consultation and its clinical
 note), or may not use the feature at all (the journal for anyone but employees).
+
+Reads (views, API views, selectors) call the `get_*_for` / `journal_entries_for`
+functions, which log their verdict at once. Writes are decided by medical.services,
+inside their own transaction, through the `*_for_action` functions: those log an
+allowed verdict in that transaction (it rolls back with a write that fails) and raise
+`AccessRefused`, which the service logs after rolling back.
 """
 
+from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
+from consultations.access import is_participant
+from consultations.models import Consultation
 from medical.audit import log_access
-from medical.models import AccessLogEntry
+from medical.models import AccessLogEntry, ClinicalNote, JournalEntry
 
 BARRED_ROLES = frozenset({Role.PSG_SUPER, Role.HUNTZEN_ADMIN, Role.COMPANY_RH})
 
@@ -27,6 +37,8 @@ Action = AccessLogEntry.Action
 NOTE = "clinical_note"
 JOURNAL = "journal"
 JOURNAL_ENTRY = "journal_entry"
+
+CHAT_ROLE_PERM = "accounts.chat_participate"
 
 
 def is_barred(user) -> bool:
@@ -41,36 +53,62 @@ def is_barred(user) -> bool:
     )
 
 
-def decide(user, *, perm: str, obj, object_type: str, object_id=None, action: str) -> bool:
-    """May `user` do `action` on medical content guarded by the object permission `perm`
-    on `obj`? Logs the verdict."""
-    allowed = not is_barred(user) and user.has_perm(perm, obj)
-    log_access(
-        user=user,
-        object_type=object_type,
-        object_id=object_id if object_id is not None else getattr(obj, "pk", ""),
-        action=action,
-        allowed=allowed,
-    )
-    return allowed
+def is_medical_participant(user, consultation, *, perm: str = "view_consultation") -> bool:
+    """One of the two participants of `consultation` (consultations.access.is_participant:
+    holding its object permission `perm`), and not barred from medical content. The
+    participant rule of everything medical tied to a consultation (chat, notes)."""
+    return not is_barred(user) and is_participant(user, consultation, perm=perm)
 
 
-def may_chat(user, consultation, *, action: str = "join") -> bool:
-    """Participants of the consultation (guardian perm granted on booking), nobody else."""
-    return decide(
-        user,
-        perm="consultations.chat_consultation",
-        obj=consultation,
-        object_type="chat",
-        object_id=consultation.pk,
-        action=action,
-    )
+def can_chat(user, consultation) -> bool:
+    """Pure check (no log): may `user` use the chat of `consultation`? Its two
+    participants (object permission granted on booking), whose role may chat
+    (`accounts.chat_participate`: employees and practitioners). Not when: chat.access.
+
+    Asked on every chat event with a freshly loaded user: two queries for a
+    participant, none for anyone else."""
+    return is_medical_participant(
+        user, consultation, perm="chat_consultation"
+    ) and _holds_role_perm(user, CHAT_ROLE_PERM)
+
+
+def _holds_role_perm(user, perm: str) -> bool:
+    """user.has_perm(perm) for a permission of the user's role (no object), in one
+    query (Django's ModelBackend.with_perm) where has_perm loads the user's and the
+    groups' permissions in two, on every freshly loaded user."""
+    return ModelBackend().with_perm(perm, include_superusers=False).filter(pk=user.pk).exists()
+
+
+class AccessRefused(Exception):
+    """A refusal decided inside a medical service's transaction. The service rolls
+    back, then logs it and raises `answer` (Http404 or PermissionDenied): a refused
+    write leaves its "denied" row and nothing else."""
+
+    def __init__(self, user, *, object_type: str, object_id, action: str, answer: Exception):
+        super().__init__(action)
+        self.user, self.answer = user, answer
+        self.row = {"object_type": object_type, "object_id": object_id, "action": action}
+
+    def logged(self) -> Exception:
+        """Log the refusal (call it outside the rolled-back transaction); the answer."""
+        log_access(user=self.user, allowed=False, **self.row)
+        return self.answer
 
 
 def _log(user, *, object_type: str, object_id, action: str, allowed: bool) -> None:
     log_access(
         user=user, object_type=object_type, object_id=object_id, action=action, allowed=allowed
     )
+
+
+def _enforce(user, *, allowed: bool, refusal, in_action: bool, **row) -> None:
+    """Log the verdict and raise `refusal()` when refused; within an action, a refusal
+    is raised as AccessRefused for the service to log after its rollback."""
+    if not allowed and in_action:
+        raise AccessRefused(user, answer=refusal(), **row)
+    _log(user, allowed=allowed, **row)
+    if not allowed:
+        raise refusal()
 
 
 # --- Clinical notes ---------------------------------------------------------------
@@ -80,11 +118,11 @@ def _log(user, *, object_type: str, object_id, action: str, allowed: bool) -> No
 
 
 def can_write_note(user, consultation) -> bool:
-    """Pure check (no log), for services and for offering the editor link."""
+    """Pure check (no log), for offering the editor link and opening an empty editor."""
     return (
-        not is_barred(user)
+        user.pk == consultation.practitioner_id
+        and is_medical_participant(user, consultation, perm="write_clinical_note")
         and user.has_perm("accounts.clinical_notes_own_write")
-        and user.has_perm("consultations.write_clinical_note", consultation)
     )
 
 
@@ -99,6 +137,7 @@ def can_read_note(user, note) -> bool:
 def can_amend_note(user, note) -> bool:
     return (
         not is_barred(user)
+        and user.pk == note.author_id
         and user.has_perm("accounts.clinical_notes_own_write")
         and user.has_perm("medical.change_clinicalnote", note)
     )
@@ -109,68 +148,72 @@ def can_keep_notes(user) -> bool:
     return not is_barred(user) and user.has_perm("accounts.clinical_notes_own_read")
 
 
-def may_write_note(user, consultation) -> bool:
-    """May `user` write (create or amend) the note of `consultation`? Logged."""
-    note = _note_of(consultation)
-    allowed = can_write_note(user, consultation) and (note is None or can_amend_note(user, note))
-    _log(user, object_type=NOTE, object_id=consultation.pk, action=Action.WRITE, allowed=allowed)
-    return allowed
+def _note_refusal(user, consultation):
+    """403 for the other participant (the employee), who knows the consultation; 404
+    for everybody else."""
+
+    def refusal():
+        if is_medical_participant(user, consultation):
+            return PermissionDenied(
+                _("La note clinique est réservée au praticien qui a mené la consultation.")
+            )
+        return Http404()
+
+    return refusal
 
 
-def may_read_note(user, note) -> bool:
-    """May `user` read this note? Only its author. Logged."""
-    allowed = can_read_note(user, note)
-    _log(
-        user,
-        object_type=NOTE,
-        object_id=note.consultation_id,
-        action=Action.READ,
-        allowed=allowed,
-    )
-    return allowed
+def get_note_for(user, consultation_id, *, allow_missing=False):
+    """(consultation, note) for `user` to read the note of a consultation. Logged.
 
-
-def get_note_for(user, consultation_id, *, action: str = Action.READ, allow_missing=False):
-    """(consultation, note) for `user` to read or write the note of a consultation.
-
-    Read: the note must exist (404 otherwise), unless `allow_missing` and the user may
-    write it (the editor opens empty; nothing is read, so nothing is logged). Write: the
-    note is None when not written yet (creating it is the write). Raises Http404 /
-    PermissionDenied; every verdict is logged.
+    The note must exist (404 otherwise), unless `allow_missing` and the user may write
+    it: the editor then opens empty (nothing is read, so nothing is logged). Raises
+    Http404 / PermissionDenied.
     """
-    from consultations.models import Consultation
-
     consultation = (
-        Consultation.objects.select_related("clinical_note").filter(pk=consultation_id).first()
+        Consultation.objects.select_related("clinical_note", "employee")
+        .filter(pk=consultation_id)
+        .first()
     )
     if consultation is None:
         raise Http404
     note = _note_of(consultation)
-    if is_barred(user):
-        allowed = False
-    elif action == Action.READ:
-        if note is None and user.pk == consultation.practitioner_id:
-            if allow_missing and can_write_note(user, consultation):
-                return consultation, None
-            raise Http404  # the author has not written it yet: nothing was refused
-        allowed = note is not None and can_read_note(user, note)
-    else:
-        allowed = can_write_note(user, consultation) and (
-            note is None or can_amend_note(user, note)
-        )
-    _log(user, object_type=NOTE, object_id=consultation.pk, action=action, allowed=allowed)
-    if allowed:
-        return consultation, note
-    if not is_barred(user) and user.has_perm("consultations.view_consultation", consultation):
-        raise PermissionDenied(
-            _("La note clinique est réservée au praticien qui a mené la consultation.")
-        )
-    raise Http404
+    if note is None and not is_barred(user) and user.pk == consultation.practitioner_id:
+        if allow_missing and can_write_note(user, consultation):
+            return consultation, None
+        raise Http404  # the author has not written it yet: nothing was refused
+    _enforce(
+        user,
+        allowed=note is not None and can_read_note(user, note),
+        refusal=_note_refusal(user, consultation),
+        in_action=False,
+        object_type=NOTE,
+        object_id=consultation.pk,
+        action=Action.READ,
+    )
+    return consultation, note
+
+
+def note_for_action(user, consultation_id) -> tuple[Consultation, ClinicalNote | None]:
+    """(consultation, note or None) for its practitioner to write (create or amend) the
+    note, within a medical service's transaction: the consultation row is locked."""
+    # No select_related: FOR UPDATE may not lock the nullable side of an outer join.
+    consultation = Consultation.objects.select_for_update().filter(pk=consultation_id).first()
+    if consultation is None:
+        raise Http404
+    note = _note_of(consultation)
+    _enforce(
+        user,
+        allowed=can_write_note(user, consultation) and (note is None or can_amend_note(user, note)),
+        refusal=_note_refusal(user, consultation),
+        in_action=True,
+        object_type=NOTE,
+        object_id=consultation.pk,
+        action=Action.WRITE,
+    )
+    return consultation, note
 
 
 def _note_of(consultation):
-    from medical.models import ClinicalNote
-
     try:
         return consultation.clinical_note
     except ClinicalNote.DoesNotExist:
@@ -203,40 +246,65 @@ def can_access_entry(user, entry, *, action: str) -> bool:
     return can_use_journal(user, action=action) and user.has_perm(_ENTRY_OBJECT_PERM[action], entry)
 
 
-def require_journal(user, *, action: str) -> None:
-    """The journal as a whole (list, new entry, export, delete all): 403 unless the
-    user keeps one. Logged against the user's own journal."""
+def _journal_refusal():
+    return PermissionDenied(_("Le journal personnel est réservé aux salariés."))
+
+
+def _journal(user, *, action: str, in_action: bool, log_allowed: bool = True) -> None:
     allowed = can_use_journal(user, action=action)
-    _log(
+    if allowed and not log_allowed:
+        return
+    _enforce(
         user,
+        allowed=allowed,
+        refusal=_journal_refusal,
+        in_action=in_action,
         object_type=JOURNAL,
         object_id=getattr(user, "pk", ""),
         action=action,
-        allowed=allowed,
     )
-    if not allowed:
-        raise PermissionDenied(_("Le journal personnel est réservé aux salariés."))
 
 
-def may_read_entry(user, entry) -> bool:
-    """May `user` read this journal entry? Only its owner. Logged."""
-    allowed = can_access_entry(user, entry, action=Action.READ)
-    _log(user, object_type=JOURNAL_ENTRY, object_id=entry.pk, action=Action.READ, allowed=allowed)
-    return allowed
+def require_journal(user, *, action: str, log_allowed: bool = True) -> None:
+    """The journal as a whole (list, export, the pages of a new entry and of erasing):
+    403 unless the user keeps one. Logged against the user's own journal; a page that
+    reads and writes nothing (an empty form) passes `log_allowed=False`: only a refusal
+    is logged."""
+    _journal(user, action=action, in_action=False, log_allowed=log_allowed)
 
 
-def get_entry_for(user, entry_id, *, action: str = Action.READ):
-    """The journal entry for its owner to read, change or delete; 404 for anyone else."""
-    from medical.models import JournalEntry
+def journal_for_action(user, *, action: str) -> None:
+    """The journal as a whole, within a medical service's transaction (new entry,
+    erase)."""
+    _journal(user, action=action, in_action=True)
 
-    entry = JournalEntry.objects.filter(pk=entry_id).first()
+
+def _entry_for(user, entry_id, *, action: str, in_action: bool) -> JournalEntry:
+    entries = JournalEntry.objects.select_for_update() if in_action else JournalEntry.objects
+    entry = entries.filter(pk=entry_id).first()
     if entry is None:
         raise Http404
-    allowed = can_access_entry(user, entry, action=action)
-    _log(user, object_type=JOURNAL_ENTRY, object_id=entry.pk, action=action, allowed=allowed)
-    if not allowed:
-        raise Http404
+    _enforce(
+        user,
+        allowed=can_access_entry(user, entry, action=action),
+        refusal=Http404,
+        in_action=in_action,
+        object_type=JOURNAL_ENTRY,
+        object_id=entry.pk,
+        action=action,
+    )
     return entry
+
+
+def get_entry_for(user, entry_id) -> JournalEntry:
+    """The journal entry for its owner to read; 404 for anyone else. Logged."""
+    return _entry_for(user, entry_id, action=Action.READ, in_action=False)
+
+
+def entry_for_action(user, entry_id, *, action: str) -> JournalEntry:
+    """The journal entry for its owner to change or delete, within a medical service's
+    transaction (the row is locked); 404 for anyone else."""
+    return _entry_for(user, entry_id, action=action, in_action=True)
 
 
 def journal_entries_for(user, *, action: str = Action.READ):
@@ -246,7 +314,5 @@ def journal_entries_for(user, *, action: str = Action.READ):
     (granted only to the owner by journal_entry_create): bench/medical_crypto.py
     measured it against guardian's get_objects_for_user (see README, Performance).
     """
-    from medical.models import JournalEntry
-
     require_journal(user, action=action)
     return JournalEntry.objects.filter(owner=user)

@@ -1,12 +1,12 @@
 """REST API of medical content: /api/v1/medical/clinical-notes and /api/v1/medical/journal.
 
-Same rules as the portal: medical.access decides (and logs), services write,
-selectors decrypt. Bodies are parsed before access only where the target comes from
-the body (the consultation of a new note); elsewhere access is checked first, so a
-refused user learns nothing from validation messages.
+Same rules as the portal: reads ask medical.access (which logs) and selectors decrypt;
+each write is one medical service, which decides access, logs and writes. Bodies are
+parsed before access only where the target comes from the body (the consultation of a
+new note); elsewhere the service parses the body once it has decided access (`_body`),
+so a refused user learns nothing from validation messages.
 """
 
-from django.http import Http404
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -15,9 +15,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from huntzen.api import Pagination
-from huntzen.exceptions import StateConflict
 from medical import access, selectors, services
-from medical.models import AccessLogEntry
 from medical.serializers import (
     ClinicalNoteAmendSerializer,
     ClinicalNoteCreateSerializer,
@@ -27,20 +25,30 @@ from medical.serializers import (
     JournalEntrySerializer,
 )
 
-Action = AccessLogEntry.Action
-
 _REFUSALS = {
     403: OpenApiResponse(description="The user knows the object but may not do this."),
     404: OpenApiResponse(description="No such object, or the user must not know of it."),
 }
 
 
-def _note_body(consultation, note) -> dict:
+def _body(request, serializer_class, **options):
+    """The request body, parsed when the service asks for it (after its access
+    decision); a bad body answers 400 naming the fields."""
+
+    def parse():
+        body = serializer_class(data=request.data, **options)
+        body.is_valid(raise_exception=True)
+        return body.validated_data
+
+    return parse
+
+
+def _note_body(note) -> dict:
     content = selectors.note_content(note)
     return ClinicalNoteSerializer(
         {
             "id": note.pk,
-            "consultation_id": consultation.pk,
+            "consultation_id": note.consultation_id,
             "author_id": note.author_id,
             "version": note.version,
             **content.as_dict(),
@@ -69,17 +77,11 @@ class ClinicalNoteCreateView(GenericAPIView):
     def post(self, request):
         body = ClinicalNoteCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        data = dict(body.validated_data)
-        consultation, note = access.get_note_for(
-            request.user, data.pop("consultation_id"), action=Action.WRITE
+        content = dict(body.validated_data)
+        note = services.note_create(
+            author=request.user, consultation=content.pop("consultation_id"), **content
         )
-        if note is not None:
-            raise StateConflict(
-                "This consultation already has a note: amend it (PATCH).", code="note_exists"
-            )
-        content = {name: data.get(name, "") for name in ("reason", "observations", "plan")}
-        note = services.note_create(author=request.user, consultation=consultation, **content)
-        return Response(_note_body(consultation, note), status=status.HTTP_201_CREATED)
+        return Response(_note_body(note), status=status.HTTP_201_CREATED)
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -93,8 +95,8 @@ class ClinicalNoteDetailView(GenericAPIView):
         "(author only).",
     )
     def get(self, request, consultationId):  # camelCase: the public path parameter
-        consultation, note = access.get_note_for(request.user, consultationId)
-        return Response(_note_body(consultation, note))
+        _consultation, note = access.get_note_for(request.user, consultationId)
+        return Response(_note_body(note))
 
     @extend_schema(
         operation_id="medical_clinical_note_amend",
@@ -103,13 +105,12 @@ class ClinicalNoteDetailView(GenericAPIView):
         summary="Amend the clinical note; the replaced text is kept as a version.",
     )
     def patch(self, request, consultationId):
-        consultation, note = access.get_note_for(request.user, consultationId, action=Action.WRITE)
-        if note is None:
-            raise Http404
-        body = ClinicalNoteAmendSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        note = services.note_amend(author=request.user, note=note, **body.validated_data)
-        return Response(_note_body(consultation, note))
+        note = services.note_amend(
+            author=request.user,
+            consultation=consultationId,
+            parse=_body(request, ClinicalNoteAmendSerializer),
+        )
+        return Response(_note_body(note))
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -136,10 +137,9 @@ class JournalView(GenericAPIView):
         summary="Write a journal entry (employees only).",
     )
     def post(self, request):
-        access.require_journal(request.user, action=Action.WRITE)
-        body = JournalEntryInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        entry = services.journal_entry_create(owner=request.user, **body.validated_data)
+        entry = services.journal_entry_create(
+            owner=request.user, parse=_body(request, JournalEntryInputSerializer)
+        )
         return Response(
             JournalEntrySerializer(selectors.entry_content(entry)).data,
             status=status.HTTP_201_CREATED,
@@ -152,7 +152,6 @@ class JournalView(GenericAPIView):
         summary="Delete my whole journal at once (GDPR art. 17).",
     )
     def delete(self, request):
-        access.require_journal(request.user, action=Action.DELETE)
         count = services.journal_delete_all(owner=request.user)
         return Response(JournalDeletedSerializer({"deleted": count}).data)
 
@@ -167,7 +166,7 @@ class JournalEntryView(GenericAPIView):
         summary="Read one of my journal entries.",
     )
     def get(self, request, pk):
-        entry = access.get_entry_for(request.user, pk, action=Action.READ)
+        entry = access.get_entry_for(request.user, pk)
         return Response(JournalEntrySerializer(selectors.entry_content(entry)).data)
 
     @extend_schema(
@@ -177,11 +176,10 @@ class JournalEntryView(GenericAPIView):
         summary="Change one of my journal entries (date, mood and/or text).",
     )
     def patch(self, request, pk):
-        entry = access.get_entry_for(request.user, pk, action=Action.WRITE)
-        body = JournalEntryInputSerializer(data=request.data, partial=True)
-        body.is_valid(raise_exception=True)
         entry = services.journal_entry_update(
-            owner=request.user, entry=entry, **body.validated_data
+            owner=request.user,
+            entry=pk,
+            parse=_body(request, JournalEntryInputSerializer, partial=True),
         )
         return Response(JournalEntrySerializer(selectors.entry_content(entry)).data)
 
@@ -192,6 +190,5 @@ class JournalEntryView(GenericAPIView):
         summary="Delete one of my journal entries.",
     )
     def delete(self, request, pk):
-        entry = access.get_entry_for(request.user, pk, action=Action.DELETE)
-        services.journal_entry_delete(owner=request.user, entry=entry)
+        services.journal_entry_delete(owner=request.user, entry=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 
+from medical.crypto import associated_data
+
 
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
@@ -83,9 +85,6 @@ class AccessLogEntry(models.Model):
 
 
 def _aad(row, *, owner_id, field: str) -> bytes:
-    # Imported here: crypto reads settings, which app modules must not do at import time.
-    from medical.crypto import associated_data
-
     return associated_data(table=row._meta.db_table, row_id=row.pk, owner_id=owner_id, field=field)
 
 

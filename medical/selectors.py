@@ -1,7 +1,9 @@
 """Reads of medical content: decryption happens here, after medical.access said yes.
 
 Plaintext only ever lives in these small frozen dataclasses, never on model instances,
-so a model rendered somewhere by mistake (admin, a debug page) shows no content.
+so a model rendered somewhere by mistake (admin, a debug page) shows no content. The
+selectors that take the user (`note_editor`, `personal_data_export`) ask medical.access
+themselves, which logs the read.
 """
 
 import io
@@ -10,10 +12,16 @@ import zipfile
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from medical import crypto
-from medical.models import ClinicalNote, ClinicalNoteVersion, JournalEntry
+from consultations.models import Consultation
+from consultations.permissions import consultations_with_perm
+from medical import access, crypto
+from medical.models import AccessLogEntry, ClinicalNote, ClinicalNoteVersion, JournalEntry
+
+# Where a note may be written: during or after the consultation.
+NOTE_WRITABLE_STATUSES = (Consultation.Status.IN_PROGRESS, Consultation.Status.COMPLETED)
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,44 @@ def note_versions(note: ClinicalNote) -> list[NoteVersionView]:
     ]
 
 
+@dataclass(frozen=True)
+class NoteEditor:
+    """What the note editor shows: the note's current text and its earlier versions
+    (none before it is written), and whether it may be written yet."""
+
+    consultation: Consultation
+    note: ClinicalNote | None
+    content: NoteContent | None
+    versions: list[NoteVersionView]
+    writable: bool
+
+
+def note_editor(*, user, consultation_id) -> NoteEditor:
+    """The editor of a consultation's note for its practitioner: the note read (logged),
+    or empty before it is written (nothing read, nothing logged). Raises Http404 /
+    PermissionDenied as medical.access.get_note_for."""
+    consultation, note = access.get_note_for(user, consultation_id, allow_missing=True)
+    return NoteEditor(
+        consultation=consultation,
+        note=note,
+        content=note_content(note) if note else None,
+        versions=note_versions(note) if note else [],
+        writable=note is not None or consultation.status in NOTE_WRITABLE_STATUSES,
+    )
+
+
+def note_index(*, user):
+    """The consultations `user` may write a note for that may carry one, newest first,
+    each with `has_note`. Metadata only: nothing is decrypted."""
+    return (
+        consultations_with_perm(user, "write_clinical_note")
+        .filter(status__in=NOTE_WRITABLE_STATUSES)
+        .select_related("employee")
+        .annotate(has_note=Exists(ClinicalNote.objects.filter(consultation=OuterRef("pk"))))
+        .order_by("-scheduled_at")
+    )
+
+
 def entry_content(entry: JournalEntry) -> EntryView:
     return EntryView(
         id=entry.pk,
@@ -116,8 +162,6 @@ def personal_data(user, entries) -> dict:
     """Everything HuntZen Care holds about an employee, readable (GDPR art. 15 and 20):
     profile, consultations metadata, journal decrypted. `entries` comes from
     medical.access.journal_entries_for(user, action=EXPORT)."""
-    from consultations.models import Consultation
-
     consultations = (
         Consultation.objects.filter(employee=user)
         .select_related("practitioner")
@@ -166,6 +210,13 @@ def personal_data(user, entries) -> dict:
 
 
 EXPORT_JSON_NAME = "huntzen-care-donnees.json"
+
+
+def personal_data_export(*, user) -> bytes:
+    """Everything about the employee, journal decrypted, as a ZIP (GDPR art. 15 and
+    20), after the journal check for an export (logged once; 403 for non-employees)."""
+    entries = access.journal_entries_for(user, action=AccessLogEntry.Action.EXPORT)
+    return personal_data_zip(user, entries)
 
 
 def personal_data_zip(user, entries) -> bytes:

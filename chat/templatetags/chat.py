@@ -1,7 +1,7 @@
 from django import template
 
 from chat.access import chat_is_open
-from medical.access import is_barred
+from medical.access import can_chat
 
 register = template.Library()
 
@@ -11,7 +11,7 @@ def chat_panel(context, consultation):
     """The chat panel of `consultation`, for its participants only (it shows no content:
     the messages come through the socket or the API, which check and log)."""
     user = context["user"]
-    allowed = not is_barred(user) and user.has_perm("consultations.chat_consultation", consultation)
+    allowed = can_chat(user, consultation)
     return {
         "allowed": allowed,
         "consultation": consultation,

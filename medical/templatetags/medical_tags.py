@@ -2,7 +2,7 @@ from django import template
 
 from medical import access
 from medical.models import ClinicalNote
-from medical.services import NOTE_WRITABLE_STATUSES
+from medical.selectors import NOTE_WRITABLE_STATUSES
 
 register = template.Library()
 

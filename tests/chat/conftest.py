@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.utils import timezone
 
@@ -84,3 +85,25 @@ async def send(ws, body, client_id, **extra):
             {"type": "message", "body": body, "clientMessageId": client_id, **extra}
         )
     )
+
+
+# A participant (employee A) who may still know of the consultation but must not chat:
+# the medical rule bars superusers and staff, the chat needs the role permission.
+BARRED_PARTICIPANTS = ["superuser_flag", "staff_flag", "no_chat_role"]
+
+
+def bar_participant(user, case):
+    """Turn the participant `user` into `case` (BARRED_PARTICIPANTS, or "inactive")."""
+
+    if case == "no_chat_role":
+        Group.objects.get(name=user.role).permissions.remove(
+            Permission.objects.get(codename="chat_participate")
+        )
+        return
+    field, value = {
+        "superuser_flag": ("is_superuser", True),
+        "staff_flag": ("is_staff", True),
+        "inactive": ("is_active", False),
+    }[case]
+    setattr(user, field, value)
+    user.save(update_fields=[field])

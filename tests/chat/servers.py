@@ -5,6 +5,7 @@ processes get that database's name (pytest-django's test_<name>, read from the l
 connection) in DATABASE_URL, with the same SECRET_KEY (sessions) and encryption keys.
 """
 
+import base64
 import os
 import socket
 import subprocess
@@ -109,6 +110,4 @@ def daphne_processes(count: int, *, extra_env: dict | None = None):
 
 
 def _b64(key: bytes) -> str:
-    import base64
-
     return base64.urlsafe_b64encode(key).decode("ascii")

@@ -1,5 +1,6 @@
 """chat.access: the chat window, the refusal codes, and the access log."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -114,8 +115,6 @@ def test_others_get_the_same_answer_open_or_closed(cast, later, who, error, mome
 
 
 def test_an_unknown_consultation_is_unknown_and_logged(employee_a):
-    import uuid
-
     missing = uuid.uuid4()
     with pytest.raises(ChatUnknown):
         get_chat_for(employee_a, missing)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from chat.services import message_send
 from chat.tickets import _PREFIX, TICKET_TTL, _key, ticket_consume
 from medical.models import AccessLogEntry
-from tests.chat.conftest import open_consultation
+from tests.chat.conftest import BARRED_PARTICIPANTS, bar_participant, open_consultation
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +168,20 @@ def test_no_ticket_for_a_closed_chat(api_client, employee_a, practitioner_p):
     api_client.force_authenticate(employee_a)
     response = api_client.post(_ticket_url(consultation))
     assert response.status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("case", "status"), [*((case, 403) for case in BARRED_PARTICIPANTS), ("inactive", 404)]
+)
+def test_a_barred_participant_gets_no_history_and_no_ticket(
+    api_client, employee_a, practitioner_p, consultation, case, status
+):
+    _write(consultation, employee_a, practitioner_p, 1)
+    bar_participant(employee_a, case)
+    api_client.force_authenticate(type(employee_a).objects.get(pk=employee_a.pk))
+    response = api_client.get(_messages_url(consultation))
+    assert response.status_code == status
+    assert "m0" not in response.content.decode()
+    assert api_client.post(_ticket_url(consultation)).status_code == status
+    refused = AccessLogEntry.objects.filter(user=employee_a, allowed=False)
+    assert sorted(refused.values_list("action", flat=True)) == ["join", "read"]

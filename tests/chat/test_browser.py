@@ -1,10 +1,14 @@
 """Employee and practitioner chat in two browser pages, through a real daphne process
 (pytest-django's live server speaks no websocket)."""
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from playwright.sync_api import expect
+
+from chat.services import message_send
 from tests.browser_support import TIMEOUT_MS
-from tests.chat.conftest import session_cookie
+from tests.chat.conftest import open_consultation, session_cookie
 from tests.chat.servers import daphne_processes
 
 pytestmark = [
@@ -38,8 +42,6 @@ def test_employee_and_practitioner_chat_in_two_pages(
     practitioner_p,
     consultation,  # noqa: F811
 ):
-    from playwright.sync_api import expect
-
     with daphne_processes(1) as (port,):
         alice_context, alice = _page_for(browser, port, employee_a)
         paula_context, paula = _page_for(browser, port, practitioner_p)
@@ -73,13 +75,6 @@ def test_employee_and_practitioner_chat_in_two_pages(
 
 
 def test_a_closed_chat_shows_its_history_read_only(browser, employee_a, practitioner_p):  # noqa: F811
-    from datetime import timedelta
-
-    from playwright.sync_api import expect
-
-    from chat.services import message_send
-    from tests.chat.conftest import open_consultation
-
     consultation = open_consultation(employee_a, practitioner_p, minutes_ago=60 * 30)
     message_send(
         sender=practitioner_p,

@@ -2,14 +2,15 @@
 (in memory locally; Redis when REDIS_URL is set, as in CI)."""
 
 import json
+import uuid
 from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils import timezone
 
-from chat import consumers
+from chat import consumers, services
 from chat.access import (
     CLOSE_CLOSED,
     CLOSE_FORBIDDEN,
@@ -20,8 +21,11 @@ from chat.access import (
 from chat.models import ChatMessage
 from chat.services import message_send
 from consultations import services as consultation_services
+from medical import crypto
 from medical.models import AccessLogEntry
 from tests.chat.conftest import (
+    BARRED_PARTICIPANTS,
+    bar_participant,
     joined,
     open_consultation,
     receive_type,
@@ -79,9 +83,28 @@ async def test_it_refuses_everyone_but_the_participants(cast, consultation, who,
     await ws.disconnect()
 
 
-async def test_it_refuses_an_unknown_consultation(employee_a, consultation):
-    import uuid
+@pytest.mark.parametrize("case", BARRED_PARTICIPANTS)
+async def test_it_refuses_a_barred_participant_with_4403(employee_a, consultation, case):
+    await sync_to_async(bar_participant)(employee_a, case)
+    ws = await ws_for(consultation.pk, employee_a)
+    assert await refused_with(ws) == CLOSE_FORBIDDEN
+    assert await log_rows(consultation) == [(employee_a.email, "join", False)]
+    await ws.disconnect()
 
+
+async def test_it_treats_an_inactive_participant_as_signed_out(
+    employee_a, consultation, monkeypatch
+):
+    monkeypatch.setattr(consumers, "AUTH_TIMEOUT", 0.05)
+    ws = await ws_for(consultation.pk, employee_a)
+    await sync_to_async(bar_participant)(employee_a, "inactive")
+    connected, _ = await ws.connect()
+    assert connected  # as anonymous: only to read a ticket from the first frame
+    output = await ws.receive_output(timeout=2)
+    assert output == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+
+
+async def test_it_refuses_an_unknown_consultation(employee_a, consultation):
     ws = await ws_for(uuid.uuid4(), employee_a)
     assert await refused_with(ws) == CLOSE_UNKNOWN
 
@@ -333,8 +356,6 @@ async def test_history_sends_the_last_50_then_older_pages(employee_a, consultati
                 body_sealed="",
             )
         # Seal through the model's own associated data, as message_send does.
-        from medical import crypto
-
         for message in ChatMessage.objects.all():
             message.body_sealed = crypto.seal(message.client_message_id, aad=message.aad("body"))
             message.save(update_fields=["body_sealed"])
@@ -510,10 +531,6 @@ async def test_layer_down_on_join_tells_the_chat_is_unavailable(
 
 
 async def test_database_down_on_send_reports_nothing_sent(employee_a, consultation, monkeypatch):
-    from django.db import OperationalError
-
-    from chat import services
-
     def down(*args, **kwargs):
         raise OperationalError("database down")
 

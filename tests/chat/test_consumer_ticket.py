@@ -4,6 +4,7 @@ import json
 
 import pytest
 from asgiref.sync import sync_to_async
+from guardian.shortcuts import remove_perm
 
 from chat.access import CLOSE_UNAUTHENTICATED
 from chat.tickets import ticket_issue
@@ -92,8 +93,6 @@ async def test_the_ticket_holder_is_still_checked_on_connect(employee_a, consult
 
     @sync_to_async
     def cancel_rights():
-        from guardian.shortcuts import remove_perm
-
         remove_perm("consultations.chat_consultation", employee_a, consultation)
 
     await cancel_rights()

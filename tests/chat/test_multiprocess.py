@@ -6,6 +6,7 @@ import json
 
 import pytest
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from chat.models import ChatMessage
 from tests.chat.conftest import open_consultation, session_cookie
@@ -72,8 +73,6 @@ def test_participants_on_two_processes_chat(employee_a, practitioner_p):
 
 
 def test_a_process_refuses_an_outsider_with_its_close_code(employee_b, consultation):
-    from websockets.exceptions import ConnectionClosed
-
     cookie = session_cookie(employee_b)
 
     async def scenario(port):

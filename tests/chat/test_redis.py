@@ -5,9 +5,12 @@ import asyncio
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
+from channels_redis.pubsub import RedisPubSubChannelLayer
 
+from accounts.models import Role
 from chat.models import ChatMessage
 from tests.chat.conftest import joined, open_consultation, receive_type, send, ws_for
+from tests.conftest import _user
 
 pytestmark = [
     pytest.mark.redis,
@@ -20,15 +23,10 @@ PER_SENDER = 8
 
 
 async def test_the_layer_is_redis_pubsub():
-    from channels_redis.pubsub import RedisPubSubChannelLayer
-
     assert isinstance(get_channel_layer(), RedisPubSubChannelLayer)
 
 
 async def test_every_message_reaches_the_other_participant(acme):
-    from accounts.models import Role
-    from tests.conftest import _user
-
     @sync_to_async
     def rooms():
         made = []

@@ -13,6 +13,7 @@ from chat.models import ChatMessage
 from chat.services import message_history, message_send
 from medical import crypto
 from medical.models import AccessLogEntry
+from tests.chat.conftest import open_consultation
 
 pytestmark = pytest.mark.django_db
 
@@ -172,15 +173,16 @@ def test_history_pages_do_not_skip_messages_of_the_same_instant(employee_a, cons
 
 @pytest.mark.parametrize("before", ["nope", "00000000-0000-0000-0000-000000000000"])
 def test_history_refuses_an_unknown_cursor(employee_a, consultation, before):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as invalid:
         message_history(user=employee_a, consultation=consultation, before=before)
+    # Keyed by the parameter, so the API names it without catching anything.
+    (error,) = invalid.value.error_dict["before"]
+    assert error.code == "invalid_before"
 
 
 def test_history_refuses_a_cursor_from_another_consultation(
     employee_a, employee_b, practitioner_q, consultation
 ):
-    from tests.chat.conftest import open_consultation
-
     other = open_consultation(employee_b, practitioner_q)
     message, _ = _send(practitioner_q, other, "ailleurs")
     with pytest.raises(ValidationError):

@@ -3,10 +3,11 @@
 import re
 
 import pytest
+from django.template import Context, Template
 
 from chat.models import ChatMessage
 from medical.models import AccessLogEntry
-from tests.chat.conftest import open_consultation
+from tests.chat.conftest import BARRED_PARTICIPANTS, bar_participant, open_consultation
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +88,51 @@ def test_staff_see_the_consultation_page_without_the_chat(client, staff_r2, cons
     response = client.get(f"/consultations/{consultation.pk}/")
     assert response.status_code == 200
     assert "data-chat" not in response.content.decode()
+
+
+@pytest.mark.parametrize("case", BARRED_PARTICIPANTS)
+def test_a_barred_participant_is_refused_the_page_with_403(client, employee_a, consultation, case):
+    bar_participant(employee_a, case)
+    client.force_login(employee_a)
+    assert client.get(_url(consultation)).status_code == 403
+    assert AccessLogEntry.objects.filter(user=employee_a, allowed=False).count() == 1
+
+
+def test_an_inactive_participant_is_signed_out_of_the_page(client, employee_a, consultation):
+    client.force_login(employee_a)
+    bar_participant(employee_a, "inactive")
+    response = client.get(_url(consultation))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def _panel(user, consultation):
+    return Template("{% load chat %}{% chat_panel consultation %}").render(
+        Context({"user": user, "consultation": consultation})
+    )
+
+
+@pytest.mark.parametrize(
+    "who",
+    [
+        "employee_a",
+        "practitioner_p",
+        "employee_b",
+        "employee_c",
+        "practitioner_q",
+        "hr_acme",
+        "hr_globex",
+        "staff_r2",
+        "operator_r1",
+        "superuser",
+    ],
+)
+def test_the_panel_is_for_the_two_participants_only(cast, consultation, who):
+    html = _panel(cast[who], consultation)
+    assert ("data-chat" in html) is (who in ("employee_a", "practitioner_p"))
+
+
+@pytest.mark.parametrize("case", [*BARRED_PARTICIPANTS, "inactive"])
+def test_the_panel_is_hidden_from_a_barred_participant(employee_a, consultation, case):
+    bar_participant(employee_a, case)
+    employee_a = type(employee_a).objects.get(pk=employee_a.pk)
+    assert "data-chat" not in _panel(employee_a, consultation)

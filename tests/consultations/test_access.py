@@ -4,11 +4,15 @@ through the access function, the API and the portal. The denials are the feature
 from datetime import timedelta
 
 import pytest
+import time_machine
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import reverse
+from guardian.shortcuts import assign_perm, remove_perm
 
-from consultations.access import get_consultation_for
+from consultations import services
+from consultations.access import get_consultation_for, is_participant, may_know_of
 from consultations.models import Consultation
 from tests.consultations.conftest import NOW, paris
 from tests.consultations.factories import book
@@ -83,8 +87,6 @@ def test_an_unknown_id_is_404(cast, api_client):
 
 
 def test_staff_see_who_when_status_but_not_the_cancel_reason(cast, consultation, api_client):
-    from consultations import services
-
     services.consultation_cancel(
         actor=cast["employee_a"], consultation=consultation, reason="personnel", now=NOW
     )
@@ -99,6 +101,78 @@ def test_staff_see_who_when_status_but_not_the_cancel_reason(cast, consultation,
         .json()
     )
     assert own["cancelReason"] == "personnel"
+
+
+# --- The participant rule --------------------------------------------------------------
+
+PARTICIPANTS = ["employee_a", "practitioner_p"]
+
+
+@pytest.mark.parametrize("who", [*PARTICIPANTS, *DETAILS_DENIED, "staff_r2", "operator_r1"])
+def test_only_the_two_people_of_the_consultation_are_participants(cast, consultation, who):
+    assert is_participant(cast[who], consultation) is (who in PARTICIPANTS)
+
+
+def test_a_superuser_is_no_participant_through_the_blanket_grant(cast, consultation):
+    assert cast["superuser"].has_perm("consultations.view_consultation", consultation)
+    assert not is_participant(cast["superuser"], consultation)
+
+
+@pytest.mark.parametrize("who", PARTICIPANTS)
+def test_a_participant_who_is_also_a_superuser_stays_a_participant(cast, consultation, who):
+    """The consultation rule only; the medical rule bars them (tests/medical)."""
+    user = cast[who]
+    user.is_superuser = True
+    user.save(update_fields=["is_superuser"])
+    assert is_participant(user, consultation)
+
+
+@pytest.mark.parametrize("who", PARTICIPANTS)
+def test_an_inactive_participant_is_no_participant(cast, consultation, who):
+    user = cast[who]
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    assert not is_participant(user, consultation)
+    assert not may_know_of(user, consultation)
+
+
+def test_a_participant_is_asked_for_the_permission_in_question(cast, consultation):
+    employee, practitioner = cast["employee_a"], cast["practitioner_p"]
+    assert is_participant(practitioner, consultation, perm="start_consultation")
+    assert not is_participant(employee, consultation, perm="start_consultation")
+    remove_perm("consultations.chat_consultation", employee, consultation)
+    assert not is_participant(employee, consultation, perm="chat_consultation")
+    assert is_participant(employee, consultation)
+
+
+def test_a_permission_granted_by_mistake_makes_no_participant(cast, consultation):
+    assign_perm("consultations.view_consultation", cast["employee_b"], consultation)
+    assert not is_participant(cast["employee_b"], consultation)
+
+
+def test_the_participant_check_is_one_query_and_none_for_others(
+    cast, consultation, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        assert is_participant(cast["employee_a"], consultation)
+    with django_assert_num_queries(0):
+        for who in DETAILS_DENIED + ["staff_r2", "superuser"]:
+            assert not is_participant(cast[who], consultation)
+
+
+@pytest.mark.parametrize("who", DETAILS_ALLOWED)
+def test_participants_and_staff_may_know_of_the_consultation(cast, consultation, who):
+    assert may_know_of(cast[who], consultation)
+
+
+@pytest.mark.parametrize("who", DETAILS_DENIED)
+def test_nobody_else_may_know_of_it(cast, consultation, who):
+    assert not may_know_of(cast[who], consultation)
+
+
+def test_anonymous_may_not_know_of_it(consultation):
+    assert not may_know_of(AnonymousUser(), consultation)
+    assert not may_know_of(None, consultation)
 
 
 # --- BOOKING_CREATE -------------------------------------------------------------------
@@ -173,8 +247,6 @@ ACTIONS = {
 
 @pytest.mark.parametrize("action", ["start", "no-show"])
 def test_the_practitioner_may_start_or_mark_no_show(cast, consultation, api_client, action):
-    import time_machine
-
     at, body = ACTIONS[action]
     with time_machine.travel(at, tick=False):
         response = _client(api_client, cast["practitioner_p"]).post(
@@ -210,8 +282,6 @@ def test_participants_may_cancel(cast, consultation, api_client, who):
 def test_lifecycle_writes_are_the_practitioners(
     cast, consultation, api_client, action, who, expected
 ):
-    import time_machine
-
     with time_machine.travel(TUESDAY_9 + timedelta(minutes=1), tick=False):
         response = _client(api_client, cast[who]).post(
             f"/api/v1/consultations/{consultation.pk}/{action}", {}, format="json"
@@ -262,7 +332,5 @@ def test_portal_lifecycle_buttons_refuse_the_same(cast, consultation, client, wh
 
 
 def test_services_refuse_a_superuser_who_is_not_a_participant(cast, consultation):
-    from consultations import services
-
     with pytest.raises(PermissionDenied):
         services.consultation_cancel(actor=cast["superuser"], consultation=consultation)

@@ -2,16 +2,20 @@
 the guardian permission by mistake; the verdict is always logged."""
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from guardian.shortcuts import assign_perm
+from guardian.shortcuts import assign_perm, remove_perm
 
-from medical import access
-from medical.models import AccessLogEntry
+from accounts.models import Role
+from medical import access, services
+from medical.models import AccessLogEntry, ClinicalNote
 
 from .conftest import BARRED, ROLES
 
 pytestmark = pytest.mark.django_db
+
+PARTICIPANTS = ["employee_a", "practitioner_p"]
 
 
 def _grant_everything_by_mistake(user, consultation, note, entry):
@@ -31,16 +35,82 @@ def test_barred_accounts_are_refused_even_holding_every_object_perm(
     _grant_everything_by_mistake(user, consultation, note, entry)
     assert user.has_perm("medical.view_clinicalnote", note)  # guardian alone would say yes
     assert access.is_barred(user)
-    assert not access.may_read_note(user, note)
-    assert not access.may_write_note(user, consultation)
-    assert not access.may_read_entry(user, entry)
-    assert not access.may_chat(user, consultation)
+    assert not access.is_medical_participant(user, consultation)
+    assert not access.can_chat(user, consultation)
+    assert not access.can_write_note(user, consultation)
+    assert not access.can_read_note(user, note)
+    assert not access.can_amend_note(user, note)
     with pytest.raises(Http404):
         access.get_note_for(user, consultation.pk)
     with pytest.raises(Http404):
         access.get_entry_for(user, entry.pk)
     with pytest.raises(PermissionDenied):
         access.require_journal(user, action="read")
+    with pytest.raises(Http404):
+        services.note_amend(author=user, consultation=consultation, plan="x")
+    with pytest.raises(Http404):
+        services.journal_entry_update(owner=user, entry=entry, mood=5)
+    assert note.versions.count() == 0
+
+
+# --- The participant rule of medical content ----------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_two_participants_are_medical_participants(role, cast, consultation):
+    assert access.is_medical_participant(cast[role], consultation) is (role in PARTICIPANTS)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_two_participants_may_chat(role, cast, consultation):
+    assert access.can_chat(cast[role], consultation) is (role in PARTICIPANTS)
+
+
+@pytest.mark.parametrize("who", PARTICIPANTS)
+@pytest.mark.parametrize("flag", ["is_superuser", "is_staff"])
+def test_a_participant_who_is_also_superuser_or_staff_is_barred(who, flag, cast, consultation):
+    user = cast[who]
+    setattr(user, flag, True)
+    user.save(update_fields=[flag])
+    assert not access.is_medical_participant(user, consultation)
+    assert not access.can_chat(user, consultation)
+
+
+@pytest.mark.parametrize("who", PARTICIPANTS)
+def test_an_inactive_participant_is_barred(who, cast, consultation):
+    user = cast[who]
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    assert not access.is_medical_participant(user, consultation)
+    assert not access.can_chat(user, consultation)
+
+
+@pytest.mark.parametrize("who", PARTICIPANTS)
+def test_the_chat_needs_the_role_permission_to_chat(who, cast, consultation):
+    role = {"employee_a": Role.EMPLOYEE, "practitioner_p": Role.PRACTITIONER}[who]
+    Group.objects.get(name=role).permissions.remove(
+        Permission.objects.get(codename="chat_participate")
+    )
+    user = type(cast[who]).objects.get(pk=cast[who].pk)  # no cached permissions
+    assert access.is_medical_participant(user, consultation)
+    assert not access.can_chat(user, consultation)
+
+
+def test_the_chat_needs_the_chat_object_permission(employee_a, consultation):
+    remove_perm("consultations.chat_consultation", employee_a, consultation)
+    assert access.is_medical_participant(employee_a, consultation)
+    assert not access.can_chat(employee_a, consultation)
+
+
+def test_the_chat_rule_costs_no_query_for_barred_and_outsiders(
+    cast, consultation, django_assert_num_queries
+):
+    with django_assert_num_queries(0):
+        for role in ("employee_b", "practitioner_q", "hr_acme", "staff_r2", "superuser"):
+            assert not access.can_chat(cast[role], consultation)
+
+
+# --- Clinical notes ----------------------------------------------------------------
 
 
 def test_a_staff_flag_alone_bars_an_otherwise_entitled_practitioner(
@@ -48,28 +118,15 @@ def test_a_staff_flag_alone_bars_an_otherwise_entitled_practitioner(
 ):
     practitioner_p.is_staff = True
     practitioner_p.save(update_fields=["is_staff"])
-    assert not access.may_read_note(practitioner_p, note)
+    with pytest.raises(Http404):
+        access.get_note_for(practitioner_p, consultation.pk)
 
 
 def test_an_inactive_author_is_refused(practitioner_p, note):
     practitioner_p.is_active = False
     practitioner_p.save(update_fields=["is_active"])
-    assert not access.may_read_note(practitioner_p, note)
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_only_the_author_may_read_the_note(role, cast, note):
-    assert access.may_read_note(cast[role], note) is (role == "practitioner_p")
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_only_the_consultations_practitioner_may_write_its_note(role, cast, consultation):
-    assert access.may_write_note(cast[role], consultation) is (role == "practitioner_p")
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_only_the_owner_may_read_a_journal_entry(role, cast, entry):
-    assert access.may_read_entry(cast[role], entry) is (role == "employee_a")
+    with pytest.raises(Http404):
+        access.get_note_for(practitioner_p, note.consultation_id)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -86,18 +143,20 @@ def test_note_refusals_say_404_to_outsiders_and_403_to_the_employee(role, cast, 
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_journal_is_for_employees_only(role, cast):
-    user = cast[role]
-    if role.startswith("employee"):
-        access.require_journal(user, action="write")
+def test_only_the_consultations_practitioner_may_write_its_note(role, cast, consultation):
+    assert access.can_write_note(cast[role], consultation) is (role == "practitioner_p")
+    refusal = {"practitioner_p": None, "employee_a": PermissionDenied}.get(role, Http404)
+    if refusal is None:
+        services.note_create(author=cast[role], consultation=consultation, reason="x")
     else:
-        with pytest.raises(PermissionDenied):
-            access.require_journal(user, action="write")
+        with pytest.raises(refusal):
+            services.note_create(author=cast[role], consultation=consultation, reason="x")
+    assert ClinicalNote.objects.exists() is (refusal is None)
 
 
 def test_every_verdict_is_logged_without_content(practitioner_p, employee_a, note):
     before = AccessLogEntry.objects.count()
-    access.may_read_note(practitioner_p, note)
+    access.get_note_for(practitioner_p, note.consultation_id)
     with pytest.raises(PermissionDenied):
         access.get_note_for(employee_a, note.consultation_id)
     rows = list(AccessLogEntry.objects.order_by("id"))[before:]
@@ -120,3 +179,38 @@ def test_a_missing_note_is_404_for_its_future_author_without_a_refusal(
         consultation,
         None,
     )
+
+
+# --- Private journal ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_owner_may_read_a_journal_entry(role, cast, entry):
+    if role == "employee_a":
+        assert access.get_entry_for(cast[role], entry.pk) == entry
+    else:
+        with pytest.raises(Http404):
+            access.get_entry_for(cast[role], entry.pk)
+    row = AccessLogEntry.objects.get(action="read")
+    assert (row.user_id, row.allowed) == (cast[role].pk, role == "employee_a")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_journal_is_for_employees_only(role, cast):
+    user = cast[role]
+    if role.startswith("employee"):
+        access.require_journal(user, action="write")
+    else:
+        with pytest.raises(PermissionDenied):
+            access.require_journal(user, action="write")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_an_empty_journal_page_logs_only_a_refusal(role, cast):
+    if role.startswith("employee"):
+        access.require_journal(cast[role], action="write", log_allowed=False)
+        assert not AccessLogEntry.objects.exists()
+    else:
+        with pytest.raises(PermissionDenied):
+            access.require_journal(cast[role], action="write", log_allowed=False)
+        assert AccessLogEntry.objects.get().allowed is False

@@ -24,9 +24,11 @@ def medical_content(employee_a, practitioner_p, consultation):
         observations=CANARY,
         plan=CANARY,
     )
-    services.note_amend(author=practitioner_p, note=note, plan=f"{CANARY} v2")
+    services.note_amend(
+        author=practitioner_p, consultation=note.consultation_id, plan=f"{CANARY} v2"
+    )
     services.journal_entry_create(owner=employee_a, mood=1, text=CANARY)
-    access.may_read_note(practitioner_p, note)  # and a row in the access log
+    access.get_note_for(practitioner_p, note.consultation_id)  # and a row in the access log
     sealed = set()
     for model in (ClinicalNote, ClinicalNoteVersion, JournalEntry):
         for row in model.objects.values_list(*model.SEALED):

@@ -78,6 +78,7 @@ def test_a_second_create_is_409(api_as, practitioner_p, note):
         URL, {"consultationId": str(note.consultation_id), **BODY}, format="json"
     )
     assert response.status_code == 409
+    assert response.json()["code"] == "note_exists"
     assert ClinicalNote.objects.count() == 1
 
 
@@ -173,3 +174,19 @@ def test_each_read_write_and_refusal_is_logged(api_as, practitioner_p, employee_
         (employee_a.pk, "read", False),
     ]
     assert all(r.request_id for r in rows)
+
+
+@pytest.mark.parametrize("flag", ["is_superuser", "is_staff", "is_active"])
+@pytest.mark.parametrize("who", ["practitioner_p", "employee_a"])
+def test_a_barred_participant_gets_404_to_read_and_write(flag, who, cast, api_as, note):
+    user = cast[who]
+    setattr(user, flag, flag != "is_active")  # superuser, staff, or inactive
+    user.save(update_fields=[flag])
+    start = AccessLogEntry.objects.count()
+    client = api_as(user)
+    assert client.get(f"{URL}/{note.consultation_id}").status_code == 404
+    response = client.patch(f"{URL}/{note.consultation_id}", {"plan": "x"}, format="json")
+    assert response.status_code == 404
+    assert not ClinicalNoteVersion.objects.exists()
+    rows = list(AccessLogEntry.objects.order_by("id"))[start:]
+    assert [(r.action, r.allowed) for r in rows] == [("read", False), ("write", False)]

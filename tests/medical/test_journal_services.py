@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.utils import timezone
 
 from medical import crypto, limits, selectors, services
@@ -76,9 +77,10 @@ def test_an_invalid_update_changes_nothing(employee_a, entry):
 
 @pytest.mark.parametrize("role", ["employee_b", "practitioner_p", "staff_r2", "superuser"])
 def test_nobody_else_updates_or_deletes_an_entry(role, cast, entry):
-    with pytest.raises(PermissionDenied):
+    # Nobody else learns the entry exists.
+    with pytest.raises(Http404):
         services.journal_entry_update(owner=cast[role], entry=entry, mood=5)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Http404):
         services.journal_entry_delete(owner=cast[role], entry=entry)
     assert selectors.entry_content(JournalEntry.objects.get()).mood == 2
 

@@ -9,12 +9,13 @@ import pytest
 from django.core import mail
 from django.test import RequestFactory, override_settings
 from django.urls import NoReverseMatch, reverse
+from django.utils.log import AdminEmailHandler
 from django.views.debug import ExceptionReporter
 
 from chat.models import ChatMessage
 from chat.services import message_send
 from huntzen.errors import MedicalSafeExceptionReporterFilter
-from medical import services
+from medical import services, views
 
 from .conftest import CANARY, ROLES
 from .scan import rows_containing
@@ -33,7 +34,9 @@ def canary_everywhere(client, employee_a, practitioner_p, consultation):
         observations=CANARY,
         plan=CANARY,
     )
-    services.note_amend(author=practitioner_p, note=note, observations=f"{CANARY} 2")
+    services.note_amend(
+        author=practitioner_p, consultation=note.consultation_id, observations=f"{CANARY} 2"
+    )
     entry = services.journal_entry_create(owner=employee_a, mood=1, text=CANARY)
     message_send(
         sender=employee_a,
@@ -104,8 +107,6 @@ def test_error_reports_hide_post_bodies_and_frame_variables(debug, settings):
 
 @override_settings(ADMINS=[("Ops", "ops@huntzen.test")], DEBUG=False)
 def test_the_admin_error_email_carries_no_medical_text(client, employee_a, monkeypatch):
-    from medical import views
-
     def explode(*args, **kwargs):
         raise RuntimeError("simulated failure")
 
@@ -113,7 +114,6 @@ def test_the_admin_error_email_carries_no_medical_text(client, employee_a, monke
     client.raise_request_exception = False
     client.force_login(employee_a)
     handler = logging.getLogger("django.request")
-    from django.utils.log import AdminEmailHandler
 
     email_handler = AdminEmailHandler(include_html=True)
     handler.addHandler(email_handler)

@@ -31,7 +31,7 @@ def _write_everything(employee_a, practitioner_p, consultation):
         observations="o1",
         plan="p1",
     )
-    services.note_amend(author=practitioner_p, note=note, plan="p2")
+    services.note_amend(author=practitioner_p, consultation=note.consultation_id, plan="p2")
     for mood in (1, 2, 3, 4, 5):
         services.journal_entry_create(owner=employee_a, mood=mood, text=f"entrée {mood}")
 

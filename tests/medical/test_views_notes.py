@@ -8,8 +8,9 @@ from django.urls import reverse
 
 from medical import selectors
 from medical.models import AccessLogEntry, ClinicalNote, ClinicalNoteVersion
+from tests.consultations.factories import completed
 
-from .conftest import ROLES
+from .conftest import ROLES, past
 
 pytestmark = pytest.mark.django_db
 
@@ -117,10 +118,6 @@ def test_the_note_list_is_for_practitioners_and_shows_their_consultations_only(
 def test_the_note_list_query_count_does_not_grow(
     login, practitioner_p, employee_a, django_assert_max_num_queries
 ):
-    from tests.consultations.factories import completed
-
-    from .conftest import past
-
     client = login(practitioner_p)
     completed(employee_a, practitioner_p, at=past(days=3))
     with django_assert_max_num_queries(12) as small:
@@ -155,3 +152,17 @@ def test_the_consultation_page_carries_the_note_panel_for_the_practitioner_only(
     link = reverse("medical:note", args=[note.consultation_id])
     assert (link in html) is (role == "practitioner_p")
     assert "Stress au travail" not in html
+
+
+@pytest.mark.parametrize("flag", ["is_superuser", "is_staff"])
+@pytest.mark.parametrize("who", ["practitioner_p", "employee_a"])
+def test_a_barred_participant_gets_404_for_the_note_page(flag, who, cast, login, note):
+    user = cast[who]
+    setattr(user, flag, True)
+    user.save(update_fields=[flag])
+    client = login(user)
+    url = reverse("medical:note", args=[note.consultation_id])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {**FORM, "plan": "Nouveau"}).status_code == 404
+    assert not ClinicalNoteVersion.objects.exists()
+    assert "Stress" not in client.get(url).content.decode()
