@@ -30,6 +30,7 @@ EXPECTED_MODELS = (
     "medical.ClinicalNoteVersion",
     "medical.JournalEntry",
     "chat.ChatMessage",
+    "consultations.Consultation",  # the sealed cancellation reason
 )
 
 
