@@ -1,16 +1,22 @@
 """REST API of companies and practitioners: parse, check access, call, serialize.
 Every view starts from companies.access / companies.selectors (tenant scoping)."""
 
-from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from accounts.gates import gated
 from companies import services
-from companies.access import check_can_browse_practitioners, get_company_for, get_practitioner_for
+from companies.access import (
+    get_company_for,
+    get_practitioner_for,
+    may_activate_companies,
+    may_browse_practitioners,
+    may_create_companies,
+    may_list_companies,
+)
 from companies.forms import PractitionerFilterForm
 from companies.selectors import companies_visible_to, employee_list, practitioner_list
 from companies.serializers import (
@@ -39,13 +45,9 @@ def validation_error(error: DjangoValidationError) -> ValidationError:
     return ValidationError({"nonFieldErrors": error.messages})
 
 
-def _require(user, permission: str, message: str) -> None:
-    if not user.has_perm(permission):
-        raise PermissionDenied(message)
-
-
 class CompanyListCreateView(generics.GenericAPIView):
     serializer_class = CompanySerializer
+    permission_classes = gated(GET=may_list_companies, POST=may_create_companies)
 
     def get_queryset(self):
         return companies_visible_to(self.request.user).order_by("name", "id")
@@ -55,11 +57,6 @@ class CompanyListCreateView(generics.GenericAPIView):
         responses={200: CompanySerializer(many=True), 403: _DENIED},
     )
     def get(self, request):
-        if not (
-            request.user.has_perm("accounts.companies_list_all")
-            or request.user.has_perm("accounts.company_read")
-        ):
-            raise PermissionDenied(_("Vous ne pouvez pas consulter les entreprises."))
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(CompanySerializer(page, many=True).data)
 
@@ -69,11 +66,6 @@ class CompanyListCreateView(generics.GenericAPIView):
         responses={201: CompanyDetailSerializer, 400: None, 403: _DENIED},
     )
     def post(self, request):
-        _require(
-            request.user,
-            "accounts.companies_create",
-            _("Seule l'équipe HuntZen crée des entreprises."),
-        )
         serializer = CompanyCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
@@ -127,11 +119,8 @@ class CompanyActivateView(generics.GenericAPIView):
     )
     def post(self, request, pk):
         company = get_company_for(request.user, pk)
-        _require(
-            request.user,
-            "accounts.companies_activate",
-            _("Seule l'équipe HuntZen active les entreprises."),
-        )
+        # Gated after the lookup: another tenant's company stays a 404.
+        may_activate_companies.check(request.user)
         company = services.company_activate(company=company)
         return Response(CompanyDetailSerializer(company).data)
 
@@ -157,6 +146,7 @@ _FILTERS = [
 
 class PractitionerListView(generics.GenericAPIView):
     serializer_class = PractitionerSerializer
+    permission_classes = gated(may_browse_practitioners)
 
     @extend_schema(
         summary="Active practitioners (employees and staff), filtered.",
@@ -164,7 +154,6 @@ class PractitionerListView(generics.GenericAPIView):
         responses={200: PractitionerSerializer(many=True), 400: None, 403: _DENIED},
     )
     def get(self, request):
-        check_can_browse_practitioners(request.user)
         form = PractitionerFilterForm(request.query_params)
         if not form.is_valid():
             raise ValidationError({field: errors for field, errors in form.errors.items()})
@@ -175,6 +164,7 @@ class PractitionerListView(generics.GenericAPIView):
 
 class PractitionerDetailView(generics.GenericAPIView):
     serializer_class = PractitionerSerializer
+    permission_classes = gated(may_browse_practitioners)
 
     @extend_schema(
         summary="One active practitioner, by their user id.",

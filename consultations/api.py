@@ -14,7 +14,8 @@ from rest_framework import exceptions, generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from companies.access import get_practitioner_for
+from accounts.gates import gated
+from companies.access import get_practitioner_for, may_browse_practitioners
 from consultations import selectors, services
 from consultations.access import get_consultation_for
 from consultations.exceptions import BookingRefused, IllegalTransition
@@ -180,6 +181,8 @@ class ConsultationNoShowView(_TransitionView):
 
 
 class PractitionerSlotsView(APIView):
+    permission_classes = gated(may_browse_practitioners)
+
     @extend_schema(
         operation_id="practitioners_slots",
         parameters=[
