@@ -6,7 +6,6 @@ on, 409 {"detail", "status"} for an illegal transition, 400 naming bad fields.
 
 from datetime import timedelta
 
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -17,7 +16,7 @@ from rest_framework.views import APIView
 from accounts.gates import gated
 from companies.access import get_practitioner_for, may_browse_practitioners
 from consultations import selectors, services
-from consultations.access import get_consultation_for
+from consultations.access import get_consultation_for, may_book, may_read_own_consultations
 from consultations.exceptions import BookingRefused, IllegalTransition
 from consultations.models import Availability
 from consultations.serializers import (
@@ -46,6 +45,8 @@ _ERRORS = {
 
 
 class ConsultationCreateView(APIView):
+    permission_classes = gated(may_book)
+
     @extend_schema(
         operation_id="consultations_book",
         request=BookingSerializer,
@@ -76,6 +77,7 @@ class ConsultationCreateView(APIView):
 
 class MyConsultationsView(generics.ListAPIView):
     serializer_class = ConsultationSerializer
+    permission_classes = gated(may_read_own_consultations)
 
     @extend_schema(
         operation_id="consultations_my",
@@ -90,8 +92,6 @@ class MyConsultationsView(generics.ListAPIView):
 
     def get_queryset(self):
         user = self.request.user
-        if not user.has_perm("accounts.consultations_my_read"):
-            raise PermissionDenied
         scope = self.request.query_params.get("scope", "all")
         if scope == "upcoming":
             return selectors.upcoming_consultations(user)

@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from csp.decorators import csp_replace, csp_update
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,9 +15,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.gates import gate_required
 from accounts.models import Role, User
 from consultations import selectors, services, video
-from consultations.access import get_consultation_for, is_participant, require_participant
+from consultations.access import (
+    get_consultation_for,
+    is_participant,
+    may_book,
+    may_cancel,
+    may_read_own_consultations,
+    may_run_consultations,
+    require_participant,
+)
 from consultations.exceptions import BookingRefused, IllegalTransition
 from consultations.forms import (
     AvailabilitySettingsForm,
@@ -56,8 +65,7 @@ def _week_start(offset: int):
 # --- Employee: slot picker, confirmation -------------------------------------------
 
 
-@login_required
-@permission_required("accounts.booking_create", raise_exception=True)
+@gate_required(may_book)
 def slot_picker(request, practitioner_id, *, error=None, status=200):
     practitioner = _bookable_practitioner(practitioner_id)
     horizon_weeks = settings.HUNTZEN_BOOKING_HORIZON_WEEKS
@@ -91,8 +99,7 @@ def slot_picker(request, practitioner_id, *, error=None, status=200):
     )
 
 
-@login_required
-@permission_required("accounts.booking_create", raise_exception=True)
+@gate_required(may_book)
 @require_http_methods(["GET", "POST"])
 def book_confirm(request, practitioner_id):
     practitioner = _bookable_practitioner(practitioner_id)
@@ -149,8 +156,7 @@ def _length(practitioner) -> timedelta:
 # --- Both: my consultations, one consultation ----------------------------------------
 
 
-@login_required
-@permission_required("accounts.consultations_my_read", raise_exception=True)
+@gate_required(may_read_own_consultations)
 def my_consultations(request):
     return render(
         request,
@@ -173,7 +179,7 @@ def _detail_context(request, consultation, **extra):
         "is_employee": participant and user.pk == consultation.employee_id,
         "status_changes": consultation.status_changes.select_related("actor"),
         "room_open": participant and video.room_is_open(consultation, now=now),
-        "can_cancel": participant
+        "can_cancel": may_cancel(user, consultation)
         and consultation.status == Status.SCHEDULED
         and now < consultation.scheduled_at,
         "can_start": participant
@@ -311,8 +317,7 @@ def video_room(request, pk):
 # --- Practitioner: agenda, availability --------------------------------------------------
 
 
-@login_required
-@permission_required("accounts.consultations_own_write", raise_exception=True)
+@gate_required(may_run_consultations)
 def agenda(request):
     period = "week" if request.GET.get("view") == "week" else "day"
     try:
@@ -359,8 +364,7 @@ def _apply_errors(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-@login_required
-@permission_required("accounts.consultations_own_write", raise_exception=True)
+@gate_required(may_run_consultations)
 @require_http_methods(["GET", "POST"])
 def availability_edit(request):
     availability = Availability.objects.filter(practitioner=request.user).first()
