@@ -9,12 +9,16 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from allauth.account.decorators import secure_admin_login
         from django.contrib import admin
+        from django.utils.module_loading import autodiscover_modules
 
         from accounts import roles
 
         # Runs after every app's permissions exist, so role groups can hold
         # model permissions of apps migrated after accounts.
         post_migrate.connect(roles.sync_after_migrate, dispatch_uid="accounts.sync_roles")
+
+        # Gates register when their module is imported; templates look them up by name.
+        autodiscover_modules("access", "gates")
 
         # The admin door is no side door: its login goes through allauth (rate limits,
         # email verification, MFA), as allauth's documentation recommends.

@@ -17,7 +17,6 @@ class Role(models.TextChoices):
 
 
 STAFF_ROLES = frozenset({Role.PSG_SUPER, Role.HUNTZEN_ADMIN})
-COMPANY_ROLES = frozenset({Role.COMPANY_RH, Role.EMPLOYEE})
 
 
 class UserManager(BaseUserManager):
@@ -153,10 +152,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_practitioner(self) -> bool:
         return self.role == Role.PRACTITIONER
-
-    @property
-    def is_company_hr(self) -> bool:
-        return self.role == Role.COMPANY_RH
 
 
 class InvitationQuerySet(models.QuerySet):

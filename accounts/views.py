@@ -1,41 +1,44 @@
-from functools import wraps
-
 from allauth.account.internal.flows.login import perform_password_login
 from allauth.account.models import Login
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
-from accounts.access import get_invitation_for
+from accounts.access import (
+    get_invitation_for,
+    may_invite_employees,
+    may_use_employee_space,
+    may_use_hr_space,
+    may_use_practitioner_space,
+)
 from accounts.csv_import import parse_employee_csv
-from accounts.decorators import role_required
 from accounts.exceptions import InvitationStateError, InvitationUnusable
 from accounts.forms import AcceptInvitationForm, EmployeeCsvForm, EmployeeInvitationForm
+from accounts.gates import gate_required
 from accounts.models import Role
 from companies.seats import company_seats_used
 
 INVITATIONS_PER_PAGE = 50
 
 
-@role_required(Role.EMPLOYEE)
+@gate_required(may_use_employee_space)
 def employee_home(request):
     return render(request, "accounts/employee_home.html")
 
 
-@role_required(Role.PRACTITIONER)
+@gate_required(may_use_practitioner_space)
 def practitioner_home(request):
     return render(request, "accounts/practitioner_home.html")
 
 
-@role_required(Role.COMPANY_RH)
+@gate_required(may_use_hr_space)
 def hr_home(request):
     company = request.user.company
     context = {
@@ -49,25 +52,7 @@ def hr_home(request):
 # --- HR: invitations of the company's employees -------------------------------------
 
 
-def hr_inviter_required(view):
-    """An HR user of a company who holds the employees_invite permission."""
-
-    @role_required(
-        Role.COMPANY_RH,
-        message=gettext_lazy(
-            "Seuls les RH d'une entreprise gèrent les invitations de ses salariés."
-        ),
-    )
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.has_perm("accounts.employees_invite"):
-            raise PermissionDenied(_("Votre compte ne permet pas d'inviter des salariés."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-@hr_inviter_required
+@gate_required(may_invite_employees)
 def invitation_list(request):
     company = request.user.company
     page = Paginator(selectors.invitations_for_company(company), INVITATIONS_PER_PAGE).get_page(
@@ -81,7 +66,7 @@ def invitation_list(request):
     return render(request, "accounts/invitation_list.html", context)
 
 
-@hr_inviter_required
+@gate_required(may_invite_employees)
 def invitation_create(request):
     form = EmployeeInvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -109,7 +94,7 @@ def invitation_create(request):
     )
 
 
-@hr_inviter_required
+@gate_required(may_invite_employees)
 def invitation_import(request):
     form = EmployeeCsvForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -134,7 +119,7 @@ def invitation_import(request):
 
 
 @require_POST
-@hr_inviter_required
+@gate_required(may_invite_employees)
 def invitation_revoke(request, pk):
     invitation = get_invitation_for(request.user, pk)
     try:
@@ -149,7 +134,7 @@ def invitation_revoke(request, pk):
 
 
 @require_POST
-@hr_inviter_required
+@gate_required(may_invite_employees)
 def invitation_resend(request, pk):
     invitation = get_invitation_for(request.user, pk)
     try:

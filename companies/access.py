@@ -1,10 +1,12 @@
 """Access to companies, their people and practitioner profiles: one function per
-object, called first by every view. Outsiders get 404 (existence does not leak)."""
+object, called first by every view (outsiders get 404: existence does not leak), and the
+gates of companies' pages and endpoints (accounts.gates)."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
+from accounts.gates import gate, has_role_perm
 from accounts.models import User
 from companies.models import Company, PractitionerProfile
 from companies.selectors import companies_visible_to, employees_visible_to, practitioners_active
@@ -25,19 +27,37 @@ def get_employee_for(user, pk) -> User:
     return _get_or_404(employees_visible_to(user), pk)
 
 
-def can_browse_practitioners(user) -> bool:
-    """Employees (the booking flow starts here) and staff; not HR, not practitioners."""
-    return user.is_authenticated and (
-        user.has_perm("accounts.booking_create") or user.has_perm("accounts.companies_list_all")
+@gate(
+    "browse_practitioners",
+    _("L'annuaire des praticiens est réservé aux salariés et à l'équipe HuntZen."),
+)
+def may_browse_practitioners(user) -> bool:
+    """Employees (the booking flow starts here) and HuntZen staff (R1/R2, who curate the
+    profiles), on the portal and the API alike; not HR, not practitioners."""
+    return has_role_perm(user, "accounts.booking_create") or has_role_perm(
+        user, "accounts.companies_list_all"
     )
 
 
-def check_can_browse_practitioners(user) -> None:
-    if not can_browse_practitioners(user):
-        raise PermissionDenied(_("L'annuaire des praticiens est réservé aux salariés."))
+@gate("list_companies", _("Vous ne pouvez pas consulter les entreprises."))
+def may_list_companies(user) -> bool:
+    """Staff list every company, HR its own (the selector scopes the list)."""
+    return has_role_perm(user, "accounts.companies_list_all") or has_role_perm(
+        user, "accounts.company_read"
+    )
+
+
+@gate("create_companies", _("Seule l'équipe HuntZen crée des entreprises."))
+def may_create_companies(user) -> bool:
+    return has_role_perm(user, "accounts.companies_create")
+
+
+@gate("activate_companies", _("Seule l'équipe HuntZen active les entreprises."))
+def may_activate_companies(user) -> bool:
+    return has_role_perm(user, "accounts.companies_activate")
 
 
 def get_practitioner_for(user, pk) -> PractitionerProfile:
-    """An active practitioner's public profile, by the practitioner's user id."""
-    check_can_browse_practitioners(user)
+    """An active practitioner's public profile, by the practitioner's user id (behind
+    the browse_practitioners gate)."""
     return _get_or_404(practitioners_active(), pk)

@@ -1,15 +1,21 @@
 """REST API of companies and practitioners: parse, check access, call, serialize.
 Every view starts from companies.access / companies.selectors (tenant scoping)."""
 
-from django.core.exceptions import PermissionDenied
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from accounts.gates import gated
 from companies import services
-from companies.access import check_can_browse_practitioners, get_company_for, get_practitioner_for
+from companies.access import (
+    get_company_for,
+    get_practitioner_for,
+    may_activate_companies,
+    may_browse_practitioners,
+    may_create_companies,
+    may_list_companies,
+)
 from companies.forms import PractitionerFilterForm
 from companies.selectors import companies_visible_to, employee_list, practitioner_list
 from companies.serializers import (
@@ -25,13 +31,9 @@ _DENIED = OpenApiResponse(description="Not allowed for this role.")
 _NOT_FOUND = OpenApiResponse(description="No such company for this user (other tenants too).")
 
 
-def _require(user, permission: str, message: str) -> None:
-    if not user.has_perm(permission):
-        raise PermissionDenied(message)
-
-
 class CompanyListCreateView(generics.GenericAPIView):
     serializer_class = CompanySerializer
+    permission_classes = gated(GET=may_list_companies, POST=may_create_companies)
 
     def get_queryset(self):
         return companies_visible_to(self.request.user).order_by("name", "id")
@@ -41,11 +43,6 @@ class CompanyListCreateView(generics.GenericAPIView):
         responses={200: CompanySerializer(many=True), 403: _DENIED},
     )
     def get(self, request):
-        if not (
-            request.user.has_perm("accounts.companies_list_all")
-            or request.user.has_perm("accounts.company_read")
-        ):
-            raise PermissionDenied(_("Vous ne pouvez pas consulter les entreprises."))
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(CompanySerializer(page, many=True).data)
 
@@ -55,11 +52,6 @@ class CompanyListCreateView(generics.GenericAPIView):
         responses={201: CompanyDetailSerializer, 400: None, 403: _DENIED},
     )
     def post(self, request):
-        _require(
-            request.user,
-            "accounts.companies_create",
-            _("Seule l'équipe HuntZen crée des entreprises."),
-        )
         serializer = CompanyCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         company = services.company_create(**serializer.validated_data)
@@ -107,11 +99,8 @@ class CompanyActivateView(generics.GenericAPIView):
     )
     def post(self, request, pk):
         company = get_company_for(request.user, pk)
-        _require(
-            request.user,
-            "accounts.companies_activate",
-            _("Seule l'équipe HuntZen active les entreprises."),
-        )
+        # Gated after the lookup: another tenant's company stays a 404.
+        may_activate_companies.check(request.user)
         company = services.company_activate(company=company)
         return Response(CompanyDetailSerializer(company).data)
 
@@ -137,6 +126,7 @@ _FILTERS = [
 
 class PractitionerListView(generics.GenericAPIView):
     serializer_class = PractitionerSerializer
+    permission_classes = gated(may_browse_practitioners)
 
     @extend_schema(
         summary="Active practitioners (employees and staff), filtered.",
@@ -144,7 +134,6 @@ class PractitionerListView(generics.GenericAPIView):
         responses={200: PractitionerSerializer(many=True), 400: None, 403: _DENIED},
     )
     def get(self, request):
-        check_can_browse_practitioners(request.user)
         form = PractitionerFilterForm(request.query_params)
         if not form.is_valid():
             raise ValidationError({field: errors for field, errors in form.errors.items()})
@@ -155,6 +144,7 @@ class PractitionerListView(generics.GenericAPIView):
 
 class PractitionerDetailView(generics.GenericAPIView):
     serializer_class = PractitionerSerializer
+    permission_classes = gated(may_browse_practitioners)
 
     @extend_schema(
         summary="One active practitioner, by their user id.",

@@ -8,10 +8,15 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.decorators import role_required
-from accounts.models import Role
+from accounts.access import may_use_hr_space, may_use_practitioner_space
+from accounts.gates import gate_required
 from companies import services
-from companies.access import get_company_for, get_employee_for, get_practitioner_for
+from companies.access import (
+    get_company_for,
+    get_employee_for,
+    get_practitioner_for,
+    may_browse_practitioners,
+)
 from companies.forms import CompanyContactForm, PractitionerFilterForm, PractitionerOwnProfileForm
 from companies.models import PractitionerProfile
 from companies.seats import company_seats_used
@@ -38,7 +43,7 @@ def _apply_errors(form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-@role_required(Role.COMPANY_RH)
+@gate_required(may_use_hr_space)
 def hr_company(request):
     company = _own_company(request)
     return render(
@@ -52,7 +57,7 @@ def hr_company(request):
     )
 
 
-@role_required(Role.COMPANY_RH)
+@gate_required(may_use_hr_space)
 @require_http_methods(["GET", "POST"])
 def hr_company_edit(request):
     company = _own_company(request)
@@ -72,7 +77,7 @@ def hr_company_edit(request):
     return render(request, "companies/hr_company_edit.html", {"company": company, "form": form})
 
 
-@role_required(Role.COMPANY_RH)
+@gate_required(may_use_hr_space)
 def hr_employee_list(request):
     company = _own_company(request)
     page = Paginator(employee_list(user=request.user, company=company), EMPLOYEES_PER_PAGE)
@@ -90,7 +95,7 @@ def hr_employee_list(request):
     )
 
 
-@role_required(Role.COMPANY_RH)
+@gate_required(may_use_hr_space)
 @require_http_methods(["GET", "POST"])
 def hr_employee_deactivate(request, pk):
     employee = get_employee_for(request.user, pk)
@@ -105,7 +110,7 @@ def hr_employee_deactivate(request, pk):
     return render(request, "companies/hr_employee_deactivate.html", {"employee": employee})
 
 
-@role_required(Role.EMPLOYEE)
+@gate_required(may_browse_practitioners)
 def practitioner_list_view(request):
     form = PractitionerFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -125,7 +130,7 @@ def practitioner_list_view(request):
     )
 
 
-@role_required(Role.EMPLOYEE)
+@gate_required(may_browse_practitioners)
 def practitioner_detail(request, pk):
     profile = get_practitioner_for(request.user, pk)
     return render(
@@ -135,7 +140,7 @@ def practitioner_detail(request, pk):
     )
 
 
-@role_required(Role.PRACTITIONER)
+@gate_required(may_use_practitioner_space)
 @require_http_methods(["GET", "POST"])
 def practitioner_profile_edit(request):
     profile = (

@@ -10,7 +10,9 @@ Medical content (chat, notes) adds its own rule on top of `is_participant`:
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
+from accounts.gates import gate, has_role_perm
 from consultations.models import Consultation
 from consultations.permissions import has_object_perm
 
@@ -56,3 +58,33 @@ def require_participant(user, consultation: Consultation, message) -> None:
     """403 for someone who may see the consultation but is not in it (staff)."""
     if not is_participant(user, consultation):
         raise PermissionDenied(message)
+
+
+# --- Gates (accounts.gates): which kinds of user use the consultation pages at all ------
+
+
+@gate("book", _("Seuls les salariés peuvent réserver une consultation."))
+def may_book(user) -> bool:
+    """BOOKING_CREATE: employees (their company being active is the booking's rule)."""
+    return has_role_perm(user, "accounts.booking_create")
+
+
+@gate("read_own_consultations", _("Cette page est réservée à un autre rôle."))
+def may_read_own_consultations(user) -> bool:
+    """CONSULTATIONS_MY_READ: employees and practitioners, each their own."""
+    return has_role_perm(user, "accounts.consultations_my_read")
+
+
+@gate("run_consultations", _("Cette page est réservée à un autre rôle."))
+def may_run_consultations(user) -> bool:
+    """CONSULTATIONS_OWN_WRITE: practitioners (agenda, availability; start, end, no-show
+    of their own consultations)."""
+    return has_role_perm(user, "accounts.consultations_own_write")
+
+
+def may_cancel(user, consultation: Consultation) -> bool:
+    """BOOKING_CANCEL_OWN: a participant (object permission granted on booking) whose
+    role may cancel its own bookings; the one answer for the service and the button."""
+    return has_role_perm(user, "accounts.booking_cancel_own") and has_object_perm(
+        user, "cancel_consultation", consultation
+    )

@@ -6,7 +6,6 @@ on, 409 {"detail", "code", "currentStatus"} for an illegal transition, 400 namin
 
 from datetime import timedelta
 
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -14,9 +13,10 @@ from rest_framework import exceptions, generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from companies.access import get_practitioner_for
+from accounts.gates import gated
+from companies.access import get_practitioner_for, may_browse_practitioners
 from consultations import selectors, services
-from consultations.access import get_consultation_for
+from consultations.access import get_consultation_for, may_book, may_read_own_consultations
 from consultations.models import Availability
 from consultations.serializers import (
     BookingSerializer,
@@ -36,6 +36,8 @@ _ERRORS = {
 
 
 class ConsultationCreateView(APIView):
+    permission_classes = gated(may_book)
+
     @extend_schema(
         operation_id="consultations_book",
         request=BookingSerializer,
@@ -63,6 +65,7 @@ class ConsultationCreateView(APIView):
 
 class MyConsultationsView(generics.ListAPIView):
     serializer_class = ConsultationSerializer
+    permission_classes = gated(may_read_own_consultations)
 
     @extend_schema(
         operation_id="consultations_my",
@@ -77,8 +80,6 @@ class MyConsultationsView(generics.ListAPIView):
 
     def get_queryset(self):
         user = self.request.user
-        if not user.has_perm("accounts.consultations_my_read"):
-            raise PermissionDenied
         scope = self.request.query_params.get("scope", "all")
         if scope == "upcoming":
             return selectors.upcoming_consultations(user)
@@ -163,6 +164,8 @@ class ConsultationNoShowView(_TransitionView):
 
 
 class PractitionerSlotsView(APIView):
+    permission_classes = gated(may_browse_practitioners)
+
     @extend_schema(
         operation_id="practitioners_slots",
         parameters=[

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from consultations import video
-from consultations.access import is_participant
+from consultations.access import is_participant, may_cancel
 from consultations.models import (
     MAX_LENGTH_MINUTES,
     Availability,
@@ -416,7 +416,7 @@ def consultation_actions(
         is_practitioner=user.pk == consultation.practitioner_id,
         is_employee=user.pk == consultation.employee_id,
         room_open=video.room_is_open(consultation, now=now),
-        can_cancel=scheduled and now < consultation.scheduled_at,
+        can_cancel=scheduled and now < consultation.scheduled_at and may_cancel(user, consultation),
         can_start=scheduled
         and now >= consultation.scheduled_at - START_EARLY_ALLOWANCE
         and holds("start_consultation"),

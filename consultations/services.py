@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from consultations import notifications, selectors
+from consultations.access import may_book, may_cancel, may_run_consultations
 from consultations.exceptions import BookingRefused, IllegalTransition, SlotTaken
 from consultations.models import (
     Availability,
@@ -64,8 +65,7 @@ def consultation_book(
     PostgreSQL exclusion constraints refuse any overlap that slips through.
     """
     now = now or timezone.now()
-    if employee.role != Role.EMPLOYEE or not employee.has_perm("accounts.booking_create"):
-        raise PermissionDenied(_("Seuls les salariés peuvent réserver une consultation."))
+    may_book.check(employee)
     company = employee.company
     if not company.is_active:
         raise BookingRefused(
@@ -182,8 +182,10 @@ def _locked(consultation: Consultation) -> Consultation:
     return Consultation.objects.select_for_update().get(pk=consultation.pk)
 
 
-def _require_object_perm(actor: User, codename: str, consultation: Consultation, message):
-    if not has_object_perm(actor, codename, consultation):
+def _require_own_write(actor: User, codename: str, consultation: Consultation, message):
+    """CONSULTATIONS_OWN_WRITE, on a consultation whose object permission the actor holds
+    (granted to its practitioner on booking)."""
+    if not (may_run_consultations(actor) and has_object_perm(actor, codename, consultation)):
         raise PermissionDenied(message)
 
 
@@ -195,7 +197,7 @@ def _illegal(consultation: Consultation, message) -> IllegalTransition:
 def consultation_start(
     *, actor: User, consultation: Consultation, now: datetime | None = None
 ) -> Consultation:
-    _require_object_perm(
+    _require_own_write(
         actor,
         "start_consultation",
         consultation,
@@ -233,7 +235,7 @@ def duration_seconds(started_at: datetime, ended_at: datetime) -> int:
 def consultation_end(
     *, actor: User, consultation: Consultation, now: datetime | None = None
 ) -> Consultation:
-    _require_object_perm(
+    _require_own_write(
         actor,
         "end_consultation",
         consultation,
@@ -269,12 +271,8 @@ def _sealed_cancel_reason(consultation: Consultation, reason: str) -> str:
 def consultation_cancel(
     *, actor: User, consultation: Consultation, reason: str = "", now: datetime | None = None
 ) -> Consultation:
-    _require_object_perm(
-        actor,
-        "cancel_consultation",
-        consultation,
-        _("Seuls les participants peuvent annuler cette consultation."),
-    )
+    if not may_cancel(actor, consultation):
+        raise PermissionDenied(_("Seuls les participants peuvent annuler cette consultation."))
     consultation = _locked(consultation)
     now = now or timezone.now()
     if consultation.status != Status.SCHEDULED:
@@ -302,7 +300,7 @@ def consultation_cancel(
 def consultation_mark_no_show(
     *, actor: User, consultation: Consultation, now: datetime | None = None
 ) -> Consultation:
-    _require_object_perm(
+    _require_own_write(
         actor,
         "mark_no_show_consultation",
         consultation,
@@ -329,7 +327,7 @@ def consultation_mark_no_show(
 
 
 def _require_practitioner(actor: User) -> None:
-    if actor.role != Role.PRACTITIONER or not actor.has_perm("accounts.consultations_own_write"):
+    if not may_run_consultations(actor):
         raise PermissionDenied(_("Seuls les praticiens définissent des disponibilités."))
 
 

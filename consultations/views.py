@@ -7,7 +7,7 @@ from dataclasses import asdict
 from csp.decorators import csp_replace, csp_update
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,9 +15,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.gates import gate_required
 from accounts.models import Role, User
 from consultations import selectors, services, video
-from consultations.access import get_consultation_for, require_participant
+from consultations.access import (
+    get_consultation_for,
+    may_book,
+    may_read_own_consultations,
+    may_run_consultations,
+    require_participant,
+)
 from consultations.exceptions import BookingRefused, IllegalTransition
 from consultations.forms import (
     AgendaForm,
@@ -46,8 +53,7 @@ def _bookable_practitioner(pk) -> User:
 # --- Employee: slot picker, confirmation -------------------------------------------
 
 
-@login_required
-@permission_required("accounts.booking_create", raise_exception=True)
+@gate_required(may_book)
 def slot_picker(request, practitioner_id, *, error=None, status=200):
     practitioner = _bookable_practitioner(practitioner_id)
     try:
@@ -67,8 +73,7 @@ def slot_picker(request, practitioner_id, *, error=None, status=200):
     )
 
 
-@login_required
-@permission_required("accounts.booking_create", raise_exception=True)
+@gate_required(may_book)
 @require_http_methods(["GET", "POST"])
 def book_confirm(request, practitioner_id):
     practitioner = _bookable_practitioner(practitioner_id)
@@ -117,8 +122,7 @@ def book_confirm(request, practitioner_id):
 # --- Both: my consultations, one consultation ----------------------------------------
 
 
-@login_required
-@permission_required("accounts.consultations_my_read", raise_exception=True)
+@gate_required(may_read_own_consultations)
 def my_consultations(request):
     return render(
         request,
@@ -249,8 +253,7 @@ def video_room(request, pk):
 # --- Practitioner: agenda, availability --------------------------------------------------
 
 
-@login_required
-@permission_required("accounts.consultations_own_write", raise_exception=True)
+@gate_required(may_run_consultations)
 def agenda(request):
     day, week = AgendaForm(request.GET).period()
     return render(
@@ -306,15 +309,13 @@ def _saved(form, save) -> bool:
     return True
 
 
-@login_required
-@permission_required("accounts.consultations_own_write", raise_exception=True)
+@gate_required(may_run_consultations)
 @require_GET
 def availability_edit(request):
     return _availability_page(request)
 
 
-@login_required
-@permission_required("accounts.consultations_own_write", raise_exception=True)
+@gate_required(may_run_consultations)
 @require_POST
 def availability_settings_save(request):
     form = AvailabilitySettingsForm(request.POST, instance=_own_availability(request.user))
@@ -324,8 +325,7 @@ def availability_settings_save(request):
     return redirect("consultations:availability")
 
 
-@login_required
-@permission_required("accounts.consultations_own_write", raise_exception=True)
+@gate_required(may_run_consultations)
 @require_POST
 def weekly_hours_save(request):
     form = WeeklyHoursForm(request.POST)
@@ -338,8 +338,7 @@ def weekly_hours_save(request):
     return redirect("consultations:availability")
 
 
-@login_required
-@permission_required("accounts.consultations_own_write", raise_exception=True)
+@gate_required(may_run_consultations)
 @require_POST
 def availability_exception_add(request):
     form = ExceptionForm(request.POST)
@@ -359,8 +358,7 @@ def availability_exception_add(request):
     return redirect("consultations:availability")
 
 
-@login_required
-@permission_required("accounts.consultations_own_write", raise_exception=True)
+@gate_required(may_run_consultations)
 @require_POST
 def availability_exception_remove(request, pk):
     try:

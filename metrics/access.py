@@ -1,15 +1,15 @@
 """Who may read whose counters: the one place, called first by every view and API view.
 
-A user without the role permission gets 403 (the feature is not theirs); a user with it
-asking about someone outside their reach gets 404 (existence does not leak):
-practitioners see themselves, HR their own company and its employees, HuntZen staff
-(R1/R2, superusers) everyone.
+A user without the role permission is refused by the page's gate (403: the feature is not
+theirs); a user with it asking about someone outside their reach gets 404 from the
+access functions below (existence does not leak): practitioners see themselves, HR their
+own company and its employees, HuntZen staff (R1/R2, superusers) everyone.
 """
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
+from accounts.gates import gate, has_role_perm
 from accounts.models import Role, User
 from companies.models import Company
 from metrics.selectors import as_uuid
@@ -21,17 +21,55 @@ COMPANY_READ = "accounts.metrics_company_read"
 COMPANY_EXPORT = "accounts.exports_metrics_company"
 
 
-def _require(user: User, perm: str) -> None:
-    if not user.is_authenticated or not user.has_perm(perm):
-        raise PermissionDenied(_("Vous n'avez pas accès à ces compteurs."))
+_NO_ACCESS = _("Vous n'avez pas accès à ces compteurs.")
+
+
+@gate("read_practitioner_metrics", _NO_ACCESS)
+def may_read_practitioner_metrics(user) -> bool:
+    """METRICS_PRACTITIONER_USAGE_READ: staff, and practitioners (themselves)."""
+    return has_role_perm(user, PRACTITIONER_READ)
+
+
+@gate("export_practitioner_metrics", _NO_ACCESS)
+def may_export_practitioner_metrics(user) -> bool:
+    """EXPORTS_PRACTITIONER_USAGE: staff, and practitioners (themselves)."""
+    return has_role_perm(user, PRACTITIONER_EXPORT)
+
+
+@gate("read_employee_metrics", _NO_ACCESS)
+def may_read_employee_metrics(user) -> bool:
+    """METRICS_EMPLOYEE_USAGE_READ: staff, and HR (its company's consenting employees)."""
+    return has_role_perm(user, EMPLOYEE_READ)
+
+
+@gate("read_company_metrics", _NO_ACCESS)
+def may_read_company_metrics(user) -> bool:
+    """METRICS_COMPANY_READ: staff, and HR (its own company)."""
+    return has_role_perm(user, COMPANY_READ)
+
+
+@gate("export_company_metrics", _NO_ACCESS)
+def may_export_company_metrics(user) -> bool:
+    """EXPORTS_METRICS_COMPANY: staff, and HR (its own company)."""
+    return has_role_perm(user, COMPANY_EXPORT)
 
 
 def sees_everyone(user: User) -> bool:
     return user.is_authenticated and user.is_huntzen_staff
 
 
-def get_practitioner_for(user: User, pk, *, perm: str = PRACTITIONER_READ) -> User:
-    _require(user, perm)
+@gate("read_all_counters", _("Cette page est réservée à l'équipe HuntZen."))
+def may_read_all_counters(user) -> bool:
+    """The payment run and the all-company view: HuntZen staff only."""
+    return (
+        has_role_perm(user, PRACTITIONER_READ)
+        and has_role_perm(user, COMPANY_READ)
+        and sees_everyone(user)
+    )
+
+
+def get_practitioner_for(user: User, pk) -> User:
+    """Behind the read_practitioner_metrics or export_practitioner_metrics gate."""
     pk = as_uuid(pk)
     if pk is None or not (sees_everyone(user) or pk == user.pk):
         raise Http404
@@ -42,7 +80,7 @@ def get_practitioner_for(user: User, pk, *, perm: str = PRACTITIONER_READ) -> Us
 
 
 def get_employee_for(user: User, pk) -> User:
-    _require(user, EMPLOYEE_READ)
+    """Behind the read_employee_metrics gate."""
     pk = as_uuid(pk)
     if pk is None:
         raise Http404
@@ -57,8 +95,9 @@ def get_employee_for(user: User, pk) -> User:
         raise Http404 from None
 
 
-def get_company_for(user: User, pk, *, perm: str = COMPANY_READ) -> Company:
-    _require(user, perm)
+def get_company_for(user: User, pk) -> Company:
+    """Behind the read_company_metrics, export_company_metrics or read_employee_metrics
+    gate."""
     pk = as_uuid(pk)
     if pk is None or not (sees_everyone(user) or (user.company_id and pk == user.company_id)):
         raise Http404
@@ -66,14 +105,6 @@ def get_company_for(user: User, pk, *, perm: str = COMPANY_READ) -> Company:
         return Company.objects.get(pk=pk)
     except Company.DoesNotExist:
         raise Http404 from None
-
-
-def require_staff_overview(user: User) -> None:
-    """The payment run and all-company view: HuntZen staff only (403 for others)."""
-    _require(user, PRACTITIONER_READ)
-    _require(user, COMPANY_READ)
-    if not sees_everyone(user):
-        raise PermissionDenied(_("Cette page est réservée à l'équipe HuntZen."))
 
 
 def protects_small_groups(user: User) -> bool:

@@ -10,6 +10,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.gates import gated
 from metrics import access, consent, exports, selectors
 from metrics.periods import PeriodError, parse_period, require_whole_months
 from metrics.serializers import (
@@ -52,6 +53,8 @@ def _filename(kind, ident, period):
 
 
 class PractitionerMetricsView(APIView):
+    permission_classes = gated(access.may_read_practitioner_metrics)
+
     @extend_schema(
         tags=["metrics"],
         summary="A practitioner's counters (payment)",
@@ -65,6 +68,8 @@ class PractitionerMetricsView(APIView):
 
 
 class PractitionerExportView(APIView):
+    permission_classes = gated(access.may_export_practitioner_metrics)
+
     @extend_schema(
         tags=["metrics"],
         summary="A practitioner's counters as CSV (accounting)",
@@ -72,9 +77,7 @@ class PractitionerExportView(APIView):
         responses={**CSV, **ERRORS},
     )
     def get(self, request, pk):
-        practitioner = access.get_practitioner_for(
-            request.user, pk, perm=access.PRACTITIONER_EXPORT
-        )
+        practitioner = access.get_practitioner_for(request.user, pk)
         period = _period(request)
         usage = selectors.practitioner_usage(practitioner=practitioner, period=period)
         text = exports.usage_csv(usage.days, usage.consultations, usage.total_duration_minutes)
@@ -82,6 +85,8 @@ class PractitionerExportView(APIView):
 
 
 class EmployeeMetricsView(APIView):
+    permission_classes = gated(access.may_read_employee_metrics)
+
     @extend_schema(
         tags=["metrics"],
         summary="An employee's counters (HR): totals over whole calendar months only",
@@ -99,6 +104,8 @@ class EmployeeMetricsView(APIView):
 
 
 class CompanyMetricsView(APIView):
+    permission_classes = gated(access.may_read_company_metrics)
+
     @extend_schema(
         tags=["metrics"],
         summary="A company's usage (HR), per day, week and month",
@@ -116,6 +123,8 @@ class CompanyMetricsView(APIView):
 
 
 class CompanyExportView(APIView):
+    permission_classes = gated(access.may_export_company_metrics)
+
     @extend_schema(
         tags=["metrics"],
         summary="A company's usage per day as CSV",
@@ -123,7 +132,7 @@ class CompanyExportView(APIView):
         responses={**CSV, **ERRORS},
     )
     def get(self, request, pk):
-        company = access.get_company_for(request.user, pk, perm=access.COMPANY_EXPORT)
+        company = access.get_company_for(request.user, pk)
         period = _period(request)
         usage = selectors.company_days(
             company=company, period=period, protect=access.protects_small_groups(request.user)

@@ -1,10 +1,10 @@
 """Portal pages: practitioner, company (HR) and HuntZen staff dashboards, CSV exports.
 Each view parses, checks access (metrics.access), calls a selector, renders."""
 
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from accounts.gates import gate_required
 from metrics import access, consent, exports, selectors
 from metrics.charts import bar_chart
 from metrics.periods import Period, PeriodError, parse_month_range, parse_period
@@ -27,7 +27,7 @@ def _daily_points(period: Period, days, attr: str):
     return [(d.isoformat(), values.get(d, 0)) for d in period.dates()]
 
 
-@login_required
+@gate_required(access.may_read_practitioner_metrics)
 def practitioner_dashboard(request, pk=None):
     practitioner = access.get_practitioner_for(request.user, pk or request.user.pk)
     period, errors = _period(request)
@@ -38,7 +38,7 @@ def practitioner_dashboard(request, pk=None):
     context.update(
         usage=usage,
         is_self=practitioner.pk == request.user.pk,
-        may_export=request.user.has_perm(access.PRACTITIONER_EXPORT),
+        may_export=access.may_export_practitioner_metrics(request.user),
         chart=bar_chart(_daily_points(period, usage.days, "consultations")),
         minutes_chart=bar_chart(
             _daily_points(period, usage.days, "total_duration_minutes"), unit=" min"
@@ -47,9 +47,9 @@ def practitioner_dashboard(request, pk=None):
     return render(request, "metrics/practitioner_dashboard.html", context)
 
 
-@login_required
+@gate_required(access.may_export_practitioner_metrics)
 def practitioner_export(request, pk):
-    practitioner = access.get_practitioner_for(request.user, pk, perm=access.PRACTITIONER_EXPORT)
+    practitioner = access.get_practitioner_for(request.user, pk)
     period, errors = _period(request)
     if errors:
         return render(
@@ -63,7 +63,7 @@ def practitioner_export(request, pk):
     return exports.csv_response(text, _filename("praticien", practitioner.pk, period))
 
 
-@login_required
+@gate_required(access.may_read_company_metrics)
 def company_dashboard(request, pk=None):
     company = access.get_company_for(request.user, pk or request.user.company_id)
     period, errors = _period(request)
@@ -76,8 +76,8 @@ def company_dashboard(request, pk=None):
     context.update(
         usage=usage,
         min_group=min_group_size(),
-        may_export=request.user.has_perm(access.COMPANY_EXPORT),
-        may_see_employees=request.user.has_perm(access.EMPLOYEE_READ),
+        may_export=access.may_export_company_metrics(request.user),
+        may_see_employees=access.may_read_employee_metrics(request.user),
         chart=bar_chart(_daily_points(period, usage.days, "consultations")),
         weeks_chart=bar_chart([(w.period.start.isoformat(), w.consultations) for w in usage.weeks]),
         months_chart=bar_chart(
@@ -87,9 +87,9 @@ def company_dashboard(request, pk=None):
     return render(request, "metrics/company_dashboard.html", context)
 
 
-@login_required
+@gate_required(access.may_export_company_metrics)
 def company_export(request, pk):
-    company = access.get_company_for(request.user, pk, perm=access.COMPANY_EXPORT)
+    company = access.get_company_for(request.user, pk)
     period, errors = _period(request)
     if errors:
         return render(
@@ -108,11 +108,11 @@ def company_export(request, pk):
 EMPLOYEES_PER_PAGE = 50
 
 
-@login_required
+@gate_required(access.may_read_employee_metrics)
 def company_employees(request, pk):
     """The sketch's per-employee counters: totals over whole months only, nothing else
     (no practitioner, specialty, type or date)."""
-    company = access.get_company_for(request.user, pk, perm=access.EMPLOYEE_READ)
+    company = access.get_company_for(request.user, pk)
     try:
         period = parse_month_range(request.GET.get("from"), request.GET.get("to"))
         errors = {}
@@ -133,9 +133,8 @@ def company_employees(request, pk):
     return render(request, "metrics/company_employees.html", context)
 
 
-@login_required
+@gate_required(access.may_read_all_counters)
 def staff_overview(request):
-    access.require_staff_overview(request.user)
     period, errors = _period(request)
     context = {"errors": errors, "period": period}
     if errors:
@@ -147,9 +146,8 @@ def staff_overview(request):
     return render(request, "metrics/staff_overview.html", context)
 
 
-@login_required
+@gate_required(access.may_read_all_counters)
 def staff_practitioners_export(request):
-    access.require_staff_overview(request.user)
     period, errors = _period(request)
     if errors:
         return render(request, "metrics/staff_overview.html", {"errors": errors}, status=400)
@@ -157,9 +155,8 @@ def staff_practitioners_export(request):
     return exports.csv_response(text, _filename("praticiens", "tous", period))
 
 
-@login_required
+@gate_required(access.may_read_all_counters)
 def staff_companies_export(request):
-    access.require_staff_overview(request.user)
     period, errors = _period(request)
     if errors:
         return render(request, "metrics/staff_overview.html", {"errors": errors}, status=400)

@@ -1,5 +1,6 @@
 from django import template
 
+from accounts.access import may_use_hr_space
 from companies.selectors import company_can_book
 
 register = template.Library()
@@ -13,5 +14,5 @@ def company_status_banner(user):
     return {
         "company": company,
         "can_book": company is None or company_can_book(company),
-        "is_hr": user.has_perm("accounts.company_update"),
+        "is_hr": may_use_hr_space(user),
     }

@@ -1,6 +1,7 @@
 from django import template
 
 from consultations import selectors
+from consultations.access import may_read_own_consultations
 
 register = template.Library()
 
@@ -8,6 +9,6 @@ register = template.Library()
 @register.simple_tag
 def upcoming_consultations_for(user, limit=3):
     """The next few consultations of `user` (home cards): one query."""
-    if not user.is_authenticated or not user.has_perm("accounts.consultations_my_read"):
+    if not may_read_own_consultations(user):
         return []
     return list(selectors.upcoming_consultations(user)[:limit])

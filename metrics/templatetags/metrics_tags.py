@@ -11,12 +11,12 @@ register = template.Library()
 @register.inclusion_tag("metrics/_home_card.html")
 def metrics_home_card(user):
     period = default_period()
-    if user.has_perm(access.COMPANY_READ) and user.company_id:
+    if access.may_read_company_metrics(user) and user.company_id:
         usage = selectors.company_days(
             company=user.company, period=period, protect=access.protects_small_groups(user)
         )
         return {"kind": "company", "period": period, "figure": usage.total.consultations}
-    if user.has_perm(access.PRACTITIONER_READ) and user.is_practitioner:
+    if access.may_read_practitioner_metrics(user) and user.is_practitioner:
         usage = selectors.practitioner_usage(practitioner=user, period=period)
         return {
             "kind": "practitioner",

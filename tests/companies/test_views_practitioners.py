@@ -1,4 +1,5 @@
-"""/practitioners/ and /practitioners/<id>/: the directory employees book from."""
+"""/practitioners/ and /practitioners/<id>/: the directory employees book from, which
+HuntZen staff (who curate the profiles) see as employees do."""
 
 import pytest
 from django.urls import reverse
@@ -10,7 +11,8 @@ from companies.services import company_deactivate, practitioner_create, practiti
 pytestmark = pytest.mark.django_db
 
 LIST = reverse("companies:practitioner_list")
-NOT_EMPLOYEE = ["hr_acme", "practitioner_p", "staff_r2", "operator_r1", "superuser"]
+NOT_ALLOWED = ["hr_acme", "practitioner_p"]
+STAFF = ["staff_r2", "operator_r1", "superuser"]
 
 
 def _detail(user):
@@ -88,7 +90,20 @@ def test_the_detail_of_a_non_practitioner_is_404(client, employee_a, employee_b)
     assert client.get(_detail(employee_b)).status_code == 404
 
 
-@pytest.mark.parametrize("who", NOT_EMPLOYEE)
+@pytest.mark.parametrize("who", STAFF)
+def test_staff_browse_the_directory_without_booking(client, person, practitioner_q, who):
+    client.force_login(person(who))
+    response = client.get(LIST)
+    assert response.status_code == 200
+    assert "Quentin" in response.text
+    assert reverse("consultations:book", args=[practitioner_q.pk]) not in response.text
+    assert "Prise de rendez-vous indisponible" not in response.text
+    detail = client.get(_detail(practitioner_q))
+    assert detail.status_code == 200
+    assert "Prise de rendez-vous indisponible" not in detail.text
+
+
+@pytest.mark.parametrize("who", NOT_ALLOWED)
 def test_other_roles_do_not_browse_the_directory(client, person, who):
     target = person("practitioner_q")
     client.force_login(person(who))

@@ -220,17 +220,13 @@ def test_my_consultations_of_others_are_empty(cast, consultation, api_client, wh
     assert body["results"] == []
 
 
-@pytest.mark.parametrize("who", ["hr_acme", "hr_globex", "staff_r2", "operator_r1"])
+# A superuser holds its role's permissions (R1), not Django's blanket grant (accounts.gates).
+@pytest.mark.parametrize("who", ["hr_acme", "hr_globex", "staff_r2", "operator_r1", "superuser"])
 def test_my_consultations_forbidden_without_the_permission(cast, consultation, api_client, who):
     assert _client(api_client, cast[who]).get("/api/v1/consultations/my").status_code == 403
 
 
-def test_a_superuser_has_no_consultations_of_their_own(cast, consultation, api_client):
-    body = _client(api_client, cast["superuser"]).get("/api/v1/consultations/my").json()
-    assert body["results"] == []
-
-
-@pytest.mark.parametrize("who", ["hr_acme", "staff_r2", "operator_r1"])
+@pytest.mark.parametrize("who", ["hr_acme", "staff_r2", "operator_r1", "superuser"])
 def test_my_consultations_page_forbidden(cast, client, who):
     client.force_login(cast[who])
     assert client.get(reverse("consultations:my")).status_code == 403
@@ -310,6 +306,63 @@ def test_cancel_is_the_participants(cast, consultation, api_client, who, expecte
         f"/api/v1/consultations/{consultation.pk}/cancel", {}, format="json"
     )
     assert response.status_code == expected
+    consultation.refresh_from_db()
+    assert consultation.status == "scheduled"
+
+
+def _without_role_perm(user, codename: str):
+    """`user` afresh (no permission cache) after their role group lost `codename`."""
+    from django.contrib.auth.models import Permission
+
+    from accounts.models import User
+    from accounts.roles import group_for
+
+    group_for(user.role).permissions.remove(
+        Permission.objects.get(content_type__app_label="accounts", codename=codename)
+    )
+    return User.objects.get(pk=user.pk)
+
+
+@pytest.mark.parametrize("who", ["employee_a", "practitioner_p"])
+def test_cancel_needs_booking_cancel_own_besides_being_a_participant(
+    cast, consultation, api_client, client, who
+):
+    user = _without_role_perm(cast[who], "booking_cancel_own")
+    client.force_login(user)
+    assert (
+        client.get(reverse("consultations:detail", args=[consultation.pk])).context["can_cancel"]
+        is False
+    )
+    response = _client(api_client, user).post(
+        f"/api/v1/consultations/{consultation.pk}/cancel", {"reason": "x"}, format="json"
+    )
+    assert response.status_code == 403
+    consultation.refresh_from_db()
+    assert consultation.status == "scheduled"
+
+
+@pytest.mark.parametrize("who", ["employee_a", "practitioner_p"])
+def test_participants_holding_booking_cancel_own_see_the_cancel_button(
+    cast, consultation, client, who
+):
+    client.force_login(cast[who])
+    page = client.get(reverse("consultations:detail", args=[consultation.pk]))
+    assert page.context["can_cancel"] is True
+
+
+@pytest.mark.parametrize("action", ["start", "no-show"])
+def test_lifecycle_writes_need_consultations_own_write_besides_the_object_permission(
+    cast, consultation, api_client, action
+):
+    import time_machine
+
+    user = _without_role_perm(cast["practitioner_p"], "consultations_own_write")
+    at, body = ACTIONS[action]
+    with time_machine.travel(at, tick=False):
+        response = _client(api_client, user).post(
+            f"/api/v1/consultations/{consultation.pk}/{action}", body, format="json"
+        )
+    assert response.status_code == 403
     consultation.refresh_from_db()
     assert consultation.status == "scheduled"
 

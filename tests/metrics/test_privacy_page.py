@@ -8,16 +8,39 @@ from html import unescape
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from chat import access as chat_access
 from medical import access, services
+from medical.audit import log_access
 from metrics.consent import usage_sharing_of, usage_sharing_set
 from tests.consultations.factories import completed
 
 pytestmark = pytest.mark.django_db
+
+
+def chat_join(user, consultation) -> bool:
+    """A logged chat join decision, as the consumer makes it inside the window (these
+    consultations are past, so the window itself is not what is tested here)."""
+    allowed = access.can_chat(user, consultation)
+    log_access(
+        user=user, object_type="chat", object_id=consultation.pk, action="join", allowed=allowed
+    )
+    return allowed
+
+
+def read_note(user, note) -> bool:
+    """The note read the page and the API make: logged, allowed or refused."""
+    try:
+        access.get_note_for(user, note.consultation_id)
+    except (Http404, PermissionDenied):
+        return False
+    return True
+
 
 NOT_EMPLOYEES = [
     "practitioner_p",
@@ -124,7 +147,7 @@ def test_the_forms_answer_post_only(client, employee_a):
 
 def test_without_accesses_the_page_says_nobody_else_did(client, employee_a, practitioner_p):
     consultation = completed(employee_a, practitioner_p, at=past())
-    access.may_chat(employee_a, consultation)  # her own reads are not disclosures
+    chat_join(employee_a, consultation)  # her own reads are not disclosures
     services.journal_entry_create(owner=employee_a, mood=3, text="Rien.")
     access.require_journal(employee_a, action="read")
     usage_sharing_set(employee=employee_a, shared=True)
@@ -140,16 +163,15 @@ def accesses(employee_a, employee_b, practitioner_p, practitioner_q, hr_acme, st
     employee B's own consultation is read by her practitioner (never on A's page)."""
     consultation = completed(employee_a, practitioner_p, at=past())
     other = completed(employee_b, practitioner_p, at=past(hour=12))
-    access.may_chat(practitioner_p, consultation)
+    chat_join(practitioner_p, consultation)
     note = services.note_create(
         author=practitioner_p, consultation=consultation, reason="r", observations="o", plan="p"
     )
-    access.may_write_note(practitioner_p, consultation)
-    access.may_read_note(practitioner_p, note)
-    access.may_read_note(hr_acme, note)
-    access.may_chat(practitioner_q, consultation)
+    read_note(practitioner_p, note)
+    read_note(hr_acme, note)
+    chat_join(practitioner_q, consultation)
     chat_access.refuse_unauthenticated(consultation.pk)
-    access.may_chat(practitioner_p, other)
+    chat_join(practitioner_p, other)
     admin = Client()
     admin.force_login(staff_r2)
     url = reverse("admin:consultations_consultation_change", args=[consultation.pk])
@@ -189,7 +211,7 @@ def test_no_name_and_nothing_of_other_employees_shows(client, employee_a, employ
 def test_the_list_is_paged(client, employee_a, practitioner_p):
     consultation = completed(employee_a, practitioner_p, at=past())
     for _ in range(25):
-        access.may_chat(practitioner_p, consultation)
+        chat_join(practitioner_p, consultation)
     first = page_of(client, employee_a)
     assert len(table_rows(first)) == 20 and "Page 1 sur 2" in first
     assert len(table_rows(page_of(client, employee_a, page=2))) == 5
@@ -201,7 +223,7 @@ def test_the_page_costs_the_same_for_3_or_30_accesses(
 ):
     consultation = completed(employee_a, practitioner_p, at=past())
     for _ in range(count):
-        access.may_chat(practitioner_p, consultation)
+        chat_join(practitioner_p, consultation)
     client.force_login(employee_a)
     with django_assert_max_num_queries(10):
         assert client.get(reverse("privacy")).status_code == 200
