@@ -11,9 +11,9 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from medical import access
 from metrics.consent import usage_sharing_of
 from tests.consultations.factories import completed
+from tests.medical.log_helpers import chat_join
 
 pytestmark = [
     pytest.mark.browser,
@@ -29,8 +29,8 @@ def test_the_employee_reads_and_uses_her_privacy_page(
 ):
     at = (timezone.now() - timedelta(days=3)).replace(hour=10, minute=0, second=0, microsecond=0)
     consultation = completed(employee_a, practitioner_p, at=at)
-    access.may_chat(practitioner_p, consultation)
-    access.may_chat(practitioner_q, consultation)  # refused
+    chat_join(practitioner_p, consultation)
+    chat_join(practitioner_q, consultation)  # refused
     page.set_viewport_size({"width": width, "height": height})
     violations = []
     page.on(

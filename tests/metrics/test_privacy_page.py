@@ -8,38 +8,17 @@ from html import unescape
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from chat import access as chat_access
 from medical import access, services
-from medical.audit import log_access
 from metrics.consent import usage_sharing_of, usage_sharing_set
 from tests.consultations.factories import completed
+from tests.medical.log_helpers import chat_join, read_note
 
 pytestmark = pytest.mark.django_db
-
-
-def chat_join(user, consultation) -> bool:
-    """A logged chat join decision, as the consumer makes it inside the window (these
-    consultations are past, so the window itself is not what is tested here)."""
-    allowed = access.can_chat(user, consultation)
-    log_access(
-        user=user, object_type="chat", object_id=consultation.pk, action="join", allowed=allowed
-    )
-    return allowed
-
-
-def read_note(user, note) -> bool:
-    """The note read the page and the API make: logged, allowed or refused."""
-    try:
-        access.get_note_for(user, note.consultation_id)
-    except (Http404, PermissionDenied):
-        return False
-    return True
 
 
 NOT_EMPLOYEES = [
