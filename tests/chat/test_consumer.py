@@ -10,6 +10,7 @@ from asgiref.sync import sync_to_async
 from django.db import OperationalError, connection
 from django.utils import timezone
 
+from accounts import session_end
 from chat import consumers, services
 from chat.access import (
     CLOSE_CLOSED,
@@ -471,7 +472,11 @@ async def test_a_send_after_cancellation_is_refused(employee_a, practitioner_p):
     assert (employee_a.email, "send", False) in await log_rows(consultation)
 
 
-async def test_a_deactivated_account_is_cut_off_at_its_next_event(employee_a, consultation):
+async def test_a_deactivated_account_is_cut_off_at_its_next_event_if_the_end_is_lost(
+    employee_a, consultation, monkeypatch
+):
+    # The `session.end` broadcast (tests/chat/test_session_end.py) never arrives.
+    monkeypatch.setattr(session_end, "_broadcast", lambda group: None)
     alice = await ws_for(consultation.pk, employee_a)
     await joined(alice)
 
