@@ -43,7 +43,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.session_end import session_group, session_user, user_group
-from chat import services
+from chat import flood, services
 from chat.access import (
     CLOSE_UNAUTHENTICATED,
     CLOSE_UNAVAILABLE,
@@ -62,7 +62,7 @@ logger = logging.getLogger(__name__)
 # A fully \u-escaped body (12 characters per astral code point) fits, nothing much bigger.
 MAX_FRAME_CHARS = 12 * services.MAX_BODY_CHARS + 1000
 AUTH_TIMEOUT = 10.0  # seconds an unauthenticated socket may wait for its ticket
-MESSAGES_PER_WINDOW = 10
+MESSAGES_PER_WINDOW = 10  # per socket, in memory; chat.flood counts per user
 FRAMES_PER_WINDOW = 60  # every frame (typing, receipts, history pages) together
 RATE_WINDOW = 10.0
 RECHECK_DELIVERIES_AFTER = 30.0  # seconds between re-checks before delivering events
@@ -163,6 +163,9 @@ def _recheck(user_id, consultation_id, session_key=None):
 
 @db
 def _send(user_id, consultation_id, body, client_message_id):
+    """(message, created), or None when the user is over her flood budget."""
+    if not flood.user_may_send(user_id):
+        return None
     user = User.objects.filter(pk=user_id).first()
     consultation = Consultation(pk=consultation_id)
     return services.message_send(
@@ -310,12 +313,15 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if not self.message_limit.allow():
             return await self._error("rate_limited", reply_id)
         try:
-            message, created = await _send(
+            sent = await _send(
                 self.user.pk, self.consultation_id, content.get("body"), client_message_id
             )
         except ValidationError as invalid:
             code, message = _first_error(invalid)
             return await self._error(code, reply_id, message)
+        if sent is None:  # the user's budget, across her sockets and processes
+            return await self._error("rate_limited", reply_id)
+        message, created = sent
         frame = {"type": "message", **message.as_frame()}
         if not created:
             # A resend: the room already had it; confirm to this socket only.

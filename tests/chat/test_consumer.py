@@ -11,7 +11,7 @@ from django.db import OperationalError, connection
 from django.utils import timezone
 
 from accounts import session_end
-from chat import consumers, services
+from chat import consumers, flood, services
 from chat.access import (
     CLOSE_CLOSED,
     CLOSE_FORBIDDEN,
@@ -355,6 +355,7 @@ async def test_a_binary_frame_gets_an_error_frame(employee_a, consultation):
 async def test_the_rate_limit_engages_and_releases(employee_a, consultation, monkeypatch):
     now = [1000.0]
     monkeypatch.setattr(consumers.ChatConsumer, "clock", staticmethod(lambda: now[0]))
+    monkeypatch.setattr(flood, "clock", lambda: now[0])
     alice = await ws_for(consultation.pk, employee_a)
     await joined(alice)
     for i in range(10):
