@@ -225,11 +225,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.user, self.session_key = user, session_key
         # The session's and the user's groups carry `session.end` (accounts.session_end).
         groups = (self.group, session_group(session_key), user_group(user.pk))
+        self.groups_joined = groups  # left on disconnect, even if joining fails midway
         try:
             await asyncio.gather(
                 *(self.channel_layer.group_add(group, self.channel_name) for group in groups)
             )
-            self.groups_joined = groups
         except LAYER_ERRORS:
             logger.exception("Chat unavailable: channel layer failed on join")
             await self._unavailable()

@@ -335,3 +335,23 @@ async def test_an_enrolled_practitioner_is_let_in(
     app = await ticket_socket(consultation, ticket)
     await ws.disconnect()
     await app.disconnect()
+
+
+async def test_a_lost_end_is_caught_by_the_periodic_recheck(
+    employee_a, practitioner_p, consultation, monkeypatch
+):
+    from accounts import session_end
+    from chat import consumers
+
+    monkeypatch.setattr(session_end, "_broadcast", lambda group: None)
+    now = [1000.0]
+    monkeypatch.setattr(consumers.ChatConsumer, "clock", staticmethod(lambda: now[0]))
+    laptop = await portal(employee_a)
+    alice = await cookie_socket(consultation, laptop)
+    paula = await ws_for(consultation.pk, practitioner_p)
+    await joined(paula)
+    await sync_to_async(laptop.post)(reverse("account_logout"))
+    now[0] += consumers.RECHECK_DELIVERIES_AFTER
+    await send(paula, "personne ?", "lost-1")
+    assert await alice.receive_output(timeout=2) == CLOSED
+    await paula.disconnect()
