@@ -11,11 +11,14 @@ class AccountsConfig(AppConfig):
         from django.contrib import admin
         from django.utils.module_loading import autodiscover_modules
 
-        from accounts import roles
+        from accounts import roles, session_end
 
         # Runs after every app's permissions exist, so role groups can hold
         # model permissions of apps migrated after accounts.
         post_migrate.connect(roles.sync_after_migrate, dispatch_uid="accounts.sync_roles")
+
+        # Logout, a new password, deactivation, ... close that sign-in's websockets.
+        session_end.connect_receivers()
 
         # Gates register when their module is imported; templates look them up by name.
         autodiscover_modules("access", "gates")

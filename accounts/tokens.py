@@ -5,6 +5,8 @@ import logging
 
 from allauth.headless.tokens.strategies.jwt import JWTTokenStrategy, internal
 
+from accounts.session_end import session_ended
+
 logger = logging.getLogger(__name__)
 
 
@@ -20,6 +22,7 @@ class RevokingJWTTokenStrategy(JWTTokenStrategy):
                     logger.warning(
                         "Reused refresh token of user %s: revoking its session.", payload["sub"]
                     )
+                    session_ended(session.session_key)
                     session.flush()
                     return None
         return super().refresh_token(refresh_token)

@@ -141,7 +141,8 @@ class Daphne:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app],
             cwd=ROOT,
-            env={**os.environ},
+            # The page's origin is this process's (huntzen.origins checks the port).
+            env={**os.environ, "CSRF_TRUSTED_ORIGINS": f"http://127.0.0.1:{port}"},
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )

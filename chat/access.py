@@ -19,6 +19,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.mfa import must_enroll_mfa
 from consultations.access import may_know_of
 from consultations.models import Consultation
 from huntzen.exceptions import Refusal
@@ -31,7 +32,9 @@ Action = AccessLogEntry.Action
 OBJECT_TYPE = "chat"
 
 # Websocket close codes (4000-4999 are the application's own).
-CLOSE_UNAUTHENTICATED = 4401  # no session, bad or expired ticket, signed out
+# No session, bad or expired ticket, signed out, session ended, or sign-in incomplete
+# (a role that requires MFA without an enrolled authenticator).
+CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403  # may know of the consultation, may not chat (staff)
 CLOSE_UNKNOWN = 4404  # no such consultation, or not the user's business
 CLOSE_CLOSED = 4409  # cancelled / no-show, or outside the chat window
@@ -109,6 +112,16 @@ def refuse_unauthenticated(consultation_id, *, user=None) -> ChatUnauthenticated
     """A socket without a valid session or ticket, or whose account went inactive:
     logged, and the exception to raise."""
     return _refuse(user, consultation_id, Action.JOIN, ChatUnauthenticated)
+
+
+def get_socket_chat_for(user, consultation_id) -> Consultation:
+    """The consultation whose chat socket `user` may join: an active user whose sign-in
+    is complete (held at MFA enrolment by accounts.mfa.must_enroll_mfa, the function
+    that gates every page and API view), then the join rule. Logged; raises a
+    ChatRefused (4401 for the sign-in)."""
+    if user is None or not user.is_active or must_enroll_mfa(user):
+        raise refuse_unauthenticated(consultation_id, user=user)
+    return get_chat_for(user, consultation_id, action=Action.JOIN)
 
 
 def get_chat_for(

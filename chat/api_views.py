@@ -3,8 +3,9 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.session_end import request_session_key
 from chat import services
-from chat.access import Action, get_chat_for
+from chat.access import Action, get_chat_for, refuse_unauthenticated
 from chat.serializers import HistoryQuerySerializer, MessagePageSerializer, TicketSerializer
 from chat.tickets import TICKET_TTL, ticket_issue
 from consultations.models import Consultation
@@ -51,7 +52,9 @@ class MessageListView(APIView):
 
 
 class ChatTicketView(APIView):
-    """A single-use, 60-second ticket to open the chat websocket without a session."""
+    """A single-use, 60-second ticket to open the chat websocket without a cookie; the
+    socket belongs to the caller's (token) session. MFA enrolment is checked by the
+    default API permissions (accounts.permissions.MfaEnrolled)."""
 
     @extend_schema(
         operation_id="consultation_chat_ticket_create",
@@ -65,7 +68,10 @@ class ChatTicketView(APIView):
     )
     def post(self, request, pk):
         consultation = get_chat_for(request.user, pk, action=Action.JOIN)
-        ticket = ticket_issue(user=request.user, consultation=consultation)
+        session_key = request_session_key(request)
+        if not session_key:  # the socket must belong to a session that can end
+            raise refuse_unauthenticated(consultation.pk, user=request.user)
+        ticket = ticket_issue(user=request.user, consultation=consultation, session_key=session_key)
         return Response(
             {"ticket": ticket, "expiresIn": TICKET_TTL, "url": f"/ws/chat/{consultation.pk}/"},
             status=status.HTTP_201_CREATED,

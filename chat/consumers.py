@@ -17,6 +17,14 @@ Server -> client frames:
   clientMessageId}, typing {sender, active}, read {sender, upTo},
   error {code, message[, clientMessageId]}
 Close codes: see chat.access (4401, 4403, 4404, 4409, 1013).
+
+A socket belongs to the session that opened it (the cookie session, or the token
+session its ticket was issued under): it joins that session's and its user's groups
+(accounts.session_end), and a `session.end` event there closes it with 4401 at once.
+Every delivery first reads the in-memory `closing` flag that event sets; every
+RECHECK_DELIVERIES_AFTER seconds it also re-checks, in the database, that the session
+still signs the user in and that the join rule holds (the safety net should a
+broadcast be lost).
 """
 
 import asyncio
@@ -34,13 +42,15 @@ from django.db import DatabaseError, connections
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from chat import services
+from accounts.session_end import session_group, session_user, user_group
+from chat import flood, services
 from chat.access import (
     CLOSE_UNAUTHENTICATED,
     CLOSE_UNAVAILABLE,
     Action,
     ChatRefused,
     get_chat_for,
+    get_socket_chat_for,
     refuse_unauthenticated,
     still_allowed,
 )
@@ -52,7 +62,7 @@ logger = logging.getLogger(__name__)
 # A fully \u-escaped body (12 characters per astral code point) fits, nothing much bigger.
 MAX_FRAME_CHARS = 12 * services.MAX_BODY_CHARS + 1000
 AUTH_TIMEOUT = 10.0  # seconds an unauthenticated socket may wait for its ticket
-MESSAGES_PER_WINDOW = 10
+MESSAGES_PER_WINDOW = 10  # per socket, in memory; chat.flood counts per user
 FRAMES_PER_WINDOW = 60  # every frame (typing, receipts, history pages) together
 RATE_WINDOW = 10.0
 RECHECK_DELIVERIES_AFTER = 30.0  # seconds between re-checks before delivering events
@@ -117,20 +127,32 @@ class RateLimit:
 
 
 @db
-def _load_user(user_id):
-    return User.objects.filter(pk=user_id).first()
+def _admit(user, consultation_id):
+    return get_socket_chat_for(user, consultation_id)
 
 
 @db
-def _access(user, consultation_id, action):
-    return get_chat_for(user, consultation_id, action=action)
+def _admit_ticket(ticket, consultation_id):
+    """(user, session key) of a valid ticket whose session still signs its user in and
+    who may join; raises a (logged) ChatRefused otherwise."""
+    holder = ticket_consume(ticket, consultation_id=consultation_id)
+    user = session_user(holder.session_key) if holder else None
+    if user is None or user.pk != holder.user_id:
+        raise refuse_unauthenticated(consultation_id, user=user)
+    get_socket_chat_for(user, consultation_id)
+    return user, holder.session_key
 
 
 @db
-def _recheck(user_id, consultation_id):
+def _recheck(user_id, consultation_id, session_key=None):
     """Fresh user and consultation, and whether the join rule still holds (a refusal
-    is logged through get_chat_for, which raises)."""
-    user = User.objects.filter(pk=user_id).first()
+    is logged through get_chat_for, which raises). With `session_key`, also whether
+    that session still signs the user in."""
+    if session_key is None:
+        user = User.objects.filter(pk=user_id).first()
+    else:
+        user = session_user(session_key)
+        user = user if user is not None and user.pk == user_id else None
     if user is None or not user.is_active:
         raise refuse_unauthenticated(consultation_id, user=user)
     consultation = Consultation.objects.filter(pk=consultation_id).first()
@@ -141,6 +163,9 @@ def _recheck(user_id, consultation_id):
 
 @db
 def _send(user_id, consultation_id, body, client_message_id):
+    """(message, created), or None when the user is over her flood budget."""
+    if not flood.user_may_send(user_id):
+        return None
     user = User.objects.filter(pk=user_id).first()
     consultation = Consultation(pk=consultation_id)
     return services.message_send(
@@ -163,6 +188,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.consultation_id = self.scope["url_route"]["kwargs"]["consultation_id"]
         self.group = group_name(self.consultation_id)
         self.user = None
+        self.session_key = None
+        self.groups_joined = ()
         self.joined = False
         self.closing = False
         self.auth_timer = None
@@ -176,12 +203,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             self.auth_timer = asyncio.create_task(self._auth_deadline())
             return
         try:
-            await _access(scope_user, self.consultation_id, Action.JOIN)
+            await _admit(scope_user, self.consultation_id)
         except ChatRefused as refused:
             await self._refuse(refused.close_code)
             return
         await self.accept()
-        await self._join(scope_user)
+        await self._join(scope_user, self.scope["session"].session_key)
 
     async def _auth_deadline(self):
         await asyncio.sleep(AUTH_TIMEOUT)
@@ -194,10 +221,15 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.accept()
         await self.close(code=code)
 
-    async def _join(self, user):
-        self.user = user
+    async def _join(self, user, session_key):
+        self.user, self.session_key = user, session_key
+        # The session's and the user's groups carry `session.end` (accounts.session_end).
+        groups = (self.group, session_group(session_key), user_group(user.pk))
+        self.groups_joined = groups  # left on disconnect, even if joining fails midway
         try:
-            await self.channel_layer.group_add(self.group, self.channel_name)
+            await asyncio.gather(
+                *(self.channel_layer.group_add(group, self.channel_name) for group in groups)
+            )
         except LAYER_ERRORS:
             logger.exception("Chat unavailable: channel layer failed on join")
             await self._unavailable()
@@ -222,10 +254,13 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code):
         if self.auth_timer is not None:
             self.auth_timer.cancel()
-        if self.joined:
-            self.joined = False
+        self.joined = False
+        groups, self.groups_joined = self.groups_joined, ()
+        if groups:
             try:
-                await self.channel_layer.group_discard(self.group, self.channel_name)
+                await asyncio.gather(
+                    *(self.channel_layer.group_discard(g, self.channel_name) for g in groups)
+                )
             except LAYER_ERRORS:
                 logger.warning("Channel layer failed while leaving a chat group")
 
@@ -262,22 +297,15 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def _authenticate(self, content):
         if self.scope.get("user") is not None and self.scope["user"].is_authenticated:
             return  # a session socket refused at connect: already closing
-        user_id = None
-        if content["type"] == "auth":
-            user_id = await db(ticket_consume)(
-                content.get("ticket"), consultation_id=self.consultation_id
-            )
-        user = await _load_user(user_id) if user_id else None
-        if user is None or not user.is_active:
-            refused = await db(refuse_unauthenticated)(self.consultation_id, user=user)
-            return await self._refuse(refused.close_code, accepted=True)
         try:
-            await _access(user, self.consultation_id, Action.JOIN)
+            if content["type"] != "auth":
+                raise await db(refuse_unauthenticated)(self.consultation_id)
+            user, session_key = await _admit_ticket(content.get("ticket"), self.consultation_id)
         except ChatRefused as refused:
             return await self._refuse(refused.close_code, accepted=True)
         if self.auth_timer is not None:
             self.auth_timer.cancel()
-        await self._join(user)
+        await self._join(user, session_key)
 
     async def on_message(self, content):
         client_message_id = content.get("clientMessageId")
@@ -285,12 +313,15 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if not self.message_limit.allow():
             return await self._error("rate_limited", reply_id)
         try:
-            message, created = await _send(
+            sent = await _send(
                 self.user.pk, self.consultation_id, content.get("body"), client_message_id
             )
         except ValidationError as invalid:
             code, message = _first_error(invalid)
             return await self._error(code, reply_id, message)
+        if sent is None:  # the user's budget, across her sockets and processes
+            return await self._error("rate_limited", reply_id)
+        message, created = sent
         frame = {"type": "message", **message.as_frame()}
         if not created:
             # A resend: the room already had it; confirm to this socket only.
@@ -363,15 +394,25 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if event["frame"]["sender"] != str(self.user.pk) and await self._still_allowed():
             await self.send_json(event["frame"])
 
+    async def session_end(self, event):
+        """The sign-in that opened this socket ended (logout, new password,
+        deactivation, ...: accounts.session_end): close at once."""
+        if not self.closing:
+            await self._refuse(CLOSE_UNAUTHENTICATED, accepted=True)
+
     async def _still_allowed(self) -> bool:
-        """Deliveries re-check access at most every RECHECK_DELIVERIES_AFTER seconds:
-        a deactivated account or a cancelled consultation stops receiving soon."""
+        """Every delivery reads the in-memory flag a `session.end` sets (no query);
+        at most every RECHECK_DELIVERIES_AFTER seconds it also re-checks the session,
+        the account and the join rule in the database: a cancelled consultation, or a
+        sign-in whose end was not broadcast, stops receiving soon."""
         if self.closing or not self.joined:
             return False
         if self.clock() - self.checked_at < RECHECK_DELIVERIES_AFTER:
             return True
         try:
-            self.user, _consultation = await _recheck(self.user.pk, self.consultation_id)
+            self.user, _consultation = await _recheck(
+                self.user.pk, self.consultation_id, self.session_key
+            )
         except ChatRefused as refused:
             await self._refuse(refused.close_code, accepted=True)
             return False

@@ -49,7 +49,7 @@ def test_the_chat_history_is_not_cacheable(api_client, employee_a, consultation)
 
 
 def test_a_chat_ticket_is_not_cacheable(api_client, employee_a, consultation):
-    api_client.force_authenticate(employee_a)
+    api_client.force_login(employee_a)  # a ticket belongs to a session
     response = api_client.post(f"/api/v1/consultations/{consultation.pk}/chat-ticket")
     _assert_private(response, status=201)
 

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from tests.consultations.factories import book
 
-ORIGIN = b"http://localhost"
+# The site's origin in tests (HUNTZEN_SITE_URL; pytest-django turns DEBUG off).
+ORIGIN = b"http://127.0.0.1:8000"
 
 
 def open_consultation(employee, practitioner, *, minutes_ago=10):

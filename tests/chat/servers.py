@@ -73,10 +73,13 @@ def daphne_processes(count: int, *, extra_env: dict | None = None):
     }
     if settings.REDIS_URL:
         env["REDIS_URL"] = settings.REDIS_URL
-    processes, ports = [], []
+    processes, ports = [], [free_port() for _ in range(count)]
+    # Pages and sockets of every process are the site's (huntzen.origins).
+    env["CSRF_TRUSTED_ORIGINS"] = ",".join(
+        f"http://{host}:{port}" for port in ports for host in ("127.0.0.1", "localhost")
+    )
     try:
-        for _ in range(count):
-            port = free_port()
+        for port in ports:
             process = subprocess.Popen(
                 [
                     sys.executable,
@@ -94,7 +97,6 @@ def daphne_processes(count: int, *, extra_env: dict | None = None):
                 stderr=subprocess.PIPE,
             )
             processes.append(process)
-            ports.append(port)
         for port, process in zip(ports, processes, strict=True):
             _wait_for(port, process)
         yield ports

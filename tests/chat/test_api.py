@@ -124,7 +124,7 @@ def test_bad_query_parameters_are_400_naming_them(
 
 
 def test_a_participant_gets_a_single_use_ticket(api_client, employee_a, consultation):
-    api_client.force_authenticate(employee_a)
+    api_client.force_login(employee_a)
     response = api_client.post(_ticket_url(consultation))
     assert response.status_code == 201
     body = response.json()
@@ -133,14 +133,16 @@ def test_a_participant_gets_a_single_use_ticket(api_client, employee_a, consulta
     # The cache holds it under its hash, never the ticket itself.
     assert cache.get(_key(body["ticket"])) is not None
     assert _PREFIX + body["ticket"] not in str(cache.get(_key(body["ticket"])))
-    assert ticket_consume(body["ticket"], consultation_id=consultation.pk) == employee_a.pk
+    holder = ticket_consume(body["ticket"], consultation_id=consultation.pk)
+    assert holder.user_id == employee_a.pk
+    assert holder.session_key == api_client.session.session_key
     assert ticket_consume(body["ticket"], consultation_id=consultation.pk) is None
 
 
 def test_a_ticket_expires_after_60_seconds(api_client, employee_a, consultation, settings):
     # The local-memory cache follows the travelling clock (Redis keeps its own time).
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    api_client.force_authenticate(employee_a)
+    api_client.force_login(employee_a)
     with time_machine.travel(timezone.now(), tick=False) as traveller:
         ticket = api_client.post(_ticket_url(consultation)).json()["ticket"]
         traveller.shift(61)
@@ -151,7 +153,7 @@ def test_a_ticket_is_valid_for_its_consultation_only(
     api_client, employee_a, employee_b, consultation, practitioner_q
 ):
     other = open_consultation(employee_b, practitioner_q)
-    api_client.force_authenticate(employee_a)
+    api_client.force_login(employee_a)
     ticket = api_client.post(_ticket_url(consultation)).json()["ticket"]
     assert ticket_consume(ticket, consultation_id=other.pk) is None
     assert ticket_consume(ticket, consultation_id=consultation.pk) is None  # spent

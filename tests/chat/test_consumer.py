@@ -10,7 +10,8 @@ from asgiref.sync import sync_to_async
 from django.db import OperationalError, connection
 from django.utils import timezone
 
-from chat import consumers, services
+from accounts import session_end
+from chat import consumers, flood, services
 from chat.access import (
     CLOSE_CLOSED,
     CLOSE_FORBIDDEN,
@@ -116,10 +117,57 @@ async def test_it_refuses_a_wrong_origin(employee_a, consultation):
     assert await log_rows(consultation) == []
 
 
-async def test_it_refuses_a_missing_origin(employee_a, consultation):
+@pytest.mark.parametrize(
+    "origin",
+    [
+        b"http://127.0.0.1:9999",  # another port of the site's host
+        b"http://127.0.0.1",  # its default port
+        b"https://127.0.0.1:8000",  # another scheme
+        b"http://localhost:9999",
+        b"http://127.0.0.1.evil.example:8000",
+        b"null",
+        b"not an origin",
+    ],
+)
+async def test_it_refuses_an_origin_that_is_not_exactly_the_sites(employee_a, consultation, origin):
+    ws = await ws_for(consultation.pk, employee_a, origin=origin)
+    connected, _ = await ws.connect()
+    assert not connected
+    assert await log_rows(consultation) == []
+
+
+@pytest.mark.parametrize(
+    "origin", [b"http://127.0.0.1:8000", b"HTTP://127.0.0.1:8000", b"http://127.0.0.1:8000/"]
+)
+async def test_it_accepts_the_sites_origins(employee_a, consultation, origin):
+    ws = await ws_for(consultation.pk, employee_a, origin=origin)
+    await joined(ws)
+    await ws.disconnect()
+
+
+async def test_it_refuses_a_missing_origin_with_a_session_cookie(employee_a, consultation):
     ws = await ws_for(consultation.pk, employee_a, origin=None)
     connected, _ = await ws.connect()
     assert not connected
+
+
+async def test_a_native_client_without_origin_nor_cookie_may_bring_a_ticket(
+    employee_a, consultation
+):
+    from chat.tickets import ticket_issue
+    from tests.chat.conftest import session_cookie
+
+    ticket = await sync_to_async(
+        lambda: ticket_issue(
+            user=employee_a, consultation=consultation, session_key=session_cookie(employee_a)
+        )
+    )()
+    ws = await ws_for(consultation.pk, origin=None)
+    connected, _ = await ws.connect()
+    assert connected
+    await ws.send_to(text_data=json.dumps({"type": "auth", "ticket": ticket}))
+    assert (await ws.receive_json_from(timeout=3))["type"] == "ready"
+    await ws.disconnect()
 
 
 async def test_it_closes_an_anonymous_socket_without_a_ticket(consultation, monkeypatch):
@@ -307,6 +355,7 @@ async def test_a_binary_frame_gets_an_error_frame(employee_a, consultation):
 async def test_the_rate_limit_engages_and_releases(employee_a, consultation, monkeypatch):
     now = [1000.0]
     monkeypatch.setattr(consumers.ChatConsumer, "clock", staticmethod(lambda: now[0]))
+    monkeypatch.setattr(flood, "clock", lambda: now[0])
     alice = await ws_for(consultation.pk, employee_a)
     await joined(alice)
     for i in range(10):
@@ -471,7 +520,11 @@ async def test_a_send_after_cancellation_is_refused(employee_a, practitioner_p):
     assert (employee_a.email, "send", False) in await log_rows(consultation)
 
 
-async def test_a_deactivated_account_is_cut_off_at_its_next_event(employee_a, consultation):
+async def test_a_deactivated_account_is_cut_off_at_its_next_event_if_the_end_is_lost(
+    employee_a, consultation, monkeypatch
+):
+    # The `session.end` broadcast (tests/chat/test_session_end.py) never arrives.
+    monkeypatch.setattr(session_end, "_broadcast", lambda group: None)
     alice = await ws_for(consultation.pk, employee_a)
     await joined(alice)
 

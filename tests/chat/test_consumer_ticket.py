@@ -9,14 +9,18 @@ from guardian.shortcuts import remove_perm
 from chat.access import CLOSE_UNAUTHENTICATED
 from chat.tickets import ticket_issue
 from medical.models import AccessLogEntry
-from tests.chat.conftest import open_consultation, receive_type, send, ws_for
+from tests.chat.conftest import open_consultation, receive_type, send, session_cookie, ws_for
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.asyncio,
 ]
 
-issue = sync_to_async(ticket_issue)
+
+@sync_to_async
+def issue(*, user, consultation):
+    """A ticket issued under a live session of `user` (as the API view does)."""
+    return ticket_issue(user=user, consultation=consultation, session_key=session_cookie(user))
 
 
 async def _authenticate(ws, ticket):

@@ -1,0 +1,108 @@
+"""The chat's flood limit per user (chat.flood): across her sockets, through the
+cache every process shares; another user keeps her own budget; a failing cache falls
+back to the per-socket limit."""
+
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from chat import flood
+from chat.models import ChatMessage
+from tests.chat.conftest import joined, send, ws_for
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.asyncio,
+]
+
+
+@pytest.fixture
+def frozen_window(monkeypatch):
+    """One window for the whole test, whatever the wall clock does."""
+    monkeypatch.setattr(flood, "clock", lambda: 1_000_005.0)
+
+
+@sync_to_async
+def stored(user):
+    return ChatMessage.objects.filter(sender=user).count()
+
+
+async def _outcome(ws, client_id):
+    """The answer to that message: stored (its own frame) or refused (an error); the
+    other sockets' messages of the room pass by."""
+    while True:
+        frame = await ws.receive_json_from(timeout=3)
+        if frame["type"] in ("message", "error") and frame.get("clientMessageId") == client_id:
+            return frame
+
+
+async def test_eight_sockets_of_one_user_share_one_budget(
+    employee_a, practitioner_p, consultation, frozen_window
+):
+    sockets = [await ws_for(consultation.pk, employee_a) for _ in range(8)]
+    for ws in sockets:
+        await joined(ws)
+    refused = 0
+    for i, ws in enumerate(sockets):
+        for j in range(3):  # 24 attempts, 3 per socket: under each socket's own limit
+            await send(ws, f"{i}-{j}", f"c-{i}-{j}")
+            frame = await _outcome(ws, f"c-{i}-{j}")
+            refused += frame["type"] == "error" and frame["code"] == "rate_limited"
+    assert await stored(employee_a) == flood.USER_MESSAGES_PER_WINDOW
+    assert refused == 24 - flood.USER_MESSAGES_PER_WINDOW
+
+    # The other participant has her own budget.
+    paula = await ws_for(consultation.pk, practitioner_p)
+    await joined(paula)
+    await send(paula, "à mon tour", "p-1")
+    assert (await _outcome(paula, "p-1"))["type"] == "message"
+    assert await stored(practitioner_p) == 1
+    for ws in [*sockets, paula]:
+        await ws.disconnect()
+
+
+async def test_the_next_window_opens_a_new_budget(employee_a, consultation, monkeypatch):
+    now = [2_000_000.0]
+    monkeypatch.setattr(flood, "clock", lambda: now[0])
+    alice = await ws_for(consultation.pk, employee_a)
+    await joined(alice)
+    other = await ws_for(consultation.pk, employee_a)
+    await joined(other)
+    for i in range(flood.USER_MESSAGES_PER_WINDOW):
+        ws = alice if i % 2 else other
+        await send(ws, f"m{i}", f"w-{i}")
+        assert (await _outcome(ws, f"w-{i}"))["type"] == "message"
+    await send(alice, "de trop", "w-x")
+    assert (await _outcome(alice, "w-x"))["code"] == "rate_limited"
+    now[0] += flood.RATE_WINDOW
+    await send(alice, "après la pause", "w-y")
+    assert (await _outcome(alice, "w-y"))["type"] == "message"
+    await alice.disconnect()
+    await other.disconnect()
+
+
+async def test_a_failing_cache_leaves_the_per_socket_limit(monkeypatch):
+    class Down:
+        def add(self, *args, **kwargs):
+            raise ConnectionError("redis down")
+
+    monkeypatch.setattr(flood, "cache", Down())
+    assert flood.user_may_send("00000000-0000-0000-0000-000000000001") is True
+
+
+async def test_a_refused_message_is_not_stored_and_names_its_client_id(
+    employee_a, consultation, frozen_window
+):
+    alice = await ws_for(consultation.pk, employee_a)
+    await joined(alice)
+    for i in range(flood.USER_MESSAGES_PER_WINDOW):
+        await send(alice, f"m{i}", f"k-{i}")
+        await _outcome(alice, f"k-{i}")
+    await alice.send_to(
+        text_data=json.dumps({"type": "message", "body": "encore", "clientMessageId": "k-x"})
+    )
+    error = await _outcome(alice, "k-x")
+    assert (error["code"], error["clientMessageId"]) == ("rate_limited", "k-x")
+    assert await stored(employee_a) == flood.USER_MESSAGES_PER_WINDOW
+    await alice.disconnect()

@@ -1,0 +1,357 @@
+"""A sign-in's end closes its chat sockets at once, with 4401 (accounts.session_end):
+the session's own sockets for a logout or a revoked token session, every socket of
+the user for a new password, deactivation, a role change or an MFA authenticator
+removed. Sockets of other sessions stay open for session-scoped events."""
+
+import json
+
+import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from asgiref.sync import sync_to_async
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import Role
+from chat.access import CLOSE_UNAUTHENTICATED
+from chat.tickets import ticket_issue
+from companies.services import member_deactivate
+from tests.chat.conftest import (
+    communicator,
+    joined,
+    receive_type,
+    refused_with,
+    send,
+    session_cookie,
+    ws_for,
+)
+from tests.conftest import PASSWORD
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.asyncio,
+]
+
+CLOSED = {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+LOGIN = "/_allauth/app/v1/auth/login"
+SESSION = "/_allauth/app/v1/auth/session"
+REFRESH = "/_allauth/app/v1/tokens/refresh"
+
+
+@sync_to_async
+def portal(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+async def cookie_socket(consultation, client):
+    ws = communicator(consultation.pk, cookie=client.cookies["sessionid"].value)
+    await joined(ws)
+    return ws
+
+
+@sync_to_async
+def api_sign_in(user):
+    response = Client().post(
+        LOGIN,
+        json.dumps({"email": user.email, "password": PASSWORD}),
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    meta = response.json()["meta"]
+    return meta["access_token"], meta["refresh_token"]
+
+
+@sync_to_async
+def api_ticket(consultation, access):
+    response = Client().post(
+        f"/api/v1/consultations/{consultation.pk}/chat-ticket",
+        HTTP_AUTHORIZATION=f"Bearer {access}",
+    )
+    assert response.status_code == 201, response.content
+    return response.json()["ticket"]
+
+
+async def ticket_socket(consultation, ticket):
+    ws = communicator(consultation.pk)
+    connected, _ = await ws.connect(timeout=3)
+    assert connected
+    await ws.send_to(text_data=json.dumps({"type": "auth", "ticket": ticket}))
+    assert (await ws.receive_json_from(timeout=3))["type"] == "ready"
+    assert (await ws.receive_json_from(timeout=3))["type"] == "history"
+    return ws
+
+
+async def closed_at_once(ws):
+    assert await ws.receive_output(timeout=1) == CLOSED
+
+
+async def still_open(ws, consultation, user):
+    """Still joined: it gets the next message of the other participant."""
+    other = await ws_for(consultation.pk, user)
+    await joined(other)
+    await send(other, "toujours là ?", "still-open")
+    assert (await receive_type(ws, "message"))["body"] == "toujours là ?"
+    await other.disconnect()
+
+
+# --- Session-scoped: that device only ----------------------------------------------
+
+
+async def test_portal_logout_closes_that_sessions_socket_only(
+    employee_a, practitioner_p, consultation
+):
+    laptop, phone = await portal(employee_a), await portal(employee_a)
+    on_laptop, on_phone = (
+        await cookie_socket(consultation, laptop),
+        await cookie_socket(consultation, phone),
+    )
+    response = await sync_to_async(laptop.post)(reverse("account_logout"))
+    assert response.status_code == 302
+    await closed_at_once(on_laptop)
+    await still_open(on_phone, consultation, practitioner_p)
+    await on_phone.disconnect()
+
+
+async def test_api_logout_closes_the_token_sessions_socket_only(
+    employee_a, practitioner_p, consultation
+):
+    access, _refresh = await api_sign_in(employee_a)
+    app = await ticket_socket(consultation, await api_ticket(consultation, access))
+    browser = await cookie_socket(consultation, await portal(employee_a))
+    response = await sync_to_async(Client().delete)(SESSION, HTTP_AUTHORIZATION=f"Bearer {access}")
+    assert response.status_code == 401  # allauth: signed out
+    await closed_at_once(app)
+    await still_open(browser, consultation, practitioner_p)
+    await browser.disconnect()
+
+
+async def test_a_reused_refresh_token_closes_the_revoked_sessions_socket(
+    employee_a, practitioner_p, consultation
+):
+    access, refresh = await api_sign_in(employee_a)
+    app = await ticket_socket(consultation, await api_ticket(consultation, access))
+    browser = await cookie_socket(consultation, await portal(employee_a))
+
+    @sync_to_async
+    def refresh_with(token):
+        return Client().post(
+            REFRESH, json.dumps({"refresh_token": token}), content_type="application/json"
+        )
+
+    assert (await refresh_with(refresh)).status_code == 200  # rotated
+    assert (await refresh_with(refresh)).status_code != 200  # reused: session revoked
+    await closed_at_once(app)
+    await still_open(browser, consultation, practitioner_p)
+    await browser.disconnect()
+
+
+async def test_a_ticket_of_a_session_that_ended_opens_nothing(employee_a, consultation):
+    access, _refresh = await api_sign_in(employee_a)
+    ticket = await api_ticket(consultation, access)
+    await sync_to_async(Client().delete)(SESSION, HTTP_AUTHORIZATION=f"Bearer {access}")
+    ws = communicator(consultation.pk)
+    await ws.connect(timeout=3)
+    await ws.send_to(text_data=json.dumps({"type": "auth", "ticket": ticket}))
+    assert await ws.receive_output(timeout=2) == CLOSED
+
+
+# --- User-scoped: every device -------------------------------------------------------
+
+
+@sync_to_async
+def change_password_in_portal(client):
+    response = client.post(
+        reverse("account_change_password"),
+        {
+            "oldpassword": PASSWORD,
+            "password1": "another-horse-battery-2027",
+            "password2": "another-horse-battery-2027",
+        },
+    )
+    assert response.status_code == 302, response.content
+
+
+@sync_to_async
+def set_password_as_staff(user):
+    user.set_password("set-by-the-staff-2027!")
+    user.save()
+
+
+@sync_to_async
+def deactivate(hr, user):
+    member_deactivate(actor=hr, member=user)
+
+
+@sync_to_async
+def change_role(user):
+    user.role = Role.COMPANY_RH
+    user.save(update_fields=["role"])
+
+
+@pytest.mark.parametrize("event", ["portal_password", "staff_password", "deactivation", "role"])
+async def test_user_events_close_every_socket_of_the_user(
+    employee_a, hr_acme, practitioner_p, consultation, event
+):
+    laptop = await portal(employee_a)
+    on_laptop = await cookie_socket(consultation, laptop)
+    on_phone = await cookie_socket(consultation, await portal(employee_a))
+    access, _refresh = await api_sign_in(employee_a)
+    app = await ticket_socket(consultation, await api_ticket(consultation, access))
+    paula = await ws_for(consultation.pk, practitioner_p)
+    await joined(paula)
+    if event == "portal_password":
+        await change_password_in_portal(laptop)
+    elif event == "staff_password":
+        await set_password_as_staff(employee_a)
+    elif event == "deactivation":
+        await deactivate(hr_acme, employee_a)
+    else:
+        await change_role(employee_a)
+    for ws in (on_laptop, on_phone, app):
+        await closed_at_once(ws)
+    # The other participant's socket is not hers: it stays.
+    await send(paula, "encore là", "paula-1")
+    assert (await receive_type(paula, "message"))["body"] == "encore là"
+    await paula.disconnect()
+
+
+@pytest.mark.parametrize("how", ["staff_deletes_it", "recovery_codes_regenerated"])
+async def test_removing_an_mfa_authenticator_closes_every_socket_of_the_user(
+    employee_a, practitioner_p, consultation, how
+):
+    @sync_to_async
+    def enrol():
+        TOTP.activate(practitioner_p, generate_totp_secret())
+
+    @sync_to_async
+    def remove():
+        if how == "staff_deletes_it":
+            Authenticator.objects.get(user=practitioner_p, type="totp").delete()
+        else:  # what allauth's regenerate view does first
+            Authenticator.objects.filter(user=practitioner_p, type="recovery_codes").delete()
+
+    await enrol()
+
+    @sync_to_async
+    def recovery_codes():
+        from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+        RecoveryCodes.activate(practitioner_p)
+
+    await recovery_codes()
+    first = await cookie_socket(consultation, await portal(practitioner_p))
+    second = await cookie_socket(consultation, await portal(practitioner_p))
+    alice = await ws_for(consultation.pk, employee_a)
+    await joined(alice)
+    await remove()
+    await closed_at_once(first)
+    await closed_at_once(second)
+    await still_open(alice, consultation, practitioner_p)
+    await alice.disconnect()
+
+
+async def test_saving_a_user_without_a_sign_in_change_closes_nothing(
+    employee_a, practitioner_p, consultation
+):
+    alice = await cookie_socket(consultation, await portal(employee_a))
+
+    @sync_to_async
+    def rename():
+        employee_a.first_name = "Alicia"
+        employee_a.save()
+
+    await rename()
+    await still_open(alice, consultation, practitioner_p)
+    await alice.disconnect()
+
+
+# --- Deliveries after the end (item 3) ------------------------------------------------
+
+
+async def test_a_deactivated_employees_socket_receives_nothing_after_the_commit(
+    employee_a, hr_acme, practitioner_p, consultation
+):
+    alice = await ws_for(consultation.pk, employee_a)
+    await joined(alice)
+    paula = await ws_for(consultation.pk, practitioner_p)
+    await joined(paula)
+    await deactivate(hr_acme, employee_a)
+    await send(paula, "après le départ", "p-after")
+    await paula.send_to(text_data=json.dumps({"type": "typing", "active": True}))
+    assert (await receive_type(paula, "message"))["body"] == "après le départ"
+    assert await alice.receive_output(timeout=1) == CLOSED
+    assert await alice.receive_nothing(timeout=0.3)
+    await paula.disconnect()
+
+
+# --- The MFA-enrolment gate (item 2) ---------------------------------------------------
+
+
+@pytest.fixture
+def mfa_required_for_practitioners(settings):
+    settings.HUNTZEN_MFA_REQUIRED_ROLES = ["R4_PRACTITIONER"]
+
+
+async def test_a_practitioner_held_at_mfa_enrolment_is_refused_with_a_cookie(
+    practitioner_p, consultation, mfa_required_for_practitioners
+):
+    ws = await ws_for(consultation.pk, practitioner_p)
+    assert await refused_with(ws) == CLOSE_UNAUTHENTICATED
+
+
+async def test_a_practitioner_held_at_mfa_enrolment_gets_no_ticket_and_no_socket(
+    practitioner_p, consultation, mfa_required_for_practitioners
+):
+    client = await portal(practitioner_p)
+    response = await sync_to_async(client.post)(
+        f"/api/v1/consultations/{consultation.pk}/chat-ticket"
+    )
+    assert response.status_code == 403  # accounts.permissions.MfaEnrolled
+    # A ticket issued before MFA became required opens nothing either.
+    ticket = await sync_to_async(ticket_issue)(
+        user=practitioner_p,
+        consultation=consultation,
+        session_key=client.cookies["sessionid"].value,
+    )
+    ws = communicator(consultation.pk)
+    await ws.connect(timeout=3)
+    await ws.send_to(text_data=json.dumps({"type": "auth", "ticket": ticket}))
+    assert await ws.receive_output(timeout=2) == CLOSED
+
+
+async def test_an_enrolled_practitioner_is_let_in(
+    practitioner_p, consultation, mfa_required_for_practitioners
+):
+    await sync_to_async(TOTP.activate)(practitioner_p, generate_totp_secret())
+    ws = await ws_for(consultation.pk, practitioner_p)
+    await joined(ws)
+    ticket = await sync_to_async(ticket_issue)(
+        user=practitioner_p,
+        consultation=consultation,
+        session_key=await sync_to_async(session_cookie)(practitioner_p),
+    )
+    app = await ticket_socket(consultation, ticket)
+    await ws.disconnect()
+    await app.disconnect()
+
+
+async def test_a_lost_end_is_caught_by_the_periodic_recheck(
+    employee_a, practitioner_p, consultation, monkeypatch
+):
+    from accounts import session_end
+    from chat import consumers
+
+    monkeypatch.setattr(session_end, "_broadcast", lambda group: None)
+    now = [1000.0]
+    monkeypatch.setattr(consumers.ChatConsumer, "clock", staticmethod(lambda: now[0]))
+    laptop = await portal(employee_a)
+    alice = await cookie_socket(consultation, laptop)
+    paula = await ws_for(consultation.pk, practitioner_p)
+    await joined(paula)
+    await sync_to_async(laptop.post)(reverse("account_logout"))
+    now[0] += consumers.RECHECK_DELIVERIES_AFTER
+    await send(paula, "personne ?", "lost-1")
+    assert await alice.receive_output(timeout=2) == CLOSED
+    await paula.disconnect()
