@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in emails and the websocket origin check follow the port the demo serves on.
+SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: demo test install lint migrations-check deploy-check messages clean
 
@@ -20,7 +22,7 @@ demo: install
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DEBUG=true $(BIN)/python manage.py seed_demo
 	@echo "HuntZen Care demo on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
-	DEBUG=true $(BIN)/daphne -b $(HOST) -p $(PORT) huntzen.asgi:application
+	DEBUG=true HUNTZEN_SITE_URL=$(SITE_URL) $(BIN)/daphne -b $(HOST) -p $(PORT) huntzen.asgi:application
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
