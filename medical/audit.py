@@ -11,7 +11,7 @@ import uuid
 
 from django.db.models import QuerySet, Subquery
 
-from huntzen.middleware import current_request_id
+from huntzen.middleware import current_client_request_id, current_request_id
 from medical.models import AccessLogEntry
 
 # Object types whose id is a consultation's: the subject is its employee.
@@ -80,6 +80,7 @@ def log_access(
         action=action,
         allowed=allowed,
         request_id=request_id or current_request_id() or "",
+        client_request_id=current_client_request_id() or "",
     )
 
 
