@@ -4,12 +4,17 @@ Plaintext only ever lives in these small frozen dataclasses, never on model inst
 so a model rendered somewhere by mistake (admin, a debug page) shows no content. The
 selectors that take the user (`note_editor`, `personal_data_export`) ask medical.access
 themselves, which logs the read.
+
+A ciphertext that fails to decrypt never takes a page, a list or an export down: its
+row reads as `unreadable` (text None) and an INTEGRITY row goes to the access log
+(`integrity_failure`).
 """
 
 import io
 import json
+import logging
 import zipfile
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db.models import Exists, OuterRef
@@ -17,8 +22,10 @@ from django.utils import timezone
 
 from consultations.models import Consultation
 from consultations.permissions import consultations_with_perm
-from medical import access, crypto
+from medical import access, audit, crypto
 from medical.models import AccessLogEntry, ClinicalNote, ClinicalNoteVersion, JournalEntry
+
+logger = logging.getLogger(__name__)
 
 # Where a note may be written: during or after the consultation.
 NOTE_WRITABLE_STATUSES = (Consultation.Status.IN_PROGRESS, Consultation.Status.COMPLETED)
@@ -26,12 +33,15 @@ NOTE_WRITABLE_STATUSES = (Consultation.Status.IN_PROGRESS, Consultation.Status.C
 
 @dataclass(frozen=True)
 class NoteContent:
-    reason: str
-    observations: str
-    plan: str
+    """A note's text; all None and `unreadable` when its ciphertext failed to decrypt."""
 
-    def as_dict(self) -> dict[str, str]:
-        return asdict(self)
+    reason: str | None
+    observations: str | None
+    plan: str | None
+    unreadable: bool = False
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"reason": self.reason, "observations": self.observations, "plan": self.plan}
 
 
 @dataclass(frozen=True)
@@ -44,23 +54,56 @@ class NoteVersionView:
 
 @dataclass(frozen=True)
 class EntryView:
+    """A journal entry in clear; mood and text None and `unreadable` when its
+    ciphertext failed to decrypt."""
+
     id: object
     entry_date: date
-    mood: int
-    text: str
+    mood: int | None
+    text: str | None
     created_at: datetime
     updated_at: datetime
+    unreadable: bool = False
 
 
-def _unseal_fields(row, aad) -> dict[str, str]:
-    return {
-        field: crypto.unseal(getattr(row, column), aad=aad(field))
-        for column, field in row.SEALED.items()
-    }
+def integrity_failure(*, object_type: str, object_id, row) -> None:
+    """Record that a stored ciphertext failed to decrypt (tampered, moved to another
+    row, unknown key): an error for the operators and an INTEGRITY row in the access
+    log, both without content. The row has no user: the reader is on the READ row of
+    the same request id; its subject sees the event on her privacy page."""
+    logger.error("Integrity: %s %s failed to decrypt.", row._meta.label, row.pk)
+    audit.log_access(
+        user=None,
+        object_type=object_type,
+        object_id=object_id,
+        action=AccessLogEntry.Action.INTEGRITY,
+        allowed=False,
+    )
+
+
+def _unseal_fields(row, aad, *, object_type: str, object_id) -> dict[str, str] | None:
+    """Every sealed field of `row` in clear, or None (integrity failure recorded): one
+    bad row must not take a whole list, page or export down."""
+    try:
+        return {
+            field: crypto.unseal(getattr(row, column), aad=aad(field))
+            for column, field in row.SEALED.items()
+        }
+    except crypto.DecryptionError:
+        integrity_failure(object_type=object_type, object_id=object_id, row=row)
+        return None
+
+
+_UNREADABLE_NOTE = NoteContent(reason=None, observations=None, plan=None, unreadable=True)
+
+
+def _note_content(row, aad, *, consultation_id) -> NoteContent:
+    fields = _unseal_fields(row, aad, object_type="clinical_note", object_id=consultation_id)
+    return NoteContent(**fields) if fields is not None else _UNREADABLE_NOTE
 
 
 def note_content(note: ClinicalNote) -> NoteContent:
-    return NoteContent(**_unseal_fields(note, note.aad))
+    return _note_content(note, note.aad, consultation_id=note.consultation_id)
 
 
 def note_versions(note: ClinicalNote) -> list[NoteVersionView]:
@@ -70,10 +113,10 @@ def note_versions(note: ClinicalNote) -> list[NoteVersionView]:
             number=version.number,
             written_at=version.written_at,
             replaced_at=version.replaced_at,
-            content=NoteContent(
-                **_unseal_fields(
-                    version, lambda field, v=version: v.aad(field, author_id=note.author_id)
-                )
+            content=_note_content(
+                version,
+                lambda field, v=version: v.aad(field, author_id=note.author_id),
+                consultation_id=note.consultation_id,
             ),
         )
         for version in ClinicalNoteVersion.objects.filter(note=note).order_by("-number")
@@ -97,12 +140,15 @@ def note_editor(*, user, consultation_id) -> NoteEditor:
     or empty before it is written (nothing read, nothing logged). Raises Http404 /
     PermissionDenied as medical.access.get_note_for."""
     consultation, note = access.get_note_for(user, consultation_id, allow_missing=True)
+    content = note_content(note) if note else None
     return NoteEditor(
         consultation=consultation,
         note=note,
-        content=note_content(note) if note else None,
+        content=content,
         versions=note_versions(note) if note else [],
-        writable=note is not None or consultation.status in NOTE_WRITABLE_STATUSES,
+        # An unreadable note may not be amended (medical.services.note_amend refuses).
+        writable=(note is not None and not content.unreadable)
+        or (note is None and consultation.status in NOTE_WRITABLE_STATUSES),
     )
 
 
@@ -119,13 +165,15 @@ def note_index(*, user):
 
 
 def entry_content(entry: JournalEntry) -> EntryView:
+    fields = _unseal_fields(entry, entry.aad, object_type="journal_entry", object_id=entry.pk)
     return EntryView(
         id=entry.pk,
         entry_date=entry.entry_date,
-        mood=int(crypto.unseal(entry.mood_sealed, aad=entry.aad("mood"))),
-        text=crypto.unseal(entry.text_sealed, aad=entry.aad("text")),
+        mood=int(fields["mood"]) if fields else None,
+        text=fields["text"] if fields else None,
         created_at=entry.created_at,
         updated_at=entry.updated_at,
+        unreadable=fields is None,
     )
 
 
@@ -150,7 +198,12 @@ def mood_series(entries, *, days: int = 90, today: date | None = None) -> list[M
         "id", "owner_id", "entry_date", "mood_sealed"
     )
     for entry in rows:
-        mood = int(crypto.unseal(entry.mood_sealed, aad=entry.aad("mood")))
+        try:
+            mood = int(crypto.unseal(entry.mood_sealed, aad=entry.aad("mood")))
+        except crypto.DecryptionError:
+            # Left out of the chart; the entries list beside it records the event.
+            logger.error("Integrity: journal entry %s mood failed to decrypt.", entry.pk)
+            continue
         by_day.setdefault(entry.entry_date, []).append(mood)
     return [
         MoodPoint(day=day, mood=sum(moods) / len(moods), count=len(moods))
@@ -201,6 +254,7 @@ def personal_data(user, entries) -> dict:
                 "entryDate": e.entry_date.isoformat(),
                 "mood": e.mood,
                 "text": e.text,
+                "unreadable": e.unreadable,
                 "createdAt": e.created_at.isoformat(),
                 "updatedAt": e.updated_at.isoformat(),
             }

@@ -31,7 +31,7 @@ from guardian.shortcuts import assign_perm
 from accounts.models import User
 from consultations.models import Consultation
 from medical import access, crypto, limits
-from medical.exceptions import NoteExists, NoteNotWritable
+from medical.exceptions import NoteExists, NoteNotWritable, NoteUnreadable
 from medical.models import AccessLogEntry, ClinicalNote, ClinicalNoteVersion, JournalEntry
 from medical.selectors import NOTE_WRITABLE_STATUSES, entry_content, note_content
 
@@ -186,6 +186,8 @@ def _note_amend(note: ClinicalNote, values) -> ClinicalNote:
     changes = _validate_note(values)
     note = ClinicalNote.objects.select_for_update().get(pk=note.pk)
     current = note_content(note)
+    if current.unreadable:
+        raise NoteUnreadable()
     new = {**current.as_dict(), **changes}
     if new == current.as_dict():
         return note
@@ -261,6 +263,11 @@ def journal_entry_update(
     if "text" in clean and not clean["text"]:
         raise ValidationError({"text": [_("Écrivez quelques mots.")]})
     current = entry_content(entry)
+    if current.unreadable and not {"mood", "text"} <= clean.keys():
+        # Nothing to keep from an entry that fails its integrity check: rewrite it whole.
+        raise ValidationError(
+            {"text": [_("Cette entrée est illisible : réécrivez l'humeur et le texte.")]}
+        )
     entry.entry_date = clean.get("entry_date", entry.entry_date)
     _seal_entry(entry, mood=clean.get("mood", current.mood), text=clean.get("text", current.text))
     entry.updated_at = timezone.now()

@@ -213,6 +213,7 @@ def _note_page(request, consultation_id, form=None, *, status=200):
             "note": editor.note,
             "form": form,
             "versions": editor.versions,
+            "unreadable": editor.content is not None and editor.content.unreadable,
             "writable": editor.writable or form.is_bound,
         },
         status=status,
