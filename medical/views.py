@@ -155,7 +155,8 @@ def journal_delete_all(request):
 @login_required
 @require_POST
 def personal_data_export(request):
-    """GDPR art. 15 and 20: everything about the employee, journal decrypted, as a ZIP."""
+    """GDPR art. 15 and 20, for every role: what the person wrote or is the subject of,
+    as a ZIP (medical.selectors.personal_data_export)."""
     archive = selectors.personal_data_export(user=request.user)
     response = HttpResponse(archive, content_type="application/zip")
     filename = f"huntzen-care-{timezone.localdate():%Y-%m-%d}.zip"
