@@ -5,7 +5,13 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.internal import ratelimit
 from django.urls import reverse
 
+from huntzen.links import on_site, public_site
+
 ACCOUNT_LIMIT_ACTION = "login_failed_account"
+
+# The links allauth puts in its emails' context (confirmation, password reset, the
+# "no account with this address" message).
+EMAIL_LINK_KEYS = ("activate_url", "password_reset_url", "signup_url")
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -16,6 +22,22 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_login_redirect_url(self, request):
         return reverse("home")
+
+    # --- Links in allauth's emails --------------------------------------------------
+    # allauth builds them from the request (its Host header is the client's to choose):
+    # every link that leaves by email is on HUNTZEN_SITE_URL instead (huntzen.links).
+
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        return on_site(super().get_reset_password_from_key_url(key))
+
+    def get_email_confirmation_url(self, request, emailconfirmation) -> str:
+        return on_site(super().get_email_confirmation_url(request, emailconfirmation))
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        links = {key: on_site(context[key]) for key in EMAIL_LINK_KEYS if context.get(key)}
+        super().send_mail(
+            template_prefix, email, {**context, **links, "current_site": public_site()}
+        )
 
     # --- Failed sign-in limits --------------------------------------------------------
     # allauth counts failures per client address ("10/m/ip") and per "key", which is the

@@ -430,3 +430,52 @@ def notification_address_choose(*, user: User, email_address: EmailAddress | Non
     NotificationAddress.objects.update_or_create(
         user=user, defaults={"email_address": email_address, "chosen_at": timezone.now()}
     )
+
+
+# --- Erasure of a whole account (GDPR art. 17) -----------------------------------------
+
+ERASED_NAME = "Compte supprimé"
+
+
+def may_erase_account(user: User) -> bool:
+    """Employees erase their own account. Practitioners do not: their clinical notes
+    must be kept (medical records, 20 years), so HuntZen staff close their account;
+    HR and staff accounts are closed by staff too."""
+    return user.is_authenticated and user.is_active and user.role == Role.EMPLOYEE
+
+
+def erased_email(user: User) -> str:
+    """A unique placeholder that is no one's address (.invalid never resolves)."""
+    return f"erased-{user.pk.hex}@erased.invalid"
+
+
+@transaction.atomic
+def account_erase(*, user: User, password: str) -> User:
+    """Erase the employee's account, confirmed by her password: her journal and her own
+    chat messages are deleted, her counters' sharing withdrawn, her profile pseudonymised
+    (name, email; personal addresses, notification choice, MFA devices removed), and
+    the account deactivated, which signs her out everywhere.
+
+    Kept, as the law requires: her consultations (who, when, how long: billing and
+    accounting) under the pseudonymised account, the practitioners' clinical notes
+    (medical records) and the access log. A wrong password changes nothing."""
+    from allauth.mfa.models import Authenticator
+
+    from companies.services import user_deactivate
+    from medical.services import chat_messages_erase, journal_delete_all
+    from metrics.consent import usage_sharing_set
+
+    if not may_erase_account(user):
+        raise PermissionDenied(_("Votre compte est clôturé par l'équipe HuntZen Care."))
+    if not password or not user.check_password(password):
+        raise ValidationError({"password": [_("Mot de passe incorrect.")]}, code="bad_password")
+    journal_delete_all(owner=user)
+    chat_messages_erase(author=user)
+    usage_sharing_set(employee=user, shared=False)
+    EmailAddress.objects.filter(user=user).delete()  # personal addresses, notification choice
+    Authenticator.objects.filter(user=user).delete()
+    user.first_name, user.last_name = ERASED_NAME, ""
+    user.email = erased_email(user)
+    user.set_unusable_password()
+    user.save(update_fields=["first_name", "last_name", "email", "password"])
+    return user_deactivate(user=user)

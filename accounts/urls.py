@@ -1,10 +1,12 @@
 from django.urls import path
 
-from accounts import views
+from accounts import data_views, views
 
 app_name = "accounts"
 
 urlpatterns = [
+    path("my-data/", data_views.my_data, name="my_data"),
+    path("my-data/erase/", data_views.account_erase, name="account_erase"),
     path("employee/", views.employee_home, name="employee_home"),
     path("practitioner/", views.practitioner_home, name="practitioner_home"),
     path("hr/", views.hr_home, name="hr_home"),

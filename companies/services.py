@@ -137,13 +137,21 @@ def member_deactivate(*, actor: User, member: User) -> User:
         )
     if not allowed:
         raise PermissionDenied(_("Vous ne pouvez pas désactiver ce compte."))
-    member = User.objects.select_for_update().get(pk=member.pk)
-    if member.is_active:
-        member.is_active = False
-        member.deactivated_at = timezone.now()
-        member.save(update_fields=["is_active", "deactivated_at"])
-    _end_sessions(member)
-    return member
+    return user_deactivate(user=member)
+
+
+@transaction.atomic
+def user_deactivate(*, user: User) -> User:
+    """The one way an account stops: it can no longer sign in and is signed out
+    everywhere. No permission check: callers decide (member_deactivate for HR and
+    staff, accounts.services.account_erase for the person herself). Idempotent."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_active:
+        user.is_active = False
+        user.deactivated_at = timezone.now()
+        user.save(update_fields=["is_active", "deactivated_at"])
+    _end_sessions(user)
+    return user
 
 
 @transaction.atomic

@@ -3,29 +3,47 @@ import uuid
 
 from asgiref.local import Local
 
-_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# What a client's own X-Request-ID may look like to be kept (beside ours, never as ours).
+_CLIENT_REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _local = Local()
 
 
 def current_request_id() -> str | None:
-    """The id of the request being served (for the medical access log), if any."""
+    """The server's id of the request being served (for the medical access log), if any."""
     return getattr(_local, "request_id", None)
 
 
+def current_client_request_id() -> str | None:
+    """The client's own X-Request-ID for the request being served, if it was sane."""
+    return getattr(_local, "client_request_id", None)
+
+
+def client_request_id(value: str) -> str | None:
+    """A client's X-Request-ID kept only if it is short and plain (at most 64 of
+    [A-Za-z0-9._-]); anything else is dropped, not trimmed."""
+    return value if _CLIENT_REQUEST_ID_RE.fullmatch(value or "") else None
+
+
 class RequestIdMiddleware:
-    """Tags each request with an id (kept from a sane X-Request-ID, else fresh)."""
+    """Tags each request with a fresh server id (uuid4), echoed in X-Request-ID.
+
+    The id in the access log must be ours: a client choosing it could forge links
+    between rows or smuggle text into the log. A sane client value is kept apart, as
+    `request.client_id`, for correlating with the client's own logs."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get("X-Request-ID", "")
-        request.id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        request.id = uuid.uuid4().hex
+        request.client_id = client_request_id(request.headers.get("X-Request-ID", ""))
         _local.request_id = request.id
+        _local.client_request_id = request.client_id
         try:
             response = self.get_response(request)
         finally:
             _local.request_id = None
+            _local.client_request_id = None
         response["X-Request-ID"] = request.id
         return response
 

@@ -20,9 +20,10 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
         "object_type",
         "object_id",
         "request_id",
+        "client_request_id",
     )
     list_filter = ("allowed", "action", "object_type", "role")
-    search_fields = ("user_email", "object_id", "request_id")
+    search_fields = ("user_email", "object_id", "request_id", "client_request_id")
     date_hierarchy = "at"
     readonly_fields = [f.name for f in AccessLogEntry._meta.fields]
     actions = None

@@ -52,6 +52,7 @@ def _note_body(note) -> dict:
             "author_id": note.author_id,
             "version": note.version,
             **content.as_dict(),
+            "unreadable": content.unreadable,
             "created_at": note.created_at,
             "updated_at": note.updated_at,
             "previous_versions": selectors.note_versions(note),

@@ -11,7 +11,7 @@ import uuid
 
 from django.db.models import QuerySet, Subquery
 
-from huntzen.middleware import current_request_id
+from huntzen.middleware import current_client_request_id, current_request_id
 from medical.models import AccessLogEntry
 
 # Object types whose id is a consultation's: the subject is its employee.
@@ -19,7 +19,7 @@ CONSULTATION_TYPES = frozenset({"chat", "clinical_note", "consultation"})
 # Object types whose id is a journal entry's: the subject is its owner.
 JOURNAL_ENTRY_TYPES = frozenset({"journal_entry"})
 # Object types whose id is the subject's own (her journal as a whole, her consent).
-PERSON_TYPES = frozenset({"journal", "usage_sharing"})
+PERSON_TYPES = frozenset({"journal", "personal_data", "usage_sharing"})
 
 CONSULTATION = "consultation"  # a consultation's metadata (who, when, status)
 USAGE_SHARING = "usage_sharing"  # the employee's choice to share her counters with HR
@@ -80,6 +80,7 @@ def log_access(
         action=action,
         allowed=allowed,
         request_id=request_id or current_request_id() or "",
+        client_request_id=current_client_request_id() or "",
     )
 
 

@@ -15,3 +15,14 @@ class NoteExists(NoteNotWritable):
 
     code = "note_exists"
     message = _("Cette consultation a déjà une note : modifiez-la.")
+
+
+class NoteUnreadable(NoteNotWritable):
+    """The note's stored text fails its integrity check: amending it would lose or
+    forge its history, so it is refused (API: 409) until the operators look at it."""
+
+    code = "note_unreadable"
+    message = _(
+        "Cette note est illisible (contrôle d'intégrité) : elle ne peut pas être modifiée. "
+        "Contactez le support."
+    )

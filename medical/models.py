@@ -34,6 +34,8 @@ class AccessLogEntry(models.Model):
         SEND = "send", _("envoi")
         CONSENT = "consent", _("partage des compteurs activé")
         WITHDRAW = "withdraw", _("partage des compteurs retiré")
+        # A stored ciphertext failed to decrypt (tampered, wrong key, moved row).
+        INTEGRITY = "integrity", _("contenu illisible (intégrité)")
 
     at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(
@@ -58,7 +60,10 @@ class AccessLogEntry(models.Model):
     object_id = models.CharField(_("identifiant"), max_length=64, blank=True)
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     allowed = models.BooleanField(_("autorisé"))
+    # Our own id for the request (huntzen.middleware), never the client's.
     request_id = models.CharField(_("requête"), max_length=64, blank=True)
+    # The client's X-Request-ID, only when short and plain, for its own correlation.
+    client_request_id = models.CharField(_("requête (client)"), max_length=64, blank=True)
 
     objects = AppendOnlyQuerySet.as_manager()
 

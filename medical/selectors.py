@@ -4,21 +4,28 @@ Plaintext only ever lives in these small frozen dataclasses, never on model inst
 so a model rendered somewhere by mistake (admin, a debug page) shows no content. The
 selectors that take the user (`note_editor`, `personal_data_export`) ask medical.access
 themselves, which logs the read.
+
+A ciphertext that fails to decrypt never takes a page, a list or an export down: its
+row reads as `unreadable` (text None) and an INTEGRITY row goes to the access log
+(`integrity_failure`).
 """
 
 import io
 import json
+import logging
 import zipfile
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from consultations.models import Consultation
 from consultations.permissions import consultations_with_perm
-from medical import access, crypto
+from medical import access, audit, crypto
 from medical.models import AccessLogEntry, ClinicalNote, ClinicalNoteVersion, JournalEntry
+
+logger = logging.getLogger(__name__)
 
 # Where a note may be written: during or after the consultation.
 NOTE_WRITABLE_STATUSES = (Consultation.Status.IN_PROGRESS, Consultation.Status.COMPLETED)
@@ -26,12 +33,15 @@ NOTE_WRITABLE_STATUSES = (Consultation.Status.IN_PROGRESS, Consultation.Status.C
 
 @dataclass(frozen=True)
 class NoteContent:
-    reason: str
-    observations: str
-    plan: str
+    """A note's text; all None and `unreadable` when its ciphertext failed to decrypt."""
 
-    def as_dict(self) -> dict[str, str]:
-        return asdict(self)
+    reason: str | None
+    observations: str | None
+    plan: str | None
+    unreadable: bool = False
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"reason": self.reason, "observations": self.observations, "plan": self.plan}
 
 
 @dataclass(frozen=True)
@@ -44,23 +54,56 @@ class NoteVersionView:
 
 @dataclass(frozen=True)
 class EntryView:
+    """A journal entry in clear; mood and text None and `unreadable` when its
+    ciphertext failed to decrypt."""
+
     id: object
     entry_date: date
-    mood: int
-    text: str
+    mood: int | None
+    text: str | None
     created_at: datetime
     updated_at: datetime
+    unreadable: bool = False
 
 
-def _unseal_fields(row, aad) -> dict[str, str]:
-    return {
-        field: crypto.unseal(getattr(row, column), aad=aad(field))
-        for column, field in row.SEALED.items()
-    }
+def integrity_failure(*, object_type: str, object_id, row) -> None:
+    """Record that a stored ciphertext failed to decrypt (tampered, moved to another
+    row, unknown key): an error for the operators and an INTEGRITY row in the access
+    log, both without content. The row has no user: the reader is on the READ row of
+    the same request id; its subject sees the event on her privacy page."""
+    logger.error("Integrity: %s %s failed to decrypt.", row._meta.label, row.pk)
+    audit.log_access(
+        user=None,
+        object_type=object_type,
+        object_id=object_id,
+        action=AccessLogEntry.Action.INTEGRITY,
+        allowed=False,
+    )
+
+
+def _unseal_fields(row, aad, *, object_type: str, object_id) -> dict[str, str] | None:
+    """Every sealed field of `row` in clear, or None (integrity failure recorded): one
+    bad row must not take a whole list, page or export down."""
+    try:
+        return {
+            field: crypto.unseal(getattr(row, column), aad=aad(field))
+            for column, field in row.SEALED.items()
+        }
+    except crypto.DecryptionError:
+        integrity_failure(object_type=object_type, object_id=object_id, row=row)
+        return None
+
+
+_UNREADABLE_NOTE = NoteContent(reason=None, observations=None, plan=None, unreadable=True)
+
+
+def _note_content(row, aad, *, consultation_id) -> NoteContent:
+    fields = _unseal_fields(row, aad, object_type="clinical_note", object_id=consultation_id)
+    return NoteContent(**fields) if fields is not None else _UNREADABLE_NOTE
 
 
 def note_content(note: ClinicalNote) -> NoteContent:
-    return NoteContent(**_unseal_fields(note, note.aad))
+    return _note_content(note, note.aad, consultation_id=note.consultation_id)
 
 
 def note_versions(note: ClinicalNote) -> list[NoteVersionView]:
@@ -70,10 +113,10 @@ def note_versions(note: ClinicalNote) -> list[NoteVersionView]:
             number=version.number,
             written_at=version.written_at,
             replaced_at=version.replaced_at,
-            content=NoteContent(
-                **_unseal_fields(
-                    version, lambda field, v=version: v.aad(field, author_id=note.author_id)
-                )
+            content=_note_content(
+                version,
+                lambda field, v=version: v.aad(field, author_id=note.author_id),
+                consultation_id=note.consultation_id,
             ),
         )
         for version in ClinicalNoteVersion.objects.filter(note=note).order_by("-number")
@@ -97,12 +140,15 @@ def note_editor(*, user, consultation_id) -> NoteEditor:
     or empty before it is written (nothing read, nothing logged). Raises Http404 /
     PermissionDenied as medical.access.get_note_for."""
     consultation, note = access.get_note_for(user, consultation_id, allow_missing=True)
+    content = note_content(note) if note else None
     return NoteEditor(
         consultation=consultation,
         note=note,
-        content=note_content(note) if note else None,
+        content=content,
         versions=note_versions(note) if note else [],
-        writable=note is not None or consultation.status in NOTE_WRITABLE_STATUSES,
+        # An unreadable note may not be amended (medical.services.note_amend refuses).
+        writable=(note is not None and not content.unreadable)
+        or (note is None and consultation.status in NOTE_WRITABLE_STATUSES),
     )
 
 
@@ -119,13 +165,15 @@ def note_index(*, user):
 
 
 def entry_content(entry: JournalEntry) -> EntryView:
+    fields = _unseal_fields(entry, entry.aad, object_type="journal_entry", object_id=entry.pk)
     return EntryView(
         id=entry.pk,
         entry_date=entry.entry_date,
-        mood=int(crypto.unseal(entry.mood_sealed, aad=entry.aad("mood"))),
-        text=crypto.unseal(entry.text_sealed, aad=entry.aad("text")),
+        mood=int(fields["mood"]) if fields else None,
+        text=fields["text"] if fields else None,
         created_at=entry.created_at,
         updated_at=entry.updated_at,
+        unreadable=fields is None,
     )
 
 
@@ -150,7 +198,12 @@ def mood_series(entries, *, days: int = 90, today: date | None = None) -> list[M
         "id", "owner_id", "entry_date", "mood_sealed"
     )
     for entry in rows:
-        mood = int(crypto.unseal(entry.mood_sealed, aad=entry.aad("mood")))
+        try:
+            mood = int(crypto.unseal(entry.mood_sealed, aad=entry.aad("mood")))
+        except crypto.DecryptionError:
+            # Left out of the chart; the entries list beside it records the event.
+            logger.error("Integrity: journal entry %s mood failed to decrypt.", entry.pk)
+            continue
         by_day.setdefault(entry.entry_date, []).append(mood)
     return [
         MoodPoint(day=day, mood=sum(moods) / len(moods), count=len(moods))
@@ -158,17 +211,127 @@ def mood_series(entries, *, days: int = 90, today: date | None = None) -> list[M
     ]
 
 
-def personal_data(user, entries) -> dict:
-    """Everything HuntZen Care holds about an employee, readable (GDPR art. 15 and 20):
-    profile, consultations metadata, journal decrypted. `entries` comes from
-    medical.access.journal_entries_for(user, action=EXPORT)."""
-    consultations = (
-        Consultation.objects.filter(employee=user)
-        .select_related("practitioner")
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+@dataclass(frozen=True)
+class WrittenMessage:
+    consultation_id: object
+    created_at: datetime
+    body: str | None
+    unreadable: bool
+
+
+def chat_messages_written_by(*, author) -> list[WrittenMessage]:
+    """The chat messages `author` wrote herself, decrypted, oldest first: her own text
+    only, never the other participant's (someone else's medical text)."""
+    from chat.models import ChatMessage
+
+    written = []
+    for message in ChatMessage.objects.filter(sender=author).order_by("created_at", "id"):
+        try:
+            body = crypto.unseal(message.body_sealed, aad=message.aad("body"))
+        except crypto.DecryptionError:
+            integrity_failure(object_type="chat", object_id=message.consultation_id, row=message)
+            body = None
+        written.append(
+            WrittenMessage(message.consultation_id, message.created_at, body, body is None)
+        )
+    return written
+
+
+def _consultations(user) -> list[dict]:
+    from consultations.selectors import cancel_reason_for
+
+    rows = (
+        Consultation.objects.filter(Q(employee=user) | Q(practitioner=user))
+        .select_related("practitioner", "employee")
         .order_by("scheduled_at")
     )
+    return [
+        {
+            "id": str(c.pk),
+            "role": "employee" if c.employee_id == user.pk else "practitioner",
+            "practitioner": c.practitioner.get_full_name(),
+            "employee": c.employee.get_full_name() if c.practitioner_id == user.pk else None,
+            "kind": c.kind,
+            "status": c.status,
+            "scheduledAt": _iso(c.scheduled_at),
+            "scheduledEnd": _iso(c.scheduled_end),
+            "startedAt": _iso(c.started_at),
+            "endedAt": _iso(c.ended_at),
+            "durationSeconds": c.duration_seconds,
+            "cancelledAt": _iso(c.cancelled_at),
+            # Her own words only: the reason the other participant wrote stays theirs.
+            "cancelReason": cancel_reason_for(user=user, consultation=c)
+            if c.cancelled_by_id == user.pk
+            else None,
+        }
+        for c in rows
+    ]
+
+
+def _clinical_notes(user) -> list[dict]:
+    notes = (
+        ClinicalNote.objects.filter(author=user)
+        .select_related("consultation")
+        .order_by("created_at")
+    )
+    out = []
+    for note in notes:
+        content = note_content(note)
+        out.append(
+            {
+                "consultationId": str(note.consultation_id),
+                "version": note.version,
+                **content.as_dict(),
+                "unreadable": content.unreadable,
+                "createdAt": _iso(note.created_at),
+                "updatedAt": _iso(note.updated_at),
+                "previousVersions": [
+                    {
+                        "version": v.number,
+                        **v.content.as_dict(),
+                        "unreadable": v.content.unreadable,
+                        "writtenAt": _iso(v.written_at),
+                        "replacedAt": _iso(v.replaced_at),
+                    }
+                    for v in note_versions(note)
+                ],
+            }
+        )
+    return out
+
+
+def _log_rows(rows) -> list[dict]:
+    return [
+        {
+            "at": _iso(row.at),
+            "by": row.user_email,
+            "role": row.role,
+            "action": row.action,
+            "objectType": row.object_type,
+            "objectId": row.object_id,
+            "allowed": row.allowed,
+        }
+        for row in rows
+    ]
+
+
+def personal_data(user, entries=None) -> dict:
+    """Everything HuntZen Care holds that `user` wrote or is the subject of, readable
+    (GDPR art. 15 and 20), for every role: profile; consultations (metadata, her own
+    cancellation reasons); journal (`entries` from medical.access.journal_entries_for,
+    employees); chat messages she wrote; clinical notes he wrote (practitioners);
+    invitations sent (HR, staff); consent history; the access log about her.
+    Never someone else's medical text: the practitioner's notes and chat messages are
+    not in the employee's export, nor hers in his."""
+    from accounts.models import Invitation
+
+    medical = not access.is_barred(user)
     return {
-        "format": "huntzen-care-export/1",
+        "format": "huntzen-care-export/2",
         "exportedAt": timezone.now().isoformat(),
         "profile": {
             "id": str(user.pk),
@@ -179,52 +342,93 @@ def personal_data(user, entries) -> dict:
             "company": user.company.name if user.company_id else None,
             "language": user.language,
             "dateJoined": user.date_joined.isoformat(),
+            "personalAddresses": list(
+                user.emailaddress_set.exclude(email__iexact=user.email).values_list(
+                    "email", flat=True
+                )
+            ),
         },
-        "consultations": [
-            {
-                "id": str(c.pk),
-                "practitioner": c.practitioner.get_full_name(),
-                "kind": c.kind,
-                "status": c.status,
-                "scheduledAt": c.scheduled_at.isoformat(),
-                "scheduledEnd": c.scheduled_end.isoformat(),
-                "startedAt": c.started_at.isoformat() if c.started_at else None,
-                "endedAt": c.ended_at.isoformat() if c.ended_at else None,
-                "durationSeconds": c.duration_seconds,
-                "cancelledAt": c.cancelled_at.isoformat() if c.cancelled_at else None,
-            }
-            for c in consultations
-        ],
+        "consultations": _consultations(user),
         "journal": [
             {
                 "id": str(e.id),
                 "entryDate": e.entry_date.isoformat(),
                 "mood": e.mood,
                 "text": e.text,
+                "unreadable": e.unreadable,
                 "createdAt": e.created_at.isoformat(),
                 "updatedAt": e.updated_at.isoformat(),
             }
             for e in entries_content(entries.order_by("entry_date", "created_at"))
+        ]
+        if entries is not None
+        else [],
+        "chatMessages": [
+            {
+                "consultationId": str(m.consultation_id),
+                "createdAt": _iso(m.created_at),
+                "body": m.body,
+                "unreadable": m.unreadable,
+            }
+            for m in chat_messages_written_by(author=user)
+        ]
+        if medical
+        else [],
+        "clinicalNotes": _clinical_notes(user) if access.can_keep_notes(user) else [],
+        "invitationsSent": [
+            {
+                "email": i.email,
+                "role": i.role,
+                "company": i.company.name if i.company_id else None,
+                "status": i.status,
+                "createdAt": _iso(i.created_at),
+            }
+            for i in Invitation.objects.filter(invited_by=user)
+            .select_related("company")
+            .order_by("created_at")
         ],
+        "consentHistory": _log_rows(
+            AccessLogEntry.objects.filter(user=user, object_type=audit.USAGE_SHARING).order_by(
+                "at", "id"
+            )
+        ),
+        "accessLogAboutMe": _log_rows(audit.disclosures_about(subject=user)),
     }
 
 
 EXPORT_JSON_NAME = "huntzen-care-donnees.json"
+EXPORT_HTML_NAME = "huntzen-care-donnees.html"
+PERSONAL_DATA = "personal_data"  # access-log object type of a whole-account export
 
 
 def personal_data_export(*, user) -> bytes:
-    """Everything about the employee, journal decrypted, as a ZIP (GDPR art. 15 and
-    20), after the journal check for an export (logged once; 403 for non-employees)."""
-    entries = access.journal_entries_for(user, action=AccessLogEntry.Action.EXPORT)
+    """Everything about `user` (personal_data) as a ZIP, with one EXPORT row in the
+    access log: the journal's (employees, medical.access) or the account's."""
+    if access.can_use_journal(user, action=AccessLogEntry.Action.EXPORT):
+        entries = access.journal_entries_for(user, action=AccessLogEntry.Action.EXPORT)
+    else:
+        entries = None
+        audit.log_access(
+            user=user,
+            object_type=PERSONAL_DATA,
+            object_id=user.pk,
+            action=AccessLogEntry.Action.EXPORT,
+            allowed=True,
+            subject=user,
+        )
     return personal_data_zip(user, entries)
 
 
-def personal_data_zip(user, entries) -> bytes:
-    """personal_data as pretty JSON inside a ZIP, built in memory (never on disk)."""
+def personal_data_zip(user, entries=None) -> bytes:
+    """personal_data as JSON (to take elsewhere, art. 20) and as one HTML page (to read,
+    art. 15) inside a ZIP, built in memory (never on disk)."""
+    from django.template.loader import render_to_string
+
+    data = personal_data(user, entries)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(EXPORT_JSON_NAME, json.dumps(data, ensure_ascii=False, indent=2))
         archive.writestr(
-            EXPORT_JSON_NAME,
-            json.dumps(personal_data(user, entries), ensure_ascii=False, indent=2),
+            EXPORT_HTML_NAME, render_to_string("medical/personal_data_export.html", {"d": data})
         )
     return buffer.getvalue()

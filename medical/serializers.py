@@ -29,11 +29,27 @@ class ClinicalNoteAmendSerializer(CamelSerializer):
     plan = _note_field("plan")
 
 
+UNREADABLE_HELP = (
+    "True when the stored ciphertext failed its integrity check (tampered, moved or "
+    "unknown key): the text fields are then null, the event is in the access log, and "
+    "the rest of the response is served as usual."
+)
+
+
+def _unreadable_field(**options):
+    return serializers.BooleanField(help_text=UNREADABLE_HELP, **options)
+
+
+def _sealed_text(**options):
+    return serializers.CharField(allow_null=True, help_text="Null when unreadable.", **options)
+
+
 class ClinicalNoteVersionSerializer(CamelSerializer):
     version = serializers.IntegerField(source="number")
-    reason = serializers.CharField(source="content.reason")
-    observations = serializers.CharField(source="content.observations")
-    plan = serializers.CharField(source="content.plan")
+    reason = _sealed_text(source="content.reason")
+    observations = _sealed_text(source="content.observations")
+    plan = _sealed_text(source="content.plan")
+    unreadable = _unreadable_field(source="content.unreadable")
     written_at = serializers.DateTimeField()
     replaced_at = serializers.DateTimeField()
 
@@ -43,9 +59,10 @@ class ClinicalNoteSerializer(CamelSerializer):
     consultation_id = serializers.UUIDField()
     author_id = serializers.UUIDField()
     version = serializers.IntegerField()
-    reason = serializers.CharField()
-    observations = serializers.CharField()
-    plan = serializers.CharField()
+    reason = _sealed_text()
+    observations = _sealed_text()
+    plan = _sealed_text()
+    unreadable = _unreadable_field()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     previous_versions = ClinicalNoteVersionSerializer(many=True)
@@ -60,8 +77,9 @@ class JournalEntryInputSerializer(CamelSerializer):
 class JournalEntrySerializer(CamelSerializer):
     id = serializers.UUIDField()
     entry_date = serializers.DateField()
-    mood = serializers.IntegerField()
-    text = serializers.CharField()
+    mood = serializers.IntegerField(allow_null=True, help_text="Null when unreadable.")
+    text = _sealed_text()
+    unreadable = _unreadable_field()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 

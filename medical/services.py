@@ -31,7 +31,8 @@ from guardian.shortcuts import assign_perm
 from accounts.models import User
 from consultations.models import Consultation
 from medical import access, crypto, limits
-from medical.exceptions import NoteExists, NoteNotWritable
+from medical.audit import log_access
+from medical.exceptions import NoteExists, NoteNotWritable, NoteUnreadable
 from medical.models import AccessLogEntry, ClinicalNote, ClinicalNoteVersion, JournalEntry
 from medical.selectors import NOTE_WRITABLE_STATUSES, entry_content, note_content
 
@@ -186,6 +187,8 @@ def _note_amend(note: ClinicalNote, values) -> ClinicalNote:
     changes = _validate_note(values)
     note = ClinicalNote.objects.select_for_update().get(pk=note.pk)
     current = note_content(note)
+    if current.unreadable:
+        raise NoteUnreadable()
     new = {**current.as_dict(), **changes}
     if new == current.as_dict():
         return note
@@ -261,6 +264,11 @@ def journal_entry_update(
     if "text" in clean and not clean["text"]:
         raise ValidationError({"text": [_("Écrivez quelques mots.")]})
     current = entry_content(entry)
+    if current.unreadable and not {"mood", "text"} <= clean.keys():
+        # Nothing to keep from an entry that fails its integrity check: rewrite it whole.
+        raise ValidationError(
+            {"text": [_("Cette entrée est illisible : réécrivez l'humeur et le texte.")]}
+        )
     entry.entry_date = clean.get("entry_date", entry.entry_date)
     _seal_entry(entry, mood=clean.get("mood", current.mood), text=clean.get("text", current.text))
     entry.updated_at = timezone.now()
@@ -328,3 +336,26 @@ def _validate_entry(*, entry_date=None, mood=None, text=None) -> dict:
 def _seal_entry(entry: JournalEntry, *, mood: int, text: str) -> None:
     entry.mood_sealed = crypto.seal(str(mood), aad=entry.aad("mood"))
     entry.text_sealed = crypto.seal(text, aad=entry.aad("text"))
+
+
+# --- Erasure of a whole account -----------------------------------------------------
+
+
+@transaction.atomic
+def chat_messages_erase(*, author: User) -> int:
+    """Delete every chat message `author` wrote (GDPR art. 17, account erasure), one
+    DELETE row per consultation in the access log; returns how many. The other
+    participant's messages stay: they are his text and his record of care."""
+    from chat.models import ChatMessage
+
+    mine = ChatMessage.objects.filter(sender=author)
+    for consultation_id in mine.values_list("consultation_id", flat=True).distinct():
+        log_access(
+            user=author,
+            object_type="chat",
+            object_id=consultation_id,
+            action=Action.DELETE,
+            allowed=True,
+        )
+    count, _by_model = mine.delete()
+    return count

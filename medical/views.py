@@ -155,7 +155,8 @@ def journal_delete_all(request):
 @login_required
 @require_POST
 def personal_data_export(request):
-    """GDPR art. 15 and 20: everything about the employee, journal decrypted, as a ZIP."""
+    """GDPR art. 15 and 20, for every role: what the person wrote or is the subject of,
+    as a ZIP (medical.selectors.personal_data_export)."""
     archive = selectors.personal_data_export(user=request.user)
     response = HttpResponse(archive, content_type="application/zip")
     filename = f"huntzen-care-{timezone.localdate():%Y-%m-%d}.zip"
@@ -213,6 +214,7 @@ def _note_page(request, consultation_id, form=None, *, status=200):
             "note": editor.note,
             "form": form,
             "versions": editor.versions,
+            "unreadable": editor.content is not None and editor.content.unreadable,
             "writable": editor.writable or form.is_bound,
         },
         status=status,

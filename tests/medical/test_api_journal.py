@@ -38,7 +38,15 @@ def test_list_is_paginated_camel_case_newest_first(api_as, employee_a):
     body = api_as(employee_a).get(URL, {"pageSize": 2}).json()
     assert body["count"] == 3 and body["next"]
     assert [r["text"] for r in body["results"]] == ["jour 0", "jour 1"]
-    assert set(body["results"][0]) == {"id", "entryDate", "mood", "text", "createdAt", "updatedAt"}
+    assert set(body["results"][0]) == {
+        "id",
+        "entryDate",
+        "mood",
+        "text",
+        "unreadable",
+        "createdAt",
+        "updatedAt",
+    }
 
 
 def test_list_query_count_does_not_grow_with_entries(

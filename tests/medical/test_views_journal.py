@@ -156,9 +156,16 @@ def test_delete_all_needs_an_employee_and_a_confirmation(role, cast, login, entr
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_export_is_for_employees(role, cast, login, entry):
+def test_export_is_for_every_role(role, cast, login, entry):
+    # Issue 12: every person may download what the service holds about them.
     response = login(cast[role]).post(reverse("medical:export"))
-    assert response.status_code == (200 if role in EMPLOYEES else 403)
+    assert response.status_code == 200
+    assert ("Journée difficile." in _export_text(response)) is (role == "employee_a")
+
+
+def _export_text(response) -> str:
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        return "".join(archive.read(name).decode() for name in archive.namelist())
 
 
 def test_export_is_a_zip_of_json_with_profile_consultations_and_decrypted_journal(
@@ -168,7 +175,7 @@ def test_export_is_a_zip_of_json_with_profile_consultations_and_decrypted_journa
     assert response["Content-Type"] == "application/zip"
     assert response["Content-Disposition"].startswith('attachment; filename="huntzen-care-')
     with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
-        assert archive.namelist() == [selectors.EXPORT_JSON_NAME]
+        assert archive.namelist() == [selectors.EXPORT_JSON_NAME, selectors.EXPORT_HTML_NAME]
         data = json.loads(archive.read(selectors.EXPORT_JSON_NAME))
     assert data["profile"]["email"] == "alice@acme.test"
     assert data["profile"]["company"] == "Acme"
