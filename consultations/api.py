@@ -1,7 +1,7 @@
 """REST API of consultations: the same services and access function as the portal.
 
 404 for a consultation the user may not know of, 403 for one they see but may not act
-on, 409 {"detail", "code", "currentStatus"} for an illegal transition, 400 naming bad fields.
+on, 409 {"code", "message", "currentStatus"} for an illegal transition, 400 naming bad fields.
 """
 
 from datetime import timedelta

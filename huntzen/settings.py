@@ -260,6 +260,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "CAMELIZE_NAMES": False,
+    # Every 4xx with the one error body (huntzen/api.py), documented once.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "huntzen.api.document_error_answers",
+    ],
     # One name for the consultation status wherever a schema field uses it.
     "ENUM_NAME_OVERRIDES": {
         "ConsultationStatusEnum": "consultations.models.Consultation.Status",

@@ -3,6 +3,9 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils import translation
+from rest_framework.exceptions import Throttled
+from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
@@ -24,24 +27,29 @@ def _answer(exc):
 
 
 def test_a_field_validation_error_names_the_api_field_in_camel_case():
-    response = _answer(ValidationError({"entry_date": ["Date invalide."]}))
+    with translation.override("fr"):
+        response = _answer(ValidationError({"entry_date": ["Date invalide."]}))
     assert response.status_code == 400
-    assert response.data == {"entryDate": ["Date invalide."]}
+    assert response.data == {
+        "code": "invalid",
+        "message": "Les données envoyées sont invalides.",
+        "fields": {"entryDate": ["Date invalide."]},
+    }
 
 
 def test_an_error_tied_to_no_field_is_under_non_field_errors():
     for error in (ValidationError("Non."), ValidationError({"__all__": ["Non."]})):
         response = _answer(error)
         assert response.status_code == 400
-        assert response.data == {"nonFieldErrors": ["Non."]}
+        assert response.data["fields"] == {"nonFieldErrors": ["Non."]}
 
 
 def test_an_illegal_transition_is_409_with_the_current_status():
     response = _answer(IllegalTransition("Déjà terminée.", current_status="completed"))
     assert response.status_code == 409
     assert response.data == {
-        "detail": "Déjà terminée.",
         "code": "illegal_transition",
+        "message": "Déjà terminée.",
         "currentStatus": "completed",
     }
 
@@ -56,7 +64,7 @@ def test_a_note_not_writable_is_the_same_409():
 def test_a_state_conflict_without_status_says_no_status():
     response = _answer(StateConflict("Déjà écrite.", code="note_exists"))
     assert response.status_code == 409
-    assert response.data == {"detail": "Déjà écrite.", "code": "note_exists"}
+    assert response.data == {"code": "note_exists", "message": "Déjà écrite."}
 
 
 @pytest.mark.parametrize(
@@ -72,7 +80,7 @@ def test_a_booking_refusal_answers_its_own_status_and_code(refusal, status):
     response = _answer(refusal)
     assert response.status_code == status
     assert response.data["code"] == refusal.code
-    assert response.data["detail"] == str(refusal.message)
+    assert response.data["message"] == str(refusal.message)
 
 
 def test_a_404_refusal_says_nothing_but_not_found():
@@ -89,4 +97,97 @@ def test_a_404_refusal_says_nothing_but_not_found():
 def test_django_permission_denied_keeps_its_message():
     response = _answer(PermissionDenied("Réservé aux salariés."))
     assert response.status_code == 403
-    assert response.data == {"detail": "Réservé aux salariés."}
+    assert response.data == {"code": "permission_denied", "message": "Réservé aux salariés."}
+
+
+# --- DRF's own 4xx answer the same body -----------------------------------------
+
+ERROR_KEYS = {"code", "message"}
+
+
+@pytest.mark.django_db
+def test_an_anonymous_request_is_refused_with_the_error_body(api_client):
+    response = api_client.get("/api/v1/auth/me")
+    assert response.status_code in (401, 403)
+    assert set(response.json()) == ERROR_KEYS
+    assert response.json()["code"] == "not_authenticated"
+
+
+@pytest.mark.django_db
+def test_a_wrong_method_is_405_with_the_error_body(api_client, employee_a):
+    api_client.force_authenticate(employee_a)
+    response = api_client.delete("/api/v1/auth/me")
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+    assert set(response.json()) == ERROR_KEYS
+
+
+@pytest.mark.django_db
+def test_malformed_json_is_400_with_the_error_body(api_client, employee_a):
+    api_client.force_authenticate(employee_a)
+    response = api_client.post(
+        "/api/v1/consultations", data=b"{not json", content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+    assert set(response.json()) == ERROR_KEYS
+
+
+@pytest.mark.django_db
+def test_an_unsupported_media_type_is_415_with_the_error_body(api_client, employee_a):
+    api_client.force_authenticate(employee_a)
+    response = api_client.post("/api/v1/consultations", data=b"a=b", content_type="text/plain")
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+
+
+@pytest.mark.django_db
+def test_a_body_over_the_cap_is_413_with_the_error_body(api_client, employee_a, settings):
+    settings.HUNTZEN_API_MAX_BODY_BYTES = 10
+    api_client.force_authenticate(employee_a)
+    response = api_client.post("/api/v1/consultations", {"kind": "x" * 50}, format="json")
+    assert response.status_code == 413
+    assert response.json() == {
+        "code": "request_too_large",
+        "message": "Le corps de la requête est trop volumineux.",
+    }
+
+
+def test_a_throttled_request_is_429_with_retry_after_and_the_error_body():
+    response = _answer(Throttled(wait=12))
+    assert response.status_code == 429
+    assert response["Retry-After"] == "12"
+    assert response.data["code"] == "throttled"
+    assert set(response.data) == ERROR_KEYS
+
+
+def test_nested_validation_errors_are_flattened_under_their_field():
+    response = _answer(DRFValidationError({"slot": {"start": ["Invalide."]}, "x": "Non."}))
+    assert response.data["fields"] == {"slot": ["start: Invalide."], "x": ["Non."]}
+
+
+@pytest.mark.django_db
+def test_the_message_is_english_when_asked(api_client, employee_a):
+    api_client.force_authenticate(employee_a)
+    response = api_client.post(
+        "/api/v1/consultations", {"nope": 1}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 400
+    assert response.json()["message"] == "The data sent is invalid."
+    assert "nope" in response.json()["fields"]
+
+
+def test_the_schema_documents_every_error_answer_with_the_one_error_body(api_client, db):
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    assert schema["components"]["schemas"]["Error"]["required"] == ["code", "message"]
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            assert {"401", "403", "429"} <= set(responses), (method, path)
+            if "requestBody" in operation:
+                assert {"400", "413", "415"} <= set(responses), (method, path)
+            for code, answer in responses.items():
+                if code.startswith("4"):
+                    body = answer["content"]["application/json"]["schema"]
+                    assert body == {"$ref": "#/components/schemas/Error"}, (method, path, code)
+            assert "Retry-After" in responses["429"]["headers"]
