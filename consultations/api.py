@@ -21,7 +21,6 @@ from consultations.models import Availability
 from consultations.serializers import (
     BookingSerializer,
     CancelSerializer,
-    ConflictSerializer,
     ConsultationSerializer,
     EmptySerializer,
     SlotsQuerySerializer,
@@ -119,7 +118,11 @@ def _transition_schema(operation_id: str, request=EmptySerializer):
     return extend_schema(
         operation_id=operation_id,
         request=request,
-        responses={200: ConsultationSerializer, 409: ConflictSerializer, **_ERRORS},
+        responses={
+            200: ConsultationSerializer,
+            409: OpenApiResponse(description="Illegal transition (`currentStatus`)"),
+            **_ERRORS,
+        },
     )
 
 

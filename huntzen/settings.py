@@ -268,6 +268,7 @@ SPECTACULAR_SETTINGS = {
     # One name for the consultation status wherever a schema field uses it.
     "ENUM_NAME_OVERRIDES": {
         "ConsultationStatusEnum": "consultations.models.Consultation.Status",
+        "ConsultationKindEnum": "consultations.models.Consultation.Kind",
     },
 }
 

@@ -116,6 +116,35 @@ def test_duration_is_capped(employee_a, p_open, api_client, settings):
     assert body["durationSeconds"] == 3600
 
 
+@pytest.mark.parametrize("name", ["type", "kind"])
+def test_booking_takes_the_sketchs_type_or_our_kind(employee_a, p_open, api_client, name):
+    with time_machine.travel(NOW, tick=False):
+        response = _as(api_client, employee_a).post(
+            "/api/v1/consultations",
+            {
+                "practitionerId": str(p_open.pk),
+                "scheduledAt": "2026-03-03T09:00:00+01:00",
+                name: "chat",
+            },
+            format="json",
+        )
+    assert response.status_code == 201, response.json()
+    assert response.json()["type"] == response.json()["kind"] == "chat"
+
+
+@pytest.mark.parametrize(
+    "kinds", [{}, {"type": "chat", "kind": "video"}], ids=["neither", "differing"]
+)
+def test_booking_needs_one_kind_and_refuses_two_that_differ(
+    employee_a, p_open, api_client, frozen, kinds
+):
+    body = {"practitionerId": str(p_open.pk), "scheduledAt": "2026-03-03T09:00:00+01:00", **kinds}
+    response = _as(api_client, employee_a).post("/api/v1/consultations", body, format="json")
+    assert response.status_code == 400
+    assert "type" in response.json()["fields"]
+    assert not Consultation.objects.exists()
+
+
 @pytest.mark.parametrize(
     "body,field",
     [
