@@ -15,8 +15,53 @@ from huntzen.exceptions import Refusal
 
 
 class Pagination(PageNumberPagination):
+    """Page numbers from 1 and page sizes from 1 to `max_page_size`, each given at most
+    once: anything else is a 400 naming the parameter (DRF's own pagination answers 404
+    for `page=0` and silently ignores a bad `pageSize`)."""
+
     page_size_query_param = "pageSize"
     max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        check_query_params(
+            request,
+            {
+                self.page_query_param: serializers.IntegerField(min_value=1),
+                self.page_size_query_param: serializers.IntegerField(
+                    min_value=1, max_value=self.max_page_size
+                ),
+            },
+        )
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"]["minimum"] = 1
+            elif parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
+
+
+REPEATED_MESSAGE = _("Ce paramètre ne peut être donné qu'une fois.")
+
+
+def check_query_params(request, fields: dict[str, serializers.Field]) -> None:
+    """Each of these query parameters is given at most once and, when given, is valid
+    for its field; else a 400 naming every bad one."""
+    errors = {}
+    for name, field in fields.items():
+        values = request.query_params.getlist(name)
+        if len(values) > 1:
+            errors[name] = [str(REPEATED_MESSAGE)]
+        elif values:
+            try:
+                field.run_validation(values[0])
+            except serializers.ValidationError as error:
+                errors[name] = [str(message) for message in error.detail]
+    if errors:
+        raise serializers.ValidationError(errors)
 
 
 def exception_handler(exc, context):

@@ -191,3 +191,46 @@ def test_the_schema_documents_every_error_answer_with_the_one_error_body(api_cli
                     body = answer["content"]["application/json"]["schema"]
                     assert body == {"$ref": "#/components/schemas/Error"}, (method, path, code)
             assert "Retry-After" in responses["429"]["headers"]
+
+
+# --- Strict paging ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        ("page=0", "page"),
+        ("page=0.5", "page"),
+        ("page=abc", "page"),
+        ("page=-1", "page"),
+        ("page=1&page=2", "page"),
+        ("pageSize=false", "pageSize"),
+        ("pageSize=0", "pageSize"),
+        ("pageSize=201", "pageSize"),
+        ("pageSize=5&pageSize=5", "pageSize"),
+    ],
+)
+def test_bad_paging_parameters_are_400_naming_them(api_client, employee_a, query, name):
+    api_client.force_authenticate(employee_a)
+    response = api_client.get(f"/api/v1/consultations/my?{query}")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert list(response.json()["fields"]) == [name]
+
+
+@pytest.mark.django_db
+def test_good_paging_parameters_are_accepted(api_client, employee_a):
+    api_client.force_authenticate(employee_a)
+    response = api_client.get("/api/v1/consultations/my?page=1&pageSize=200")
+    assert response.status_code == 200
+
+
+def test_the_schema_states_the_paging_bounds(api_client, db):
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    parameters = {
+        p["name"]: p for p in schema["paths"]["/api/v1/consultations/my"]["get"]["parameters"]
+    }
+    assert parameters["page"]["schema"]["minimum"] == 1
+    assert parameters["pageSize"]["schema"]["minimum"] == 1
+    assert parameters["pageSize"]["schema"]["maximum"] == 200
