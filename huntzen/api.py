@@ -239,4 +239,15 @@ def document_error_answers(result, generator, request, public):
                         }
                     }
             operation["responses"] = dict(sorted(responses.items()))
+            _refuse_additional_properties(result, operation.get("requestBody"))
     return result
+
+
+def _refuse_additional_properties(result, request_body) -> None:
+    """Request bodies refuse unknown fields (CamelFieldsMixin): say so in their component."""
+    schemas = result["components"]["schemas"]
+    for media in (request_body or {}).get("content", {}).values():
+        ref = media.get("schema", {}).get("$ref", "")
+        name = ref.rsplit("/", 1)[-1]
+        if name in schemas and schemas[name].get("type") == "object":
+            schemas[name]["additionalProperties"] = False

@@ -234,3 +234,13 @@ def test_the_schema_states_the_paging_bounds(api_client, db):
     assert parameters["page"]["schema"]["minimum"] == 1
     assert parameters["pageSize"]["schema"]["minimum"] == 1
     assert parameters["pageSize"]["schema"]["maximum"] == 200
+
+
+def test_request_bodies_say_they_refuse_unknown_fields(api_client, db):
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    components = schema["components"]["schemas"]
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                name = media["schema"]["$ref"].rsplit("/", 1)[-1]
+                assert components[name]["additionalProperties"] is False, (method, path)
