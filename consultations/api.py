@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from accounts.gates import gated
@@ -26,6 +27,7 @@ from consultations.serializers import (
     SlotsQuerySerializer,
     SlotsSerializer,
 )
+from huntzen.throttling import BookingRateThrottle
 
 _ERRORS = {
     400: OpenApiResponse(description="Invalid body (fields named) or booking refused"),
@@ -36,6 +38,7 @@ _ERRORS = {
 
 class ConsultationCreateView(APIView):
     permission_classes = gated(may_book)
+    throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, BookingRateThrottle]
 
     @extend_schema(
         operation_id="consultations_book",

@@ -7,6 +7,7 @@ from django.utils import translation
 from rest_framework.exceptions import Throttled
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
@@ -244,3 +245,86 @@ def test_request_bodies_say_they_refuse_unknown_fields(api_client, db):
             for media in operation.get("requestBody", {}).get("content", {}).values():
                 name = media["schema"]["$ref"].rsplit("/", 1)[-1]
                 assert components[name]["additionalProperties"] is False, (method, path)
+
+
+# --- Rate limits ------------------------------------------------------------------
+
+
+@pytest.fixture
+def low_limits(settings, monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    rates = {"api": "3/m", "booking": "1/m"}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+    return rates
+
+
+@pytest.mark.django_db
+def test_the_api_limit_answers_429_with_retry_after_per_user(
+    api_client, employee_a, employee_b, low_limits
+):
+    api_client.force_authenticate(employee_a)
+    answers = [api_client.get("/api/v1/auth/me").status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 429]
+    refused = api_client.get("/api/v1/auth/me")
+    assert int(refused["Retry-After"]) > 0
+    assert refused.json()["code"] == "throttled"
+    api_client.force_authenticate(employee_b)
+    assert api_client.get("/api/v1/auth/me").status_code == 200
+
+
+def test_anonymous_requests_are_limited_per_address(low_limits):
+    """Where anonymous requests are allowed at all (the public schema): DRF refuses the
+    anonymous with 401 before it counts them anywhere else."""
+
+    class Open(APIView):
+        authentication_classes = []
+        permission_classes = [AllowAny]
+
+        def get(self, request):
+            return Response({})
+
+    def get(address):
+        return Open.as_view()(APIRequestFactory().get("/", REMOTE_ADDR=address)).status_code
+
+    assert [get("10.0.0.1") for _ in range(4)] == [200, 200, 200, 429]
+    assert get("10.0.0.2") == 200
+
+
+@pytest.mark.django_db
+def test_bookings_have_their_own_lower_limit(api_client, employee_a, low_limits):
+    api_client.force_authenticate(employee_a)
+    assert api_client.post("/api/v1/consultations", {}, format="json").status_code == 400
+    assert api_client.post("/api/v1/consultations", {}, format="json").status_code == 429
+
+
+def test_the_limit_falls_back_to_this_process_when_the_cache_is_down(caplog):
+    from django.core.cache.backends.redis import RedisCache
+
+    from huntzen.throttling import FallbackCache
+
+    closed = RedisCache("redis://127.0.0.1:1/0", {"OPTIONS": {"socket_connect_timeout": 0.2}})
+    cache = FallbackCache(primary=closed)
+    cache.set("k", [1, 2], 60)
+    assert cache.get("k") == [1, 2]
+    assert "Rate-limit cache unavailable" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_request_with_redis_down_is_still_answered_and_still_limited(
+    api_client, employee_a, low_limits, settings, caplog
+):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2},
+        }
+    }
+    from huntzen.throttling import fallback_cache
+
+    fallback_cache.local.clear()
+    api_client.force_authenticate(employee_a)
+    answers = [api_client.get("/api/v1/auth/me").status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 429]
+    assert "Rate-limit cache unavailable" in caplog.text
