@@ -152,11 +152,11 @@ class CamelFieldsMixin:
 
     def to_internal_value(self, data):
         if not isinstance(data, dict):
-            raise serializers.ValidationError({"nonFieldErrors": ["Expected a JSON object."]})
+            raise serializers.ValidationError({NON_FIELD_ERRORS: [_("Un objet JSON est attendu.")]})
         unknown = sorted(set(data) - set(self.fields))
         if unknown:
             raise serializers.ValidationError(
-                {name: ["This field is not allowed."] for name in unknown}
+                {name: [_("Ce champ n'est pas accepté.")] for name in unknown}
             )
         return super().to_internal_value(data)
 
