@@ -3,6 +3,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from accounts.mfa import MFA_ENROLLMENT_MESSAGE, must_enroll_mfa
+from accounts.permissions import MfaEnrolled
 
 # Where a user held at MFA enrollment may still go: enrolling (and the password
 # re-check it may ask for), signing out, static files, the language switch, allauth
@@ -35,6 +36,10 @@ class MfaEnrollmentRequiredMiddleware:
             and must_enroll_mfa(user)
         ):
             if request.path.startswith("/api/"):
-                return JsonResponse({"detail": str(MFA_ENROLLMENT_MESSAGE)}, status=403)
+                # The API's error body (huntzen/api.py error_body), as MfaEnrolled answers.
+                return JsonResponse(
+                    {"code": MfaEnrolled.code, "message": str(MFA_ENROLLMENT_MESSAGE)},
+                    status=403,
+                )
             return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)

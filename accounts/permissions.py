@@ -9,6 +9,7 @@ class MfaEnrolled(BasePermission):
     cannot see bearer tokens: DRF authenticates them inside the view)."""
 
     message = MFA_ENROLLMENT_MESSAGE
+    code = "mfa_enrollment_required"
 
     def has_permission(self, request, view):
         user = request.user

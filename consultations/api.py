@@ -1,7 +1,7 @@
 """REST API of consultations: the same services and access function as the portal.
 
 404 for a consultation the user may not know of, 403 for one they see but may not act
-on, 409 {"detail", "code", "currentStatus"} for an illegal transition, 400 naming bad fields.
+on, 409 {"code", "message", "currentStatus"} for an illegal transition, 400 naming bad fields.
 """
 
 from datetime import timedelta
@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from accounts.gates import gated
@@ -21,12 +22,12 @@ from consultations.models import Availability
 from consultations.serializers import (
     BookingSerializer,
     CancelSerializer,
-    ConflictSerializer,
     ConsultationSerializer,
     EmptySerializer,
     SlotsQuerySerializer,
     SlotsSerializer,
 )
+from huntzen.throttling import BookingRateThrottle
 
 _ERRORS = {
     400: OpenApiResponse(description="Invalid body (fields named) or booking refused"),
@@ -37,6 +38,7 @@ _ERRORS = {
 
 class ConsultationCreateView(APIView):
     permission_classes = gated(may_book)
+    throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, BookingRateThrottle]
 
     @extend_schema(
         operation_id="consultations_book",
@@ -119,7 +121,11 @@ def _transition_schema(operation_id: str, request=EmptySerializer):
     return extend_schema(
         operation_id=operation_id,
         request=request,
-        responses={200: ConsultationSerializer, 409: ConflictSerializer, **_ERRORS},
+        responses={
+            200: ConsultationSerializer,
+            409: OpenApiResponse(description="Illegal transition (`currentStatus`)"),
+            **_ERRORS,
+        },
     )
 
 

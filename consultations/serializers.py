@@ -1,5 +1,6 @@
 """API shapes (camelCase through huntzen.api): who, when, status. Never medical."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import Role, User
@@ -19,6 +20,8 @@ class ConsultationSerializer(CamelModelSerializer):
     company_id = serializers.UUIDField(read_only=True)
     cancelled_by_id = serializers.UUIDField(read_only=True, allow_null=True)
     cancel_reason = serializers.SerializerMethodField(method_name="get_cancel_reason")
+    # The sketch's name; `kind` is kept beside it for the clients written against v1.0.
+    type = serializers.ChoiceField(source="kind", choices=Consultation.Kind.choices, read_only=True)
 
     class Meta:
         model = Consultation
@@ -27,6 +30,7 @@ class ConsultationSerializer(CamelModelSerializer):
             "employee",
             "practitioner",
             "company_id",
+            "type",
             "kind",
             "status",
             "scheduled_at",
@@ -50,11 +54,43 @@ class ConsultationSerializer(CamelModelSerializer):
 
 
 class BookingSerializer(CamelSerializer):
+    """The sketch's CreateConsultationDto names the kind `type`; `kind`, our earlier name,
+    is still accepted. One of them is required; both, if they differ, are refused."""
+
     practitioner_id = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(role=Role.PRACTITIONER, is_active=True)
     )
     scheduled_at = serializers.DateTimeField()
-    kind = serializers.ChoiceField(choices=Consultation.Kind.choices)
+    kind = serializers.ChoiceField(
+        choices=Consultation.Kind.choices,
+        required=False,
+        help_text="Former name of `type`, still accepted.",
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # `type` is a builtin's name: declared here rather than as a class attribute.
+        fields["type"] = serializers.ChoiceField(
+            choices=Consultation.Kind.choices,
+            required=False,
+            help_text="The consultation's kind (the sketch's name). Required unless `kind` "
+            "is sent.",
+        )
+        return fields
+
+    def validate(self, attrs):
+        sent = {attrs[name] for name in ("type", "kind") if name in attrs}
+        if not sent:
+            raise serializers.ValidationError(
+                {"type": [serializers.Field.default_error_messages["required"]]}
+            )
+        if len(sent) > 1:
+            raise serializers.ValidationError(
+                {"type": [_("« type » et « kind » diffèrent : envoyez-en un seul.")]}
+            )
+        attrs.pop("type", None)
+        attrs["kind"] = sent.pop()
+        return attrs
 
 
 class CancelSerializer(CamelSerializer):
@@ -85,9 +121,3 @@ class SlotsSerializer(CamelSerializer):
     time_zone = serializers.CharField()
     length_minutes = serializers.IntegerField()
     slots = SlotSerializer(many=True)
-
-
-class ConflictSerializer(CamelSerializer):
-    detail = serializers.CharField()
-    code = serializers.CharField()
-    current_status = serializers.ChoiceField(choices=Consultation.Status.choices)

@@ -5,6 +5,7 @@ import re
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -14,14 +15,60 @@ from huntzen.exceptions import Refusal
 
 
 class Pagination(PageNumberPagination):
+    """Page numbers from 1 and page sizes from 1 to `max_page_size`, each given at most
+    once: anything else is a 400 naming the parameter (DRF's own pagination answers 404
+    for `page=0` and silently ignores a bad `pageSize`)."""
+
     page_size_query_param = "pageSize"
     max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        check_query_params(
+            request,
+            {
+                self.page_query_param: serializers.IntegerField(min_value=1),
+                self.page_size_query_param: serializers.IntegerField(
+                    min_value=1, max_value=self.max_page_size
+                ),
+            },
+        )
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"]["minimum"] = 1
+            elif parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
+
+
+REPEATED_MESSAGE = _("Ce paramètre ne peut être donné qu'une fois.")
+
+
+def check_query_params(request, fields: dict[str, serializers.Field]) -> None:
+    """Each of these query parameters is given at most once and, when given, is valid
+    for its field; else a 400 naming every bad one."""
+    errors = {}
+    for name, field in fields.items():
+        values = request.query_params.getlist(name)
+        if len(values) > 1:
+            errors[name] = [str(REPEATED_MESSAGE)]
+        elif values:
+            try:
+                field.run_validation(values[0])
+            except serializers.ValidationError as error:
+                errors[name] = [str(message) for message in error.detail]
+    if errors:
+        raise serializers.ValidationError(errors)
 
 
 def exception_handler(exc, context):
     """The one translator of refusals into API answers, so API views never catch them by
-    hand: Django's 404/403, a service's ValidationError (400 naming the API's fields) and
-    a rule's Refusal (its own status; 404 says nothing more than "not found")."""
+    hand: Django's 404/403, a service's ValidationError (400 naming the API's fields), a
+    rule's Refusal (its own status; 404 says nothing more than "not found") and DRF's own
+    4xx all answer the one error body (`error_body`)."""
     if isinstance(exc, Http404) or getattr(exc, "http_status", None) == 404:
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -30,16 +77,55 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(validation_errors(exc))
     elif isinstance(exc, Refusal):
         return Response(exc.body(), status=exc.http_status)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None:
+        response.data = error_body(exc)
+    return response
+
+
+def error_body(exc: exceptions.APIException) -> dict:
+    """The API's one error body: `{"code", "message", "fields"?}`. `fields` (camelCase
+    names, lists of messages) only for a validation error; messages follow the request's
+    language (French by default)."""
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail
+        if not isinstance(detail, dict):
+            detail = {NON_FIELD_ERRORS: detail}
+        return {
+            "code": "invalid",
+            "message": str(INVALID_MESSAGE),
+            "fields": {camel(str(name)): _messages(errors) for name, errors in detail.items()},
+        }
+    detail = exc.detail
+    code = getattr(detail, "code", None) or exc.default_code
+    return {"code": str(code), "message": str(detail)}
+
+
+NON_FIELD_ERRORS = "nonFieldErrors"
+INVALID_MESSAGE = _("Les données envoyées sont invalides.")
+
+
+def _messages(errors) -> list[str]:
+    """A field's errors as a flat list of messages; a nested serializer's errors are
+    prefixed with the inner field's name."""
+    if isinstance(errors, dict):
+        return [
+            f"{camel(str(name))}: {message}"
+            for name, inner in errors.items()
+            for message in _messages(inner)
+        ]
+    if isinstance(errors, list):
+        return [message for error in errors for message in _messages(error)]
+    return [str(errors)]
 
 
 def validation_errors(error: DjangoValidationError) -> dict:
-    """A service's ValidationError as the API's 400 body: keys are the API's (camelCase)
+    """A service's ValidationError as the API's 400 fields: keys are the API's (camelCase)
     field names, errors not tied to a field under `nonFieldErrors`."""
     if not hasattr(error, "error_dict"):
-        return {"nonFieldErrors": error.messages}
+        return {NON_FIELD_ERRORS: error.messages}
     return {
-        "nonFieldErrors" if field == "__all__" else camel(field): messages
+        NON_FIELD_ERRORS if field == "__all__" else camel(field): messages
         for field, messages in error.message_dict.items()
     }
 
@@ -66,11 +152,11 @@ class CamelFieldsMixin:
 
     def to_internal_value(self, data):
         if not isinstance(data, dict):
-            raise serializers.ValidationError({"nonFieldErrors": ["Expected a JSON object."]})
+            raise serializers.ValidationError({NON_FIELD_ERRORS: [_("Un objet JSON est attendu.")]})
         unknown = sorted(set(data) - set(self.fields))
         if unknown:
             raise serializers.ValidationError(
-                {name: ["This field is not allowed."] for name in unknown}
+                {name: [_("Ce champ n'est pas accepté.")] for name in unknown}
             )
         return super().to_internal_value(data)
 
@@ -81,3 +167,87 @@ class CamelSerializer(CamelFieldsMixin, serializers.Serializer):
 
 class CamelModelSerializer(CamelFieldsMixin, serializers.ModelSerializer):
     pass
+
+
+# --- The error body in the OpenAPI schema ---------------------------------------
+
+ERROR_COMPONENT = {
+    "type": "object",
+    "description": "The one error body of every 4xx answer of the API. `message` is in "
+    "French, or in English with `Accept-Language: en`.",
+    "properties": {
+        "code": {"type": "string", "description": "Machine code, e.g. `invalid`."},
+        "message": {"type": "string", "description": "Message for a human."},
+        "fields": {
+            "type": "object",
+            "description": "Validation errors only (400): messages by camelCase field or "
+            "query parameter name; errors tied to no field under `nonFieldErrors`.",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+        "currentStatus": {
+            "type": "string",
+            "description": "State conflicts only (409), when the object has a status.",
+        },
+    },
+    "required": ["code", "message"],
+}
+
+_ERROR_DESCRIPTIONS = {
+    "400": "Invalid request: malformed JSON, or invalid fields or query parameters "
+    "(named in `fields`).",
+    "401": "Not signed in, or the access token is invalid or expired.",
+    "403": "Signed in but not allowed (role, MFA enrolment still required, company rule).",
+    "404": "No such object, or one the user must not know of.",
+    "406": "The `Accept` header asks for a type other than JSON.",
+    "409": "The object's current state forbids the request (`currentStatus`).",
+    "413": "The request body is larger than the API's cap.",
+    "415": "The request body is not JSON.",
+    "429": "Too many requests: wait for `Retry-After` seconds.",
+}
+
+
+def document_error_answers(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every 4xx an operation can answer is listed,
+    each with the one error body (`Error`), so clients need no guesswork."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_COMPONENT
+    ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path, operations in result.get("paths", {}).items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            parameters = operation.get("parameters", [])
+            statuses = {"401", "403", "406", "429"}
+            if "requestBody" in operation:
+                statuses |= {"400", "413", "415"}
+            if any(p.get("in") == "query" for p in parameters):
+                statuses.add("400")
+            if any(p.get("in") == "path" for p in parameters):
+                statuses.add("404")
+            responses = operation["responses"]
+            statuses |= {code for code in responses if code.startswith("4")}
+            for code in sorted(statuses):
+                answer = responses.setdefault(code, {})
+                answer.setdefault("description", _ERROR_DESCRIPTIONS.get(code, ""))
+                answer["content"] = ref
+                if code == "429":
+                    answer["headers"] = {
+                        "Retry-After": {
+                            "schema": {"type": "integer"},
+                            "description": "Seconds to wait before the next request.",
+                        }
+                    }
+            operation["responses"] = dict(sorted(responses.items()))
+            _refuse_additional_properties(result, operation.get("requestBody"))
+    return result
+
+
+def _refuse_additional_properties(result, request_body) -> None:
+    """Request bodies refuse unknown fields (CamelFieldsMixin): say so in their component."""
+    schemas = result["components"]["schemas"]
+    for media in (request_body or {}).get("content", {}).values():
+        ref = media.get("schema", {}).get("$ref", "")
+        name = ref.rsplit("/", 1)[-1]
+        if name in schemas and schemas[name].get("type") == "object":
+            schemas[name]["additionalProperties"] = False

@@ -17,7 +17,8 @@ class Refusal(Exception):
         super().__init__(self.message)
 
     def body(self) -> dict:
-        return {"detail": str(self.message), "code": self.code}
+        """The API's error body (huntzen/api.py `error_body`): code and message."""
+        return {"code": self.code, "message": str(self.message)}
 
 
 class StateConflict(Refusal):

@@ -260,9 +260,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "CAMELIZE_NAMES": False,
+    # Every 4xx with the one error body (huntzen/api.py), documented once.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "huntzen.api.document_error_answers",
+    ],
     # One name for the consultation status wherever a schema field uses it.
     "ENUM_NAME_OVERRIDES": {
         "ConsultationStatusEnum": "consultations.models.Consultation.Status",
+        "ConsultationKindEnum": "consultations.models.Consultation.Kind",
     },
 }
 
@@ -401,6 +407,21 @@ ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env_str("HUNTZEN_TRUSTED_CLIENT_IP_HEADER", "
 ACCOUNT_RATE_LIMITS["login_failed_account"] = env_str(
     "HUNTZEN_LOGIN_ACCOUNT_RATE_LIMIT", "10/m/key"
 )
+# --- API rate limits (issue 17): DRF throttles, huntzen/throttling.py -------------
+# Every API request, per user (anonymous: per client address, after the trusted
+# proxies above); bookings on top. "<n>/<s|m|h|d>", as DRF reads them.
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["huntzen.throttling.ApiRateThrottle"]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "api": env_str("HUNTZEN_API_RATE_LIMIT", "100/m"),
+    "booking": env_str("HUNTZEN_API_BOOKING_RATE_LIMIT", "10/m"),
+}
+for _scope, _rate in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].items():
+    if not re.fullmatch(r"\d+/[smhd]", _rate):
+        raise ImproperlyConfigured(
+            f"The API {_scope} rate limit must look like 100/m, got {_rate!r}."
+        )
+REST_FRAMEWORK["NUM_PROXIES"] = ALLAUTH_TRUSTED_PROXY_COUNT
+
 _RATE_RE = re.compile(r"^\d+/\d*[smhd](/(ip|key|user))?$")
 for _name, _rates in (
     ("HUNTZEN_LOGIN_RATE_LIMIT", ACCOUNT_RATE_LIMITS["login_failed"]),

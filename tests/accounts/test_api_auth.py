@@ -8,6 +8,7 @@ import jwt
 import pytest
 from django.test import Client
 from django.utils import timezone
+from rest_framework import serializers
 
 from accounts.models import Role
 from accounts.services import user_create
@@ -61,7 +62,14 @@ def test_me_returns_the_profile_in_camel_case(employee_a, acme):
         "lastName": "Test",
         "role": "R5_EMPLOYEE",
         "companyId": str(acme.pk),
+        "avatarUrl": None,
+        "isActive": True,
+        "lastLoginAt": response.json()["lastLoginAt"],
     }
+    employee_a.refresh_from_db()
+    assert response.json()["lastLoginAt"] == serializers.DateTimeField().to_representation(
+        employee_a.last_login
+    )
 
 
 def test_me_of_a_practitioner_has_no_company(practitioner_p):

@@ -233,7 +233,7 @@ def test_each_gated_endpoint_admits_its_audience_and_refuses_every_other_role(
             assert response.status_code == allowed_status, (url, who, response.content)
         else:
             assert response.status_code == 403, (url, who)
-            assert response.json()["detail"] == str(gate.message), (url, who)
+            assert response.json()["message"] == str(gate.message), (url, who)
 
 
 def test_activation_is_gated_after_the_tenant_lookup(api_client, everyone, acme):

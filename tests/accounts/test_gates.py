@@ -186,13 +186,13 @@ def test_the_api_class_lets_the_audience_in(employees_only, employee_a):
 def test_the_api_class_refuses_others_with_the_gates_message(employees_only, hr_acme):
     response = _call(_api_view(permission_classes=gated(employees_only)), hr_acme)
     assert response.status_code == 403
-    assert response.data["detail"] == str(MESSAGE)
+    assert response.data["message"] == str(MESSAGE)
 
 
 def test_the_api_class_keeps_the_default_sign_in_requirement(employees_only):
     response = _call(_api_view(permission_classes=gated(employees_only)), None)
     assert response.status_code in (401, 403)
-    assert response.data["detail"] != str(MESSAGE)
+    assert response.data["message"] != str(MESSAGE)
 
 
 def test_the_api_class_composes_with_mfa_enrolment(employees_only, employee_a, settings):
@@ -200,7 +200,7 @@ def test_the_api_class_composes_with_mfa_enrolment(employees_only, employee_a, s
     settings.HUNTZEN_MFA_REQUIRED_ROLES = ["R5_EMPLOYEE"]
     response = _call(_api_view(permission_classes=gated(employees_only)), employee_a)
     assert response.status_code == 403
-    assert "double authentification" in response.data["detail"]
+    assert "double authentification" in response.data["message"]
 
 
 def test_gated_starts_with_the_drf_defaults(employees_only):

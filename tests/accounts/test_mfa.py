@@ -76,7 +76,7 @@ def test_a_held_user_is_refused_by_the_api_with_a_session(client, hr_acme, mfa_r
     _login(client, hr_acme)
     response = client.get("/api/v1/auth/me")
     assert response.status_code == 403
-    assert "double authentification" in response.json()["detail"]
+    assert "double authentification" in response.json()["message"]
 
 
 def test_a_held_user_is_refused_by_the_api_with_a_bearer_token(hr_acme, mfa_required):
@@ -88,7 +88,7 @@ def test_a_held_user_is_refused_by_the_api_with_a_bearer_token(hr_acme, mfa_requ
     access = login.json()["meta"]["access_token"]
     response = Client().get("/api/v1/auth/me", HTTP_AUTHORIZATION=f"Bearer {access}")
     assert response.status_code == 403
-    assert "double authentification" in response.json()["detail"]
+    assert "double authentification" in response.json()["message"]
 
 
 def test_enrolling_through_the_pages_releases_the_hold(client, hr_acme, mfa_required):

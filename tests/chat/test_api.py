@@ -120,7 +120,7 @@ def test_bad_query_parameters_are_400_naming_them(
     api_client.force_authenticate(employee_a)
     response = api_client.get(_messages_url(consultation), params)
     assert response.status_code == 400
-    assert field in response.json()
+    assert field in response.json()["fields"]
 
 
 def test_a_participant_gets_a_single_use_ticket(api_client, employee_a, consultation):

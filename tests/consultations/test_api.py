@@ -75,7 +75,7 @@ def test_each_illegal_transition_is_409_with_the_status_and_changes_nothing(
         )
     assert response.status_code == 409, response.json()
     assert response.json()["currentStatus"] == state
-    assert response.json()["detail"]
+    assert response.json()["message"]
     assert Consultation.objects.filter(pk=consultation.pk).values().get() == before
     assert consultation.status_changes.count() == changes
 
@@ -116,6 +116,35 @@ def test_duration_is_capped(employee_a, p_open, api_client, settings):
     assert body["durationSeconds"] == 3600
 
 
+@pytest.mark.parametrize("name", ["type", "kind"])
+def test_booking_takes_the_sketchs_type_or_our_kind(employee_a, p_open, api_client, name):
+    with time_machine.travel(NOW, tick=False):
+        response = _as(api_client, employee_a).post(
+            "/api/v1/consultations",
+            {
+                "practitionerId": str(p_open.pk),
+                "scheduledAt": "2026-03-03T09:00:00+01:00",
+                name: "chat",
+            },
+            format="json",
+        )
+    assert response.status_code == 201, response.json()
+    assert response.json()["type"] == response.json()["kind"] == "chat"
+
+
+@pytest.mark.parametrize(
+    "kinds", [{}, {"type": "chat", "kind": "video"}], ids=["neither", "differing"]
+)
+def test_booking_needs_one_kind_and_refuses_two_that_differ(
+    employee_a, p_open, api_client, frozen, kinds
+):
+    body = {"practitionerId": str(p_open.pk), "scheduledAt": "2026-03-03T09:00:00+01:00", **kinds}
+    response = _as(api_client, employee_a).post("/api/v1/consultations", body, format="json")
+    assert response.status_code == 400
+    assert "type" in response.json()["fields"]
+    assert not Consultation.objects.exists()
+
+
 @pytest.mark.parametrize(
     "body,field",
     [
@@ -146,7 +175,7 @@ def test_bad_booking_bodies_are_400_naming_the_field(
     body = {k: (str(p_open.pk) if v == "P" else v) for k, v in body.items()}
     response = _as(api_client, employee_a).post("/api/v1/consultations", body, format="json")
     assert response.status_code == 400
-    assert field in response.json()
+    assert field in response.json()["fields"]
     assert not Consultation.objects.exists()
 
 
@@ -160,7 +189,7 @@ def test_booking_another_role_by_id_is_400(employee_a, employee_b, api_client, f
         },
         format="json",
     )
-    assert response.status_code == 400 and "practitionerId" in response.json()
+    assert response.status_code == 400 and "practitionerId" in response.json()["fields"]
 
 
 def test_a_taken_slot_is_409_with_a_clear_message(
@@ -173,7 +202,7 @@ def test_a_taken_slot_is_409_with_a_clear_message(
         format="json",
     )
     assert response.status_code == 409
-    assert response.json()["code"] == "slot_taken" and response.json()["detail"]
+    assert response.json()["code"] == "slot_taken" and response.json()["message"]
 
 
 def test_a_time_that_is_not_a_slot_is_400(employee_a, p_open, api_client, frozen):
@@ -197,7 +226,7 @@ def test_unknown_fields_on_transitions_are_400(employee_a, p_open, api_client):
             {"reason": "x", "status": "completed"},
             format="json",
         )
-    assert response.status_code == 400 and "status" in response.json()
+    assert response.status_code == 400 and "status" in response.json()["fields"]
     consultation.refresh_from_db()
     assert consultation.status == "scheduled"
 
@@ -210,7 +239,7 @@ def test_a_too_long_reason_is_400(employee_a, p_open, api_client):
             {"reason": "x" * 501},
             format="json",
         )
-    assert response.status_code == 400 and "reason" in response.json()
+    assert response.status_code == 400 and "reason" in response.json()["fields"]
 
 
 def test_my_list_is_paginated_with_a_fixed_number_of_queries(
@@ -284,7 +313,7 @@ def test_taken_slots_are_not_listed(employee_a, p_listed, api_client, frozen):
 )
 def test_bad_slot_queries_are_400(employee_a, p_listed, api_client, frozen, query, field):
     response = _as(api_client, employee_a).get(f"/api/v1/practitioners/{p_listed.pk}/slots?{query}")
-    assert response.status_code == 400 and field in response.json()
+    assert response.status_code == 400 and field in response.json()["fields"]
 
 
 def test_slots_of_an_unknown_practitioner_are_404(employee_a, employee_b, api_client):

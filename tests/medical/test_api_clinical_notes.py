@@ -42,7 +42,7 @@ def test_create_refuses_unknown_fields_naming_them(api_as, practitioner_p, consu
         URL, {"consultationId": str(consultation.pk), **BODY, "authorId": "x"}, format="json"
     )
     assert response.status_code == 400
-    assert "authorId" in response.json()
+    assert "authorId" in response.json()["fields"]
     assert not ClinicalNote.objects.exists()
 
 
@@ -52,7 +52,7 @@ def test_create_refuses_over_long_fields_without_echoing_them(api_as, practition
         URL, {"consultationId": str(consultation.pk), "reason": text}, format="json"
     )
     assert response.status_code == 400
-    assert "reason" in response.json()
+    assert "reason" in response.json()["fields"]
     assert "SECRET" not in response.content.decode()
     assert not ClinicalNote.objects.exists()
 
@@ -62,7 +62,7 @@ def test_create_refuses_an_empty_note(api_as, practitioner_p, consultation):
         URL, {"consultationId": str(consultation.pk)}, format="json"
     )
     assert response.status_code == 400
-    assert "reason" in response.json()
+    assert "reason" in response.json()["fields"]
 
 
 def test_create_before_the_consultation_started_is_409(api_as, practitioner_p, scheduled):
@@ -157,7 +157,7 @@ def test_a_bad_amendment_is_400_and_changes_nothing(body, field, api_as, practit
     before = ClinicalNote.objects.values().get()
     response = api_as(practitioner_p).patch(f"{URL}/{note.consultation_id}", body, format="json")
     assert response.status_code == 400
-    assert field in response.json()
+    assert field in response.json()["fields"]
     assert ClinicalNote.objects.values().get() == before
     assert selectors.note_content(note).plan == "Revoir dans quinze jours."
 

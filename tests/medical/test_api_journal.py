@@ -95,7 +95,7 @@ def test_create_answers_the_entry(api_as, employee_a):
 def test_bad_bodies_are_400_naming_the_field_and_write_nothing(body, field, api_as, employee_a):
     response = api_as(employee_a).post(URL, body, format="json")
     assert response.status_code == 400
-    assert field in response.json()
+    assert field in response.json()["fields"]
     assert "SECRET" not in response.content.decode()
     assert not JournalEntry.objects.exists()
 
@@ -138,7 +138,7 @@ def test_a_bad_patch_is_400_and_changes_nothing(body, field, api_as, employee_a,
     before = JournalEntry.objects.values().get()
     response = api_as(employee_a).patch(f"{URL}/{entry.pk}", body, format="json")
     assert response.status_code == 400
-    assert field in response.json()
+    assert field in response.json()["fields"]
     assert JournalEntry.objects.values().get() == before
 
 

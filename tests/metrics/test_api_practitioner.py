@@ -125,7 +125,7 @@ def test_bad_periods_are_400_naming_the_parameter(api_client, practitioner_p, pa
     api_client.force_authenticate(practitioner_p)
     response = api_client.get(reverse(name, args=[practitioner_p.pk]), params)
     assert response.status_code == 400
-    assert field in response.json()
+    assert field in response.json()["fields"]
 
 
 def test_a_leap_year_of_366_days_is_allowed(api_client, practitioner_p):
