@@ -4,11 +4,18 @@ from allauth.account.adapter import DefaultAccountAdapter
 # allauth does for the limits it applies itself (the public wrapper returns a bool).
 from allauth.core.internal import ratelimit
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 ACCOUNT_LIMIT_ACTION = "login_failed_account"
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        # allauth's French ("et/ou … que vous avez spécifiés sont incorrects") is clumsy.
+        "email_password_mismatch": _("L’adresse e-mail ou le mot de passe est incorrect."),
+    }
+
     def is_open_for_signup(self, request):
         """No open sign-up: accounts come from invitations, whose role and company
         are fixed by the server (the sketch let a client choose its own role)."""

@@ -9,8 +9,7 @@ decimal comma ("172,0") is not an SVG number.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.utils.formats import date_format
-
+from huntzen import dates
 from medical import limits
 
 WIDTH = 640
@@ -72,9 +71,7 @@ def mood_chart(points, *, first_day: date, last_day: date) -> MoodChart:
         return svg_number(PAD_TOP + plot_h * (1 - scale))
 
     dots = [
-        Dot(
-            x_of(p.day), y_of(p.mood), p.day, round(p.mood, 1), p.count, date_format(p.day, "j F Y")
-        )
+        Dot(x_of(p.day), y_of(p.mood), p.day, round(p.mood, 1), p.count, dates.date_long(p.day))
         for p in points
     ]
     y_ticks = [Tick(y_of(m), str(m)) for m in range(limits.MOOD_MIN, limits.MOOD_MAX + 1)]

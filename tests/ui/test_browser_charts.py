@@ -113,3 +113,11 @@ def test_the_company_charts_parse_and_draw_their_bars(
     assert charts.first.locator("rect.bar").count() == 31
     assert _bad_attributes(page, "svg.bar-chart") == []
     assert errors == []
+
+
+def test_the_language_menu_switches_on_selection(page, sign_in, employee_a):
+    sign_in(employee_a)
+    page.locator("#lang-select").select_option("en")
+    page.wait_for_load_state()
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    assert page.locator("#lang-select option:checked").inner_text() == "English"
