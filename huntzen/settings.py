@@ -106,7 +106,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
             ],
-            "builtins": ["huntzen.date_filters", "huntzen.typography"],
+            "builtins": ["huntzen.date_filters", "huntzen.typography", "huntzen.nav"],
         },
     },
 ]

@@ -63,3 +63,28 @@ def test_it_is_translated(client, employee_a, pages):
     html = client.get(pages["employee"][0]).text
     assert "In an emergency" in html
     assert "HuntZen Care is not an emergency service." in html
+
+
+def test_the_navigation_marks_the_current_page(client, pages, employee_a):
+    client.force_login(employee_a)
+    home = client.get(pages["employee"][0]).text
+    assert home.count('aria-current="page"') == 1
+    assert '<a href="/" aria-current="page">' in home
+    journal = client.get(pages["employee"][6]).text  # a new journal entry
+    assert '<a href="/journal/" aria-current="page">' in journal
+    assert journal.count('aria-current="page"') == 1
+
+
+@pytest.mark.parametrize(
+    "role, user, line",
+    [
+        ("employee", "employee_a", "ni votre employeur ni HuntZen ne les lisent"),
+        ("practitioner", "practitioner_p", "vous seul les lisez"),
+        ("hr", "hr_acme", "jamais qui consulte ni ce qui se dit"),
+    ],
+)
+def test_each_role_has_its_footer(request, client, pages, role, user, line):
+    client.force_login(request.getfixturevalue(user))
+    for url in pages[role]:
+        footer = client.get(url).text.split('<footer class="site-footer">')[1]
+        assert line in footer, url
