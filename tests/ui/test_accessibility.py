@@ -42,3 +42,11 @@ def test_a_form_error_summary_takes_focus_and_links_to_its_fields(client, employ
     summary = html.split('<div class="form-errors"')[1].split("</div>")[0]
     assert 'role="alert" tabindex="-1" autofocus' in summary
     assert 'href="#id_mood"' in summary
+
+
+@pytest.mark.django_db
+def test_the_admin_names_every_app_in_french(client, superuser):
+    client.force_login(superuser)
+    html = client.get("/admin/").text
+    for label in ("Comptes", "Entreprises et praticiens", "Consultations", "Secret médical"):
+        assert f">{label}</a>" in html, label
