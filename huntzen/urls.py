@@ -1,7 +1,5 @@
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from huntzen import views
@@ -20,7 +18,7 @@ api_v1 = [
 urlpatterns = [
     path("", views.home, name="home"),
     # Pages without our <link rel="icon"> (the admin's, error pages, API docs).
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", views.favicon),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/email/", include("accounts.email_urls")),  # allauth's, less "make primary"

@@ -89,7 +89,7 @@ def test_the_header_holds_on_one_line_at_1280_px(page, visit, role, language):
             " return Math.round(r.top + r.height / 2); })",
         )
         assert tops and max(tops) - min(tops) <= 8, (url, tops)
-        assert page.evaluate("document.documentElement.scrollWidth") <= 1280, url
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1280, (url, _too_wide(page))
 
 
 def test_the_phone_menu_opens_without_script(browser, live_server, sign_in, page, employee_a):
