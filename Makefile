@@ -7,17 +7,25 @@ PORT ?= 8000
 # Links in emails and the websocket origin check follow the port the demo serves on.
 SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: demo test install lint migrations-check deploy-check messages clean
+.PHONY: demo test install install-runtime lint migrations-check deploy-check messages clean
 
-$(BIN)/.installed: pyproject.toml
+# Two stamps: what running needs (the demo), and that plus the test and lint tools
+# (tests, CI: `make install` is what .ci/run calls before ruff, bandit and pytest).
+$(BIN)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(BIN)/.installed: $(BIN)/.runtime
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
+install-runtime: $(BIN)/.runtime
+
 install: $(BIN)/.installed
 
-demo: install
+demo: install-runtime
 	DEBUG=true $(BIN)/python manage.py compilemessages --ignore=.venv >/dev/null 2>&1 || true
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DEBUG=true $(BIN)/python manage.py seed_demo

@@ -4,6 +4,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 # allauth does for the limits it applies itself (the public wrapper returns a bool).
 from allauth.core.internal import ratelimit
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from huntzen.links import on_site, public_site
 
@@ -15,6 +16,12 @@ EMAIL_LINK_KEYS = ("activate_url", "password_reset_url", "signup_url")
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        # allauth's French ("et/ou … que vous avez spécifiés sont incorrects") is clumsy.
+        "email_password_mismatch": _("L’adresse e-mail ou le mot de passe est incorrect."),
+    }
+
     def is_open_for_signup(self, request):
         """No open sign-up: accounts come from invitations, whose role and company
         are fixed by the server (the sketch let a client choose its own role)."""

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ConsultationsConfig(AppConfig):
     name = "consultations"
     default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = _("Consultations")
 
     def ready(self):
         from medical import rotation

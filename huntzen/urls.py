@@ -17,6 +17,8 @@ api_v1 = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Pages without our <link rel="icon"> (the admin's, error pages, API docs).
+    path("favicon.ico", views.favicon),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/email/", include("accounts.email_urls")),  # allauth's, less "make primary"

@@ -16,3 +16,13 @@ def permission_denied(request, exception=None):
 
 def page_not_found(request, exception=None):
     return render(request, "errors/404.html", status=404)
+
+
+def favicon(request):
+    """/favicon.ico for the pages without our <link rel="icon"> (the admin's, the API
+    docs). The static URL is resolved per request: with the manifest storage it needs
+    the collected files, which do not exist when the URLconf is imported."""
+    from django.shortcuts import redirect
+    from django.templatetags.static import static
+
+    return redirect(static("favicon.svg"), permanent=True)

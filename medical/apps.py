@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MedicalConfig(AppConfig):
     name = "medical"
     default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = _("Secret médical")
 
     def ready(self):
         from medical import rotation

@@ -1,14 +1,15 @@
 """The mood-over-time chart, drawn on the server as inline SVG.
 
 Only numbers and dates reach the SVG; styling is by class (static/medical/journal.css)
-because the CSP forbids inline style attributes and scripts.
+because the CSP forbids inline style attributes and scripts. Coordinates are strings
+formatted here, never by the template: Django would localise a float, and a French
+decimal comma ("172,0") is not an SVG number.
 """
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.utils.formats import date_format
-
+from huntzen import dates
 from medical import limits
 
 WIDTH = 640
@@ -19,10 +20,15 @@ PAD_TOP = 12
 PAD_BOTTOM = 28
 
 
+def svg_number(value: float) -> str:
+    """A coordinate as SVG reads it, whatever the active language."""
+    return f"{value:.1f}"
+
+
 @dataclass(frozen=True)
 class Dot:
-    x: float
-    y: float
+    x: str
+    y: str
     day: date
     mood: float
     count: int
@@ -31,7 +37,7 @@ class Dot:
 
 @dataclass(frozen=True)
 class Tick:
-    pos: float
+    pos: str
     label: str
 
 
@@ -57,17 +63,15 @@ def mood_chart(points, *, first_day: date, last_day: date) -> MoodChart:
     plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
     span = max((last_day - first_day).days, 1)
 
-    def x_of(day: date) -> float:
-        return round(PAD_LEFT + plot_w * (day - first_day).days / span, 1)
+    def x_of(day: date) -> str:
+        return svg_number(PAD_LEFT + plot_w * (day - first_day).days / span)
 
-    def y_of(mood: float) -> float:
+    def y_of(mood: float) -> str:
         scale = (mood - limits.MOOD_MIN) / (limits.MOOD_MAX - limits.MOOD_MIN)
-        return round(PAD_TOP + plot_h * (1 - scale), 1)
+        return svg_number(PAD_TOP + plot_h * (1 - scale))
 
     dots = [
-        Dot(
-            x_of(p.day), y_of(p.mood), p.day, round(p.mood, 1), p.count, date_format(p.day, "j F Y")
-        )
+        Dot(x_of(p.day), y_of(p.mood), p.day, round(p.mood, 1), p.count, dates.date_long(p.day))
         for p in points
     ]
     y_ticks = [Tick(y_of(m), str(m)) for m in range(limits.MOOD_MIN, limits.MOOD_MAX + 1)]

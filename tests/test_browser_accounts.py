@@ -50,6 +50,6 @@ def test_an_invited_employee_accepts_signs_in_and_lands_on_the_employee_home(
 def test_a_wrong_password_shows_an_error(page, sign_in, employee_a):
     sign_in(employee_a, password="not-the-right-password")
     assert re.search(r"/accounts/login/", page.url)
-    assert page.get_by_text("mot de passe sont incorrects").is_visible()
+    assert page.get_by_text("mot de passe est incorrect").is_visible()
     page.goto("/employee/")
     assert re.search(r"/accounts/login/", page.url)  # still signed out

@@ -184,7 +184,7 @@ def test_base_template_offers_both_languages_in_the_switcher(client):
     response = client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="en")
     assert f'action="{reverse("set_language")}"' in response.text
     assert '<option value="fr"' in response.text
-    assert '<option value="en" selected>' in response.text
+    assert '<option value="en" selected lang="en">English<' in response.text
 
 
 @pytest.mark.django_db

@@ -25,10 +25,11 @@
     }).join("");
   }
 
-  function timeLabel(iso) {
-    var date = new Date(iso);
-    return date.toLocaleTimeString(document.documentElement.lang || undefined,
-      { hour: "2-digit", minute: "2-digit" });
+  // In the zone the server renders every other time of the page in (data-time-zone),
+  // not the device's: both participants read the same hour.
+  function timeLabel(iso, zone) {
+    return new Intl.DateTimeFormat(document.documentElement.lang || undefined,
+      { hour: "2-digit", minute: "2-digit", timeZone: zone || undefined }).format(new Date(iso));
   }
 
   function Chat(root) {
@@ -219,7 +220,7 @@
     } else {
       var time = document.createElement("time");
       time.dateTime = message.createdAt;
-      time.textContent = timeLabel(message.createdAt);
+      time.textContent = timeLabel(message.createdAt, this.d.timeZone);
       when.appendChild(time);
       item.dataset.id = message.id;
       this.byId[message.id] = item;

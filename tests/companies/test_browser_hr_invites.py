@@ -29,7 +29,7 @@ def _rows_of_migrations(transactional_db):
 def test_hr_invites_an_employee_and_sees_them_in_the_list(page, sign_in, hr_acme, employee_a):
     sign_in(hr_acme)
     page.goto("/hr/employees/")
-    assert page.get_by_role("heading", name="Salariés de Acme").is_visible()
+    assert page.get_by_role("heading", name="Salariés d’Acme").is_visible()
     assert page.get_by_role("cell", name="alice@acme.test").is_visible()
 
     page.get_by_role("link", name="Inviter des salariés").click()

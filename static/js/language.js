@@ -1,0 +1,8 @@
+// The language menu switches as soon as a language is chosen; without script, its
+// "Changer" button submits the same form.
+document.addEventListener("DOMContentLoaded", function () {
+  var select = document.getElementById("lang-select");
+  if (select && select.form) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  }
+});
