@@ -45,7 +45,7 @@ def page_of(client, user, **params):
 
 
 def table_rows(html: str) -> list[list[str]]:
-    body = re.search(r"<tbody>(.*?)</tbody>", html, re.S)
+    body = re.search(r'<table class="disclosures">.*?<tbody>(.*?)</tbody>', html, re.S)
     if not body:
         return []
     return [
@@ -203,7 +203,8 @@ def test_the_page_costs_the_same_for_3_or_30_accesses(
     for _ in range(count):
         access.may_chat(practitioner_p, consultation)
     client.force_login(employee_a)
-    with django_assert_max_num_queries(10):
+    # 10, plus what HR sees: her company, its days, who consulted on undecided days.
+    with django_assert_max_num_queries(13):
         assert client.get(reverse("privacy")).status_code == 200
 
 
@@ -266,3 +267,55 @@ def test_the_page_reads_in_english_too(client, employee_a, accesses):
     ):
         assert text in html, text
     assert "Qui a consulté" not in html
+
+
+# --- What HR sees -------------------------------------------------------------------
+
+
+def hr_view_rows(html: str) -> dict[str, str]:
+    section = re.search(r'<section[^>]*id="hr-view".*?</section>', html, re.S)[0]
+    return dict(
+        re.findall(
+            r'<tr data-bucket="([^"]+)">.*?<td data-figure="consultations">([^<]*)</td>',
+            section,
+            re.S,
+        )
+    )
+
+
+@pytest.fixture
+def spring(acme, employee_a, practitioner_p, practitioner_q, time_machine):
+    """June 2026: in March, Alice and four colleagues consulted (a month shown); in April,
+    Alice alone (withheld)."""
+    from tests.metrics.helpers import make_employees, paris
+
+    time_machine.move_to(paris(2026, 6, 15, 12))
+    for i, person in enumerate([employee_a, *make_employees(acme, 4)]):
+        completed(person, practitioner_p if i % 2 else practitioner_q, at=paris(2026, 3, 3, 8 + i))
+    completed(employee_a, practitioner_p, at=paris(2026, 4, 7, 9))
+
+
+def test_she_sees_exactly_what_hr_reads(client, api_client, employee_a, hr_acme, acme, spring):
+    mine = hr_view_rows(page_of(client, employee_a))
+    api_client.force_authenticate(hr_acme)
+    body = api_client.get(
+        reverse("api-metrics-company", args=[acme.pk]), {"from": "2026-01-01", "to": "2026-12-31"}
+    ).json()
+    assert mine == {
+        b["label"]: str(b["consultations"]).replace("<", "&lt;") for b in body["buckets"]
+    }
+    assert mine == {
+        "2026-01": "&lt; 5",
+        "2026-02": "&lt; 5",
+        "2026-03": "5",
+        "2026-04": "&lt; 5",
+        "2026-05": "&lt; 5",
+    }
+
+
+def test_it_says_whether_her_own_counts_are_shared(client, employee_a, spring):
+    html = page_of(client, employee_a)
+    assert "votre nom n'apparaît nulle part dans ce que voient les RH" in unescape(html)
+    usage_sharing_set(employee=employee_a, shared=True)
+    html = page_of(client, employee_a)
+    assert "les RH voient aussi, sous votre nom, votre nombre de consultations" in html
