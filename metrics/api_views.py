@@ -15,6 +15,7 @@ from metrics.periods import (
     PeriodError,
     parse_granularity,
     parse_period,
+    require_published,
     require_whole_months,
 )
 from metrics.serializers import (
@@ -61,12 +62,14 @@ COMPANY_CSV = {
 }
 
 
-def _period(request, *, whole_months=False):
+def _period(request, *, whole_months=False, until=None):
     try:
         period = parse_period(
             request.query_params.get("from"), request.query_params.get("to"), required=True
         )
-        return require_whole_months(period) if whole_months else period
+        if whole_months:
+            require_whole_months(period)
+        return require_published(period, until=until)
     except PeriodError as exc:
         raise ValidationError({name: [str(msg)] for name, msg in exc.errors.items()}) from exc
 
@@ -131,13 +134,14 @@ class PractitionerExportView(APIView):
 class EmployeeMetricsView(APIView):
     @extend_schema(
         tags=["metrics"],
-        summary="An employee's counters (HR): totals over whole calendar months only",
+        summary="An employee's counters (HR): totals over whole calendar months that are over",
         parameters=PERIOD_PARAMETERS,
         responses={200: EmployeeMetricsSerializer, **ERRORS},
     )
     def get(self, request, pk):
         employee = consent.get_employee_for(request.user, pk)
-        period = _period(request, whole_months=True)
+        until = selectors.published_until_for(protect=access.protects_small_groups(request.user))
+        period = _period(request, whole_months=True, until=until)
         return Response(
             EmployeeMetricsSerializer(
                 selectors.employee_usage(employee=employee, period=period)

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 MAX_DAYS = 366
@@ -199,14 +200,32 @@ def require_whole_months(period: Period) -> Period:
     return period
 
 
+def require_published(period: Period, *, until: date | None) -> Period:
+    """An employer reads a month once it is over (`published_until`): a consenting
+    employee's month read on two days would tell what she did in between."""
+    if until is not None and period.end > until:
+        raise PeriodError(
+            {
+                "to": _(
+                    "Un mois est publié une fois terminé : la période doit finir au plus "
+                    "tard le %(day)s."
+                )
+                % {"day": date_format(until)}
+            }
+        )
+    return period
+
+
 _ISO_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
-def parse_month_range(raw_from: str | None, raw_to: str | None) -> Period:
+def parse_month_range(
+    raw_from: str | None, raw_to: str | None, *, default: Period | None = None
+) -> Period:
     """`from` / `to` as YYYY-MM (the portal's month fields): whole months, at most 12.
-    Missing both: the current month."""
+    Missing both: `default` (the current month)."""
     if not raw_from and not raw_to:
-        return default_period()
+        return default or default_period()
     errors: dict = {}
     bounds = {}
     for name, raw in (("from", raw_from), ("to", raw_to)):

@@ -248,6 +248,12 @@ def default_report(*, protect: bool) -> tuple[Period, Granularity]:
     return default_period(), Granularity.DAY
 
 
+def published_until_for(*, protect: bool) -> date | None:
+    """The last day the viewer may read: HR, the end of the last month that is over;
+    HuntZen staff (None), today."""
+    return published_until(today()) if protect else None
+
+
 def latest_month(*, protect: bool) -> Period:
     """HR: the last month published. HuntZen staff: the current month."""
     if protect:
@@ -262,7 +268,7 @@ def company_report(
     dashboard and home card, the employee's "what HR sees", the staff dashboard. Two
     queries at most (the company's days, and who consulted on days that leave a
     bucket's group undecided), three for staff (distinct employees over the period)."""
-    until = published_until(today()) if protect else None
+    until = published_until_for(protect=protect)
     parts = report_buckets(period, granularity, protect=protect, until=until)
     rows = _company_day_rows(company, _scope(parts, protect=protect)) if parts else {}
     return report_from_rows(

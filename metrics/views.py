@@ -13,6 +13,7 @@ from metrics.periods import (
     parse_granularity,
     parse_month_range,
     parse_period,
+    require_published,
 )
 from metrics.small_groups import min_group_size
 
@@ -146,8 +147,14 @@ def company_employees(request, pk):
     """The sketch's per-employee counters: totals over whole months only, nothing else
     (no practitioner, specialty, type or date)."""
     company = access.get_company_for(request.user, pk, perm=access.EMPLOYEE_READ)
+    protect = access.protects_small_groups(request.user)
     try:
-        period = parse_month_range(request.GET.get("from"), request.GET.get("to"))
+        period = parse_month_range(
+            request.GET.get("from"),
+            request.GET.get("to"),
+            default=selectors.latest_month(protect=protect),
+        )
+        require_published(period, until=selectors.published_until_for(protect=protect))
         errors = {}
     except PeriodError as exc:
         period, errors = None, exc.errors
