@@ -28,6 +28,7 @@ from medical.audit import CONSULTATION_TYPES, disclosures_about
 from medical.models import AccessLogEntry
 from metrics import selectors
 from metrics.consent import may_choose_usage_sharing
+from metrics.periods import Granularity
 
 DISCLOSURES_PER_PAGE = 20
 
@@ -67,15 +68,27 @@ def require_owner(user: User) -> None:
         raise PermissionDenied(_("Cette page est réservée aux salariés."))
 
 
-def what_hr_sees(*, employee: User) -> selectors.CompanyReport | None:
-    """Her company's figures exactly as its HR reads them by default: same read, same
-    period, same withheld figures."""
+@dataclass(frozen=True)
+class HrView:
+    """The last month published to her company's HR, as a month and as weeks."""
+
+    month: selectors.CompanyReport
+    weeks: selectors.CompanyReport
+
+
+def what_hr_sees(*, employee: User) -> HrView | None:
+    """Her company's figures of the last month published, exactly as its HR reads them:
+    same read, same withheld figures."""
     if employee.company_id is None:
         return None
-    period, granularity = selectors.default_report(protect=True)
-    return selectors.company_report(
-        company=employee.company, period=period, granularity=granularity, protect=True
-    )
+    month = selectors.latest_month(protect=True)
+
+    def read(granularity):
+        return selectors.company_report(
+            company=employee.company, period=month, granularity=granularity, protect=True
+        )
+
+    return HrView(month=read(Granularity.MONTH), weeks=read(Granularity.WEEK))
 
 
 def _who(row: AccessLogEntry, consultation: Consultation | None) -> str:

@@ -82,7 +82,9 @@ def read_csv(client, url, params):
 def read_page(client, acme, params):
     html = client.get(reverse("metrics:company", args=[acme.pk]), params).content.decode()
     rows = re.findall(
-        r'<tr data-bucket="([^"]+)">.*?<td data-figure="consultations">([^<]*)</td>', html, re.S
+        r'<tr data-bucket="([^"]+)">.*?<td data-figure="consultations"[^>]*>([^<]*)</td>',
+        html,
+        re.S,
     )
     total = re.search(r'<dd data-figure="consultations">([^<]*)</dd>', html)
     return {label: value(v) for label, v in rows}, value(total[1]) if total else None

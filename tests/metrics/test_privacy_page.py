@@ -16,6 +16,7 @@ from chat import access as chat_access
 from medical import access, services
 from metrics.consent import usage_sharing_of, usage_sharing_set
 from tests.consultations.factories import completed
+from tests.metrics.helpers import make_employees, paris
 
 pytestmark = pytest.mark.django_db
 
@@ -203,8 +204,9 @@ def test_the_page_costs_the_same_for_3_or_30_accesses(
     for _ in range(count):
         access.may_chat(practitioner_p, consultation)
     client.force_login(employee_a)
-    # 10, plus what HR sees: her company, its days, who consulted on undecided days.
-    with django_assert_max_num_queries(13):
+    # 10, plus what HR sees: her company, and for the month and for its weeks, its days
+    # and who consulted on undecided days.
+    with django_assert_max_num_queries(15):
         assert client.get(reverse("privacy")).status_code == 200
 
 
@@ -276,7 +278,7 @@ def hr_view_rows(html: str) -> dict[str, str]:
     section = re.search(r'<section[^>]*id="hr-view".*?</section>', html, re.S)[0]
     return dict(
         re.findall(
-            r'<tr data-bucket="([^"]+)">.*?<td data-figure="consultations">([^<]*)</td>',
+            r'<tr data-bucket="([^"]+)">.*?<td data-figure="consultations"[^>]*>([^<]*)</td>',
             section,
             re.S,
         )
@@ -287,33 +289,32 @@ def hr_view_rows(html: str) -> dict[str, str]:
 def spring(acme, employee_a, practitioner_p, practitioner_q, time_machine):
     """June 2026: in March, Alice and four colleagues consulted (a month shown); in April,
     Alice alone (withheld)."""
-    from tests.metrics.helpers import make_employees, paris
-
     time_machine.move_to(paris(2026, 6, 15, 12))
     for i, person in enumerate([employee_a, *make_employees(acme, 4)]):
         completed(person, practitioner_p if i % 2 else practitioner_q, at=paris(2026, 3, 3, 8 + i))
     completed(employee_a, practitioner_p, at=paris(2026, 4, 7, 9))
 
 
-def test_she_sees_exactly_what_hr_reads(client, api_client, employee_a, hr_acme, acme, spring):
+def test_she_sees_exactly_what_hr_reads_of_the_last_month_published(
+    client, api_client, employee_a, hr_acme, acme, spring, time_machine
+):
+    time_machine.move_to(paris(2026, 4, 15, 12))  # March is the last month published
     mine = hr_view_rows(page_of(client, employee_a))
     api_client.force_authenticate(hr_acme)
-    body = api_client.get(
-        reverse("api-metrics-company", args=[acme.pk]), {"from": "2026-01-01", "to": "2026-12-31"}
-    ).json()
-    assert mine == {
-        b["label"]: str(b["consultations"]).replace("<", "&lt;") for b in body["buckets"]
-    }
-    assert mine == {
-        "2026-01": "&lt; 5",
-        "2026-02": "&lt; 5",
-        "2026-03": "5",
-        "2026-04": "&lt; 5",
-        "2026-05": "&lt; 5",
-    }
+    url = reverse("api-metrics-company", args=[acme.pk])
+    theirs = {}
+    for granularity in ("month", "week"):
+        params = {"from": "2026-03-01", "to": "2026-03-31", "granularity": granularity}
+        for bucket in api_client.get(url, params).json()["buckets"]:
+            theirs[bucket["label"]] = str(bucket["consultations"]).replace("<", "&lt;")
+    assert mine == theirs
+    # March is shown; its weeks are not: week 10 held all five people, and is withheld
+    # with the empty ones. W14 straddles into April, which is not over.
+    assert mine == {"2026-03": "5"} | {f"2026-W{n:02d}": "&lt; 5" for n in range(9, 14)}
 
 
 def test_it_says_whether_her_own_counts_are_shared(client, employee_a, spring):
+    assert 'id="hr-view"' in page_of(client, employee_a)
     html = page_of(client, employee_a)
     assert "votre nom n'apparaît nulle part dans ce que voient les RH" in unescape(html)
     usage_sharing_set(employee=employee_a, shared=True)

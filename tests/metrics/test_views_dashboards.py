@@ -77,7 +77,7 @@ def test_a_bad_period_is_a_400_page_that_names_the_problem(client, practitioner_
 def test_the_company_dashboard_withholds_small_groups(client, hr_acme, acme, visits):
     client.force_login(hr_acme)
     html = client.get(reverse("metrics:my_company"), MARCH).content.decode()
-    assert '<td data-figure="consultations">&lt; 5</td>' in html
+    assert re.search(r'<td data-figure="consultations"[^>]*>&lt; 5</td>', html)
     assert 'id="protection"' in html
     assert "Alice" not in html and "Paula" not in html
     assert_csp_clean(html)
@@ -108,7 +108,8 @@ def test_hr_reads_weeks_or_months_never_days(client, hr_acme, acme, practitioner
     # Week 10 alone holds March's consultations: withheld with March's empty weeks, so
     # that no week of March can be told from another, and so is every other week.
     html = client.get(url, {**MARCH, "granularity": "week"}).content.decode()
-    assert "Par semaine" in html and '<td data-figure="consultations">5</td>' not in html
+    assert "Par semaine" in html
+    assert not re.search(r'<td data-figure="consultations"[^>]*>5</td>', html)
     assert client.get(url, {**MARCH, "granularity": "day"}).status_code == 400
 
 
