@@ -53,12 +53,13 @@ def bar_chart(points: list[tuple[str, object]], *, unit: str = "") -> Chart:
     slot = (WIDTH - LEFT) / max(len(points), 1)
     bar_width = max(slot * 0.8, 1)
     bars = []
+    withheld = _("masqué")
     width = f"{bar_width:.2f}"
     for i, (label, value) in enumerate(points):
         x = f"{LEFT + i * slot + (slot - bar_width) / 2:.2f}"
         hidden = isinstance(value, Hidden)
         h = plot_height if hidden else plot_height * value / top
-        title = f"{label} : {_('masqué')} ({value})" if hidden else f"{label} : {value}{unit}"
+        title = f"{label} : {withheld} ({value})" if hidden else f"{label} : {value}{unit}"
         bars.append(Bar(x, f"{HEIGHT - BOTTOM - h:.2f}", width, f"{h:.2f}", title, hidden))
     return Chart(
         width=WIDTH,
