@@ -194,8 +194,8 @@ class Figures:
 class Bucket(Figures):
     """One day, ISO week or calendar month."""
 
-    period: Period = None
-    label: str = ""
+    period: Period
+    label: str
 
 
 @dataclass(frozen=True)
@@ -242,9 +242,9 @@ def report_granularities(*, protect: bool) -> tuple[Granularity, ...]:
 def default_report(*, protect: bool) -> tuple[Period, Granularity]:
     """HR: the months of the calendar year of the last published month. HuntZen staff:
     the current month, day by day (billing)."""
-    if protect:
-        year = published_until(today()).year
-        return Period(date(year, 1, 1), date(year, 12, 31)), Granularity.MONTH
+    until = published_until_for(protect=protect)
+    if until:
+        return Period(date(until.year, 1, 1), date(until.year, 12, 31)), Granularity.MONTH
     return default_period(), Granularity.DAY
 
 
@@ -256,9 +256,8 @@ def published_until_for(*, protect: bool) -> date | None:
 
 def latest_month(*, protect: bool) -> Period:
     """HR: the last month published. HuntZen staff: the current month."""
-    if protect:
-        return calendar_month(published_until(today()))
-    return default_period()
+    until = published_until_for(protect=protect)
+    return calendar_month(until) if until else default_period()
 
 
 def company_report(
