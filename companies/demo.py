@@ -1,14 +1,16 @@
 """Demo data of companies and content: practitioner profiles for the demo
-practitioners (their accounts come from accounts' seed_demo) and a few articles.
-Idempotent: rerunning changes nothing that exists."""
+practitioners (their accounts come from accounts' seed_demo), Acme's other employees,
+and a few articles. Idempotent: rerunning changes nothing that exists."""
 
 from datetime import timedelta
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
-from companies.models import PractitionerProfile
+from accounts.models import Role, User
+from accounts.services import user_create
+from companies.models import Company, PractitionerProfile
 from companies.services import practitioner_create
 from huntzen.content.models import Article
 
@@ -31,6 +33,20 @@ PROFILES = [
         "bio": "Psychothérapeute, j'accompagne les périodes de deuil et les difficultés "
         "relationnelles, au travail comme dans la vie personnelle.",
     },
+]
+
+# Acme's staff beside alice and bob (seed_demo's accounts): enough people that Acme's
+# HR dashboard shows real figures (weeks and months of 5 employees or more) beside
+# withheld ones. They sign in with the demo password too.
+ACME_STAFF = [
+    ("chloe@acme.demo", "Chloé", "Bernard"),
+    ("david@acme.demo", "David", "Thomas"),
+    ("emma@acme.demo", "Emma", "Robert"),
+    ("farid@acme.demo", "Farid", "Richard"),
+    ("gabrielle@acme.demo", "Gabrielle", "Dubois"),
+    ("hugo@acme.demo", "Hugo", "Moreau"),
+    ("ines@acme.demo", "Inès", "Laurent"),
+    ("jules@acme.demo", "Jules", "Michel"),
 ]
 
 ARTICLES = [
@@ -82,6 +98,7 @@ def seed(*, stdout, password):
             continue
         practitioner_create(actor=staff, **spec)
         created += 1
+    staff_created = _acme_staff(password)
     now = timezone.now()
     articles = 0
     for spec in ARTICLES:
@@ -92,4 +109,29 @@ def seed(*, stdout, password):
             defaults={**spec, "is_published": True, "published_at": now - timedelta(days=days_ago)},
         )
         articles += was_created
-    stdout.write(f"  companies: {created} practitioner profile(s), {articles} article(s) created")
+    stdout.write(
+        f"  companies: {created} practitioner profile(s), {staff_created} Acme employee(s), "
+        f"{articles} article(s) created"
+    )
+
+
+def _acme_staff(password) -> int:
+    acme = Company.objects.filter(name="Acme").first()
+    if acme is None:
+        return 0
+    missing = [s for s in ACME_STAFF if not User.objects.filter(email__iexact=s[0]).exists()]
+    # One hash for all: the password hasher is slow on purpose, and the demo's seeding
+    # should stay fast.
+    hashed = make_password(password) if missing else None
+    for email, first_name, last_name in missing:
+        user = user_create(
+            email=email,
+            role=Role.EMPLOYEE,
+            company=acme,
+            first_name=first_name,
+            last_name=last_name,
+            email_verified=True,
+        )
+        user.password = hashed
+        user.save(update_fields=["password"])
+    return len(missing)

@@ -1,7 +1,10 @@
-"""Demo data of consultations: opening hours for psy1 and psy2, and about three months
-of history for alice, bob and carol (mostly completed, some cancelled, a few
-no-shows) plus a few upcoming bookings. Everything goes through the real services,
-with an explicit `now` for the past. Idempotent: a second run adds nothing."""
+"""Demo data of consultations: opening hours for psy1 and psy2, and about four months
+of history for Acme's ten employees and Globex's carol (mostly completed, some
+cancelled, a few no-shows) plus a few upcoming bookings. Acme's habits make weeks of
+five people or more beside quieter ones, so its HR dashboard shows real figures and
+withheld ones; at least three months are over (published to HR) whatever the day the
+demo is seeded. Everything goes through the real services, with an explicit `now` for
+the past. Idempotent: a second run adds nothing."""
 
 import random
 from datetime import time, timedelta
@@ -29,13 +32,21 @@ HOURS = {
     ],
 }
 
-# (employee, practitioner, weeks between consultations, weekday preference)
+# (employee, practitioner, weeks between consultations, in which of them, weekday)
 HABITS = [
-    ("alice@acme.demo", "psy1@huntzen.demo", 1, 1),
-    ("bob@acme.demo", "psy2@huntzen.demo", 2, 3),
-    ("carol@globex.demo", "psy1@huntzen.demo", 2, 4),
+    ("alice@acme.demo", "psy1@huntzen.demo", 1, 0, 1),
+    ("bob@acme.demo", "psy2@huntzen.demo", 2, 0, 3),
+    ("chloe@acme.demo", "psy1@huntzen.demo", 1, 0, 0),
+    ("david@acme.demo", "psy2@huntzen.demo", 2, 1, 2),
+    ("emma@acme.demo", "psy1@huntzen.demo", 1, 0, 4),
+    ("farid@acme.demo", "psy2@huntzen.demo", 3, 1, 1),
+    ("gabrielle@acme.demo", "psy1@huntzen.demo", 3, 0, 3),
+    ("hugo@acme.demo", "psy2@huntzen.demo", 4, 2, 4),
+    ("ines@acme.demo", "psy1@huntzen.demo", 1, 0, 2),
+    ("jules@acme.demo", "psy2@huntzen.demo", 4, 0, 2),
+    ("carol@globex.demo", "psy1@huntzen.demo", 2, 0, 4),
 ]
-HISTORY_WEEKS = 13
+HISTORY_WEEKS = 18
 
 
 def _users(emails):
@@ -85,9 +96,11 @@ def _slot_in_week(practitioner, week_start, weekday, rng):
 
 
 def _history(people) -> int:
-    employees = [people[h[0]] for h in HABITS]
-    if Consultation.objects.filter(employee__in=employees).exists():
-        return 0
+    already = set(
+        Consultation.objects.filter(employee__in=[people[h[0]] for h in HABITS]).values_list(
+            "employee__email", flat=True
+        )
+    )
     rng = random.Random(2026)  # the same demo on every machine
     now = timezone.now()
     tz = timezone.get_current_timezone()
@@ -96,8 +109,8 @@ def _history(people) -> int:
     made = 0
     for week in range(-HISTORY_WEEKS, 3):
         week_start = this_monday + timedelta(weeks=week)
-        for employee_email, practitioner_email, every, weekday in HABITS:
-            if week % every:
+        for employee_email, practitioner_email, every, offset, weekday in HABITS:
+            if week % every != offset or employee_email in already:
                 continue
             slot = _slot_in_week(people[practitioner_email], week_start, weekday, rng)
             if slot is None:

@@ -12,7 +12,13 @@ from rest_framework.views import APIView
 
 from accounts.gates import gated
 from metrics import access, consent, exports, selectors
-from metrics.periods import PeriodError, parse_period, require_whole_months
+from metrics.periods import (
+    PeriodError,
+    parse_granularity,
+    parse_period,
+    require_published,
+    require_whole_months,
+)
 from metrics.serializers import (
     CompanyMetricsSerializer,
     EmployeeMetricsSerializer,
@@ -36,16 +42,60 @@ CSV = {
         "`TOTAL,n,m`. UTF-8 without BOM, LF line endings, no newline after TOTAL.",
     )
 }
+COMPANY_PARAMETERS = [
+    *PERIOD_PARAMETERS,
+    OpenApiParameter(
+        "granularity",
+        OpenApiTypes.STR,
+        enum=["month", "week", "day"],
+        description="HR: `month` (default) or `week`; the period snaps to whole ISO weeks or "
+        "calendar months. HuntZen staff: `day` (default) too.",
+    ),
+]
+COMPANY_CSV = {
+    (200, "text/csv"): OpenApiResponse(
+        OpenApiTypes.STR,
+        description="`Date,Consultations,Durée (minutes)`, one line per bucket (its label, "
+        "e.g. `2026-W49` or `2026-12`; for staff by day, the date of each day with "
+        "activity), an empty line, `TOTAL,n,m` adding up the lines shown. Withheld figures "
+        "read `< 5`. UTF-8 without BOM, LF line endings, no newline after TOTAL.",
+    )
+}
 
 
-def _period(request, *, whole_months=False):
+def _period(request, *, whole_months=False, until=None):
     try:
         period = parse_period(
             request.query_params.get("from"), request.query_params.get("to"), required=True
         )
-        return require_whole_months(period) if whole_months else period
+        if whole_months:
+            require_whole_months(period)
+        return require_published(period, until=until)
     except PeriodError as exc:
         raise ValidationError({name: [str(msg)] for name, msg in exc.errors.items()}) from exc
+
+
+def _report_request(request, *, protect: bool):
+    """The period and granularity asked for (`from` and `to` are required)."""
+    period, granularity = selectors.default_report(protect=protect)
+    errors = {}
+    try:
+        period = parse_period(
+            request.query_params.get("from"), request.query_params.get("to"), required=True
+        )
+    except PeriodError as exc:
+        errors.update(exc.errors)
+    try:
+        granularity = parse_granularity(
+            request.query_params.get("granularity"),
+            allowed=selectors.report_granularities(protect=protect),
+            default=granularity,
+        )
+    except PeriodError as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise ValidationError({name: [str(msg)] for name, msg in errors.items()})
+    return period, granularity
 
 
 def _filename(kind, ident, period):
@@ -89,13 +139,14 @@ class EmployeeMetricsView(APIView):
 
     @extend_schema(
         tags=["metrics"],
-        summary="An employee's counters (HR): totals over whole calendar months only",
+        summary="An employee's counters (HR): totals over whole calendar months that are over",
         parameters=PERIOD_PARAMETERS,
         responses={200: EmployeeMetricsSerializer, **ERRORS},
     )
     def get(self, request, pk):
         employee = consent.get_employee_for(request.user, pk)
-        period = _period(request, whole_months=True)
+        until = selectors.published_until_for(protect=access.protects_small_groups(request.user))
+        period = _period(request, whole_months=True, until=until)
         return Response(
             EmployeeMetricsSerializer(
                 selectors.employee_usage(employee=employee, period=period)
@@ -108,18 +159,19 @@ class CompanyMetricsView(APIView):
 
     @extend_schema(
         tags=["metrics"],
-        summary="A company's usage (HR), per day, week and month",
-        parameters=PERIOD_PARAMETERS,
+        summary="A company's usage (HR): per ISO week or calendar month, small groups and "
+        "their partners withheld",
+        parameters=COMPANY_PARAMETERS,
         responses={200: CompanyMetricsSerializer, **ERRORS},
     )
     def get(self, request, pk):
         company = access.get_company_for(request.user, pk)
-        usage = selectors.company_usage(
-            company=company,
-            period=_period(request),
-            protect=access.protects_small_groups(request.user),
+        protect = access.protects_small_groups(request.user)
+        period, granularity = _report_request(request, protect=protect)
+        report = selectors.company_report(
+            company=company, period=period, granularity=granularity, protect=protect
         )
-        return Response(CompanyMetricsSerializer(usage).data)
+        return Response(CompanyMetricsSerializer(report).data)
 
 
 class CompanyExportView(APIView):
@@ -127,15 +179,16 @@ class CompanyExportView(APIView):
 
     @extend_schema(
         tags=["metrics"],
-        summary="A company's usage per day as CSV",
-        parameters=PERIOD_PARAMETERS,
-        responses={**CSV, **ERRORS},
+        summary="A company's usage as CSV: per week or month (HR), per day too (staff)",
+        parameters=COMPANY_PARAMETERS,
+        responses={**COMPANY_CSV, **ERRORS},
     )
     def get(self, request, pk):
         company = access.get_company_for(request.user, pk)
-        period = _period(request)
-        usage = selectors.company_days(
-            company=company, period=period, protect=access.protects_small_groups(request.user)
+        protect = access.protects_small_groups(request.user)
+        period, granularity = _report_request(request, protect=protect)
+        report = selectors.company_report(
+            company=company, period=period, granularity=granularity, protect=protect
         )
-        text = exports.company_usage_csv(usage.days, usage.total)
-        return exports.csv_response(text, _filename("entreprise", company.pk, period))
+        text = exports.company_report_csv(report)
+        return exports.csv_response(text, _filename("entreprise", company.pk, report.period))

@@ -4,7 +4,9 @@ The usage format is the sketch's, byte for byte: `Date,Consultations,Durée (min
 one line per day with activity, an empty line, then `TOTAL,n,m`. Encoding UTF-8 without
 BOM, lines ending in LF, no newline after the TOTAL line (exactly what the sketch
 produced, so the accountants' imports keep working). Minutes are whole minutes, rounded
-down, per line and for the total (computed from the total seconds).
+down, per line and for the total (computed from the total seconds). A company's usage
+for HR has the same shape per ISO week or month, its first column the bucket's label
+(`2026-W49`, `2026-12`).
 """
 
 import csv
@@ -12,24 +14,40 @@ import io
 
 from django.http import HttpResponse
 
-from metrics.selectors import Bucket, CompanyTotals, DayRow, PractitionerTotals
+from metrics.periods import Granularity
+from metrics.selectors import CompanyReport, CompanyTotals, DayRow, PractitionerTotals
 
 USAGE_HEADER = "Date,Consultations,Durée (minutes)"
 CONTENT_TYPE = "text/csv; charset=utf-8"
 
 
 def usage_csv(days: list[DayRow], total_consultations, total_minutes) -> str:
-    lines = [USAGE_HEADER]
-    lines += [
-        f"{row.day.isoformat()},{row.consultations},{row.total_duration_minutes}" for row in days
-    ]
-    lines += ["", f"TOTAL,{total_consultations},{total_minutes}"]
-    return "\n".join(lines)
+    return _usage(
+        [(row.day.isoformat(), row.consultations, row.total_duration_minutes) for row in days],
+        total_consultations,
+        total_minutes,
+    )
 
 
-def company_usage_csv(days: list[DayRow], total: Bucket) -> str:
-    """The same format; withheld figures (small groups) read `< 5`."""
-    return usage_csv(days, total.consultations, total.total_duration_minutes)
+def _usage(lines: list[tuple], total_consultations, total_minutes) -> str:
+    rows = [USAGE_HEADER, *(f"{label},{n},{m}" for label, n, m in lines)]
+    rows += ["", f"TOTAL,{total_consultations},{total_minutes}"]
+    return "\n".join(rows)
+
+
+def company_report_csv(report: CompanyReport) -> str:
+    """One line per published week or month (withheld ones read `< 5`), or, for HuntZen
+    staff, per day with activity; TOTAL adds up the lines shown (empty while nothing of
+    the period is published)."""
+    buckets = report.buckets
+    if report.granularity == Granularity.DAY:
+        buckets = [bucket for bucket in buckets if bucket.consultations]
+    total = report.total
+    return _usage(
+        [(b.label, b.consultations, b.total_duration_minutes) for b in buckets],
+        "" if total is None else total.consultations,
+        "" if total is None else total.total_duration_minutes,
+    )
 
 
 def _cell(value) -> str:

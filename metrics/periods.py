@@ -1,10 +1,13 @@
-"""Reporting periods: parsing and validating `from` / `to`, and cutting weeks and months."""
+"""Reporting periods: parsing and validating `from` / `to`, cutting weeks and months,
+and the fixed buckets (ISO weeks, calendar months) an employer reads."""
 
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 MAX_DAYS = 366
@@ -54,6 +57,77 @@ class Period:
     def is_whole_months(self) -> bool:
         return self.start.day == 1 and (self.end + timedelta(days=1)).day == 1
 
+    def snapped(self, granularity: "Granularity") -> "Period":
+        """The smallest run of whole buckets covering the period."""
+        if granularity == Granularity.DAY:
+            return self
+        first = bucket_of(self.start, granularity)
+        last = bucket_of(self.end, granularity)
+        return Period(first.start, last.end)
+
+    def buckets(self, granularity: "Granularity") -> list["Period"]:
+        """The whole buckets covering the period, in order."""
+        out, cursor = [], self.start
+        while cursor <= self.end:
+            bucket = bucket_of(cursor, granularity)
+            out.append(bucket)
+            cursor = bucket.end + timedelta(days=1)
+        return out
+
+
+class Granularity(models.TextChoices):
+    DAY = "day", _("Jour")
+    WEEK = "week", _("Semaine")
+    MONTH = "month", _("Mois")
+
+
+def iso_week(day: date) -> Period:
+    monday = day - timedelta(days=day.weekday())
+    return Period(monday, monday + timedelta(days=6))
+
+
+def calendar_month(day: date) -> Period:
+    first = day.replace(day=1)
+    return Period(first, _next_month(first) - timedelta(days=1))
+
+
+def bucket_of(day: date, granularity: Granularity) -> Period:
+    if granularity == Granularity.WEEK:
+        return iso_week(day)
+    if granularity == Granularity.MONTH:
+        return calendar_month(day)
+    return Period(day, day)
+
+
+def bucket_label(bucket: Period, granularity: Granularity) -> str:
+    """`2026-W49` (ISO year and week), `2026-12`, `2026-12-03`: the first CSV column."""
+    if granularity == Granularity.WEEK:
+        year, week, _weekday = bucket.start.isocalendar()
+        return f"{year}-W{week:02d}"
+    if granularity == Granularity.MONTH:
+        return bucket.start.strftime("%Y-%m")
+    return bucket.start.isoformat()
+
+
+def published_until(today: date) -> date:
+    """An employer's figures are published month by month, once the month is over: the
+    last day they may cover. Until then a month's figures still grow day by day, and
+    reading them on two days tells what happened in between."""
+    return today.replace(day=1) - timedelta(days=1)
+
+
+def parse_granularity(raw: str | None, *, allowed, default: Granularity) -> Granularity:
+    if not raw:
+        return default
+    if raw not in allowed:
+        raise PeriodError(
+            {
+                "granularity": _("Valeurs possibles : %(values)s.")
+                % {"values": ", ".join(str(value) for value in allowed)}
+            }
+        )
+    return Granularity(raw)
+
 
 def _next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
@@ -80,11 +154,13 @@ def _parse_date(raw: str, name: str, errors: dict) -> date | None:
         return None
 
 
-def parse_period(raw_from: str | None, raw_to: str | None, *, required: bool) -> Period:
+def parse_period(
+    raw_from: str | None, raw_to: str | None, *, required: bool, default: Period | None = None
+) -> Period:
     """Validate ISO dates `from` and `to` (inclusive): from <= to, at most 366 days.
-    When not `required`, missing dates fall back to the current month."""
+    When not `required`, missing dates fall back to `default` (the current month)."""
     if not raw_from and not raw_to and not required:
-        return default_period()
+        return default or default_period()
     errors: dict = {}
     start = _parse_required_date(raw_from, "from", errors)
     end = _parse_required_date(raw_to, "to", errors)
@@ -124,14 +200,32 @@ def require_whole_months(period: Period) -> Period:
     return period
 
 
+def require_published(period: Period, *, until: date | None) -> Period:
+    """An employer reads a month once it is over (`published_until`): a consenting
+    employee's month read on two days would tell what she did in between."""
+    if until is not None and period.end > until:
+        raise PeriodError(
+            {
+                "to": _(
+                    "Un mois est publié une fois terminé : la période doit finir au plus "
+                    "tard le %(day)s."
+                )
+                % {"day": date_format(until)}
+            }
+        )
+    return period
+
+
 _ISO_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
-def parse_month_range(raw_from: str | None, raw_to: str | None) -> Period:
+def parse_month_range(
+    raw_from: str | None, raw_to: str | None, *, default: Period | None = None
+) -> Period:
     """`from` / `to` as YYYY-MM (the portal's month fields): whole months, at most 12.
-    Missing both: the current month."""
+    Missing both: `default` (the current month)."""
     if not raw_from and not raw_to:
-        return default_period()
+        return default or default_period()
     errors: dict = {}
     bounds = {}
     for name, raw in (("from", raw_from), ("to", raw_to)):

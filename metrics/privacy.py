@@ -1,12 +1,12 @@
-"""The employee's privacy page (issue 11): what she shares, who accessed her data, where
-her appointment emails go.
+"""The employee's privacy page (issue 11): what HR sees, what she shares, who accessed
+her data, where her appointment emails go.
 
 It lives in `metrics` because it composes the layers below it without creating a
 cycle: the access log (`medical.audit`), her consent (`metrics.consent`, which already
-writes to that log) and her notification address (`accounts`). `medical` cannot hold it
-(it would import `metrics`, which imports `medical`), nor can `accounts` (the lowest of
-them); the company figures HR sees, rendered by the function that serves HR, are
-`metrics`' too and will join this page.
+writes to that log), her notification address (`accounts`) and the company figures HR
+sees, read by the very function that serves HR (`metrics.selectors.company_report`).
+`medical` cannot hold it (it would import `metrics`, which imports `medical`), nor can
+`accounts` (the lowest of them).
 
 Who accessed her data is told by role only, never a name: "your practitioner" (the
 practitioner of that very consultation), "HuntZen staff", "an HR user", "another
@@ -26,7 +26,9 @@ from accounts.models import STAFF_ROLES, Role, User
 from consultations.models import Consultation
 from medical.audit import CONSULTATION_TYPES, disclosures_about
 from medical.models import AccessLogEntry
+from metrics import selectors
 from metrics.consent import may_choose_usage_sharing
+from metrics.periods import Granularity
 
 DISCLOSURES_PER_PAGE = 20
 
@@ -64,6 +66,29 @@ def require_owner(user: User) -> None:
     """The page is the employee's own (the person who decides about her counters)."""
     if not may_choose_usage_sharing(user):
         raise PermissionDenied(_("Cette page est réservée aux salariés."))
+
+
+@dataclass(frozen=True)
+class HrView:
+    """The last month published to her company's HR, as a month and as weeks."""
+
+    month: selectors.CompanyReport
+    weeks: selectors.CompanyReport
+
+
+def what_hr_sees(*, employee: User) -> HrView | None:
+    """Her company's figures of the last month published, exactly as its HR reads them:
+    same read, same withheld figures."""
+    if employee.company_id is None:
+        return None
+    month = selectors.latest_month(protect=True)
+
+    def read(granularity):
+        return selectors.company_report(
+            company=employee.company, period=month, granularity=granularity, protect=True
+        )
+
+    return HrView(month=read(Granularity.MONTH), weeks=read(Granularity.WEEK))
 
 
 def _who(row: AccessLogEntry, consultation: Consultation | None) -> str:

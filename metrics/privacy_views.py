@@ -26,6 +26,7 @@ def privacy_page(request):
         request,
         "metrics/privacy.html",
         {
+            "hr_view": privacy.what_hr_sees(employee=request.user),
             "sharing": consent.usage_sharing_of(employee=request.user),
             "page": page,
             "disclosures": disclosures,

@@ -1,7 +1,8 @@
 """Dashboard reads: practitioners, employees, companies, HuntZen staff's overview. They
 read the rollups only, so their cost grows with the number of days (and of people
 listed), never with the number of consultations. What an employer may not see is
-decided by metrics.small_groups; what the rollups should hold, by metrics.verification.
+decided by metrics.small_groups (who counts as a small group) and metrics.suppression
+(which buckets are withheld); what the rollups should hold, by metrics.verification.
 """
 
 from dataclasses import dataclass
@@ -14,8 +15,17 @@ from django.db.models.functions import Coalesce
 from accounts.models import Role, User
 from companies.models import Company
 from metrics.models import CompanyDay, EmployeeDay, PractitionerDay
-from metrics.periods import Period
-from metrics.small_groups import GroupVerdict, Hidden, SmallGroupRule
+from metrics.periods import (
+    Granularity,
+    Period,
+    bucket_label,
+    calendar_month,
+    default_period,
+    published_until,
+    today,
+)
+from metrics.small_groups import Hidden, SmallGroupRule, min_group_size
+from metrics.suppression import Cell, inside_weeks, is_straddling_week, withheld
 
 
 def _minutes(seconds):
@@ -157,14 +167,14 @@ def employees_usage(*, company: Company, employees, period: Period) -> list[Empl
 
 
 @dataclass(frozen=True)
-class Bucket:
-    """A week, a month or the whole period of a company's usage."""
+class Figures:
+    """A company's usage over some days, as one viewer reads it: a figure is `Hidden`
+    when withheld (metrics.suppression)."""
 
-    period: Period
     consultations: "int | Hidden"
     total_duration_seconds: "int | Hidden"
     avg_active_employees: "float | Hidden"
-    allowance_used_percent: "float | Hidden | None"
+    allowance_used_percent: "float | Hidden | None"  # None: no yearly allowance
 
     @property
     def total_duration_minutes(self):
@@ -181,67 +191,187 @@ class Bucket:
 
 
 @dataclass(frozen=True)
-class CompanyDays:
-    """What the company CSV prints (and the home card shows): the days, and their total."""
+class Bucket(Figures):
+    """One day, ISO week or calendar month."""
 
-    company: Company
     period: Period
-    total: Bucket
-    days: list[DayRow]
+    label: str
 
 
 @dataclass(frozen=True)
-class CompanyUsage:
+class CompanyReport:
+    """A company's usage over whole buckets of one granularity.
+
+    For HR (`protected`): weeks or months only, published once their month is over,
+    some withheld, and a `total` of the buckets shown (None when none is published yet;
+    withheld when every one is). For HuntZen staff: exact figures, days too, up to today,
+    and the distinct employees over the period."""
+
     company: Company
-    period: Period
-    total: Bucket
-    active_employees: "int | Hidden"  # distinct over the period
-    seat_used_percent: "float | Hidden | None"
-    days: list[DayRow]
-    weeks: list[Bucket]
-    months: list[Bucket]
+    requested: Period
+    period: Period  # `requested` snapped to whole buckets
+    granularity: Granularity
     protected: bool
+    published_until: date | None  # None: up to today (HuntZen staff)
+    buckets: list[Bucket]
+    total: Figures | None
+    active_employees: int | None  # distinct over the period: HuntZen staff only
+    seat_used_percent: float | None
+
+    @property
+    def snapped(self) -> bool:
+        return self.period != self.requested
+
+    @property
+    def withheld_buckets(self) -> int:
+        return sum(1 for bucket in self.buckets if bucket.hidden)
+
+    @property
+    def pending(self) -> bool:
+        """Part of the period is not published yet."""
+        return self.published_until is not None and self.period.end > self.published_until
 
 
-def company_usage(*, company: Company, period: Period, protect: bool) -> CompanyUsage:
-    """A company's usage over `period`, per day, ISO week and month. With `protect`
-    (every viewer but HuntZen staff), the small-group rule withholds figures."""
-    rule = SmallGroupRule.for_viewer(protect=protect)
-    rows = _company_day_rows(company, period)
-    verdicts = _judge(rule, company, rows, [period, *period.weeks(), *period.months()])
+def report_granularities(*, protect: bool) -> tuple[Granularity, ...]:
+    """An employer reads ISO weeks and calendar months only, never a day."""
+    if protect:
+        return (Granularity.MONTH, Granularity.WEEK)
+    return (Granularity.DAY, Granularity.WEEK, Granularity.MONTH)
 
-    def bucket(part: Period) -> Bucket:
-        return _company_bucket(company, part, rows, verdicts[part], rule)
 
-    active, seat_percent = _period_active_employees(company, period, verdicts[period], rule)
-    return CompanyUsage(
+def default_report(*, protect: bool) -> tuple[Period, Granularity]:
+    """HR: the months of the calendar year of the last published month. HuntZen staff:
+    the current month, day by day (billing)."""
+    until = published_until_for(protect=protect)
+    if until:
+        return Period(date(until.year, 1, 1), date(until.year, 12, 31)), Granularity.MONTH
+    return default_period(), Granularity.DAY
+
+
+def published_until_for(*, protect: bool) -> date | None:
+    """The last day the viewer may read: HR, the end of the last month that is over;
+    HuntZen staff (None), today."""
+    return published_until(today()) if protect else None
+
+
+def latest_month(*, protect: bool) -> Period:
+    """HR: the last month published. HuntZen staff: the current month."""
+    until = published_until_for(protect=protect)
+    return calendar_month(until) if until else default_period()
+
+
+def company_report(
+    *, company: Company, period: Period, granularity: Granularity, protect: bool
+) -> CompanyReport:
+    """The one read behind every page, API answer and CSV of a company's usage: the HR
+    dashboard and home card, the employee's "what HR sees", the staff dashboard. Two
+    queries at most (the company's days, and who consulted on days that leave a
+    bucket's group undecided), three for staff (distinct employees over the period)."""
+    until = published_until_for(protect=protect)
+    parts = report_buckets(period, granularity, protect=protect, until=until)
+    rows = _company_day_rows(company, _scope(parts, protect=protect)) if parts else {}
+    return report_from_rows(
         company=company,
         period=period,
-        total=bucket(period),
+        granularity=granularity,
+        protect=protect,
+        until=until,
+        rows=rows,
+        employees_on=lambda days: _employees_by_day(company, days),
+        distinct_employees=lambda span: _distinct_active_employees(company, span),
+    )
+
+
+def report_buckets(
+    period: Period, granularity: Granularity, *, protect: bool, until: date | None
+) -> list[Period]:
+    """The whole buckets covering `period` that the viewer may read."""
+    if granularity not in report_granularities(protect=protect):
+        raise ValueError(f"{granularity} is not a granularity this viewer may read")
+    return [
+        p for p in period.snapped(granularity).buckets(granularity) if not until or p.end <= until
+    ]
+
+
+def report_from_rows(
+    *,
+    company: Company,
+    period: Period,
+    granularity: Granularity,
+    protect: bool,
+    until: date | None,
+    rows: dict[date, DayRow],
+    employees_on,
+    distinct_employees,
+) -> CompanyReport:
+    """`company_report` from the company's day rows (at least those of the whole months
+    around the buckets), `employees_on(days)` telling who consulted on each of `days`,
+    and `distinct_employees(period)` (read for staff only). Reads nothing itself."""
+    snapped = period.snapped(granularity)
+    parts = report_buckets(period, granularity, protect=protect, until=until)
+    withheld = _withheld(rows, parts, employees_on) if protect and parts else frozenset()
+    hidden = Hidden(min_group_size())
+    buckets = [
+        Bucket(
+            *(
+                _hidden_figures(company, hidden)
+                if part in withheld
+                else _figures(company, rows, [part])
+            ),
+            period=part,
+            label=bucket_label(part, granularity),
+        )
+        for part in parts
+    ]
+    active = seat_percent = None
+    if not protect:
+        active = distinct_employees(snapped)
+        seat_percent = round(100 * active / company.seats, 1) if company.seats else None
+    return CompanyReport(
+        company=company,
+        requested=period,
+        period=snapped,
+        granularity=granularity,
+        protected=protect,
+        published_until=until,
+        buckets=buckets,
+        total=_total(company, rows, buckets, hidden),
         active_employees=active,
         seat_used_percent=seat_percent,
-        days=_shown_days(rows, rule),
-        weeks=[bucket(week) for week in period.weeks()],
-        months=[bucket(month) for month in period.months()],
-        protected=protect,
     )
 
 
-def company_days(*, company: Company, period: Period, protect: bool) -> CompanyDays:
-    """The days of `company_usage` and its total, judging the whole period only: no
-    weeks, months or distinct-employee count are read for them."""
-    rule = SmallGroupRule.for_viewer(protect=protect)
-    rows = _company_day_rows(company, period)
-    verdict = _judge(rule, company, rows, [period])[period]
-    return CompanyDays(
-        company=company,
-        period=period,
-        total=_company_bucket(company, period, rows, verdict, rule),
-        days=_shown_days(rows, rule),
+def _scope(parts: list[Period], *, protect: bool) -> Period:
+    """The days to read: for HR, the whole months around the buckets (a week's fate is
+    decided with its month's table)."""
+    if protect:
+        return Period(calendar_month(parts[0].start).start, calendar_month(parts[-1].end).end)
+    return Period(parts[0].start, parts[-1].end)
+
+
+def _withheld(rows: dict[date, DayRow], parts: list[Period], employees_on) -> frozenset[Period]:
+    """Judge the tables of the months that hold `parts`, and the straddling weeks among
+    them on their own (metrics.suppression)."""
+    straddling = {part for part in parts if is_straddling_week(part)}
+    months = {calendar_month(part.start) for part in parts if part not in straddling}
+    tables = {p for month in months for p in (month, *inside_weeks(month))}
+    cells = sorted(tables | straddling, key=_order)
+    verdicts = SmallGroupRule.from_settings().judge(
+        cells, {day: row.active_employees for day, row in rows.items()}, employees_on
+    )
+    return withheld(
+        {
+            p: Cell(sum(r.consultations for r in _rows_within(rows, p)), not verdicts[p].reaches)
+            for p in cells
+        }
     )
 
 
-def _company_day_rows(company: Company, period: Period) -> list[DayRow]:
+def _order(period: Period):
+    return (period.start, period.end)
+
+
+def _company_day_rows(company: Company, period: Period) -> dict[date, DayRow]:
     """The exact company/day rows with activity, by day."""
     rows = (
         CompanyDay.objects.filter(
@@ -250,17 +380,7 @@ def _company_day_rows(company: Company, period: Period) -> list[DayRow]:
         .values_list("day", "consultations", "total_duration_seconds", "active_employees")
         .order_by("day")
     )
-    return [DayRow(*row) for row in rows]
-
-
-def _judge(
-    rule: SmallGroupRule, company: Company, rows: list[DayRow], buckets: list[Period]
-) -> dict[Period, GroupVerdict]:
-    return rule.judge(
-        buckets,
-        {row.day: row.active_employees for row in rows},
-        lambda days: _employees_by_day(company, days),
-    )
+    return {row[0]: DayRow(*row) for row in rows}
 
 
 def _employees_by_day(company: Company, days: list[date]) -> dict[date, set]:
@@ -272,51 +392,47 @@ def _employees_by_day(company: Company, days: list[date]) -> dict[date, set]:
     return people
 
 
-def _rows_within(rows: list[DayRow], part: Period) -> list[DayRow]:
-    return [row for row in rows if part.start <= row.day <= part.end]
+def _rows_within(rows: dict[date, DayRow], part: Period) -> list[DayRow]:
+    return [rows[day] for day in part.dates() if day in rows]
 
 
-def _company_bucket(
-    company: Company, part: Period, rows: list[DayRow], verdict: GroupVerdict, rule: SmallGroupRule
-) -> Bucket:
-    if rule.withholds(verdict):
-        hidden = rule.hidden
-        return Bucket(part, hidden, hidden, hidden, hidden)
-    picked = _rows_within(rows, part)
+def _hidden_figures(company: Company, hidden: Hidden) -> tuple:
+    """Every figure withheld; "no allowance" stays null (it is the contract, not usage)."""
+    has_allowance = bool(company.yearly_allowance_per_employee and company.seats)
+    return hidden, hidden, hidden, hidden if has_allowance else None
+
+
+def _figures(company: Company, rows: dict[date, DayRow], parts: list[Period]) -> tuple:
+    """Consultations, seconds, employees per active day and allowance used over the days
+    of `parts` (an average of daily figures: employee-days over active days)."""
+    picked = [row for part in parts for row in _rows_within(rows, part)]
     consultations = sum(row.consultations for row in picked)
     seconds = sum(row.total_duration_seconds for row in picked)
-    average = round(sum(row.active_employees for row in picked) / len(picked), 1) if picked else 0.0
-    return Bucket(
-        part, consultations, seconds, average, _allowance_percent(company, consultations, part)
-    )
+    employee_days = sum(row.active_employees for row in picked)
+    average = round(employee_days / len(picked), 1) if picked else 0.0
+    days = sum(part.days for part in parts)
+    return consultations, seconds, average, _allowance_percent(company, consultations, days, parts)
 
 
-def _shown_days(rows: list[DayRow], rule: SmallGroupRule) -> list[DayRow]:
-    hidden = rule.hidden
-    return [
-        DayRow(row.day, hidden, hidden, hidden) if rule.withholds_day(row.active_employees) else row
-        for row in rows
-    ]
+def _total(
+    company: Company, rows: dict[date, DayRow], buckets: list[Bucket], hidden: Hidden
+) -> Figures | None:
+    """The buckets shown, added up: a sum of figures HR already has, so it tells nothing
+    more, whatever period is asked for."""
+    if not buckets:
+        return None
+    shown = [bucket.period for bucket in buckets if not bucket.hidden]
+    if not shown:
+        return Figures(*_hidden_figures(company, hidden))
+    return Figures(*_figures(company, rows, shown))
 
 
-def _period_active_employees(
-    company: Company, period: Period, verdict: GroupVerdict, rule: SmallGroupRule
-) -> tuple["int | Hidden", "float | Hidden | None"]:
-    """Distinct employees over the period, and that count against the seats."""
-    if rule.withholds(verdict):
-        return rule.hidden, rule.hidden
-    active = verdict.distinct_employees
-    if active is None:
-        active = _distinct_active_employees(company, period)
-    return active, (round(100 * active / company.seats, 1) if company.seats else None)
-
-
-def _allowance_percent(company: Company, consultations: int, period: Period):
-    """Consultations against the yearly allowance of all seats, prorated to the period."""
+def _allowance_percent(company: Company, consultations: int, days: int, parts: list[Period]):
+    """Consultations against the yearly allowance of all seats, prorated to the days."""
     if not company.yearly_allowance_per_employee or not company.seats:
         return None
-    year_days = 366 if _is_leap(period.start.year) else 365
-    allowed = company.seats * company.yearly_allowance_per_employee * period.days / year_days
+    year_days = 366 if _is_leap(parts[0].start.year) else 365
+    allowed = company.seats * company.yearly_allowance_per_employee * days / year_days
     return round(100 * consultations / allowed, 1)
 
 

@@ -4,14 +4,16 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from huntzen.api import CamelSerializer
+from metrics.periods import Granularity
 from metrics.small_groups import Hidden
 
 
 @extend_schema_field(
     {
         "oneOf": [{"type": "number"}, {"type": "string", "example": "< 5"}],
-        "description": 'A number, or "< N" when it describes fewer than '
-        "HUNTZEN_MIN_GROUP_SIZE employees.",
+        "description": 'A number, or "< N" when withheld: it describes fewer than '
+        "HUNTZEN_MIN_GROUP_SIZE distinct employees, or would let such a figure be computed "
+        "from the others (both read the same).",
     }
 )
 class GroupFigureField(serializers.Field):
@@ -55,35 +57,67 @@ class EmployeeMetricsSerializer(CamelSerializer):
     total_duration_minutes = serializers.IntegerField()
 
 
-class CompanyDaySerializer(CamelSerializer):
-    date = serializers.DateField(source="day")
-    consultations = GroupFigureField()
-    total_duration_seconds = GroupFigureField()
-    active_users = GroupFigureField(source="active_employees")
+class RequestedPeriodSerializer(serializers.Serializer):
+    def get_fields(self):
+        return {
+            "from": serializers.DateField(source="requested.start"),
+            "to": serializers.DateField(source="requested.end"),
+        }
+
+
+class ReportPeriodSerializer(CamelSerializer):
+    """The period read: the one asked for, snapped to whole buckets."""
+
+    granularity = serializers.ChoiceField(choices=Granularity.choices)
+    snapped = serializers.BooleanField()
+    requested = RequestedPeriodSerializer(source="*")
+    published_until = serializers.DateField(
+        allow_null=True,
+        help_text="HR: the last day published (figures come month by month, once the month "
+        "is over); null for HuntZen staff, who read up to today.",
+    )
+
+    def get_fields(self):
+        return {
+            "from": serializers.DateField(source="period.start"),
+            "to": serializers.DateField(source="period.end"),
+            **super().get_fields(),
+        }
 
 
 class BucketSerializer(CamelSerializer):
+    label = serializers.CharField(help_text="`2026-W49`, `2026-12` or `2026-12-03`.")
     period = PeriodSerializer()
+    withheld = serializers.BooleanField(source="hidden")
     consultations = GroupFigureField()
     total_duration_seconds = GroupFigureField()
+    total_duration_minutes = GroupFigureField()
     total_duration_hours = GroupFigureField()
     avg_active_users = GroupFigureField(source="avg_active_employees")
     allowance_used_percent = GroupFigureField(allow_null=True)
 
 
 class CompanyMetricsSerializer(CamelSerializer):
+    """For HR, the totals add up the buckets shown (null while nothing of the period is
+    published); `activeUsers` and `seatUsedPercent` (distinct employees over the period)
+    are HuntZen staff's only."""
+
     company_id = serializers.UUIDField(source="company.pk")
-    period = PeriodSerializer()
-    consultations = GroupFigureField(source="total.consultations")
-    total_duration_seconds = GroupFigureField(source="total.total_duration_seconds")
-    total_duration_hours = GroupFigureField(source="total.total_duration_hours")
-    avg_active_users = GroupFigureField(source="total.avg_active_employees")
-    active_users = GroupFigureField(source="active_employees")
-    seats = serializers.IntegerField(source="company.seats")
-    seat_used_percent = GroupFigureField(allow_null=True)
+    period = ReportPeriodSerializer(source="*")
+    consultations = GroupFigureField(source="total.consultations", allow_null=True)
+    total_duration_seconds = GroupFigureField(
+        source="total.total_duration_seconds", allow_null=True
+    )
+    total_duration_minutes = GroupFigureField(
+        source="total.total_duration_minutes", allow_null=True
+    )
+    total_duration_hours = GroupFigureField(source="total.total_duration_hours", allow_null=True)
+    avg_active_users = GroupFigureField(source="total.avg_active_employees", allow_null=True)
     allowance_used_percent = GroupFigureField(
         source="total.allowance_used_percent", allow_null=True
     )
-    days = CompanyDaySerializer(many=True)
-    weeks = BucketSerializer(many=True)
-    months = BucketSerializer(many=True)
+    withheld_buckets = serializers.IntegerField()
+    active_users = serializers.IntegerField(source="active_employees", allow_null=True)
+    seats = serializers.IntegerField(source="company.seats")
+    seat_used_percent = serializers.FloatField(allow_null=True)
+    buckets = BucketSerializer(many=True)

@@ -1,12 +1,12 @@
 """The small-group rule: an employer never reads a figure about fewer than
 HUNTZEN_MIN_GROUP_SIZE distinct employees.
 
-A figure (one day, an ISO week, a month, the whole period) describes the distinct
-employees whose consultations it sums. For a protected viewer (every viewer but HuntZen
-staff: metrics.access.protects_small_groups) a figure of fewer than `min_group_size()`
-of them is replaced by `Hidden`, shown "< 5". Each figure is judged on its own group: a
-visible total minus its visible days still gives the sum of the hidden days (there is
-no complementary suppression).
+A figure (an ISO week, a month) describes the distinct employees whose consultations it
+sums. For a protected viewer (every viewer but HuntZen staff:
+metrics.access.protects_small_groups) a bucket of fewer than `min_group_size()` of them
+is withheld, shown `Hidden` ("< 5"); metrics.suppression then withholds partners so that
+no withheld figure can be computed from the others. This module only tells which
+buckets are small.
 
 Judging reads as little as it can. A day's distinct employees are in its company/day
 row. A bucket of several days is settled by those daily counts when they suffice (one
@@ -32,7 +32,8 @@ def min_group_size() -> int:
 
 @dataclass(frozen=True)
 class Hidden:
-    """A figure withheld because it describes fewer than `threshold` employees."""
+    """A withheld figure: it describes fewer than `threshold` employees, or would let one
+    be computed (every withheld figure reads the same, see metrics.suppression)."""
 
     threshold: int
 
@@ -57,14 +58,11 @@ EmployeesOn = Callable[[list[date]], Mapping[date, Collection]]
 
 @dataclass(frozen=True)
 class SmallGroupRule:
-    """The rule as one viewer gets it: `protect` is False for HuntZen staff only."""
-
     threshold: int
-    protect: bool
 
     @classmethod
-    def for_viewer(cls, *, protect: bool) -> "SmallGroupRule":
-        return cls(threshold=min_group_size(), protect=protect)
+    def from_settings(cls) -> "SmallGroupRule":
+        return cls(threshold=min_group_size())
 
     @property
     def hidden(self) -> Hidden:
@@ -72,13 +70,6 @@ class SmallGroupRule:
 
     def reaches(self, distinct_employees: int) -> bool:
         return distinct_employees >= self.threshold
-
-    def withholds(self, verdict: GroupVerdict) -> bool:
-        return self.protect and not verdict.reaches
-
-    def withholds_day(self, active_employees: int) -> bool:
-        """A day's company row counts its distinct employees itself."""
-        return self.protect and not self.reaches(active_employees)
 
     def settle(self, daily_actives: Iterable[int]) -> bool | None:
         """Decide a bucket from its days' distinct-employee counts alone, or None when

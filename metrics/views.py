@@ -7,7 +7,14 @@ from django.shortcuts import render
 from accounts.gates import gate_required
 from metrics import access, consent, exports, selectors
 from metrics.charts import bar_chart
-from metrics.periods import Period, PeriodError, parse_month_range, parse_period
+from metrics.periods import (
+    Period,
+    PeriodError,
+    parse_granularity,
+    parse_month_range,
+    parse_period,
+    require_published,
+)
 from metrics.small_groups import min_group_size
 
 
@@ -16,6 +23,28 @@ def _period(request) -> tuple[Period | None, dict]:
         return parse_period(request.GET.get("from"), request.GET.get("to"), required=False), {}
     except PeriodError as exc:
         return None, exc.errors
+
+
+def _report_request(request, *, protect: bool):
+    """The period and granularity asked for, the viewer's defaults, and any errors."""
+    period, granularity = selectors.default_report(protect=protect)
+    errors = {}
+    try:
+        period = parse_period(
+            request.GET.get("from"), request.GET.get("to"), required=False, default=period
+        )
+    except PeriodError as exc:
+        period = None
+        errors.update(exc.errors)
+    try:
+        granularity = parse_granularity(
+            request.GET.get("granularity"),
+            allowed=selectors.report_granularities(protect=protect),
+            default=granularity,
+        )
+    except PeriodError as exc:
+        errors.update(exc.errors)
+    return period, granularity, errors
 
 
 def _filename(kind: str, ident, period: Period) -> str:
@@ -66,23 +95,27 @@ def practitioner_export(request, pk):
 @gate_required(access.may_read_company_metrics)
 def company_dashboard(request, pk=None):
     company = access.get_company_for(request.user, pk or request.user.company_id)
-    period, errors = _period(request)
-    context = {"company": company, "errors": errors, "period": period}
+    protect = access.protects_small_groups(request.user)
+    period, granularity, errors = _report_request(request, protect=protect)
+    context = {
+        "company": company,
+        "errors": errors,
+        "period": period,
+        "granularity": granularity,
+        "granularities": selectors.report_granularities(protect=protect),
+    }
     if errors:
         return render(request, "metrics/company_dashboard.html", context, status=400)
-    usage = selectors.company_usage(
-        company=company, period=period, protect=access.protects_small_groups(request.user)
+    report = selectors.company_report(
+        company=company, period=period, granularity=granularity, protect=protect
     )
     context.update(
-        usage=usage,
+        report=report,
+        period=report.period,
         min_group=min_group_size(),
         may_export=access.may_export_company_metrics(request.user),
         may_see_employees=access.may_read_employee_metrics(request.user),
-        chart=bar_chart(_daily_points(period, usage.days, "consultations")),
-        weeks_chart=bar_chart([(w.period.start.isoformat(), w.consultations) for w in usage.weeks]),
-        months_chart=bar_chart(
-            [(m.period.start.strftime("%Y-%m"), m.consultations) for m in usage.months]
-        ),
+        chart=bar_chart([(b.label, b.consultations) for b in report.buckets]),
     )
     return render(request, "metrics/company_dashboard.html", context)
 
@@ -90,7 +123,8 @@ def company_dashboard(request, pk=None):
 @gate_required(access.may_export_company_metrics)
 def company_export(request, pk):
     company = access.get_company_for(request.user, pk)
-    period, errors = _period(request)
+    protect = access.protects_small_groups(request.user)
+    period, granularity, errors = _report_request(request, protect=protect)
     if errors:
         return render(
             request,
@@ -98,11 +132,11 @@ def company_export(request, pk):
             {"company": company, "errors": errors},
             status=400,
         )
-    usage = selectors.company_days(
-        company=company, period=period, protect=access.protects_small_groups(request.user)
+    report = selectors.company_report(
+        company=company, period=period, granularity=granularity, protect=protect
     )
-    text = exports.company_usage_csv(usage.days, usage.total)
-    return exports.csv_response(text, _filename("entreprise", company.pk, period))
+    text = exports.company_report_csv(report)
+    return exports.csv_response(text, _filename("entreprise", company.pk, report.period))
 
 
 EMPLOYEES_PER_PAGE = 50
@@ -113,8 +147,14 @@ def company_employees(request, pk):
     """The sketch's per-employee counters: totals over whole months only, nothing else
     (no practitioner, specialty, type or date)."""
     company = access.get_company_for(request.user, pk)
+    protect = access.protects_small_groups(request.user)
     try:
-        period = parse_month_range(request.GET.get("from"), request.GET.get("to"))
+        period = parse_month_range(
+            request.GET.get("from"),
+            request.GET.get("to"),
+            default=selectors.latest_month(protect=protect),
+        )
+        require_published(period, until=selectors.published_until_for(protect=protect))
         errors = {}
     except PeriodError as exc:
         period, errors = None, exc.errors

@@ -58,7 +58,8 @@ def test_periods_finer_than_whole_months_are_400(api_client, hr_acme, employee_a
     assert set(response.json()["fields"]) <= {"from", "to"}
 
 
-def test_february_of_a_leap_year_is_a_whole_month(api_client, hr_acme, employee_a):
+def test_february_of_a_leap_year_is_a_whole_month(api_client, hr_acme, employee_a, time_machine):
+    time_machine.move_to(paris(2028, 3, 10, 12))  # and it is over
     share(employee_a)
     response = get(api_client, hr_acme, employee_a, {"from": "2028-02-01", "to": "2028-02-29"})
     assert response.status_code == 200

@@ -207,3 +207,28 @@ def test_others_never_reach_the_hr_page(role, cast, client, acme, visits):
         reverse("metrics:company_employees", args=[acme.pk]), {"from": "2026-03", "to": "2026-03"}
     )
     assert response.status_code == (404 if role == "hr_globex" else 403)
+
+
+# --- Only months that are over -----------------------------------------------------
+
+
+def test_hr_reads_a_sharing_employees_month_once_it_is_over(
+    api_client, client, hr_acme, staff_r2, acme, employee_a, visits, time_machine
+):
+    """Read on two days of the month, her count would tell what she did in between."""
+    time_machine.move_to(paris(2026, 3, 20, 12))
+    usage_sharing_set(employee=employee_a, shared=True)
+    url = reverse("api-metrics-employee", args=[employee_a.pk])
+    api_client.force_authenticate(hr_acme)
+    response = api_client.get(url, MONTH)
+    assert response.status_code == 400 and "to" in response.json()["fields"]
+    api_client.force_authenticate(staff_r2)
+    assert api_client.get(url, MONTH).json()["consultations"] == 1
+    page = reverse("metrics:company_employees", args=[acme.pk])
+    client.force_login(hr_acme)
+    assert client.get(page, {"from": "2026-03", "to": "2026-03"}).status_code == 400
+    html = client.get(page).content.decode()  # by default: the last month over
+    assert 'value="2026-02"' in html and "Alice Test</th><td>0</td>" in html
+    time_machine.move_to(paris(2026, 4, 1, 0, 30))
+    api_client.force_authenticate(hr_acme)
+    assert api_client.get(url, MONTH).json()["consultations"] == 1

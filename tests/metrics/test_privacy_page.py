@@ -17,6 +17,7 @@ from medical import access, services
 from metrics.consent import usage_sharing_of, usage_sharing_set
 from tests.consultations.factories import completed
 from tests.medical.log_helpers import chat_join, read_note
+from tests.metrics.helpers import make_employees, paris
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +48,7 @@ def page_of(client, user, **params):
 
 
 def table_rows(html: str) -> list[list[str]]:
-    body = re.search(r"<tbody>(.*?)</tbody>", html, re.S)
+    body = re.search(r'<table class="disclosures">.*?<tbody>(.*?)</tbody>', html, re.S)
     if not body:
         return []
     return [
@@ -204,7 +205,9 @@ def test_the_page_costs_the_same_for_3_or_30_accesses(
     for _ in range(count):
         chat_join(practitioner_p, consultation)
     client.force_login(employee_a)
-    with django_assert_max_num_queries(10):
+    # 10, plus what HR sees: her company, and for the month and for its weeks, its days
+    # and who consulted on undecided days.
+    with django_assert_max_num_queries(15):
         assert client.get(reverse("privacy")).status_code == 200
 
 
@@ -267,3 +270,54 @@ def test_the_page_reads_in_english_too(client, employee_a, accesses):
     ):
         assert text in html, text
     assert "Qui a consulté" not in html
+
+
+# --- What HR sees -------------------------------------------------------------------
+
+
+def hr_view_rows(html: str) -> dict[str, str]:
+    section = re.search(r'<section[^>]*id="hr-view".*?</section>', html, re.S)[0]
+    return dict(
+        re.findall(
+            r'<tr data-bucket="([^"]+)">.*?<td data-figure="consultations"[^>]*>([^<]*)</td>',
+            section,
+            re.S,
+        )
+    )
+
+
+@pytest.fixture
+def spring(acme, employee_a, practitioner_p, practitioner_q, time_machine):
+    """June 2026: in March, Alice and four colleagues consulted (a month shown); in April,
+    Alice alone (withheld)."""
+    time_machine.move_to(paris(2026, 6, 15, 12))
+    for i, person in enumerate([employee_a, *make_employees(acme, 4)]):
+        completed(person, practitioner_p if i % 2 else practitioner_q, at=paris(2026, 3, 3, 8 + i))
+    completed(employee_a, practitioner_p, at=paris(2026, 4, 7, 9))
+
+
+def test_she_sees_exactly_what_hr_reads_of_the_last_month_published(
+    client, api_client, employee_a, hr_acme, acme, spring, time_machine
+):
+    time_machine.move_to(paris(2026, 4, 15, 12))  # March is the last month published
+    mine = hr_view_rows(page_of(client, employee_a))
+    api_client.force_authenticate(hr_acme)
+    url = reverse("api-metrics-company", args=[acme.pk])
+    theirs = {}
+    for granularity in ("month", "week"):
+        params = {"from": "2026-03-01", "to": "2026-03-31", "granularity": granularity}
+        for bucket in api_client.get(url, params).json()["buckets"]:
+            theirs[bucket["label"]] = str(bucket["consultations"]).replace("<", "&lt;")
+    assert mine == theirs
+    # March is shown; its weeks are not: week 10 held all five people, and is withheld
+    # with the empty ones. W14 straddles into April, which is not over.
+    assert mine == {"2026-03": "5"} | {f"2026-W{n:02d}": "&lt; 5" for n in range(9, 14)}
+
+
+def test_it_says_whether_her_own_counts_are_shared(client, employee_a, spring):
+    assert 'id="hr-view"' in page_of(client, employee_a)
+    html = page_of(client, employee_a)
+    assert "votre nom n'apparaît nulle part dans ce que voient les RH" in unescape(html)
+    usage_sharing_set(employee=employee_a, shared=True)
+    html = page_of(client, employee_a)
+    assert "les RH voient aussi, sous votre nom, votre nombre de consultations" in html

@@ -1,5 +1,6 @@
-"""The small-group rule (metrics.small_groups) on its own: no database, the reading of
-employee/day rows replaced by a dictionary."""
+"""The small-group rule (metrics.small_groups) on its own: which buckets describe fewer
+than HUNTZEN_MIN_GROUP_SIZE distinct employees. No database: the reading of
+employee/day rows is a dictionary."""
 
 from datetime import date
 
@@ -8,8 +9,7 @@ import pytest
 from metrics.periods import Period
 from metrics.small_groups import GroupVerdict, Hidden, SmallGroupRule, min_group_size
 
-HR = SmallGroupRule(threshold=5, protect=True)
-STAFF = SmallGroupRule(threshold=5, protect=False)
+HR = SmallGroupRule(threshold=5)
 
 WEEK_1 = Period(date(2026, 3, 2), date(2026, 3, 8))
 WEEK_2 = Period(date(2026, 3, 9), date(2026, 3, 15))
@@ -44,23 +44,12 @@ def test_a_hidden_figure_reads_less_than_the_threshold():
 def test_the_threshold_comes_from_the_setting(settings):
     settings.HUNTZEN_MIN_GROUP_SIZE = 8
     assert min_group_size() == 8
-    assert SmallGroupRule.for_viewer(protect=True) == SmallGroupRule(threshold=8, protect=True)
+    assert SmallGroupRule.from_settings() == SmallGroupRule(threshold=8)
 
 
 @pytest.mark.parametrize(("distinct", "reaches"), [(0, False), (4, False), (5, True), (40, True)])
 def test_a_group_reaches_the_threshold_from_five_distinct_employees(distinct, reaches):
     assert HR.reaches(distinct) is reaches
-
-
-def test_a_day_of_fewer_than_five_employees_is_withheld_from_hr_only():
-    assert HR.withholds_day(4) and not HR.withholds_day(5)
-    assert not STAFF.withholds_day(1)
-
-
-def test_a_bucket_is_withheld_from_hr_only_when_its_group_is_too_small():
-    assert HR.withholds(GroupVerdict(reaches=False))
-    assert not HR.withholds(GroupVerdict(reaches=True))
-    assert not STAFF.withholds(GroupVerdict(reaches=False))
 
 
 @pytest.mark.parametrize(
@@ -107,9 +96,3 @@ def test_employee_rows_are_read_once_and_for_the_open_buckets_days_only():
         WEEK_2: GroupVerdict(True),
         week_3: GroupVerdict(True, 6),
     }
-
-
-def test_staff_get_the_same_verdicts_only_nothing_withheld():
-    reader = _Reader({2: {"a", "b"}, 3: {"a", "c"}})
-    daily = {_day(2): 2, _day(3): 2}
-    assert STAFF.judge([WEEK_1], daily, reader) == HR.judge([WEEK_1], daily, reader)

@@ -13,6 +13,13 @@ from tests.metrics.helpers import make_employees, paris, share
 pytestmark = pytest.mark.django_db
 
 MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
+YEAR = {"from": "2026-01-01", "to": "2026-12-31"}
+
+
+@pytest.fixture(autouse=True)
+def june(time_machine):
+    """March 2026 is over, so published to HR."""
+    time_machine.move_to(paris(2026, 6, 15, 12))
 
 
 @pytest.fixture
@@ -70,24 +77,60 @@ def test_a_bad_period_is_a_400_page_that_names_the_problem(client, practitioner_
 def test_the_company_dashboard_withholds_small_groups(client, hr_acme, acme, visits):
     client.force_login(hr_acme)
     html = client.get(reverse("metrics:my_company"), MARCH).content.decode()
-    assert "&lt; 5" in html
-    assert 'class="bar bar-hidden"' in html
+    assert re.search(r'<td data-figure="consultations"[^>]*>&lt; 5</td>', html)
+    assert 'id="protection"' in html
     assert "Alice" not in html and "Paula" not in html
     assert_csp_clean(html)
 
 
-def test_the_company_dashboard_shows_weeks_and_months(
-    client, hr_acme, acme, practitioner_p, practitioner_q
-):
+def test_a_withheld_bucket_is_drawn_as_withheld_never_as_a_bar(client, hr_acme, acme, visits):
+    client.force_login(hr_acme)
+    html = client.get(reverse("metrics:my_company"), YEAR).content.decode()
+    # 2026 up to May (the last month over on 15 June): five months, none reaching 5.
+    assert html.count('<rect class="withheld"') == 5
+    assert '<rect class="bar"' not in html
+    heights = set(re.findall(r'<rect class="withheld"[^>]* height="([\d.]+)"', html))
+    assert len(heights) == 1  # the full height of the plot: no size, and never 0
+    assert "2026-03 : masqué (&lt; 5)" in html
+
+
+def test_hr_reads_weeks_or_months_never_days(client, hr_acme, acme, practitioner_p, practitioner_q):
     people = make_employees(acme, 5)
     for i, person in enumerate(people):
         practitioner = practitioner_p if i % 2 == 0 else practitioner_q
         completed(person, practitioner, at=paris(2026, 3, 3, 8 + i), minutes=60)
     client.force_login(hr_acme)
+    url = reverse("metrics:company", args=[acme.pk])
+    html = client.get(url, MARCH).content.decode()
+    assert "Par mois" in html and '<dd data-figure="consultations">5</dd>' in html
+    assert html.count("<svg") == 1 and html.count('<rect class="bar"') == 1
+    assert '<option value="day"' not in html
+    # Week 10 alone holds March's consultations: withheld with March's empty weeks, so
+    # that no week of March can be told from another, and so is every other week.
+    html = client.get(url, {**MARCH, "granularity": "week"}).content.decode()
+    assert "Par semaine" in html
+    assert not re.search(r'<td data-figure="consultations"[^>]*>5</td>', html)
+    assert client.get(url, {**MARCH, "granularity": "day"}).status_code == 400
+
+
+def test_the_page_says_how_the_period_was_snapped_and_what_is_not_published(
+    client, hr_acme, acme, visits
+):
+    client.force_login(hr_acme)
+    url = reverse("metrics:company", args=[acme.pk])
+    html = client.get(url, {"from": "2026-03-05", "to": "2026-07-10"}).content.decode()
+    assert 'id="snapped"' in html and "5 mars 2026" in html
+    assert 'value="2026-03-01"' in html and 'value="2026-07-31"' in html
+    assert 'id="pending"' in html and "31 mai 2026" in html
+    assert html.count("<tr data-bucket=") == 3  # March, April, May
+
+
+def test_staff_read_every_day_exactly(client, staff_r2, acme, visits):
+    client.force_login(staff_r2)
     html = client.get(reverse("metrics:company", args=[acme.pk]), MARCH).content.decode()
-    assert "Par semaine" in html and "Par mois" in html
-    assert "<dd>5</dd>" in html  # consultations, and distinct employees
-    assert html.count("<svg") == 3
+    assert html.count('<rect class="bar"') == 31 and 'class="withheld"' not in html
+    assert "Salariés ayant consulté" in html
+    assert '<option value="day" selected>' in html
 
 
 def test_the_employee_counters_page_lists_totals_per_whole_month(

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tests.consultations.factories import completed
-from tests.metrics.helpers import paris
+from tests.metrics.helpers import make_employees, paris
 
 pytestmark = pytest.mark.django_db
 
@@ -51,12 +51,24 @@ def test_the_practitioner_home_card_shows_this_months_count(
     assert "40 minutes au total" in page
 
 
-def test_the_hr_home_card_withholds_a_small_month(
+def test_the_hr_home_card_shows_the_last_month_published_withheld_when_small(
     client, hr_acme, employee_a, practitioner_p, time_machine
 ):
-    time_machine.move_to(paris(2026, 3, 20, 12))
+    time_machine.move_to(paris(2026, 4, 20, 12))
     completed(employee_a, practitioner_p, at=paris(2026, 3, 2, 9))
+    completed(employee_a, practitioner_p, at=paris(2026, 4, 2, 9))  # April is not over
     client.force_login(hr_acme)
     page = client.get(reverse("accounts:hr_home")).content.decode()
     assert 'id="card-metrics-title"' in page
-    assert '<span class="figure">&lt; 5</span>' in page
+    assert '<span class="figure">&lt; 5</span> consultations en mars 2026' in page
+
+
+def test_the_hr_home_card_reads_what_the_dashboard_shows(
+    client, hr_acme, acme, practitioner_p, time_machine
+):
+    time_machine.move_to(paris(2026, 4, 20, 12))
+    for i, person in enumerate(make_employees(acme, 5)):
+        completed(person, practitioner_p, at=paris(2026, 3, 2, 8 + i))
+    client.force_login(hr_acme)
+    page = client.get(reverse("accounts:hr_home")).content.decode()
+    assert '<span class="figure">5</span> consultations en mars 2026' in page
