@@ -14,8 +14,8 @@ from accounts.gates import gated
 from metrics import access, consent, exports, selectors
 from metrics.periods import (
     PeriodError,
-    parse_granularity,
     parse_period,
+    parse_report,
     require_published,
     require_whole_months,
 )
@@ -76,26 +76,18 @@ def _period(request, *, whole_months=False, until=None):
 
 
 def _report_request(request, *, protect: bool):
-    """The period and granularity asked for (`from` and `to` are required)."""
-    period, granularity = selectors.default_report(protect=protect)
-    errors = {}
+    """The period (`from` and `to` are required) and granularity asked for."""
     try:
-        period = parse_period(
-            request.query_params.get("from"), request.query_params.get("to"), required=True
-        )
-    except PeriodError as exc:
-        errors.update(exc.errors)
-    try:
-        granularity = parse_granularity(
+        return parse_report(
+            request.query_params.get("from"),
+            request.query_params.get("to"),
             request.query_params.get("granularity"),
+            required=True,
+            default=selectors.default_report(protect=protect),
             allowed=selectors.report_granularities(protect=protect),
-            default=granularity,
         )
     except PeriodError as exc:
-        errors.update(exc.errors)
-    if errors:
-        raise ValidationError({name: [str(msg)] for name, msg in errors.items()})
-    return period, granularity
+        raise ValidationError({name: [str(msg)] for name, msg in exc.errors.items()}) from exc
 
 
 def _filename(kind, ident, period):

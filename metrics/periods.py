@@ -116,17 +116,32 @@ def published_until(today: date) -> date:
     return today.replace(day=1) - timedelta(days=1)
 
 
-def parse_granularity(raw: str | None, *, allowed, default: Granularity) -> Granularity:
-    if not raw:
-        return default
-    if raw not in allowed:
-        raise PeriodError(
-            {
-                "granularity": _("Valeurs possibles : %(values)s.")
-                % {"values": ", ".join(str(value) for value in allowed)}
-            }
-        )
-    return Granularity(raw)
+def parse_report(
+    raw_from: str | None,
+    raw_to: str | None,
+    raw_granularity: str | None,
+    *,
+    required: bool,
+    default: tuple[Period, Granularity],
+    allowed,
+) -> tuple[Period, Granularity]:
+    """A period (see `parse_period`) and a granularity among `allowed`; every error at
+    once. Missing: `default`."""
+    errors: dict = {}
+    period, granularity = default
+    try:
+        period = parse_period(raw_from, raw_to, required=required, default=period)
+    except PeriodError as exc:
+        errors.update(exc.errors)
+    if raw_granularity and raw_granularity not in allowed:
+        errors["granularity"] = _("Valeurs possibles : %(values)s.") % {
+            "values": ", ".join(str(value) for value in allowed)
+        }
+    elif raw_granularity:
+        granularity = Granularity(raw_granularity)
+    if errors:
+        raise PeriodError(errors)
+    return period, granularity
 
 
 def _next_month(day: date) -> date:

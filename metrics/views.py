@@ -10,9 +10,9 @@ from metrics.charts import bar_chart
 from metrics.periods import (
     Period,
     PeriodError,
-    parse_granularity,
     parse_month_range,
     parse_period,
+    parse_report,
     require_published,
 )
 from metrics.small_groups import min_group_size
@@ -26,25 +26,19 @@ def _period(request) -> tuple[Period | None, dict]:
 
 
 def _report_request(request, *, protect: bool):
-    """The period and granularity asked for, the viewer's defaults, and any errors."""
-    period, granularity = selectors.default_report(protect=protect)
-    errors = {}
+    """The period and granularity asked for (the viewer's defaults), or the errors."""
     try:
-        period = parse_period(
-            request.GET.get("from"), request.GET.get("to"), required=False, default=period
-        )
-    except PeriodError as exc:
-        period = None
-        errors.update(exc.errors)
-    try:
-        granularity = parse_granularity(
+        period, granularity = parse_report(
+            request.GET.get("from"),
+            request.GET.get("to"),
             request.GET.get("granularity"),
+            required=False,
+            default=selectors.default_report(protect=protect),
             allowed=selectors.report_granularities(protect=protect),
-            default=granularity,
         )
+        return period, granularity, {}
     except PeriodError as exc:
-        errors.update(exc.errors)
-    return period, granularity, errors
+        return None, None, exc.errors
 
 
 def _filename(kind: str, ident, period: Period) -> str:
