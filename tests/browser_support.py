@@ -94,3 +94,11 @@ def sign_in(page):
         return page
 
     return do
+
+
+def click_nav_link(page, name: str) -> None:
+    """Follow a link of the main navigation; on a phone it sits behind the Menu button."""
+    link = page.get_by_role("navigation").get_by_role("link", name=name, exact=True).first
+    if not link.is_visible():
+        page.locator("summary.menu-button").click()
+    link.click()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.browser_support import click_nav_link
 from tests.consultations.factories import completed
 from tests.metrics.helpers import make_employees, paris
 
@@ -51,7 +52,7 @@ def test_hr_reads_the_company_dashboard_by_month_and_week_and_exports_it(
         lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
     )
     sign_in(hr_acme)
-    page.get_by_role("link", name="Usage du service").first.click()
+    click_nav_link(page, "Usage du service")
     page.wait_for_load_state()
 
     # By default: the months of 2026 published so far (January to May).

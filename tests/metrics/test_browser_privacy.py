@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from metrics.consent import usage_sharing_of
+from tests.browser_support import click_nav_link
 from tests.consultations.factories import completed
 from tests.medical.log_helpers import chat_join
 
@@ -38,7 +39,7 @@ def test_the_employee_reads_and_uses_her_privacy_page(
         lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
     )
     sign_in(employee_a)
-    page.get_by_role("link", name="Confidentialité", exact=True).first.click()
+    click_nav_link(page, "Confidentialité")
     page.wait_for_load_state()
     assert page.get_by_role("heading", name="Confidentialité", level=1).is_visible()
 
