@@ -7,7 +7,7 @@ PORT ?= 8000
 # Links in emails and the websocket origin check follow the port the demo serves on.
 SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: demo test install install-runtime lint migrations-check deploy-check messages clean
+.PHONY: demo worker beat test install install-runtime lint migrations-check deploy-check messages clean
 
 # Two stamps: what running needs (the demo), and that plus the test and lint tools
 # (tests, CI: `make install` is what .ci/run calls before ruff, bandit and pytest).
@@ -31,6 +31,14 @@ demo: install-runtime
 	DEBUG=true $(BIN)/python manage.py seed_demo
 	@echo "HuntZen Care demo on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
 	DEBUG=true HUNTZEN_SITE_URL=$(SITE_URL) $(BIN)/daphne -b $(HOST) -p $(PORT) huntzen.asgi:application
+
+# Background work on Redis (REDIS_URL set, as for `make demo` on Redis): in two more
+# terminals beside the server. Without REDIS_URL tasks run inside the server instead.
+worker: install-runtime
+	DEBUG=true $(BIN)/celery -A huntzen worker --loglevel INFO
+
+beat: install-runtime
+	DEBUG=true $(BIN)/celery -A huntzen beat --loglevel INFO
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

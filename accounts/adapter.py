@@ -1,4 +1,5 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 
 # allauth's own limiter: its usages can be rolled back after a correct password, as
 # allauth does for the limits it applies itself (the public wrapper returns a bool).
@@ -7,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from huntzen.links import on_site, public_site
+from huntzen.outbox.services import message_queue
 
 ACCOUNT_LIMIT_ACTION = "login_failed_account"
 
@@ -41,10 +43,21 @@ class AccountAdapter(DefaultAccountAdapter):
         return on_site(super().get_email_confirmation_url(request, emailconfirmation))
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """allauth's own rendering (DefaultAccountAdapter.send_mail), queued in the outbox
+        like every email of ours instead of sent inside the request."""
         links = {key: on_site(context[key]) for key in EMAIL_LINK_KEYS if context.get(key)}
-        super().send_mail(
-            template_prefix, email, {**context, **links, "current_site": public_site()}
+        message = self.render_mail(
+            template_prefix,
+            email,
+            {
+                "request": allauth_context.request,
+                "email": email,
+                **context,
+                **links,
+                "current_site": public_site(),
+            },
         )
+        message_queue(message=message, kind=template_prefix)
 
     # --- Failed sign-in limits --------------------------------------------------------
     # allauth counts failures per client address ("10/m/ip") and per "key", which is the

@@ -48,6 +48,7 @@ _STAFF_ADMIN = [
     "consultations.view_consultation",
     "medical.view_accesslogentry",
     "admin.view_logentry",
+    "outbox.view_outboxmessage",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

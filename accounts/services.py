@@ -3,7 +3,6 @@
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import partial
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -139,7 +138,8 @@ def _new_token() -> tuple[str, str]:
 
 
 def _schedule_email(invitation: Invitation, token: str) -> None:
-    transaction.on_commit(partial(emails.send_invitation, invitation=invitation, token=token))
+    """Queued in the outbox with the invitation (huntzen.emails): sent after commit."""
+    emails.send_invitation(invitation=invitation, token=token)
 
 
 def _invitation_insert(
@@ -462,6 +462,7 @@ def account_erase(*, user: User, password: str) -> User:
     from allauth.mfa.models import Authenticator
 
     from companies.services import user_deactivate
+    from huntzen.idempotency.keys import forget_user as forget_user_idempotency_keys
     from medical.services import chat_messages_erase, journal_delete_all
     from metrics.consent import usage_sharing_set
 
@@ -470,6 +471,7 @@ def account_erase(*, user: User, password: str) -> User:
     if not password or not user.check_password(password):
         raise ValidationError({"password": [_("Mot de passe incorrect.")]}, code="bad_password")
     journal_delete_all(owner=user)
+    forget_user_idempotency_keys(user)  # their kept answers may quote her journal
     chat_messages_erase(author=user)
     usage_sharing_set(employee=user, shared=False)
     EmailAddress.objects.filter(user=user).delete()  # personal addresses, notification choice

@@ -27,6 +27,7 @@ from consultations.serializers import (
     SlotsQuerySerializer,
     SlotsSerializer,
 )
+from huntzen.idempotency import keys as idempotency_keys
 from huntzen.throttling import BookingRateThrottle
 
 _ERRORS = {
@@ -43,13 +44,16 @@ class ConsultationCreateView(APIView):
     @extend_schema(
         operation_id="consultations_book",
         request=BookingSerializer,
+        parameters=[idempotency_keys.PARAMETER],
         responses={
             201: ConsultationSerializer,
             409: OpenApiResponse(description="Slot taken, or the employee is busy then"),
+            422: idempotency_keys.REUSED_RESPONSE,
             **_ERRORS,
         },
         description="Book a bookable slot for the signed-in employee, in their own company.",
     )
+    @idempotency_keys.idempotent
     def post(self, request):
         body = BookingSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -107,6 +111,7 @@ class _TransitionView(APIView):
     def act(self, *, actor, consultation, body):
         raise NotImplementedError
 
+    @idempotency_keys.idempotent
     def post(self, request, pk):
         consultation = get_consultation_for(request.user, pk)
         body = self.body_serializer(data=request.data)
@@ -121,9 +126,11 @@ def _transition_schema(operation_id: str, request=EmptySerializer):
     return extend_schema(
         operation_id=operation_id,
         request=request,
+        parameters=[idempotency_keys.PARAMETER],
         responses={
             200: ConsultationSerializer,
             409: OpenApiResponse(description="Illegal transition (`currentStatus`)"),
+            422: idempotency_keys.REUSED_RESPONSE,
             **_ERRORS,
         },
     )

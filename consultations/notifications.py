@@ -1,6 +1,6 @@
 """Consultation emails: one function per message, three templates each (subject, txt,
-html), in each recipient's language. Sent after commit by the services and by
-`send_reminders`.
+html), in each recipient's language. Queued in the outbox inside the services'
+transactions (delivered after commit by a Celery task), and by the reminders task.
 
 What an employer's mail system could read is kept to "HuntZen Care appointment", a
 time and a portal link: no practitioner, specialty, reason or anything medical.
@@ -32,6 +32,7 @@ def _send(
     consultation: Consultation,
     recipient: User,
     ics_method: str | None,
+    dedup_key: str | None = None,
 ) -> None:
     url = consultation_url(consultation)
     language = recipient.language or settings.LANGUAGE_CODE
@@ -62,6 +63,7 @@ def _send(
             "url": url,
         },
         attachments=attachments,
+        dedup_key=dedup_key,
     )
 
 
@@ -92,8 +94,19 @@ def send_no_show(consultation_id) -> None:
     _send_to_participants(consultation_id, template="no_show", ics_method=ics.CANCEL)
 
 
+def reminder_dedup_key(consultation: Consultation, *, hours: int, recipient: User) -> str:
+    return f"reminder_{hours}h:{consultation.pk}:{recipient.pk}"
+
+
 def send_reminder(consultation: Consultation, *, hours: int) -> None:
-    """The 24 h or 1 h reminder (`send_reminders` claims the row first)."""
+    """The 24 h or 1 h reminder, one outbox row per participant (each delivered and
+    retried on its own), at most once per consultation, kind and recipient."""
     template = "reminder_24h" if hours == 24 else "reminder_1h"
     for recipient in _both(consultation):
-        _send(template=template, consultation=consultation, recipient=recipient, ics_method=None)
+        _send(
+            template=template,
+            consultation=consultation,
+            recipient=recipient,
+            ics_method=None,
+            dedup_key=reminder_dedup_key(consultation, hours=hours, recipient=recipient),
+        )

@@ -6,7 +6,6 @@ IllegalTransition (409) without changing anything when the step is not allowed.
 """
 
 from datetime import date, datetime, time, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -167,7 +166,8 @@ def consultation_book(
         raise SlotTaken() from exc
     grant_participants(consultation)
     _record(consultation, actor=employee, from_status="", to_status=Status.SCHEDULED, at=now)
-    transaction.on_commit(partial(notifications.send_booked, consultation.pk))
+    # Queued in the outbox with this change: delivered after commit, never lost.
+    notifications.send_booked(consultation.pk)
     return consultation
 
 
@@ -292,7 +292,8 @@ def consultation_cancel(
     _record(
         consultation, actor=actor, from_status=Status.SCHEDULED, to_status=Status.CANCELLED, at=now
     )
-    transaction.on_commit(partial(notifications.send_cancelled, consultation.pk))
+    # Queued in the outbox with this change: delivered after commit, never lost.
+    notifications.send_cancelled(consultation.pk)
     return consultation
 
 
@@ -319,7 +320,8 @@ def consultation_mark_no_show(
     _record(
         consultation, actor=actor, from_status=Status.SCHEDULED, to_status=Status.NO_SHOW, at=now
     )
-    transaction.on_commit(partial(notifications.send_no_show, consultation.pk))
+    # Queued in the outbox with this change: delivered after commit, never lost.
+    notifications.send_no_show(consultation.pk)
     return consultation
 
 

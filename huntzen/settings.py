@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.headless",
     "huntzen.content",
+    "huntzen.outbox",
+    "huntzen.idempotency",
     "accounts",
     "companies",
     "consultations",
@@ -163,6 +165,69 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# --- Background work: Celery (huntzen/celery.py) --------------------------------
+# The broker is Redis (REDIS_URL unless CELERY_BROKER_URL names another). Without one
+# (the embedded default) tasks run in the process, right after the commit that queued
+# them ("eager"): `make demo` needs no worker.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "") or REDIS_URL or ""
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
+if not CELERY_BROKER_URL:
+    if not CELERY_TASK_ALWAYS_EAGER:
+        raise ImproperlyConfigured(
+            "CELERY_TASK_ALWAYS_EAGER is off but there is no broker: set REDIS_URL or "
+            "CELERY_BROKER_URL."
+        )
+    CELERY_BROKER_URL = "memory://"
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged once done: a worker killed mid-task leaves it to another.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queuing from a request gives up quickly when the broker is down: the outbox row is
+# committed anyway and the periodic sweep queues it again (huntzen/outbox).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    # Redis keys of the queue, beside the cache and the channel layer in one Redis.
+    "global_keyprefix": env_str("CELERY_KEY_PREFIX", "huntzen") + ":",
+    # Longer than any task: an unacknowledged task is redelivered after this.
+    "visibility_timeout": 3600,
+}
+CELERY_TIMEZONE = "Europe/Paris"
+CELERY_BEAT_SCHEDULE_FILENAME = env_str(
+    "CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DIR / "var" / "celerybeat-schedule")
+)
+CELERY_BEAT_SCHEDULER = "huntzen.celery:Scheduler"
+CELERY_BEAT_SCHEDULE = {
+    "outbox-sweep": {"task": "huntzen.outbox.tasks.outbox_sweep", "schedule": 60.0},
+    "consultation-reminders": {
+        "task": "consultations.tasks.queue_due_reminders",
+        "schedule": 60.0,
+    },
+    "idempotency-purge": {"task": "huntzen.idempotency.tasks.purge_expired", "schedule": 3600.0},
+}
+
+# The email outbox: every email is a row written with the change that causes it,
+# delivered by a task; a failed attempt is retried after RETRY_BASE × 2^(n-1) seconds
+# (at most RETRY_MAX), up to MAX_ATTEMPTS; a delivery claimed by a worker that died is
+# taken over once its lease is over (longer than EMAIL_TIMEOUT).
+HUNTZEN_OUTBOX_RETRY_BASE_SECONDS = env_int("HUNTZEN_OUTBOX_RETRY_BASE_SECONDS", 30, minimum=1)
+HUNTZEN_OUTBOX_RETRY_MAX_SECONDS = env_int("HUNTZEN_OUTBOX_RETRY_MAX_SECONDS", 3600, minimum=1)
+HUNTZEN_OUTBOX_MAX_ATTEMPTS = env_int("HUNTZEN_OUTBOX_MAX_ATTEMPTS", 40, minimum=1)
+HUNTZEN_OUTBOX_LEASE_SECONDS = env_int("HUNTZEN_OUTBOX_LEASE_SECONDS", 300, minimum=1)
+
+# Idempotency-Key on API writes (huntzen/idempotency): a retry within this time
+# answers the first answer again.
+HUNTZEN_IDEMPOTENCY_TTL = timedelta(hours=env_int("HUNTZEN_IDEMPOTENCY_TTL_HOURS", 24, minimum=1))
 
 # --- Accounts -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -15,6 +15,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from huntzen.api import Pagination
+from huntzen.idempotency import keys as idempotency_keys
 from medical import access, selectors, services
 from medical.serializers import (
     ClinicalNoteAmendSerializer,
@@ -134,9 +135,16 @@ class JournalView(GenericAPIView):
     @extend_schema(
         operation_id="medical_journal_create",
         request=JournalEntryInputSerializer,
-        responses={201: JournalEntrySerializer, 400: OpenApiResponse(), 403: _REFUSALS[403]},
+        parameters=[idempotency_keys.PARAMETER],
+        responses={
+            422: idempotency_keys.REUSED_RESPONSE,
+            201: JournalEntrySerializer,
+            400: OpenApiResponse(),
+            403: _REFUSALS[403],
+        },
         summary="Write a journal entry (employees only).",
     )
+    @idempotency_keys.idempotent
     def post(self, request):
         entry = services.journal_entry_create(
             owner=request.user, parse=_body(request, JournalEntryInputSerializer)
@@ -149,9 +157,15 @@ class JournalView(GenericAPIView):
     @extend_schema(
         operation_id="medical_journal_delete_all",
         request=None,
-        responses={200: JournalDeletedSerializer, 403: _REFUSALS[403]},
+        parameters=[idempotency_keys.PARAMETER],
+        responses={
+            422: idempotency_keys.REUSED_RESPONSE,
+            200: JournalDeletedSerializer,
+            403: _REFUSALS[403],
+        },
         summary="Delete my whole journal at once (GDPR art. 17).",
     )
+    @idempotency_keys.idempotent
     def delete(self, request):
         count = services.journal_delete_all(owner=request.user)
         return Response(JournalDeletedSerializer({"deleted": count}).data)
@@ -173,9 +187,16 @@ class JournalEntryView(GenericAPIView):
     @extend_schema(
         operation_id="medical_journal_entry_update",
         request=JournalEntryInputSerializer(partial=True),
-        responses={200: JournalEntrySerializer, 400: OpenApiResponse(), 404: _REFUSALS[404]},
+        parameters=[idempotency_keys.PARAMETER],
+        responses={
+            422: idempotency_keys.REUSED_RESPONSE,
+            200: JournalEntrySerializer,
+            400: OpenApiResponse(),
+            404: _REFUSALS[404],
+        },
         summary="Change one of my journal entries (date, mood and/or text).",
     )
+    @idempotency_keys.idempotent
     def patch(self, request, pk):
         entry = services.journal_entry_update(
             owner=request.user,
@@ -187,9 +208,11 @@ class JournalEntryView(GenericAPIView):
     @extend_schema(
         operation_id="medical_journal_entry_delete",
         request=None,
-        responses={204: None, 404: _REFUSALS[404]},
+        parameters=[idempotency_keys.PARAMETER],
+        responses={422: idempotency_keys.REUSED_RESPONSE, 204: None, 404: _REFUSALS[404]},
         summary="Delete one of my journal entries.",
     )
+    @idempotency_keys.idempotent
     def delete(self, request, pk):
         services.journal_entry_delete(owner=request.user, entry=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)

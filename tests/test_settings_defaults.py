@@ -12,6 +12,7 @@ ENVIRONMENT_READERS = {
     "huntzen/env.py",
     "huntzen/asgi.py",
     "huntzen/wsgi.py",
+    "huntzen/celery.py",
 }
 
 

@@ -12,3 +12,6 @@ os.environ.setdefault(
 # A pool per test process would keep connections across test-database teardown.
 os.environ.setdefault("DATABASE_POOL", "false")
 os.environ.setdefault("HUNTZEN_MFA_REQUIRED_ROLES", "")
+# Tasks run in the test process after commit, even where REDIS_URL is set (CI); the
+# broker tests switch the Celery app to Redis themselves (tests/outbox).
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")

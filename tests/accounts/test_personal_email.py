@@ -32,9 +32,12 @@ def test_the_email_page_is_french_and_offers_no_make_primary(client, employee_a)
     assert reverse("privacy") in html
 
 
-def test_add_verify_then_choose_a_personal_address(client, employee_a):
+def test_add_verify_then_choose_a_personal_address(
+    client, employee_a, django_capture_on_commit_callbacks
+):
     client.force_login(employee_a)
-    add(client)
+    with django_capture_on_commit_callbacks(execute=True):  # emails leave after commit
+        add(client)
     address = EmailAddress.objects.get(user=employee_a, email=PERSONAL)
     assert (address.verified, address.primary) == (False, False)
     [message] = mail.outbox
@@ -74,12 +77,13 @@ def test_one_personal_address_at_most(client, employee_a):
 
 
 def test_an_address_of_another_account_can_never_be_verified_nor_chosen(
-    client, employee_a, employee_b
+    client, employee_a, employee_b, django_capture_on_commit_callbacks
 ):
     """allauth attaches it unverified (so that the form does not tell which addresses
     have an account), and refuses to verify an address another account has verified."""
     client.force_login(employee_a)
-    add(client, employee_b.email)
+    with django_capture_on_commit_callbacks(execute=True):
+        add(client, employee_b.email)
     links = [confirmation_link(m) for m in mail.outbox if "/accounts/confirm-email/" in m.body]
     for link in links:
         client.post(link)

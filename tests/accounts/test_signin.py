@@ -78,10 +78,13 @@ def test_failed_logins_are_rate_limited_per_ip_too(client, cast):
     assert "_auth_user_id" not in client.session
 
 
-def test_password_reset_answers_the_same_for_known_and_unknown_emails(client, employee_a):
+def test_password_reset_answers_the_same_for_known_and_unknown_emails(
+    client, employee_a, django_capture_on_commit_callbacks
+):
     url = reverse("account_reset_password")
-    known = client.post(url, {"email": employee_a.email})
-    unknown = client.post(url, {"email": "nobody@acme.test"})
+    with django_capture_on_commit_callbacks(execute=True):  # emails leave after commit
+        known = client.post(url, {"email": employee_a.email})
+        unknown = client.post(url, {"email": "nobody@acme.test"})
     assert (known.status_code, known["Location"]) == (unknown.status_code, unknown["Location"])
     assert _page(client, known["Location"]) == _page(client, unknown["Location"])
     assert [m.to for m in mail.outbox] == [[employee_a.email], ["nobody@acme.test"]]
@@ -93,8 +96,9 @@ def _page(client, url):
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", client.get(url).text)
 
 
-def test_password_reset_sets_a_new_password(client, employee_a):
-    client.post(reverse("account_reset_password"), {"email": employee_a.email})
+def test_password_reset_sets_a_new_password(client, employee_a, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_reset_password"), {"email": employee_a.email})
     link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+/)", mail.outbox[0].body)
     form_url = client.get(link.group(1))["Location"]
     new = "a-brand-new-passphrase-2026"

@@ -109,3 +109,38 @@ def test_concurrent_runs_send_each_reminder_once(employee_a, employee_b, p_open)
     assert sum(r[24] for r in results) == 0  # 10:00 is 1.5 h away: below the 24 h floor
     assert len(mail.outbox) == 2
     assert Consultation.objects.filter(reminder_1h_sent_at__isnull=False).count() == 1
+
+
+@pytest.mark.django_db
+def test_one_recipient_failing_is_retried_alone_and_the_command_says_so(
+    consultation, employee_a, p_open, settings, capsys
+):
+    """F10: the practitioner's address refusing never sends the reminder again to the
+    employee; the command exits non-zero and names what was not delivered."""
+    from django.core.management.base import CommandError
+
+    from huntzen.outbox.models import OutboxMessage
+    from tests.outbox.smtp_sink import SmtpSink
+
+    sink = SmtpSink().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+    sink.refused_recipients = {p_open.email}
+    try:
+        with time_machine.travel(TUESDAY_9 - timedelta(minutes=50), tick=False) as clock:
+            with pytest.raises(CommandError, match="1 reminder email"):
+                call_command("send_reminders")
+            out, err = capsys.readouterr()
+            assert "1h=1" in out and "sent=1" in out and "pending=1" in out
+            assert f"not delivered: consultations/email/reminder_1h to {p_open.email}" in err
+            for _ in range(3):  # later runs: nothing new is queued
+                clock.shift(timedelta(seconds=5))
+                call_command("send_reminders")
+            assert len(sink.to(employee_a.email)) == 1
+            sink.refused_recipients = set()
+            clock.shift(timedelta(minutes=1))
+            call_command("outbox_deliver")
+        assert len(sink.to(employee_a.email)) == 1 and len(sink.to(p_open.email)) == 1
+        assert OutboxMessage.objects.filter(kind__endswith="reminder_1h").count() == 2
+    finally:
+        sink.stop()

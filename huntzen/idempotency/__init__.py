@@ -1,0 +1,1 @@
+"""Idempotency-Key on API writes: a retry answers the first answer (huntzen/idempotency/keys.py)."""

@@ -1,0 +1,153 @@
+"""`Idempotency-Key` on API writes (booking, transitions, journal writes).
+
+A client that got no answer (a timeout, a 5xx after the commit) sends the same request
+again with the same key: the write is not done twice, the first answer (status and
+body) comes back, with `Idempotent-Replayed: true`. The key is the user's own (another
+user's identical key is unrelated); the same key with another method, path or body is
+refused with 422. The key row is inserted before the write, in the same transaction: a
+concurrent retry waits on its unique index and then reads the committed answer, and a
+write that fails (any error) leaves no key, so its retry runs it again.
+
+Without the header the handler still runs in one transaction with the building of its
+answer (F11: no answer read from the database after a commit that can then fail).
+"""
+
+import functools
+import hashlib
+import json
+import re
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from huntzen.exceptions import Refusal
+from huntzen.idempotency.models import IdempotencyKey
+from medical import crypto
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+_VALID_KEY = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII, as in the IETF draft
+
+PARAMETER = OpenApiParameter(
+    HEADER,
+    OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "Any unique string of 1 to 255 visible ASCII characters (a UUID, say). A retry "
+        "with the same key by the same user within 24 hours does not redo the write: it "
+        "answers the first answer again, with `Idempotent-Replayed: true`. The same key "
+        "with a different request answers 422 `idempotency_key_reused`."
+    ),
+)
+REUSED_RESPONSE = OpenApiResponse(
+    description="Idempotency-Key already used for a different request (`idempotency_key_reused`)."
+)
+
+
+class InvalidIdempotencyKey(Refusal):
+    http_status = 400
+    code = "invalid_idempotency_key"
+    message = _("L'en-tête Idempotency-Key doit compter 1 à 255 caractères ASCII visibles.")
+
+
+class IdempotencyKeyReused(Refusal):
+    http_status = 422
+    code = "idempotency_key_reused"
+    message = _("Cette clé Idempotency-Key a déjà servi pour une autre requête.")
+
+
+def _fingerprint(request) -> str:
+    body = json.dumps(request.data, sort_keys=True, default=str, separators=(",", ":"))
+    raw = f"{request.method}\n{request.path}\n{body}".encode()
+    return hashlib.sha256(raw).hexdigest()
+
+
+def _replay(record: IdempotencyKey) -> Response:
+    body = json.loads(crypto.unseal(record.response_sealed, aad=record.response_aad()))
+    response = Response(body, status=record.status_code)
+    response[REPLAYED_HEADER] = "true"
+    return response
+
+
+def _claim(request, key: str, fingerprint: str) -> IdempotencyKey | Response:
+    """Insert this request's key row, or return the first answer if the key is known.
+    Blocks while a concurrent request with the same key is running (unique index)."""
+    now = timezone.now()
+    record = IdempotencyKey(
+        user=request.user,
+        key=key,
+        fingerprint=fingerprint,
+        status_code=0,
+        response_sealed="",
+        created_at=now,
+    )
+    try:
+        with transaction.atomic():
+            record.save(force_insert=True)
+        return record
+    except IntegrityError:
+        pass
+    first = IdempotencyKey.objects.select_for_update().get(user=request.user, key=key)
+    if first.created_at <= now - settings.HUNTZEN_IDEMPOTENCY_TTL:
+        first.delete()  # expired: this is a new request
+        record.save(force_insert=True)
+        return record
+    if first.fingerprint != fingerprint:
+        raise IdempotencyKeyReused()
+    return _replay(first)
+
+
+def idempotent(handler):
+    """Wrap a DRF handler method (`post`, `patch`, `delete`) as described above."""
+
+    @functools.wraps(handler)
+    def wrapper(view, request, *args, **kwargs):
+        key = request.headers.get(HEADER)
+        with transaction.atomic():
+            if key is None:
+                return _rendered(handler(view, request, *args, **kwargs))
+            if not _VALID_KEY.fullmatch(key):
+                raise InvalidIdempotencyKey()
+            claim = _claim(request, key, _fingerprint(request))
+            if isinstance(claim, Response):
+                return claim
+            response = _rendered(handler(view, request, *args, **kwargs))
+            if not 200 <= response.status_code < 300:
+                claim.delete()  # not an answer to keep: a retry runs the request again
+                return response
+            claim.status_code = response.status_code
+            body = (
+                JSONRenderer().render(response.data).decode()
+                if response.data is not None
+                else "null"
+            )
+            claim.response_sealed = crypto.seal(body, aad=claim.response_aad())
+            claim.save(update_fields=["status_code", "response_sealed"])
+            return response
+
+    return wrapper
+
+
+def _rendered(response):
+    """The answer's body is complete before the transaction ends (F11)."""
+    if isinstance(response, Response):
+        _ = response.data
+    return response
+
+
+def purge_expired() -> int:
+    cutoff = timezone.now() - settings.HUNTZEN_IDEMPOTENCY_TTL
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lte=cutoff).delete()
+    return deleted
+
+
+def forget_user(user) -> None:
+    """Erasure: the kept answers may quote what the user wrote."""
+    IdempotencyKey.objects.filter(user=user).delete()

@@ -1,0 +1,211 @@
+"""Queue and deliver emails through the outbox.
+
+`message_queue` writes one row per recipient in the caller's transaction and asks a
+task to deliver it once that transaction commits; a change that rolls back leaves no
+email, and a committed change always leaves its emails, whatever the broker or the SMTP
+server do meanwhile. `message_deliver` claims a row (a conditional UPDATE: of two
+workers, one wins), sends it, and records the outcome; a failure is retried later with
+exponential backoff. `due_message_ids` is what the periodic sweep hands to workers again:
+rows whose retry is due, and rows claimed by a worker that died (lease over).
+"""
+
+import base64
+import logging
+import uuid
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+from functools import partial
+
+from django.conf import settings
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from huntzen.outbox.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+State = OutboxMessage.State
+
+
+def _attachment(attachment) -> dict:
+    filename, content, mimetype = attachment
+    if isinstance(content, bytes):
+        return {
+            "filename": filename,
+            "content": base64.b64encode(content).decode("ascii"),
+            "base64": True,
+            "mimetype": mimetype,
+        }
+    return {"filename": filename, "content": content, "base64": False, "mimetype": mimetype}
+
+
+def _html_of(message: EmailMessage) -> str:
+    for content, mimetype in getattr(message, "alternatives", ()):
+        if mimetype == "text/html":
+            return content
+    return ""
+
+
+@transaction.atomic
+def message_queue(
+    *, message: EmailMessage, kind: str, dedup_key: str | None = None
+) -> list[OutboxMessage]:
+    """One row per recipient of `message` (each is then delivered on its own), committed
+    with the caller's transaction. With `dedup_key`, a message already queued under that
+    key (and recipient) is not queued again."""
+    now = timezone.now()
+    rows = []
+    for recipient in message.to:
+        row = OutboxMessage(
+            kind=kind[:120],
+            dedup_key=f"{dedup_key}|{recipient.lower()}" if dedup_key else None,
+            recipient=recipient,
+            from_email=message.from_email or settings.DEFAULT_FROM_EMAIL,
+            subject=message.subject,
+            text=message.body,
+            html=_html_of(message),
+            headers=dict(message.extra_headers),
+            attachments=[_attachment(a) for a in message.attachments],
+            next_attempt_at=now,
+            created_at=now,
+        )
+        try:
+            with transaction.atomic():
+                row.save(force_insert=True)
+        except IntegrityError:
+            if dedup_key is None:
+                raise
+            continue  # queued already
+        rows.append(row)
+    if rows:
+        transaction.on_commit(partial(dispatch, [row.pk for row in rows]))
+    return rows
+
+
+def dispatch(message_ids) -> None:
+    """Hand rows to the workers. The broker may be down: the rows are committed, so the
+    sweep hands them over again once it is back; the request that queued them succeeds."""
+    from huntzen.outbox.tasks import deliver_message
+
+    for message_id in message_ids:
+        try:
+            deliver_message.delay(str(message_id))
+        except Exception:
+            logger.warning(
+                "outbox: broker unavailable, email %s stays pending for the sweep", message_id
+            )
+            return
+
+
+def _message_id(row: OutboxMessage) -> str:
+    """The same Message-ID on every attempt, so a mail system can tell a resend."""
+    domain = parseaddr(row.from_email)[1].rpartition("@")[2] or "huntzen.care"
+    return f"<{row.pk.hex}@{domain}>"
+
+
+def _email(row: OutboxMessage) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=row.subject,
+        body=row.text,
+        from_email=row.from_email,
+        to=[row.recipient],
+        headers={**row.headers, "Message-ID": _message_id(row)},
+    )
+    if row.html:
+        message.attach_alternative(row.html, "text/html")
+    for attachment in row.attachments:
+        content = attachment["content"]
+        if attachment["base64"]:
+            content = base64.b64decode(content)
+        message.attach(attachment["filename"], content, attachment["mimetype"])
+    return message
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff: base, 2 × base, 4 × base … capped."""
+    seconds = settings.HUNTZEN_OUTBOX_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
+    return timedelta(seconds=min(seconds, settings.HUNTZEN_OUTBOX_RETRY_MAX_SECONDS))
+
+
+def _claimable(now: datetime) -> Q:
+    return Q(state=State.PENDING, next_attempt_at__lte=now) | Q(
+        state=State.SENDING, lease_until__lt=now
+    )
+
+
+def message_claim(message_id, *, now: datetime | None = None) -> OutboxMessage | None:
+    """Take the row for one delivery attempt, or None if it is not due, sent, or
+    another worker holds it. One UPDATE decides: concurrent claims cannot both win."""
+    now = now or timezone.now()
+    token = uuid.uuid4()
+    claimed = (
+        OutboxMessage.objects.filter(pk=message_id)
+        .filter(_claimable(now))
+        .update(
+            state=State.SENDING,
+            claim=token,
+            lease_until=now + timedelta(seconds=settings.HUNTZEN_OUTBOX_LEASE_SECONDS),
+            attempts=F("attempts") + 1,
+        )
+    )
+    if not claimed:
+        return None
+    return OutboxMessage.objects.get(pk=message_id)
+
+
+def message_deliver(message_id, *, now: datetime | None = None) -> str | None:
+    """One delivery attempt; returns the row's new state, or None when there was
+    nothing to do (not due, already sent, or claimed by another worker)."""
+    row = message_claim(message_id, now=now)
+    if row is None:
+        return None
+    mine = OutboxMessage.objects.filter(pk=row.pk, claim=row.claim)
+    try:
+        _email(row).send()
+    except Exception as error:
+        given_up = row.attempts >= settings.HUNTZEN_OUTBOX_MAX_ATTEMPTS
+        state = State.FAILED if given_up else State.PENDING
+        mine.update(
+            state=state,
+            next_attempt_at=(now or timezone.now()) + retry_delay(row.attempts),
+            lease_until=None,
+            claim=None,
+            last_error=f"{type(error).__name__}: {error}"[:300],
+        )
+        log = logger.error if given_up else logger.warning
+        log(
+            "outbox: email %s (%s) attempt %d failed%s: %s",
+            row.pk,
+            row.kind,
+            row.attempts,
+            ", given up" if given_up else "",
+            type(error).__name__,
+        )
+        return state
+    if not mine.update(
+        state=State.SENT,
+        sent_at=timezone.now(),
+        lease_until=None,
+        claim=None,
+        last_error="",
+        # Delivered: the content is not kept (links in it may still be valid).
+        subject="",
+        text="",
+        html="",
+        attachments=[],
+    ):
+        logger.error("outbox: email %s was sent after its lease ended", row.pk)
+    return State.SENT
+
+
+def due_message_ids(*, now: datetime | None = None, limit: int = 500) -> list:
+    """Rows to hand to a worker again: retries that are due, and claims whose worker
+    died (lease over). Oldest first."""
+    now = now or timezone.now()
+    return list(
+        OutboxMessage.objects.filter(_claimable(now))
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -1,0 +1,27 @@
+"""Celery tasks of the outbox: deliver one email, and the periodic sweep."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from huntzen.outbox import services
+from huntzen.outbox.models import OutboxMessage
+
+
+@shared_task(bind=True, acks_late=True)
+def deliver_message(self, message_id: str) -> str | None:
+    """One attempt; a failure is tried again after the row's backoff (the sweep would
+    find it too, so a lost retry loses nothing)."""
+    state = services.message_deliver(message_id)
+    if state == OutboxMessage.State.PENDING and not self.request.is_eager:
+        row = OutboxMessage.objects.only("next_attempt_at").get(pk=message_id)
+        countdown = max((row.next_attempt_at - timezone.now()).total_seconds(), 1)
+        raise self.retry(countdown=countdown, max_retries=None)
+    return state
+
+
+@shared_task
+def outbox_sweep() -> int:
+    """Every minute (beat): hand every due row to the workers again."""
+    ids = services.due_message_ids()
+    services.dispatch(ids)
+    return len(ids)

@@ -1,0 +1,95 @@
+"""Redis as the broker, for real: a booking made while the broker is down answers 201
+and its emails arrive, once, when it is back (a Celery worker started by the test, on
+the test's own Redis database and key prefix)."""
+
+import time
+from contextlib import contextmanager
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+from django.core import mail
+
+from huntzen.celery import app as celery_app
+from huntzen.outbox.models import OutboxMessage
+from huntzen.outbox.tasks import outbox_sweep
+from tests.consultations.conftest import open_weekdays
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.django_db(transaction=True),
+]
+DOWN = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+
+
+@contextmanager
+def broker(url: str):
+    """The Celery app on `url`, not eager, with a key prefix of this test's own."""
+    conf = celery_app.conf
+    saved = (conf.broker_url, conf.task_always_eager, dict(conf.broker_transport_options))
+    conf.broker_url = url
+    conf.task_always_eager = False
+    conf.broker_transport_options = {**saved[2], "global_keyprefix": "test-outbox:"}
+    celery_app._after_fork()  # drop connections made with the previous URL
+    try:
+        yield
+    finally:
+        conf.broker_url, conf.task_always_eager, conf.broker_transport_options = saved
+        celery_app._after_fork()
+
+
+def _wait_until(predicate, seconds=20.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _next_weekday_9am():
+    from datetime import datetime, timedelta
+    from datetime import time as clock
+    from zoneinfo import ZoneInfo
+
+    day = datetime.now(ZoneInfo("Europe/Paris")).date() + timedelta(days=2)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime.combine(day, clock(9), tzinfo=ZoneInfo("Europe/Paris"))
+
+
+def test_a_booking_while_the_broker_is_down_answers_201_and_mails_after_recovery(
+    api_client, employee_a, practitioner_p
+):
+    open_weekdays(practitioner_p)
+    api_client.force_authenticate(employee_a)
+    with broker(DOWN):
+        started = time.monotonic()
+        response = api_client.post(
+            "/api/v1/consultations",
+            {
+                "practitionerId": str(practitioner_p.pk),
+                "scheduledAt": _next_weekday_9am().isoformat(),
+                "kind": "video",
+            },
+            format="json",
+        )
+        took = time.monotonic() - started
+    assert response.status_code == 201, response.content
+    assert took < 5, f"the booking waited {took:.1f} s for the broker"
+    rows = OutboxMessage.objects.filter(kind="consultations/email/booked")
+    assert rows.count() == 2
+    assert {(r.state, r.attempts) for r in rows} == {(OutboxMessage.State.PENDING, 0)}
+    assert mail.outbox == []
+
+    with broker(settings.REDIS_URL), start_worker(celery_app, perform_ping_check=False):
+        # What beat runs every minute: hands the pending rows to the worker.
+        assert outbox_sweep.delay() is not None
+        assert _wait_until(
+            lambda: not OutboxMessage.objects.exclude(state=OutboxMessage.State.SENT).exists()
+        ), list(OutboxMessage.objects.values_list("state", "attempts", "last_error"))
+        outbox_sweep.delay()  # a second sweep finds nothing to send
+        time.sleep(1)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([employee_a.email, practitioner_p.email])
+    assert {(r.state, r.attempts) for r in rows.all()} == {(OutboxMessage.State.SENT, 1)}
