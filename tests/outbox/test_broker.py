@@ -18,7 +18,7 @@ from tests.consultations.conftest import open_weekdays
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.redis,
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 DOWN = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
