@@ -1,3 +1,4 @@
+import smtplib
 import sys
 
 from django.conf import settings
@@ -52,12 +53,22 @@ JSON_PREFIXES = ("/api/", "/_allauth/")
 
 def is_unavailable(exc: BaseException | None) -> bool:
     """An outage rather than a bug: the database unreachable, restarting, out of pooled
-    connections or past a lock/statement timeout; Redis unreachable."""
+    connections or past a lock/statement timeout; Redis unreachable; an SMTP server
+    refusing or silent past EMAIL_TIMEOUT (for a mail sent within the request)."""
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import TimeoutError as RedisTimeoutError
 
     return isinstance(
-        exc, (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
+        exc,
+        (
+            OperationalError,
+            InterfaceError,
+            RedisConnectionError,
+            RedisTimeoutError,
+            smtplib.SMTPException,
+            ConnectionError,  # the built-in ones: refused, reset (SMTP, any socket)
+            TimeoutError,
+        ),
     )
 
 

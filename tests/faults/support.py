@@ -256,3 +256,79 @@ def stop_redis(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+class SmtpSink:
+    """An SMTP server on loopback that `accepts` (stores each message), `refuses` (554 on
+    connect) or stays `silent` (takes the connection, never greets)."""
+
+    def __init__(self, mode: str):
+        assert mode in ("accepting", "refusing", "silent")
+        self.mode = mode
+        self.messages: list[bytes] = []
+        self._listener = socket.socket()
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(16)
+        self.port = self._listener.getsockname()[1]
+        self._held: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def close(self) -> None:
+        try:
+            self._listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._listener.close()
+        for sock in self._held:
+            sock.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                sock, _ = self._listener.accept()
+            except OSError:
+                return
+            if self.mode == "silent":
+                self._held.append(sock)
+            elif self.mode == "refusing":
+                sock.sendall(b"554 5.3.2 Service not available\r\n")
+                sock.close()
+            else:
+                threading.Thread(target=self._converse, args=(sock,), daemon=True).start()
+
+    def _converse(self, sock) -> None:
+        reader = sock.makefile("rb")
+
+        def say(line: bytes) -> None:
+            sock.sendall(line + b"\r\n")
+
+        say(b"220 sink ESMTP")
+        try:
+            while line := reader.readline():
+                verb = line.split(b" ", 1)[0].strip().upper()
+                if verb in (b"EHLO", b"HELO"):
+                    say(b"250 sink")
+                elif verb == b"DATA":
+                    say(b"354 go ahead")
+                    data = []
+                    while (chunk := reader.readline()) not in (b".\r\n", b""):
+                        data.append(chunk)
+                    self.messages.append(b"".join(data))
+                    say(b"250 queued")
+                elif verb == b"QUIT":
+                    say(b"221 bye")
+                    return
+                else:
+                    say(b"250 ok")
+        finally:
+            sock.close()
+
+
+@contextmanager
+def smtp_sink(mode: str):
+    sink = SmtpSink(mode)
+    try:
+        yield sink
+    finally:
+        sink.close()
