@@ -23,23 +23,39 @@ logger = logging.getLogger(__name__)
 REDIS_DOWN_ERRORS = (RedisConnectionError, RedisTimeoutError)
 
 
+class _Outage:
+    """Whether one Redis location is being avoided, shared by every backend instance of
+    the process (Django makes one per thread and per ASGI request)."""
+
+    def __init__(self):
+        self.until = 0.0
+        self.lock = threading.Lock()
+
+
+_outages: dict[str, _Outage] = {}
+_outages_lock = threading.Lock()
+
+
 class FailoverRedisCache(RedisCache):
     """Django's Redis cache, falling back to a per-process LocMemCache while Redis fails.
 
     OPTIONS take RETRY_SECONDS (how long to stay on the local memory after a failure
-    before trying Redis again, default 5) beside redis-py's connection options."""
+    before trying Redis again, default 5) beside redis-py's connection options. The
+    local memory and the outage state belong to the process, not to the instance."""
 
     def __init__(self, server, params):
         options = dict(params.get("OPTIONS", {}))
         self.retry_seconds = float(options.pop("RETRY_SECONDS", 5))
         super().__init__(server, {**params, "OPTIONS": options})
-        self.local = LocMemCache(f"huntzen-failover-{id(self)}", params)
-        self._down_until = 0.0
-        self._lock = threading.Lock()
+        name = f"huntzen-failover:{server}:{params.get('KEY_PREFIX', '')}"
+        # LocMemCache shares its data by name: one memory for every instance.
+        self.local = LocMemCache(name, {**params, "OPTIONS": {"MAX_ENTRIES": 10000}})
+        with _outages_lock:
+            self._outage = _outages.setdefault(name, _Outage())
 
     @property
     def is_down(self) -> bool:
-        return time.monotonic() < self._down_until
+        return time.monotonic() < self._outage.until
 
     def _run(self, name, *args, **kwargs):
         if not self.is_down:
@@ -53,9 +69,10 @@ class FailoverRedisCache(RedisCache):
         return getattr(self.local, name)(*args, **kwargs)
 
     def _went_down(self, exc) -> None:
-        with self._lock:
-            first = self._down_until == 0.0
-            self._down_until = time.monotonic() + self.retry_seconds
+        outage = self._outage
+        with outage.lock:
+            first = outage.until == 0.0
+            outage.until = time.monotonic() + self.retry_seconds
         if first:
             logger.error(
                 "Redis cache unavailable (%s): rate limits and chat tickets now count "
@@ -64,9 +81,10 @@ class FailoverRedisCache(RedisCache):
             )
 
     def _came_back(self) -> None:
-        if self._down_until:
-            with self._lock:
-                was_down, self._down_until = self._down_until, 0.0
+        outage = self._outage
+        if outage.until:
+            with outage.lock:
+                was_down, outage.until = outage.until, 0.0
             if was_down:
                 logger.warning("Redis cache available again: counting in Redis")
 

@@ -7,10 +7,12 @@ Redis down signs nobody out."""
 
 import json
 import logging
+import threading
 import time
 
 import pytest
 import redis
+from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
@@ -101,3 +103,32 @@ def test_counting_goes_back_to_redis_when_it_returns(redis_server, employee_a, c
         _login(Client(), employee_a.email, "wrong")
     assert any("available again" in r.getMessage() for r in caplog.records)
     assert redis.Redis(port=port).keys("faults:*")  # the failure was counted in Redis
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_limit_holds_across_requests_served_by_different_threads(redis_server, cast):
+    """Django makes a cache instance per thread (and per ASGI request): the fallback
+    memory and the outage state are the process's, not the instance's."""
+    port, holder = redis_server
+    stop_redis(holder["process"])
+    users = list(cast.values())
+
+    def in_a_thread(call):
+        result = {}
+
+        def run():
+            try:
+                result["value"] = call()
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        thread.join()
+        return result["value"]
+
+    for user in users[:10]:
+        in_a_thread(lambda user=user: _login(Client(), user.email, "wrong"))
+    _, signed_in = in_a_thread(lambda: _login(Client(), cast["employee_c"].email))
+    assert not signed_in
