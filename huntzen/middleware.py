@@ -1,3 +1,5 @@
+import contextlib
+import logging
 import re
 import uuid
 
@@ -7,6 +9,7 @@ from django.db import connections
 # What a client's own X-Request-ID may look like to be kept (beside ours, never as ours).
 _CLIENT_REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _local = Local()
+logger = logging.getLogger(__name__)
 
 
 def current_request_id() -> str | None:
@@ -76,8 +79,14 @@ def release_connections() -> None:
     Django's request_finished does, unless one is inside a transaction that outlives
     the request (a test's)."""
     for conn in connections.all(initialized_only=True):
-        if not conn.in_atomic_block:
+        if conn.in_atomic_block:
+            continue
+        try:
             conn.close_if_unusable_or_obsolete()
+        except Exception:  # a broken connection must not turn the answer into a 500
+            logger.warning("Closing the database connection %r failed", conn.alias)
+            with contextlib.suppress(Exception):
+                conn.close()
 
 
 class ReleaseConnectionsMiddleware:

@@ -9,7 +9,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.db import OperationalError
 from django.test import Client
 
-pytestmark = [pytest.mark.faults, pytest.mark.urls("tests.faults.urls_boom")]
+pytestmark = [pytest.mark.faults, pytest.mark.django_db, pytest.mark.urls("tests.faults.urls_boom")]
 
 
 @pytest.fixture
