@@ -1,11 +1,15 @@
+import contextlib
+import logging
 import re
 import uuid
 
 from asgiref.local import Local
+from django.db import connections
 
 # What a client's own X-Request-ID may look like to be kept (beside ours, never as ours).
 _CLIENT_REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _local = Local()
+logger = logging.getLogger(__name__)
 
 
 def current_request_id() -> str | None:
@@ -68,3 +72,38 @@ class PrivateByDefaultCacheMiddleware:
         if not response.has_header("Cache-Control"):
             response["Cache-Control"] = self.VALUE
         return response
+
+
+def release_connections() -> None:
+    """Close this thread's database connections (back to the pool, with one), as
+    Django's request_finished does, unless one is inside a transaction that outlives
+    the request (a test's)."""
+    for conn in connections.all(initialized_only=True):
+        if conn.in_atomic_block:
+            continue
+        try:
+            conn.close_if_unusable_or_obsolete()
+        except Exception:  # a broken connection must not turn the answer into a 500
+            logger.warning("Closing the database connection %r failed", conn.alias)
+            with contextlib.suppress(Exception):
+                conn.close()
+
+
+class ReleaseConnectionsMiddleware:
+    """Gives the request's database connections back in the thread that used them (F1).
+
+    Django's ASGI handler cancels the request when the client leaves, and daphne then
+    cancels the handler itself past its close timeout: the end-of-request cleanup
+    (request_finished, sent on the event loop) never runs, while the view's thread
+    goes on and keeps its pooled connection; twenty such requests emptied the pool for
+    good. This `finally` runs in the view's own thread once the work is done, whether
+    anyone still listens or not."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            return self.get_response(request)
+        finally:
+            release_connections()

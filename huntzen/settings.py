@@ -74,6 +74,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: whatever happens below, and even after the client left (F1), the request's
+    # database connections go back to the pool in the thread that used them.
+    "huntzen.middleware.ReleaseConnectionsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below WhiteNoise (static files keep their own caching), above everything else.
@@ -119,14 +122,36 @@ if DATABASE_URL:
     _db = dj_database_url.parse(DATABASE_URL, conn_health_checks=True)
     if _db["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_URL must be a postgres:// URL.")
+    _options = _db.setdefault("OPTIONS", {})
+    # An unreachable server costs a request a few seconds and a 503 (huntzen.errors), not
+    # a long wait. No statement waits on a row lock, or runs, forever (0 turns one off):
+    # a request that outlives its client still holds its connection meanwhile.
+    _options.setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 3, minimum=1))
+    _lock_ms = env_int("DATABASE_LOCK_TIMEOUT_MS", 5000, minimum=0)
+    _statement_ms = env_int("DATABASE_STATEMENT_TIMEOUT_MS", 30000, minimum=0)
+    _options["options"] = " ".join(
+        filter(
+            None,
+            [
+                _options.get("options", ""),
+                f"-c lock_timeout={_lock_ms}",
+                f"-c statement_timeout={_statement_ms}",
+            ],
+        )
+    )
     if env_bool("DATABASE_POOL", True):
         # psycopg's pool: a new PostgreSQL connection costs ~16 ms here.
         _db["CONN_MAX_AGE"] = 0
         _db["CONN_HEALTH_CHECKS"] = False
-        _db.setdefault("OPTIONS", {})["pool"] = {
+        # Django's backend whose pool checks each connection as it leaves the pool and,
+        # at the first dead one, sweeps them all: after a PostgreSQL restart no request
+        # sees a stale connection (F4).
+        _db["ENGINE"] = "huntzen.postgresql"
+        _options["pool"] = {
             "min_size": env_int("DATABASE_POOL_MIN", 2, minimum=0),
             "max_size": env_int("DATABASE_POOL_MAX", 20, minimum=1),
-            "timeout": 10,
+            # Seconds a request waits for a connection before its 503.
+            "timeout": env_int("DATABASE_POOL_TIMEOUT", 3, minimum=1),
         }
     DATABASES = {"default": _db}
 else:
@@ -146,9 +171,12 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis, or a per-process memory while Redis fails (huntzen.cache): sign-in
+            # rate limits keep limiting, per process, and never answer 500.
+            "BACKEND": "huntzen.cache.FailoverRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "huntzen"),
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
     CHANNEL_LAYERS = {
@@ -371,6 +399,8 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# A silent SMTP server costs at most this many seconds, never a request held forever.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "HuntZen Care <no-reply@huntzen.care>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -436,18 +466,24 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# --- Faults: a database or Redis outage answers 503 with Retry-After (huntzen.errors) --
+HUNTZEN_RETRY_AFTER_SECONDS = env_int("HUNTZEN_RETRY_AFTER_SECONDS", 10, minimum=1)
+
 # --- Logging: never medical text -------------------------------------------------
 DEFAULT_EXCEPTION_REPORTER_FILTER = "huntzen.errors.MedicalSafeExceptionReporterFilter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"expected_refusals": {"()": "huntzen.log_filters.ExpectedRefusalFilter"}},
+    "filters": {
+        "expected_refusals": {"()": "huntzen.log_filters.ExpectedRefusalFilter"},
+        "unavailable": {"()": "huntzen.log_filters.UnavailableFilter"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        "django.request": {"filters": ["expected_refusals"]},
+        "django.request": {"filters": ["expected_refusals", "unavailable"]},
     },
 }
 

@@ -49,3 +49,4 @@ urlpatterns = [
 
 handler403 = "huntzen.views.permission_denied"
 handler404 = "huntzen.views.page_not_found"
+handler500 = "huntzen.errors.server_error"

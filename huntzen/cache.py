@@ -1,0 +1,123 @@
+"""The default cache: Redis, or a memory of this process while Redis is down.
+
+Sign-in rate limits (allauth), API throttles, chat tickets and the chat flood counter
+count in the default cache. Should Redis fail, each of them keeps working on a
+per-process memory: a looser limit for the outage (one counter per process instead of
+one for all), never "no limit" and never a 500. The switch is logged once each way,
+not once per request, and Redis is tried again every few seconds.
+"""
+
+import logging
+import threading
+import time
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+# redis-py's errors do not derive from the built-in ConnectionError / TimeoutError.
+REDIS_DOWN_ERRORS = (RedisConnectionError, RedisTimeoutError)
+
+
+class _Outage:
+    """Whether one Redis location is being avoided, shared by every backend instance of
+    the process (Django makes one per thread and per ASGI request)."""
+
+    def __init__(self):
+        self.until = 0.0
+        self.lock = threading.Lock()
+
+
+_outages: dict[str, _Outage] = {}
+_outages_lock = threading.Lock()
+
+
+class FailoverRedisCache(RedisCache):
+    """Django's Redis cache, falling back to a per-process LocMemCache while Redis fails.
+
+    OPTIONS take RETRY_SECONDS (how long to stay on the local memory after a failure
+    before trying Redis again, default 5) beside redis-py's connection options. The
+    local memory and the outage state belong to the process, not to the instance."""
+
+    def __init__(self, server, params):
+        options = dict(params.get("OPTIONS", {}))
+        self.retry_seconds = float(options.pop("RETRY_SECONDS", 5))
+        super().__init__(server, {**params, "OPTIONS": options})
+        name = f"huntzen-failover:{server}:{params.get('KEY_PREFIX', '')}"
+        # LocMemCache shares its data by name: one memory for every instance.
+        self.local = LocMemCache(name, {**params, "OPTIONS": {"MAX_ENTRIES": 10000}})
+        with _outages_lock:
+            self._outage = _outages.setdefault(name, _Outage())
+
+    @property
+    def is_down(self) -> bool:
+        return time.monotonic() < self._outage.until
+
+    def _run(self, name, *args, **kwargs):
+        if not self.is_down:
+            try:
+                result = getattr(super(), name)(*args, **kwargs)
+            except REDIS_DOWN_ERRORS as exc:
+                self._went_down(exc)
+            else:
+                self._came_back()
+                return result
+        return getattr(self.local, name)(*args, **kwargs)
+
+    def _went_down(self, exc) -> None:
+        outage = self._outage
+        with outage.lock:
+            first = outage.until == 0.0
+            outage.until = time.monotonic() + self.retry_seconds
+        if first:
+            logger.error(
+                "Redis cache unavailable (%s): rate limits and chat tickets now count "
+                "in each process until it returns",
+                exc,
+            )
+
+    def _came_back(self) -> None:
+        outage = self._outage
+        if outage.until:
+            with outage.lock:
+                was_down, outage.until = outage.until, 0.0
+            if was_down:
+                logger.warning("Redis cache available again: counting in Redis")
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._run("add", key, value, timeout, version)
+
+    def get(self, key, default=None, version=None):
+        return self._run("get", key, default, version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._run("set", key, value, timeout, version)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._run("touch", key, timeout, version)
+
+    def delete(self, key, version=None):
+        return self._run("delete", key, version)
+
+    def get_many(self, keys, version=None):
+        return self._run("get_many", keys, version)
+
+    def has_key(self, key, version=None):
+        return self._run("has_key", key, version)
+
+    def incr(self, key, delta=1, version=None):
+        return self._run("incr", key, delta, version)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._run("set_many", data, timeout, version)
+
+    def delete_many(self, keys, version=None):
+        return self._run("delete_many", keys, version)
+
+    def clear(self):
+        self.local.clear()
+        return self._run("clear")
