@@ -296,10 +296,6 @@ def consultation_cancel(
     if not may_cancel(actor, consultation):
         raise PermissionDenied(_("Seuls les participants peuvent annuler cette consultation."))
     by_practitioner = actor.pk == consultation.practitioner_id
-    if by_practitioner and not reason.strip():
-        raise ValidationError(
-            {"reason": _("Indiquez le motif de l'annulation : le salarié le lira.")}
-        )
     consultation = _locked(consultation)
     now = now or timezone.now()
     if consultation.status != Status.SCHEDULED:
@@ -308,6 +304,10 @@ def consultation_cancel(
         raise _illegal(
             consultation,
             _("L'heure de la consultation est passée : elle ne peut plus être annulée."),
+        )
+    if by_practitioner and not reason.strip():
+        raise ValidationError(
+            {"reason": _("Indiquez le motif de l'annulation : le salarié le lira.")}
         )
     late = not by_practitioner and selectors.within_cancellation_notice(consultation, now=now)
     consultation.status = Status.CANCELLED
