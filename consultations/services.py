@@ -510,9 +510,14 @@ def weekly_hours_set(*, actor: User, openings: list[tuple[int, time, time]]) -> 
         for day, start, end in openings
     ]
     for row in rows:
-        row.full_clean(exclude=["availability"])
         if row.end_time <= row.start_time:
-            raise ValidationError({"end_time": _("L'heure de fin doit suivre l'heure de début.")})
+            raise ValidationError(
+                _("%(day)s : l'heure de fin doit suivre l'heure de début.")
+                % {"day": WeeklyOpening.Weekday(row.weekday).label.capitalize()},
+                code="order",
+                params={"weekday": row.weekday},
+            )
+        row.full_clean(exclude=["availability"])
     for day in range(7):
         if _overlaps([(r.start_time, r.end_time) for r in rows if r.weekday == day]):
             raise ValidationError(

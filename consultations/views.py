@@ -419,7 +419,7 @@ def weekly_hours_save(request):
         try:
             services.weekly_hours_set(actor=request.user, openings=data["openings"])
         except ValidationError as error:
-            if getattr(error, "code", None) == "overlap":
+            if getattr(error, "code", None) in ("overlap", "order"):
                 # On the faulty day's row, not above the whole table.
                 raise ValidationError({form.row_field(error.params["weekday"]): error}) from None
             raise
