@@ -102,6 +102,7 @@ class CompanyAdmin(admin.ModelAdmin):
         "seats",
         "seats_in_use",
         "yearly_allowance_per_employee",
+        "late_cancellations_paid",
         "is_active",
         "activated_at",
         "created_at",

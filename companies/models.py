@@ -25,6 +25,15 @@ class Company(models.Model):
         blank=True,
         help_text=_("Vide : sans limite."),
     )
+    late_cancellations_paid = models.BooleanField(
+        _("annulations tardives payées au praticien"),
+        default=True,
+        help_text=_(
+            "Selon le contrat : une annulation par le salarié moins de "
+            "HUNTZEN_CANCELLATION_NOTICE_HOURS heures avant le rendez-vous est-elle "
+            "payée au praticien ?"
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=False)
     activated_at = models.DateTimeField(_("activée le"), null=True, blank=True)
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)

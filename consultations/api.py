@@ -24,6 +24,7 @@ from consultations.serializers import (
     CancelSerializer,
     ConsultationSerializer,
     EmptySerializer,
+    RescheduleSerializer,
     SlotsQuerySerializer,
     SlotsSerializer,
 )
@@ -77,7 +78,12 @@ class MyConsultationsView(generics.ListAPIView):
         operation_id="consultations_my",
         parameters=[
             OpenApiParameter(
-                "scope", str, enum=["all", "upcoming", "past"], description="default: all"
+                "scope",
+                str,
+                enum=["all", "upcoming", "past", "cancelled"],
+                description="default: all. `upcoming`: scheduled and not over, or in "
+                "progress; `past`: held, missed, or scheduled but over (never a cancelled "
+                "one); `cancelled`: cancelled ones, future or past.",
             )
         ],
     )
@@ -91,9 +97,11 @@ class MyConsultationsView(generics.ListAPIView):
             return selectors.upcoming_consultations(user)
         if scope == "past":
             return selectors.past_consultations(user)
+        if scope == "cancelled":
+            return selectors.cancelled_consultations(user)
         if scope == "all":
             return selectors.consultations_of(user).order_by("-scheduled_at")
-        raise exceptions.ValidationError({"scope": ["Expected all, upcoming or past."]})
+        raise exceptions.ValidationError({"scope": ["Expected all, upcoming, past or cancelled."]})
 
 
 class ConsultationDetailView(APIView):
@@ -157,13 +165,60 @@ class ConsultationEndView(_TransitionView):
 class ConsultationCancelView(_TransitionView):
     body_serializer = CancelSerializer
 
-    @_transition_schema("consultations_cancel", CancelSerializer)
+    @extend_schema(
+        operation_id="consultations_cancel",
+        request=CancelSerializer,
+        responses={
+            200: ConsultationSerializer,
+            400: OpenApiResponse(description="Invalid body; the practitioner gave no `reason`"),
+            403: OpenApiResponse(description="Not a participant who may cancel"),
+            404: OpenApiResponse(description="No such consultation for this user"),
+            409: OpenApiResponse(description="Illegal transition (`currentStatus`)"),
+        },
+        description="Either participant cancels before the start. The practitioner must "
+        "give a `reason` (the employee reads it and is offered other slots by email). An "
+        "employee cancelling within HUNTZEN_CANCELLATION_NOTICE_HOURS makes a late "
+        "cancellation (`cancelledLate`).",
+    )
     def post(self, request, pk):
         return super().post(request, pk)
 
     def act(self, *, actor, consultation, body):
         return services.consultation_cancel(
             actor=actor, consultation=consultation, reason=body.get("reason", "")
+        )
+
+
+class ConsultationRescheduleView(_TransitionView):
+    body_serializer = RescheduleSerializer
+
+    @extend_schema(
+        operation_id="consultations_reschedule",
+        request=RescheduleSerializer,
+        responses={
+            200: ConsultationSerializer,
+            400: OpenApiResponse(
+                description="Invalid body, or not a bookable slot of the practitioner "
+                "(`not_a_slot`, `too_soon`, `too_far`, `slot_in_past`, `same_slot`)"
+            ),
+            403: OpenApiResponse(description="Not the consultation's employee"),
+            404: OpenApiResponse(description="No such consultation for this user"),
+            409: OpenApiResponse(
+                description="Slot taken (`slot_taken`), the employee is busy then "
+                "(`employee_busy`), or no longer movable: not scheduled, or within "
+                "HUNTZEN_CANCELLATION_NOTICE_HOURS (`illegal_transition`, `currentStatus`)"
+            ),
+        },
+        description="The employee moves her scheduled consultation to another free slot "
+        "of the same practitioner, until the cancellation notice. Same consultation (id, "
+        "history); both participants get the updated calendar event.",
+    )
+    def post(self, request, pk):
+        return super().post(request, pk)
+
+    def act(self, *, actor, consultation, body):
+        return services.consultation_reschedule(
+            actor=actor, consultation=consultation, scheduled_at=body["scheduled_at"]
         )
 
 

@@ -26,6 +26,11 @@ urlpatterns = [
         name="api-consultation-cancel",
     ),
     path(
+        "consultations/<uuid:pk>/reschedule",
+        api.ConsultationRescheduleView.as_view(),
+        name="api-consultation-reschedule",
+    ),
+    path(
         "consultations/<uuid:pk>/no-show",
         api.ConsultationNoShowView.as_view(),
         name="api-consultation-no-show",

@@ -36,3 +36,20 @@ class IllegalTransition(StateConflict):
     """A lifecycle step not allowed from the current status (API: 409)."""
 
     code = "illegal_transition"
+
+
+class ClosingHasBookings(StateConflict):
+    """Closing a period that holds scheduled consultations: the practitioner confirms
+    cancelling them (with a message) or keeps the period open. `consultations` lists
+    them."""
+
+    code = "closing_has_bookings"
+
+    def __init__(self, consultations):
+        super().__init__(
+            _(
+                "Cette période contient des rendez-vous. Annulez-les en prévenant chaque "
+                "salarié, ou gardez la période ouverte."
+            )
+        )
+        self.consultations = consultations

@@ -23,12 +23,29 @@ class BookingConfirmForm(forms.Form):
 
 
 class CancelForm(forms.Form):
+    """The employee's reason is optional; the practitioner's is required (the employee
+    reads it), as consultation_cancel says."""
+
     reason = forms.CharField(
         label=_("Motif (facultatif, visible seulement par l'autre participant)"),
         max_length=500,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    def __init__(self, *args, reason_required: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if reason_required:
+            field = self.fields["reason"]
+            field.required = True
+            field.label = _("Motif (obligatoire, lu par le salarié)")
+            field.error_messages["required"] = _(
+                "Indiquez le motif de l'annulation : le salarié le lira."
+            )
+
+
+class RescheduleForm(forms.Form):
+    start = forms.DateTimeField(widget=forms.HiddenInput)
 
 
 class AgendaForm(forms.Form):
@@ -44,6 +61,40 @@ class AgendaForm(forms.Form):
         return data.get("day") or timezone.localdate(), data.get("view") == "week"
 
 
+# Offered first in the time-zone select: metropolitan France, then the overseas
+# departments and territories, then France's European neighbours.
+COMMON_TIME_ZONES = (
+    "Europe/Paris",
+    "America/Guadeloupe",
+    "America/Martinique",
+    "America/Cayenne",
+    "Indian/Reunion",
+    "Indian/Mayotte",
+    "America/Miquelon",
+    "Pacific/Noumea",
+    "Pacific/Tahiti",
+    "Pacific/Wallis",
+    "Europe/Brussels",
+    "Europe/Luxembourg",
+    "Europe/Monaco",
+    "Europe/Zurich",
+    "Europe/Berlin",
+    "Europe/Madrid",
+    "Europe/Rome",
+    "Europe/London",
+    "UTC",
+)
+
+
+def time_zone_choices() -> list:
+    """Common zones first, then every other one alphabetically (two option groups)."""
+    others = sorted(set(zoneinfo.available_timezones()) - set(COMMON_TIME_ZONES))
+    return [
+        (_("Fuseaux courants"), [(name, name) for name in COMMON_TIME_ZONES]),
+        (_("Tous les fuseaux"), [(name, name) for name in others]),
+    ]
+
+
 class AvailabilitySettingsForm(forms.ModelForm):
     time_zone = forms.ChoiceField(label=_("Fuseau horaire"))
 
@@ -53,9 +104,7 @@ class AvailabilitySettingsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = [
-            (name, name) for name in sorted(zoneinfo.available_timezones())
-        ]
+        self.fields["time_zone"].choices = time_zone_choices()
 
 
 class WeeklyHoursForm(forms.Form):
@@ -85,6 +134,10 @@ class WeeklyHoursForm(forms.Form):
                     )
                 rows.append((self[names[0]], self[names[1]]))
             self.days.append((day.label, rows))
+
+    def row_field(self, weekday: int) -> str:
+        """The field an error about the whole of `weekday` is shown under."""
+        return f"d{weekday}_{WINDOWS_PER_DAY - 1}_start"
 
     def clean(self):
         cleaned = super().clean()
@@ -122,4 +175,12 @@ class ExceptionForm(forms.Form):
     )
     end_time = forms.TimeField(
         label=_("À"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    # The confirmation step when the period holds bookings (see availability.html).
+    cancel_bookings = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    message = forms.CharField(
+        label=_("Message à chaque salarié (il le lira avec l'annulation)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )

@@ -37,7 +37,8 @@ def consultation_ics(
     url: str,
     now: datetime | None = None,
 ) -> bytes:
-    """One VEVENT; SEQUENCE 0 when booked, 1 once cancelled or missed."""
+    """One VEVENT; its SEQUENCE is the consultation's (0 when booked, one more at each
+    change: a new time, a cancellation; a missed one sends the next)."""
     summary = SUMMARY.get(language, SUMMARY["fr"])
     cancelled = method == CANCEL
     calendar = Calendar()
@@ -46,7 +47,10 @@ def consultation_ics(
     calendar.add("method", method)
     event = Event()
     event.add("uid", event_uid(consultation))
-    event.add("sequence", 1 if cancelled else 0)
+    sequence = consultation.ics_sequence
+    if cancelled and consultation.status == Consultation.Status.NO_SHOW:
+        sequence += 1  # a no-show leaves the row's sequence alone
+    event.add("sequence", sequence)
     event.add("dtstamp", now or timezone.now())
     event.add("dtstart", consultation.scheduled_at)
     event.add("dtend", consultation.scheduled_end)

@@ -77,6 +77,20 @@ class Consultation(models.Model):
     # Free text that can be personal: sealed like medical text, bound to this row and to
     # whoever cancelled (read through consultations.selectors.cancel_reason_for).
     cancel_reason_sealed = models.TextField(blank=True, editable=False)
+    # An employee's cancellation within HUNTZEN_CANCELLATION_NOTICE_HOURS of the start;
+    # whether the practitioner is paid for it is the company's contract at that moment.
+    cancelled_late = models.BooleanField(_("annulation tardive"), default=False)
+    late_cancellation_paid = models.BooleanField(
+        _("annulation tardive payée au praticien"), default=False
+    )
+    # The practitioner's pause after this consultation, as it was when booked: the
+    # PostgreSQL exclusion constraint keeps it free (migration 0006).
+    buffer_minutes = models.PositiveSmallIntegerField(
+        _("pause après la consultation (minutes)"), default=0, db_default=0
+    )
+    # iCalendar SEQUENCE of the event sent to both participants: every change (a new
+    # time, a cancellation) sends the same UID with a higher sequence.
+    ics_sequence = models.PositiveIntegerField(default=0, editable=False)
     reminder_24h_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     reminder_1h_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("réservée le"), default=timezone.now, editable=False)
@@ -95,6 +109,18 @@ class Consultation(models.Model):
             models.CheckConstraint(
                 condition=models.Q(scheduled_end__gt=models.F("scheduled_at")),
                 name="consultation_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cancelled_late=False) | models.Q(status="cancelled"),
+                name="consultation_late_only_when_cancelled",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(late_cancellation_paid=False) | models.Q(cancelled_late=True),
+                name="consultation_paid_only_when_late",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(buffer_minutes__lte=MAX_BUFFER_MINUTES),
+                name="consultation_buffer_range",
             ),
         ]
         # Object permissions granted by guardian to the participants on booking.
@@ -138,7 +164,13 @@ class ConsultationUserObjectPermission(UserObjectPermissionBase):
 
 
 class StatusChange(models.Model):
-    """Every lifecycle transition: who, when, from, to."""
+    """Every lifecycle transition: who, when, from, to; a reschedule is a change from
+    scheduled to scheduled that keeps the former time."""
+
+    class Note(models.TextChoices):
+        NONE = "", _("—")
+        LATE_CANCELLATION = "late_cancellation", _("annulation tardive")
+        RESCHEDULED = "rescheduled", _("déplacée")
 
     consultation = models.ForeignKey(
         Consultation, on_delete=models.CASCADE, related_name="status_changes"
@@ -149,6 +181,8 @@ class StatusChange(models.Model):
     from_status = models.CharField(max_length=12, choices=Consultation.Status.choices, blank=True)
     to_status = models.CharField(max_length=12, choices=Consultation.Status.choices)
     at = models.DateTimeField()
+    note = models.CharField(max_length=20, choices=Note.choices, blank=True, default="")
+    previous_scheduled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
@@ -197,10 +231,12 @@ class Availability(models.Model):
             models.CheckConstraint(
                 condition=models.Q(length_minutes__gte=15, length_minutes__lte=MAX_LENGTH_MINUTES),
                 name="availability_length_range",
+                violation_error_message=_("Une consultation dure de 15 à 240 minutes."),
             ),
             models.CheckConstraint(
                 condition=models.Q(buffer_minutes__lte=MAX_BUFFER_MINUTES),
                 name="availability_buffer_range",
+                violation_error_message=_("La pause entre deux consultations dure au plus 2 h."),
             ),
         ]
 
@@ -239,10 +275,12 @@ class WeeklyOpening(models.Model):
             models.CheckConstraint(
                 condition=models.Q(end_time__gt=models.F("start_time")),
                 name="weekly_opening_end_after_start",
+                violation_error_message=_("L'heure de fin doit suivre l'heure de début."),
             ),
             models.CheckConstraint(
                 condition=models.Q(weekday__gte=0, weekday__lte=6),
                 name="weekly_opening_weekday_range",
+                violation_error_message=_("Jour de la semaine inconnu."),
             ),
         ]
 
@@ -283,6 +321,10 @@ class AvailabilityException(models.Model):
                     | models.Q(kind="closed", start_time__isnull=True, end_time__isnull=True)
                 ),
                 name="availability_exception_times",
+                violation_error_message=_(
+                    "Indiquez une heure de début et une heure de fin qui la suit ; sans "
+                    "heures, seule une fermeture (toute la journée) est possible."
+                ),
             ),
         ]
 

@@ -2,9 +2,16 @@
 html), in each recipient's language. Queued in the outbox inside the services'
 transactions (delivered after commit by a Celery task), and by the reminders task.
 
+Booking, cancellation and rescheduling have a wording per side
+(`<message>_employee` / `<message>_practitioner`: "your appointment is confirmed" vs
+"a new booking"); both carry the .ics (same UID throughout, SEQUENCE from the row) and
+an add-to-calendar link.
+
 What an employer's mail system could read is kept to "HuntZen Care appointment", a
-time and a portal link: no practitioner, specialty, reason or anything medical.
+time and portal links: no practitioner, specialty, reason or anything medical.
 """
+
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.mail.message import EmailAttachment
@@ -12,7 +19,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.selectors import notification_address
-from consultations import ics
+from consultations import ics, selectors
 from consultations.models import Consultation
 from huntzen.emails import send_templated_email
 from huntzen.links import absolute_url
@@ -20,6 +27,17 @@ from huntzen.links import absolute_url
 
 def consultation_url(consultation: Consultation) -> str:
     return absolute_url(reverse("consultations:detail", kwargs={"pk": consultation.pk}))
+
+
+def calendar_url(consultation: Consultation) -> str:
+    """The portal's .ics of the consultation (participants only, signed in)."""
+    return absolute_url(reverse("consultations:calendar", kwargs={"pk": consultation.pk}))
+
+
+def booking_url(slot_start, practitioner_id) -> str:
+    """The confirmation page of a slot of this practitioner, for the employee."""
+    path = reverse("consultations:book_confirm", kwargs={"practitioner_id": practitioner_id})
+    return absolute_url(f"{path}?{urlencode({'start': slot_start.isoformat()})}")
 
 
 def _load(consultation_id) -> Consultation:
@@ -33,6 +51,7 @@ def _send(
     recipient: User,
     ics_method: str | None,
     dedup_key: str | None = None,
+    extra: dict | None = None,
 ) -> None:
     url = consultation_url(consultation)
     language = recipient.language or settings.LANGUAGE_CODE
@@ -61,6 +80,9 @@ def _send(
             "recipient": recipient,
             "is_practitioner": recipient.pk == consultation.practitioner_id,
             "url": url,
+            "calendar_url": calendar_url(consultation),
+            "notice_hours": settings.HUNTZEN_CANCELLATION_NOTICE_HOURS,
+            **(extra or {}),
         },
         attachments=attachments,
         dedup_key=dedup_key,
@@ -82,12 +104,62 @@ def _send_to_participants(consultation_id, *, template: str, ics_method: str) ->
         )
 
 
+def _side(consultation: Consultation, recipient: User) -> str:
+    return "practitioner" if recipient.pk == consultation.practitioner_id else "employee"
+
+
 def send_booked(consultation_id) -> None:
-    _send_to_participants(consultation_id, template="booked", ics_method=ics.REQUEST)
+    """The employee: "your appointment is confirmed"; the practitioner: "a new booking"."""
+    consultation = _load(consultation_id)
+    for recipient in _both(consultation):
+        _send(
+            template=f"booked_{_side(consultation, recipient)}",
+            consultation=consultation,
+            recipient=recipient,
+            ics_method=ics.REQUEST,
+        )
 
 
 def send_cancelled(consultation_id) -> None:
-    _send_to_participants(consultation_id, template="cancelled", ics_method=ics.CANCEL)
+    """Each side is told who cancelled (herself or the other); the practitioner learns
+    whether it was late and paid; an employee whose practitioner cancelled is offered
+    the practitioner's next free slots. The reason is never in the email."""
+    consultation = _load(consultation_id)
+    by_practitioner = consultation.cancelled_by_id == consultation.practitioner_id
+    for recipient in _both(consultation):
+        side = _side(consultation, recipient)
+        extra = {
+            "by_me": recipient.pk == consultation.cancelled_by_id,
+            "by_practitioner": by_practitioner,
+            "late": consultation.cancelled_late,
+            "paid": consultation.late_cancellation_paid,
+        }
+        if side == "employee" and by_practitioner:
+            extra["next_slots"] = [
+                {"start": slot.start, "url": booking_url(slot.start, consultation.practitioner_id)}
+                for slot in selectors.next_free_slots(practitioner=consultation.practitioner)
+            ]
+        _send(
+            template=f"cancelled_{side}",
+            consultation=consultation,
+            recipient=recipient,
+            ics_method=ics.CANCEL,
+            extra=extra,
+        )
+
+
+def send_rescheduled(consultation_id) -> None:
+    """Both get the new time and the updated event (same UID, next SEQUENCE)."""
+    consultation = _load(consultation_id)
+    change = consultation.status_changes.filter(note="rescheduled").order_by("-at", "-id").first()
+    for recipient in _both(consultation):
+        _send(
+            template=f"rescheduled_{_side(consultation, recipient)}",
+            consultation=consultation,
+            recipient=recipient,
+            ics_method=ics.REQUEST,
+            extra={"previous": change.previous_scheduled_at if change else None},
+        )
 
 
 def send_no_show(consultation_id) -> None:
@@ -95,7 +167,9 @@ def send_no_show(consultation_id) -> None:
 
 
 def reminder_dedup_key(consultation: Consultation, *, hours: int, recipient: User) -> str:
-    return f"reminder_{hours}h:{consultation.pk}:{recipient.pk}"
+    """Once per consultation, kind, recipient and scheduled time: a rescheduled
+    consultation (next ics_sequence) is reminded again for its new time."""
+    return f"reminder_{hours}h:{consultation.pk}:{consultation.ics_sequence}:{recipient.pk}"
 
 
 def send_reminder(consultation: Consultation, *, hours: int) -> None:

@@ -23,8 +23,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from consultations import video
-from consultations.access import is_participant, may_cancel
+from consultations.access import is_participant, may_book, may_cancel
 from consultations.models import (
+    MAX_BUFFER_MINUTES,
     MAX_LENGTH_MINUTES,
     Availability,
     AvailabilityException,
@@ -50,6 +51,27 @@ class Slot:
 
 def booking_notice() -> timedelta:
     return timedelta(minutes=settings.HUNTZEN_BOOKING_NOTICE_MINUTES)
+
+
+def cancellation_notice() -> timedelta:
+    return timedelta(hours=settings.HUNTZEN_CANCELLATION_NOTICE_HOURS)
+
+
+def within_cancellation_notice(consultation: Consultation, *, now: datetime) -> bool:
+    """Whether `now` is past the notice: an employee's cancellation then is late, and
+    she may no longer reschedule."""
+    return now > consultation.scheduled_at - cancellation_notice()
+
+
+def next_free_slots(
+    *, practitioner: User, count: int = 3, now: datetime | None = None
+) -> list[Slot]:
+    """The practitioner's next `count` bookable slots (within two weeks), to offer
+    again after a cancellation."""
+    now = now or timezone.now()
+    return practitioner_slots(
+        practitioner=practitioner, start=now, end=now + timedelta(weeks=2), now=now
+    )[:count]
 
 
 def booking_horizon() -> timedelta:
@@ -156,23 +178,39 @@ def opening_slots(*, availability: Availability, start: datetime, end: datetime)
 
 
 def _busy_intervals(
-    *, practitioner: User, start: datetime, end: datetime, buffer: timedelta
+    *,
+    practitioner: User,
+    start: datetime,
+    end: datetime,
+    buffer: timedelta,
+    exclude: Consultation | None = None,
 ) -> list[tuple[datetime, datetime]]:
     """The practitioner's live consultations that can touch [start, end), widened by the
-    buffer, sorted. One indexed query on (practitioner, scheduled_at): a year of history
-    costs nothing, the lower bound relies on MAX_LENGTH_MINUTES."""
+    buffer before them and, after them, by the larger of the buffer and their own
+    (recorded when booked; the database's exclusion constraint keeps that one), sorted.
+    `exclude` (a consultation being moved) does not count. One indexed query on
+    (practitioner, scheduled_at): a year of history costs nothing, the lower bound
+    relies on MAX_LENGTH_MINUTES and MAX_BUFFER_MINUTES."""
+    widest = max(buffer, timedelta(minutes=MAX_BUFFER_MINUTES))
     rows = (
         Consultation.objects.filter(
             practitioner=practitioner,
             status__in=Consultation.BLOCKING_STATUSES,
-            scheduled_at__gt=start - buffer - timedelta(minutes=MAX_LENGTH_MINUTES),
+            scheduled_at__gt=start - widest - timedelta(minutes=MAX_LENGTH_MINUTES),
             scheduled_at__lt=end + buffer,
-            scheduled_end__gt=start - buffer,
+            scheduled_end__gt=start - widest,
         )
         .order_by("scheduled_at")
-        .values_list("scheduled_at", "scheduled_end")
+        .values_list("scheduled_at", "scheduled_end", "buffer_minutes", "pk")
     )
-    return [(s - buffer, e + buffer) for s, e in rows]
+    busy = []
+    for s, e, own, pk in rows:
+        if exclude is not None and pk == exclude.pk:
+            continue
+        after = e + max(buffer, timedelta(minutes=own))
+        if after > start:
+            busy.append((s - buffer, after))
+    return busy
 
 
 def _without_busy(slots: list[Slot], busy: list[tuple[datetime, datetime]]) -> list[Slot]:
@@ -198,9 +236,11 @@ def practitioner_slots(
     end: datetime,
     now: datetime | None = None,
     availability: Availability | None = None,
+    exclude: Consultation | None = None,
 ) -> list[Slot]:
     """Bookable slots of `practitioner` starting in [start, end): offered by the hours,
-    at least the booking notice ahead of `now`, within the booking horizon, free."""
+    at least the booking notice ahead of `now`, within the booking horizon, free
+    (`exclude`, a consultation being moved, leaves its own time free)."""
     now = now or timezone.now()
     availability = availability or availability_for(practitioner)
     if availability is None:
@@ -214,7 +254,11 @@ def practitioner_slots(
         return []
     buffer = timedelta(minutes=availability.buffer_minutes)
     busy = _busy_intervals(
-        practitioner=practitioner, start=slots[0].start, end=slots[-1].end, buffer=buffer
+        practitioner=practitioner,
+        start=slots[0].start,
+        end=slots[-1].end,
+        buffer=buffer,
+        exclude=exclude,
     )
     return _without_busy(slots, busy)
 
@@ -242,11 +286,19 @@ def slot_is_offered(*, availability: Availability, start: datetime) -> bool:
 
 
 def slot_is_free(
-    *, practitioner: User, availability: Availability, start: datetime, end: datetime
+    *,
+    practitioner: User,
+    availability: Availability,
+    start: datetime,
+    end: datetime,
+    exclude: Consultation | None = None,
 ) -> bool:
-    """No live consultation of the practitioner within the buffer of [start, end)."""
+    """No live consultation of the practitioner (but `exclude`) within the buffer of
+    [start, end)."""
     buffer = timedelta(minutes=availability.buffer_minutes)
-    return not _busy_intervals(practitioner=practitioner, start=start, end=end, buffer=buffer)
+    return not _busy_intervals(
+        practitioner=practitioner, start=start, end=end, buffer=buffer, exclude=exclude
+    )
 
 
 def slot_bounds_for_days(
@@ -284,10 +336,19 @@ def upcoming_consultations(user: User, *, now: datetime | None = None) -> QueryS
 
 
 def past_consultations(user: User, *, now: datetime | None = None) -> QuerySet[Consultation]:
-    """Everything else (held, cancelled, missed, or scheduled but over); latest first."""
+    """Held, missed, or scheduled but over; latest first. Never a cancelled one: it did
+    not take place, whenever it was planned (see `cancelled_consultations`)."""
     return (
-        consultations_of(user).exclude(_upcoming_q(now or timezone.now())).order_by("-scheduled_at")
+        consultations_of(user)
+        .exclude(_upcoming_q(now or timezone.now()))
+        .exclude(status=Status.CANCELLED)
+        .order_by("-scheduled_at")
     )
+
+
+def cancelled_consultations(user: User) -> QuerySet[Consultation]:
+    """Cancelled ones, future or past; the latest planned first."""
+    return consultations_of(user).filter(status=Status.CANCELLED).order_by("-scheduled_at")
 
 
 def agenda(practitioner: User, *, start: datetime, end: datetime) -> QuerySet[Consultation]:
@@ -335,17 +396,20 @@ class SlotWeek:
         return any(slots for _day, slots in self.days)
 
 
-def slot_week(*, practitioner: User, week: int) -> SlotWeek:
+def slot_week(*, practitioner: User, week: int, exclude: Consultation | None = None) -> SlotWeek:
     """The practitioner's bookable slots from Monday to Sunday of the week `week` weeks
-    ahead, clamped between this week and the booking horizon."""
+    ahead, clamped between this week and the booking horizon (`exclude`: a consultation
+    being moved, whose own time counts as free)."""
     horizon_weeks = settings.HUNTZEN_BOOKING_HORIZON_WEEKS
     week = min(max(week, 0), horizon_weeks)
     today = timezone.localdate()
     first = today - timedelta(days=today.weekday()) + timedelta(weeks=week)
     start = _local_midnight(first)
     slots = practitioner_slots(
-        practitioner=practitioner, start=start, end=start + timedelta(days=7)
+        practitioner=practitioner, start=start, end=start + timedelta(days=7), exclude=exclude
     )
+    if exclude is not None:
+        slots = [slot for slot in slots if slot.start != exclude.scheduled_at]
     return SlotWeek(
         week=week,
         days=_by_local_day(slots, first=first, days=7, at=lambda slot: slot.start),
@@ -424,6 +488,67 @@ def consultation_actions(
         can_mark_no_show=scheduled
         and now >= consultation.scheduled_at
         and holds("mark_no_show_consultation"),
+    )
+
+
+def bookings_in_closure(
+    *,
+    availability: Availability,
+    first_day: date,
+    last_day: date,
+    start_time: time | None,
+    end_time: time | None,
+    now: datetime,
+) -> QuerySet[Consultation]:
+    """The practitioner's scheduled, not yet started consultations that a closure would
+    hit: the whole local days from `first_day` to `last_day` (no times), or
+    `start_time` to `end_time` on `first_day`, in the availability's time zone."""
+    if start_time is None:
+        start, end = slot_bounds_for_days(
+            availability=availability, first_day=first_day, last_day=last_day
+        )
+    else:  # hours are closed on one day only (availability_exception_add)
+        start = datetime.combine(first_day, start_time).replace(tzinfo=availability.tz)
+        end = datetime.combine(first_day, end_time).replace(tzinfo=availability.tz)
+    return (
+        Consultation.objects.filter(
+            practitioner=availability.practitioner_id,
+            scheduled_at__lt=end,
+            scheduled_end__gt=start,
+            status=Status.SCHEDULED,
+            scheduled_at__gt=now,
+        )
+        .select_related("employee", "practitioner", "company")
+        .order_by("scheduled_at")
+    )
+
+
+@dataclass(frozen=True)
+class CancelTerms:
+    """What the consultation page says about cancelling and moving it, for `user`.
+    Display only: consultation_cancel and consultation_reschedule decide again."""
+
+    cancel_is_late: bool = False
+    can_reschedule: bool = False
+    notice_hours: int = 0
+
+
+def cancel_terms(
+    *, user: User, consultation: Consultation, now: datetime | None = None
+) -> CancelTerms:
+    now = now or timezone.now()
+    is_employee = user.pk == consultation.employee_id
+    open_ = (
+        consultation.status == Status.SCHEDULED
+        and now < consultation.scheduled_at
+        and is_employee
+        and may_cancel(user, consultation)
+    )
+    within = within_cancellation_notice(consultation, now=now)
+    return CancelTerms(
+        cancel_is_late=open_ and within,
+        can_reschedule=open_ and not within and may_book(user),
+        notice_hours=settings.HUNTZEN_CANCELLATION_NOTICE_HOURS,
     )
 
 

@@ -41,6 +41,7 @@ class ConsultationSerializer(CamelModelSerializer):
             "cancelled_at",
             "cancelled_by_id",
             "cancel_reason",
+            "cancelled_late",
             "created_at",
         ]
         read_only_fields = fields
@@ -95,6 +96,12 @@ class BookingSerializer(CamelSerializer):
 
 class CancelSerializer(CamelSerializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class RescheduleSerializer(CamelSerializer):
+    scheduled_at = serializers.DateTimeField(
+        help_text="Start of another bookable slot of the same practitioner."
+    )
 
 
 class EmptySerializer(CamelSerializer):

@@ -16,7 +16,12 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from consultations import notifications, selectors
 from consultations.access import may_book, may_cancel, may_run_consultations
-from consultations.exceptions import BookingRefused, IllegalTransition, SlotTaken
+from consultations.exceptions import (
+    BookingRefused,
+    ClosingHasBookings,
+    IllegalTransition,
+    SlotTaken,
+)
 from consultations.models import (
     Availability,
     AvailabilityException,
@@ -93,32 +98,8 @@ def consultation_book(
             code="invalid_length",
         )
     end = scheduled_at + slot_length
-    if scheduled_at <= now:
-        raise BookingRefused(_("Ce créneau est déjà passé."), code="slot_in_past")
-    if scheduled_at < now + selectors.booking_notice():
-        raise BookingRefused(
-            _("Ce créneau est trop proche : réservez au moins %(h)s à l'avance.")
-            % {"h": _format_delay(selectors.booking_notice())},
-            code="too_soon",
-        )
-    if scheduled_at >= now + selectors.booking_horizon():
-        raise BookingRefused(
-            _("Ce créneau n'est pas encore ouvert à la réservation."), code="too_far"
-        )
-    if not selectors.slot_is_offered(availability=availability, start=scheduled_at):
-        raise BookingRefused(
-            _("Ce horaire ne correspond à aucun créneau proposé par ce praticien."),
-            code="not_a_slot",
-        )
-
-    # Serialise bookings per practitioner and per employee (row locks; SQLite has one writer).
-    list(
-        User.objects.select_for_update()
-        .filter(pk__in=[practitioner.pk, employee.pk])
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-
+    _check_slot(practitioner=practitioner, availability=availability, start=scheduled_at, now=now)
+    _lock_users(practitioner, employee)
     if not selectors.slot_is_free(
         practitioner=practitioner, availability=availability, start=scheduled_at, end=end
     ):
@@ -159,6 +140,7 @@ def consultation_book(
                 kind=kind,
                 scheduled_at=scheduled_at,
                 scheduled_end=end,
+                buffer_minutes=availability.buffer_minutes,
                 created_at=now,
             )
     except IntegrityError as exc:
@@ -169,6 +151,41 @@ def consultation_book(
     # Queued in the outbox with this change: delivered after commit, never lost.
     notifications.send_booked(consultation.pk)
     return consultation
+
+
+def _check_slot(
+    *, practitioner: User, availability: Availability, start: datetime, now: datetime
+) -> None:
+    """`start` is a slot the practitioner's hours offer, far enough ahead and not too far
+    (whether it is free is checked under the row locks)."""
+    if start <= now:
+        raise BookingRefused(_("Ce créneau est déjà passé."), code="slot_in_past")
+    if start < now + selectors.booking_notice():
+        raise BookingRefused(
+            _("Ce créneau est trop proche : réservez au moins %(h)s à l'avance.")
+            % {"h": _format_delay(selectors.booking_notice())},
+            code="too_soon",
+        )
+    if start >= now + selectors.booking_horizon():
+        raise BookingRefused(
+            _("Ce créneau n'est pas encore ouvert à la réservation."), code="too_far"
+        )
+    if not selectors.slot_is_offered(availability=availability, start=start):
+        raise BookingRefused(
+            _("Ce horaire ne correspond à aucun créneau proposé par ce praticien."),
+            code="not_a_slot",
+        )
+
+
+def _lock_users(practitioner: User, employee: User) -> None:
+    """Serialise bookings per practitioner and per employee (row locks, always in the same
+    order; SQLite has one writer)."""
+    list(
+        User.objects.select_for_update()
+        .filter(pk__in=[practitioner.pk, employee.pk])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def _format_delay(delay: timedelta) -> str:
@@ -271,8 +288,14 @@ def _sealed_cancel_reason(consultation: Consultation, reason: str) -> str:
 def consultation_cancel(
     *, actor: User, consultation: Consultation, reason: str = "", now: datetime | None = None
 ) -> Consultation:
+    """Either participant cancels before the start. The practitioner may do so at any
+    time but must give a reason (the employee reads it, and is offered other slots by
+    email). The employee's reason is optional; cancelling within
+    HUNTZEN_CANCELLATION_NOTICE_HOURS makes a late cancellation, paid to the
+    practitioner if her company's contract says so."""
     if not may_cancel(actor, consultation):
         raise PermissionDenied(_("Seuls les participants peuvent annuler cette consultation."))
+    by_practitioner = actor.pk == consultation.practitioner_id
     consultation = _locked(consultation)
     now = now or timezone.now()
     if consultation.status != Status.SCHEDULED:
@@ -282,18 +305,131 @@ def consultation_cancel(
             consultation,
             _("L'heure de la consultation est passée : elle ne peut plus être annulée."),
         )
+    if by_practitioner and not reason.strip():
+        raise ValidationError(
+            {"reason": _("Indiquez le motif de l'annulation : le salarié le lira.")}
+        )
+    late = not by_practitioner and selectors.within_cancellation_notice(consultation, now=now)
     consultation.status = Status.CANCELLED
     consultation.cancelled_at = now
     consultation.cancelled_by = actor
+    consultation.cancelled_late = late
+    consultation.late_cancellation_paid = late and consultation.company.late_cancellations_paid
     consultation.cancel_reason_sealed = _sealed_cancel_reason(consultation, reason)
+    consultation.ics_sequence += 1
     consultation.save(
-        update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason_sealed"]
+        update_fields=[
+            "status",
+            "cancelled_at",
+            "cancelled_by",
+            "cancelled_late",
+            "late_cancellation_paid",
+            "cancel_reason_sealed",
+            "ics_sequence",
+        ]
     )
-    _record(
-        consultation, actor=actor, from_status=Status.SCHEDULED, to_status=Status.CANCELLED, at=now
+    StatusChange.objects.create(
+        consultation=consultation,
+        actor=actor,
+        from_status=Status.SCHEDULED,
+        to_status=Status.CANCELLED,
+        at=now,
+        note=StatusChange.Note.LATE_CANCELLATION if late else StatusChange.Note.NONE,
     )
     # Queued in the outbox with this change: delivered after commit, never lost.
     notifications.send_cancelled(consultation.pk)
+    return consultation
+
+
+@transaction.atomic
+def consultation_reschedule(
+    *,
+    actor: User,
+    consultation: Consultation,
+    scheduled_at: datetime,
+    now: datetime | None = None,
+) -> Consultation:
+    """The employee moves her scheduled consultation to another slot the practitioner
+    offers, until HUNTZEN_CANCELLATION_NOTICE_HOURS before it. The same row moves (its
+    history and object permissions stay); the no-double-booking rules are the
+    booking's (row locks, then the exclusion constraints on PostgreSQL). Both get the
+    calendar event again, same UID, next SEQUENCE."""
+    if not (
+        may_cancel(actor, consultation) and may_book(actor) and actor.pk == consultation.employee_id
+    ):
+        raise PermissionDenied(_("Seul le salarié de la consultation peut la déplacer."))
+    practitioner = consultation.practitioner
+    _lock_users(practitioner, actor)
+    consultation = _locked(consultation)
+    now = now or timezone.now()
+    if consultation.status != Status.SCHEDULED:
+        raise _illegal(consultation, _("Seule une consultation planifiée peut être déplacée."))
+    if selectors.within_cancellation_notice(consultation, now=now):
+        raise _illegal(
+            consultation,
+            _(
+                "Un rendez-vous ne se déplace plus à moins de %(h)d h de son début : "
+                "vous pouvez encore l'annuler."
+            )
+            % {"h": settings.HUNTZEN_CANCELLATION_NOTICE_HOURS},
+        )
+    if scheduled_at == consultation.scheduled_at:
+        raise BookingRefused(_("Choisissez un autre créneau que l'actuel."), code="same_slot")
+    availability = selectors.availability_for(practitioner) if practitioner.is_active else None
+    if availability is None:
+        raise BookingRefused(
+            _("Ce praticien n'est pas disponible."), code="practitioner_unavailable"
+        )
+    _check_slot(practitioner=practitioner, availability=availability, start=scheduled_at, now=now)
+    end = scheduled_at + timedelta(minutes=availability.length_minutes)
+    if not selectors.slot_is_free(
+        practitioner=practitioner,
+        availability=availability,
+        start=scheduled_at,
+        end=end,
+        exclude=consultation,
+    ):
+        raise SlotTaken()
+    if (
+        _overlapping(Consultation.objects.filter(employee=actor), scheduled_at, end)
+        .exclude(pk=consultation.pk)
+        .exists()
+    ):
+        raise BookingRefused(
+            _("Vous avez déjà une consultation sur ce créneau."), code="employee_busy"
+        )
+    previous = consultation.scheduled_at
+    consultation.scheduled_at = scheduled_at
+    consultation.scheduled_end = end
+    consultation.buffer_minutes = availability.buffer_minutes
+    consultation.ics_sequence += 1
+    # The reminders go out again for the new time.
+    consultation.reminder_24h_sent_at = None
+    consultation.reminder_1h_sent_at = None
+    try:
+        with transaction.atomic():
+            consultation.save(
+                update_fields=[
+                    "scheduled_at",
+                    "scheduled_end",
+                    "buffer_minutes",
+                    "ics_sequence",
+                    "reminder_24h_sent_at",
+                    "reminder_1h_sent_at",
+                ]
+            )
+    except IntegrityError as exc:
+        raise SlotTaken() from exc
+    StatusChange.objects.create(
+        consultation=consultation,
+        actor=actor,
+        from_status=Status.SCHEDULED,
+        to_status=Status.SCHEDULED,
+        at=now,
+        note=StatusChange.Note.RESCHEDULED,
+        previous_scheduled_at=previous,
+    )
+    notifications.send_rescheduled(consultation.pk)
     return consultation
 
 
@@ -376,14 +512,21 @@ def weekly_hours_set(*, actor: User, openings: list[tuple[int, time, time]]) -> 
         for day, start, end in openings
     ]
     for row in rows:
-        row.full_clean(exclude=["availability"])
         if row.end_time <= row.start_time:
-            raise ValidationError({"end_time": _("L'heure de fin doit suivre l'heure de début.")})
+            raise ValidationError(
+                _("%(day)s : l'heure de fin doit suivre l'heure de début.")
+                % {"day": WeeklyOpening.Weekday(row.weekday).label.capitalize()},
+                code="order",
+                params={"weekday": row.weekday},
+            )
+        row.full_clean(exclude=["availability"])
     for day in range(7):
         if _overlaps([(r.start_time, r.end_time) for r in rows if r.weekday == day]):
             raise ValidationError(
                 _("Les horaires du %(day)s se chevauchent.")
-                % {"day": WeeklyOpening.Weekday(day).label}
+                % {"day": WeeklyOpening.Weekday(day).label},
+                code="overlap",
+                params={"weekday": day},
             )
     WeeklyOpening.objects.filter(availability=availability).delete()
     return WeeklyOpening.objects.bulk_create(rows)
@@ -398,9 +541,17 @@ def availability_exception_add(
     start_time: time | None = None,
     end_time: time | None = None,
     until: date | None = None,
+    cancel_bookings: bool = False,
+    message: str = "",
+    now: datetime | None = None,
 ) -> list[AvailabilityException]:
     """A day off (closed, no times; `until` closes every day up to it), closed hours,
-    or extra opening hours on `day`."""
+    or extra opening hours on `day`.
+
+    Closing a period that holds scheduled consultations is refused with
+    ClosingHasBookings (which lists them) unless `cancel_bookings`: then each is
+    cancelled by the practitioner with `message` as its reason (each employee is told
+    and offered other slots), in the same transaction."""
     _require_practitioner(actor)
     if (start_time is None) != (end_time is None):
         raise ValidationError(_("Indiquez l'heure de début et l'heure de fin, ou aucune."))
@@ -427,6 +578,26 @@ def availability_exception_add(
         )
         exception.full_clean(exclude=["availability"])
         rows.append(exception)
+    if kind == AvailabilityException.Kind.CLOSED:
+        now = now or timezone.now()
+        booked = list(
+            selectors.bookings_in_closure(
+                availability=availability,
+                first_day=day,
+                last_day=last,
+                start_time=start_time,
+                end_time=end_time,
+                now=now,
+            ).select_for_update(of=("self",))
+        )
+        if booked and not cancel_bookings:
+            raise ClosingHasBookings(booked)
+        if booked and not message.strip():
+            raise ValidationError(
+                {"message": _("Écrivez un message : chaque salarié le recevra avec l'annulation.")}
+            )
+        for consultation in booked:
+            consultation_cancel(actor=actor, consultation=consultation, reason=message, now=now)
     return AvailabilityException.objects.bulk_create(rows)
 
 

@@ -14,6 +14,12 @@ urlpatterns = [
     path("consultations/<uuid:pk>/no-show/", views.consultation_no_show, name="no_show"),
     path("consultations/<uuid:pk>/cancel/", views.consultation_cancel, name="cancel"),
     path("consultations/<uuid:pk>/video/", views.video_room, name="video"),
+    path(
+        "consultations/<uuid:pk>/reschedule/",
+        views.consultation_reschedule,
+        name="reschedule",
+    ),
+    path("consultations/<uuid:pk>/calendar.ics", views.consultation_calendar, name="calendar"),
     path("practitioner/agenda/", views.agenda, name="agenda"),
     path("practitioner/availability/", views.availability_edit, name="availability"),
     path(

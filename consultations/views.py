@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.gates import gate_required
 from accounts.models import Role, User
-from consultations import selectors, services, video
+from accounts.selectors import notification_address
+from consultations import ics, notifications, selectors, services, video
 from consultations.access import (
     get_consultation_for,
     may_book,
@@ -25,19 +26,22 @@ from consultations.access import (
     may_run_consultations,
     require_participant,
 )
-from consultations.exceptions import BookingRefused, IllegalTransition
+from consultations.exceptions import BookingRefused, ClosingHasBookings, IllegalTransition
 from consultations.forms import (
     AgendaForm,
     AvailabilitySettingsForm,
     BookingConfirmForm,
     CancelForm,
     ExceptionForm,
+    RescheduleForm,
     WeeklyHoursForm,
 )
 from consultations.models import (
     Availability,
     AvailabilityException,
+    Consultation,
 )
+from huntzen.exceptions import Refusal
 
 
 def _bookable_practitioner(pk) -> User:
@@ -130,6 +134,7 @@ def my_consultations(request):
         {
             "upcoming": selectors.upcoming_consultations(request.user),
             "past": selectors.past_consultations(request.user)[:50],
+            "cancelled": selectors.cancelled_consultations(request.user)[:50],
         },
     )
 
@@ -139,7 +144,8 @@ def _detail_page(request, consultation, *, status=200, **extra):
     context = {
         "consultation": consultation,
         "status_changes": consultation.status_changes.select_related("actor"),
-        "cancel_form": CancelForm(),
+        "cancel_form": CancelForm(reason_required=request.user.pk == consultation.practitioner_id),
+        **asdict(selectors.cancel_terms(user=request.user, consultation=consultation)),
         "cancel_reason": selectors.cancel_reason_for(user=request.user, consultation=consultation),
         **asdict(actions),
         **extra,
@@ -193,9 +199,9 @@ def consultation_no_show(request, pk):
 @login_required
 @require_POST
 def consultation_cancel(request, pk):
-    form = CancelForm(request.POST)
+    consultation = get_consultation_for(request.user, pk)
+    form = CancelForm(request.POST, reason_required=request.user.pk == consultation.practitioner_id)
     if not form.is_valid():
-        consultation = get_consultation_for(request.user, pk)
         return _detail_page(request, consultation, status=400, cancel_form=form)
     response = _transition(
         request,
@@ -205,7 +211,86 @@ def consultation_cancel(request, pk):
         ),
     )
     if response.status_code == 302:
-        messages.success(request, _("Le rendez-vous est annulé ; l'autre participant est prévenu."))
+        consultation.refresh_from_db()
+        messages.success(
+            request,
+            _("Le rendez-vous est annulé (annulation tardive) ; l'autre participant est prévenu.")
+            if consultation.cancelled_late
+            else _("Le rendez-vous est annulé ; l'autre participant est prévenu."),
+        )
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consultation_reschedule(request, pk):
+    """The employee picks another free slot of the same practitioner (a week at a time)
+    and moves her consultation there in one step."""
+    consultation = get_consultation_for(request.user, pk)
+    error, status = None, 200
+    if request.method == "POST":
+        form = RescheduleForm(request.POST)
+        if not form.is_valid():
+            error, status = _("Choisissez un créneau."), 400
+        else:
+            try:
+                services.consultation_reschedule(
+                    actor=request.user,
+                    consultation=consultation,
+                    scheduled_at=form.cleaned_data["start"],
+                )
+            except Refusal as refusal:
+                error, status = refusal.message, refusal.http_status
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Le rendez-vous est déplacé ; vous et votre praticien recevez "
+                        "l'invitation mise à jour."
+                    ),
+                )
+                return redirect("consultations:detail", pk=consultation.pk)
+        consultation.refresh_from_db()
+    terms = selectors.cancel_terms(user=request.user, consultation=consultation)
+    if not terms.can_reschedule and status == 200:
+        raise PermissionDenied(_("Ce rendez-vous ne peut plus être déplacé depuis cette page."))
+    try:
+        week = int(request.GET.get("week", 0))
+    except ValueError:
+        week = 0
+    return render(
+        request,
+        "consultations/reschedule.html",
+        {
+            "consultation": consultation,
+            "slot_week": selectors.slot_week(
+                practitioner=consultation.practitioner, week=week, exclude=consultation
+            ),
+            "error": error,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def consultation_calendar(request, pk):
+    """The consultation as an .ics file for the participant's own calendar (the emails'
+    add-to-calendar link): REQUEST while it holds, CANCEL once cancelled or missed."""
+    consultation = get_consultation_for(request.user, pk)
+    require_participant(
+        request.user, consultation, _("Seuls les deux participants ont ce rendez-vous.")
+    )
+    live = consultation.status in Consultation.BLOCKING_STATUSES
+    body = ics.consultation_ics(
+        consultation,
+        method=ics.REQUEST if live else ics.CANCEL,
+        attendee_email=notification_address(request.user),
+        language=request.LANGUAGE_CODE,
+        url=notifications.consultation_url(consultation),
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="huntzen-care.ics"'
     return response
 
 
@@ -329,10 +414,17 @@ def availability_settings_save(request):
 @require_POST
 def weekly_hours_save(request):
     form = WeeklyHoursForm(request.POST)
-    if not _saved(
-        form,
-        lambda data: services.weekly_hours_set(actor=request.user, openings=data["openings"]),
-    ):
+
+    def save(data):
+        try:
+            services.weekly_hours_set(actor=request.user, openings=data["openings"])
+        except ValidationError as error:
+            if getattr(error, "code", None) in ("overlap", "order"):
+                # On the faulty day's row, not above the whole table.
+                raise ValidationError({form.row_field(error.params["weekday"]): error}) from None
+            raise
+
+    if not _saved(form, save):
         return _availability_page(request, status=400, hours_form=form)
     messages.success(request, _("Horaires hebdomadaires enregistrés."))
     return redirect("consultations:availability")
@@ -341,21 +433,62 @@ def weekly_hours_save(request):
 @gate_required(may_run_consultations)
 @require_POST
 def availability_exception_add(request):
+    """Add an exception. A closure over booked consultations answers 409 with the page
+    listing them and a confirmation form (the same fields, `cancel_bookings` and a
+    message to the employees); nothing is changed until it is confirmed."""
     form = ExceptionForm(request.POST)
-    if not _saved(
-        form,
-        lambda data: services.availability_exception_add(
-            actor=request.user,
-            kind=data["kind"],
-            day=data["date"],
-            start_time=data["start_time"],
-            end_time=data["end_time"],
-            until=data["until"],
-        ),
-    ):
-        return _availability_page(request, status=400, exception_form=form)
-    messages.success(request, _("Exception ajoutée."))
+    closing = None
+
+    def save(data):
+        nonlocal closing
+        try:
+            services.availability_exception_add(
+                actor=request.user,
+                kind=data["kind"],
+                day=data["date"],
+                start_time=data["start_time"],
+                end_time=data["end_time"],
+                until=data["until"],
+                cancel_bookings=data["cancel_bookings"],
+                message=data["message"],
+            )
+        except ClosingHasBookings as refusal:
+            closing = refusal.consultations
+            raise ValidationError(refusal.message) from None
+
+    if not _saved(form, save):
+        if closing is None and form.cleaned_data.get("cancel_bookings"):
+            closing = _closing_bookings(request.user, form.cleaned_data)
+        return _availability_page(
+            request,
+            status=409 if closing and not form.cleaned_data.get("cancel_bookings") else 400,
+            exception_form=form,
+            closing=closing,
+        )
+    if form.cleaned_data["cancel_bookings"]:
+        messages.success(
+            request,
+            _("Période fermée ; les rendez-vous sont annulés et chaque salarié est prévenu."),
+        )
+    else:
+        messages.success(request, _("Exception ajoutée."))
     return redirect("consultations:availability")
+
+
+def _closing_bookings(practitioner, data) -> list:
+    availability = selectors.availability_for(practitioner)
+    if availability is None or data.get("kind") != AvailabilityException.Kind.CLOSED:
+        return []
+    return list(
+        selectors.bookings_in_closure(
+            availability=availability,
+            first_day=data["date"],
+            last_day=data.get("until") or data["date"],
+            start_time=data.get("start_time"),
+            end_time=data.get("end_time"),
+            now=timezone.now(),
+        )
+    )
 
 
 @gate_required(may_run_consultations)

@@ -418,6 +418,9 @@ HUNTZEN_SITE_URL = env_str(
     "http://127.0.0.1:8000" if DEBUG else f"https://{(ALLOWED_HOSTS or ['localhost'])[0]}",
 )
 HUNTZEN_BOOKING_NOTICE_MINUTES = env_int("HUNTZEN_BOOKING_NOTICE_MINUTES", 120, minimum=0)
+# An employee who cancels later than this before the start makes a late cancellation
+# (paid to the practitioner or not, per company); rescheduling closes at the same time.
+HUNTZEN_CANCELLATION_NOTICE_HOURS = env_int("HUNTZEN_CANCELLATION_NOTICE_HOURS", 24, minimum=0)
 HUNTZEN_BOOKING_HORIZON_WEEKS = env_int("HUNTZEN_BOOKING_HORIZON_WEEKS", 8, minimum=1)
 HUNTZEN_MAX_CONSULTATION_SECONDS = env_int("HUNTZEN_MAX_CONSULTATION_SECONDS", 3 * 3600, minimum=60)
 

@@ -1,7 +1,7 @@
 """`Consultation.BLOCKING_STATUSES` (what the booking service and the slot selector treat
-as holding a slot) and the statuses in the PostgreSQL exclusion constraints (migration
-0002, frozen) must stay the same list, or the database and the code disagree on what a
-double booking is."""
+as holding a slot) and the statuses in the PostgreSQL exclusion constraints (migrations
+0002 and 0007, frozen) must stay the same list, or the database and the code disagree on
+what a double booking is."""
 
 import importlib
 import re
@@ -19,6 +19,15 @@ def test_the_migrations_sql_list_is_blocking_statuses():
     [in_list] = re.findall(r"status IN \(([^)]*)\)", migration._LIVE)
     assert set(re.findall(r"'([a-z_]+)'", in_list)) == BLOCKING
     assert migration.CREATE.count(f"WHERE ({migration._LIVE})") == 2
+
+
+def test_the_buffer_migrations_sql_list_is_blocking_statuses():
+    migration = importlib.import_module(
+        "consultations.migrations.0007_buffer_in_no_overlap_postgres"
+    )
+    [in_list] = re.findall(r"status IN \(([^)]*)\)", migration._LIVE)
+    assert set(re.findall(r"'([a-z_]+)'", in_list)) == BLOCKING
+    assert migration.CREATE.count(f"WHERE ({migration._LIVE})") == 1
 
 
 @pytest.mark.postgres
