@@ -144,3 +144,22 @@ def test_one_recipient_failing_is_retried_alone_and_the_command_says_so(
         assert OutboxMessage.objects.filter(kind__endswith="reminder_1h").count() == 2
     finally:
         sink.stop()
+
+
+@pytest.mark.django_db
+def test_a_rescheduled_consultation_is_reminded_again_for_its_new_time(
+    consultation, employee_a, settings
+):
+    settings.HUNTZEN_CANCELLATION_NOTICE_HOURS = 12
+    reminded_at = TUESDAY_9 - timedelta(hours=23)
+    assert send_due_reminders(now=reminded_at) == {24: 1, 1: 0}
+    thursday_9 = paris(2026, 3, 5, 9)
+    services.consultation_reschedule(
+        actor=employee_a,
+        consultation=consultation,
+        scheduled_at=thursday_9,
+        now=reminded_at + timedelta(minutes=5),
+    )
+    mail.outbox.clear()
+    assert send_due_reminders(now=thursday_9 - timedelta(hours=23)) == {24: 1, 1: 0}
+    assert len(mail.outbox) == 2
