@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from consultations import notifications, selectors
+from consultations import live, notifications, room, selectors
 from consultations.access import may_book, may_cancel, may_run_consultations
 from consultations.exceptions import BookingRefused, IllegalTransition, SlotTaken
 from consultations.models import (
@@ -207,11 +207,10 @@ def consultation_start(
     now = now or timezone.now()
     if consultation.status != Status.SCHEDULED:
         raise _illegal(consultation, _("Cette consultation ne peut plus être démarrée."))
-    if now < consultation.scheduled_at - selectors.START_EARLY_ALLOWANCE:
-        raise _illegal(
-            consultation,
-            _("Une consultation ne peut démarrer que 10 minutes avant l'heure prévue."),
-        )
+    if not room.may_start_at(consultation, now):
+        # Before the room opens, or past the planned end plus the grace (then only a
+        # no-show or a cancellation): 409 with the times.
+        raise room.StartRefused(consultation)
     consultation.status = Status.IN_PROGRESS
     consultation.started_at = now
     consultation.save(update_fields=["status", "started_at"])
@@ -222,6 +221,7 @@ def consultation_start(
         to_status=Status.IN_PROGRESS,
         at=now,
     )
+    live.status_changed(consultation)
     return consultation
 
 
@@ -257,6 +257,7 @@ def consultation_end(
         to_status=Status.COMPLETED,
         at=now,
     )
+    live.status_changed(consultation)
     return consultation
 
 
@@ -293,6 +294,7 @@ def consultation_cancel(
         consultation, actor=actor, from_status=Status.SCHEDULED, to_status=Status.CANCELLED, at=now
     )
     transaction.on_commit(partial(notifications.send_cancelled, consultation.pk))
+    live.status_changed(consultation)
     return consultation
 
 
@@ -320,6 +322,7 @@ def consultation_mark_no_show(
         consultation, actor=actor, from_status=Status.SCHEDULED, to_status=Status.NO_SHOW, at=now
     )
     transaction.on_commit(partial(notifications.send_no_show, consultation.pk))
+    live.status_changed(consultation)
     return consultation
 
 
