@@ -10,6 +10,7 @@ API and the practitioner's start (consultations.services.consultation_start).
 """
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -111,3 +112,56 @@ def closed_message(consultation: Consultation, *, now: datetime | None = None) -
         "L'heure de cette consultation est passée (salle fermée à %(time)s) : elle ne peut "
         "plus être démarrée ; déclarez une absence ou annulez-la."
     ) % {"time": _local_time(closes_at(consultation))}
+
+
+@dataclass(frozen=True)
+class RoomPage:
+    """What the room page shows `user` (one of the two participants) now. Display only:
+    each service decides again when the user acts."""
+
+    consultation: Consultation
+    state: State
+    opens_at: datetime
+    closes_at: datetime
+    is_practitioner: bool
+    is_video: bool
+    show_video: bool  # the Jitsi room is embedded (the practitioner once started)
+    can_start: bool
+    can_end: bool
+    can_mark_no_show: bool
+    other_joined_at: datetime | None
+    closed_message: str
+
+    @property
+    def other_role(self) -> str:
+        return "employee" if self.is_practitioner else "practitioner"
+
+
+def room_page(*, user, consultation: Consultation, now: datetime | None = None) -> RoomPage:
+    """The room of `consultation` as its participant `user` sees it at `now` (the caller
+    checked participation: consultations.access)."""
+    from consultations import live
+    from consultations.selectors import consultation_actions
+
+    now = now or timezone.now()
+    current = state(consultation, now=now)
+    actions = consultation_actions(user=user, consultation=consultation, now=now)
+    is_practitioner = user.pk == consultation.practitioner_id
+    is_video = consultation.kind == Consultation.Kind.VIDEO
+    other = "employee" if is_practitioner else "practitioner"
+    return RoomPage(
+        consultation=consultation,
+        state=current,
+        opens_at=opens_at(consultation),
+        closes_at=closes_at(consultation),
+        is_practitioner=is_practitioner,
+        is_video=is_video,
+        show_video=is_video
+        and current == State.OPEN
+        and (not is_practitioner or consultation.status == Status.IN_PROGRESS),
+        can_start=actions.can_start,
+        can_end=actions.can_end,
+        can_mark_no_show=actions.can_mark_no_show,
+        other_joined_at=live.joined_at(consultation, other) if current == State.OPEN else None,
+        closed_message=closed_message(consultation, now=now) if current != State.OPEN else "",
+    )

@@ -4,11 +4,9 @@ access (consultations.access), call the services, render."""
 
 from dataclasses import asdict
 
-from csp.decorators import csp_replace, csp_update
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,13 +15,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.gates import gate_required
 from accounts.models import Role, User
-from consultations import selectors, services, video
+from consultations import selectors, services
 from consultations.access import (
     get_consultation_for,
     may_book,
     may_read_own_consultations,
     may_run_consultations,
-    require_participant,
 )
 from consultations.exceptions import BookingRefused, IllegalTransition
 from consultations.forms import (
@@ -207,47 +204,6 @@ def consultation_cancel(request, pk):
     if response.status_code == 302:
         messages.success(request, _("Le rendez-vous est annulé ; l'autre participant est prévenu."))
     return response
-
-
-# --- Video room ------------------------------------------------------------------------
-
-
-@login_required
-def video_room(request, pk):
-    """The Jitsi room, embedded. The page's CSP adds exactly JITSI_DOMAIN to script-src
-    and frame-src (the site policy forbids frames); every other page keeps the strict
-    policy."""
-    consultation = get_consultation_for(request.user, pk)
-    require_participant(
-        request.user, consultation, _("Seuls les deux participants rejoignent la séance.")
-    )
-    if not video.room_is_open(consultation):
-        raise PermissionDenied(
-            _(
-                "La salle ouvre 15 minutes avant l'heure prévue et ferme à la fin de la "
-                "consultation."
-            )
-        )
-    origin = f"https://{settings.JITSI_DOMAIN}"
-
-    # The settings are read per request (not at import); the decorators tag the response.
-    @csp_update({"script-src": [origin]})
-    @csp_replace({"frame-src": [origin]})
-    def render_room(request):
-        return render(
-            request,
-            "consultations/video_room.html",
-            {
-                "consultation": consultation,
-                "room_name": video.room_name(consultation),
-                "jitsi_domain": settings.JITSI_DOMAIN,
-                "jitsi_script": f"{origin}/external_api.js",
-                "jitsi_token": video.jitsi_token(consultation, request.user) or "",
-                "display_name": request.user.get_short_name(),
-            },
-        )
-
-    return render_room(request)
 
 
 # --- Practitioner: agenda, availability --------------------------------------------------
