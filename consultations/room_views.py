@@ -124,5 +124,3 @@ def room_no_show(request, pk):
         return redirect("consultations:room", pk=consultation.pk)
 
     return _act(request, pk, no_show)
-
-

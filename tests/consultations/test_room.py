@@ -118,9 +118,7 @@ def test_a_chat_consultation_has_the_chat_alone(employee_a, p_open, client):
     assert "meet.jit.si" not in response["Content-Security-Policy"]
 
 
-def test_the_practitioner_joins_and_starts_in_one_action(
-    employee_a, p_open, consultation, client
-):
+def test_the_practitioner_joins_and_starts_in_one_action(employee_a, p_open, consultation, client):
     page = _get(client, p_open, consultation, OPENS).content.decode()
     assert "Rejoindre et démarrer la séance" in page
     assert room_name(consultation) not in page  # the video opens with the start
@@ -141,9 +139,7 @@ def test_the_employee_may_not_start(employee_a, consultation, client):
     assert consultation.status == Status.SCHEDULED
 
 
-def test_a_start_after_the_deadline_is_409_and_offers_the_no_show(
-    p_open, consultation, client
-):
+def test_a_start_after_the_deadline_is_409_and_offers_the_no_show(p_open, consultation, client):
     late = paris(2026, 3, 3, 10, 5)
     response = _post(client, p_open, consultation, "consultations:room_start", late)
     assert response.status_code == 409
