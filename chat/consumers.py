@@ -15,7 +15,8 @@ Client -> server frames (JSON objects):
 Server -> client frames:
   ready, history {messages, hasMore, before}, message {id, sender, body, createdAt,
   clientMessageId}, typing {sender, active}, read {sender, upTo},
-  error {code, message[, clientMessageId]}
+  error {code, message[, clientMessageId]},
+  status {event, status, ...} (the consultation's lifecycle: consultations.live)
 Close codes: see chat.access (4401, 4403, 4404, 4409, 1013).
 
 A socket belongs to the session that opened it (the cookie session, or the token
@@ -393,6 +394,16 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def chat_signal(self, event):
         if event["frame"]["sender"] != str(self.user.pk) and await self._still_allowed():
             await self.send_json(event["frame"])
+
+    async def consultation_status(self, event):
+        """A lifecycle event of the consultation (consultations.live: joined, started,
+        ended, cancelled, no-show), for the room page. No content: forwarded to the
+        participants' open sockets before the usual re-check, so that a cancellation
+        is told even by the socket that re-check then closes."""
+        if self.closing or not self.joined:
+            return
+        await self.send_json(event["frame"])
+        await self._still_allowed()
 
     async def session_end(self, event):
         """The sign-in that opened this socket ended (logout, new password,

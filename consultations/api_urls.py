@@ -1,6 +1,6 @@
 from django.urls import path
 
-from consultations import api
+from consultations import api, api_video
 
 urlpatterns = [
     path("consultations", api.ConsultationCreateView.as_view(), name="api-consultations"),
@@ -34,6 +34,11 @@ urlpatterns = [
         "consultations/<uuid:pk>/no-show",
         api.ConsultationNoShowView.as_view(),
         name="api-consultation-no-show",
+    ),
+    path(
+        "consultations/<uuid:pk>/video",
+        api_video.ConsultationVideoView.as_view(),
+        name="api-consultation-video",
     ),
     path(
         "practitioners/<uuid:pk>/slots",

@@ -4,7 +4,13 @@ cancelled, a few no-shows) plus a few upcoming bookings. Acme's habits make week
 five people or more beside quieter ones, so its HR dashboard shows real figures and
 withheld ones; at least three months are over (published to HR) whatever the day the
 demo is seeded. Everything goes through the real services, with an explicit `now` for
-the past. Idempotent: a second run adds nothing."""
+the past. Idempotent: a second run adds nothing.
+
+So that a newcomer can try the room at once, alice has two consultations with psy1 around
+the moment the demo is seeded (`seed_demo` runs on every `make demo`): a video one whose
+room is open (it started ten minutes ago, psy1 has not started it yet) and a chat one an
+hour later, whose room is about to open (its countdown). A run adds them again only when
+neither is still open or about to open."""
 
 import random
 from datetime import time, timedelta
@@ -14,9 +20,9 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts.models import User
-from consultations import selectors, services
+from consultations import room, selectors, services
 from consultations.exceptions import BookingRefused
-from consultations.models import Availability, Consultation
+from consultations.models import Availability, AvailabilityException, Consultation
 
 HOURS = {
     "psy1@huntzen.demo": [
@@ -63,11 +69,14 @@ def seed(*, stdout, password):
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
         with transaction.atomic():
             hours_set = _opening_hours(people)
-            made = _history(people)
+            already = _with_history(people)
+            room_now = _room_demo(people, timezone.now())
+            made = _history(people, already)
     stdout.write(
         f"  consultations: opening hours for {hours_set} practitioner(s), "
         f"{made} consultation(s) created"
     )
+    stdout.write(room_now)
 
 
 def _opening_hours(people) -> int:
@@ -95,12 +104,91 @@ def _slot_in_week(practitioner, week_start, weekday, rng):
     return rng.choice(slots) if slots else None
 
 
-def _history(people) -> int:
-    already = set(
+def _with_history(people) -> set[str]:
+    """The employees who already have consultations (a previous run): no history again."""
+    return set(
         Consultation.objects.filter(employee__in=[people[h[0]] for h in HABITS]).values_list(
             "employee__email", flat=True
         )
     )
+
+
+ROOM_EMPLOYEE = "alice@acme.demo"
+ROOM_PRACTITIONER = "psy1@huntzen.demo"
+LIVE = (Consultation.Status.SCHEDULED, Consultation.Status.IN_PROGRESS)
+
+
+def _within_one_day(start, minutes, *, earlier):
+    """`start`, or the nearest start whose consultation of `minutes` does not cross local
+    midnight (opening hours never do): earlier for the open room, later for the next."""
+    local = timezone.localtime(start)
+    midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    if local + timedelta(minutes=minutes) < midnight:  # an opening ends by 23:59
+        return start
+    return midnight - timedelta(minutes=minutes + 5) if earlier else midnight
+
+
+def _offered(practitioner, start, minutes):
+    """psy1 offers a slot at `start` (an extra opening when the weekly hours do not)."""
+    availability = selectors.availability_for(practitioner)
+    if selectors.slot_is_offered(availability=availability, start=start):
+        return
+    local = timezone.localtime(start, availability.tz)
+    services.availability_exception_add(
+        actor=practitioner,
+        kind=AvailabilityException.Kind.OPEN,
+        day=local.date(),
+        start_time=local.time(),
+        end_time=(local + timedelta(minutes=minutes)).time(),
+    )
+
+
+def _room_demo(people, now) -> str:
+    employee, practitioner = people[ROOM_EMPLOYEE], people[ROOM_PRACTITIONER]
+    soon = Consultation.objects.filter(
+        employee=employee,
+        practitioner=practitioner,
+        status__in=LIVE,
+        scheduled_at__lte=now + timedelta(hours=2),
+    )
+    if any(room.state(c, now=now) != room.State.OVER for c in soon):
+        return "  room demo: alice's consultations with psy1 are still open or about to open"
+    minutes = selectors.availability_for(practitioner).length_minutes
+    buffer = selectors.availability_for(practitioner).buffer_minutes
+    five = now.replace(second=0, microsecond=0) - timedelta(minutes=now.minute % 5)
+    opened = _within_one_day(five - timedelta(minutes=10), minutes, earlier=True)
+    # After psy1's pause, and late enough that its room opens some minutes from now.
+    coming = _within_one_day(
+        max(
+            opened + timedelta(minutes=minutes + buffer),
+            five + room.OPENS_BEFORE + timedelta(minutes=10),
+        ),
+        minutes,
+        earlier=False,
+    )
+    made = []
+    for start, kind in ((opened, Consultation.Kind.VIDEO), (coming, Consultation.Kind.CHAT)):
+        _offered(practitioner, start, minutes)
+        made.append(
+            services.consultation_book(
+                employee=employee,
+                practitioner=practitioner,
+                scheduled_at=start,
+                kind=kind,
+                now=start - timedelta(days=1),
+            )
+        )
+    first, second = made
+    return (
+        f"  room demo: {ROOM_EMPLOYEE} with {ROOM_PRACTITIONER}, video at "
+        f"{timezone.localtime(first.scheduled_at):%H:%M} (room open now, until "
+        f"{timezone.localtime(room.closes_at(first)):%H:%M}), chat at "
+        f"{timezone.localtime(second.scheduled_at):%H:%M} (room opens at "
+        f"{timezone.localtime(room.opens_at(second)):%H:%M})"
+    )
+
+
+def _history(people, already) -> int:
     rng = random.Random(2026)  # the same demo on every machine
     now = timezone.now()
     tz = timezone.get_current_timezone()

@@ -22,7 +22,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from consultations import video
+from consultations import room, video
 from consultations.access import is_participant, may_book, may_cancel
 from consultations.models import (
     MAX_BUFFER_MINUTES,
@@ -38,9 +38,6 @@ from medical import crypto
 logger = logging.getLogger(__name__)
 
 Status = Consultation.Status
-
-# The practitioner may start a consultation this long before its planned time.
-START_EARLY_ALLOWANCE = timedelta(minutes=10)
 
 
 @dataclass(frozen=True, order=True)
@@ -482,7 +479,7 @@ def consultation_actions(
         room_open=video.room_is_open(consultation, now=now),
         can_cancel=scheduled and now < consultation.scheduled_at and may_cancel(user, consultation),
         can_start=scheduled
-        and now >= consultation.scheduled_at - START_EARLY_ALLOWANCE
+        and room.may_start_at(consultation, now)
         and holds("start_consultation"),
         can_end=consultation.status == Status.IN_PROGRESS and holds("end_consultation"),
         can_mark_no_show=scheduled

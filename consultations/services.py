@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from consultations import notifications, selectors
+from consultations import live, notifications, room, selectors
 from consultations.access import may_book, may_cancel, may_run_consultations
 from consultations.exceptions import (
     BookingRefused,
@@ -224,11 +224,10 @@ def consultation_start(
     now = now or timezone.now()
     if consultation.status != Status.SCHEDULED:
         raise _illegal(consultation, _("Cette consultation ne peut plus être démarrée."))
-    if now < consultation.scheduled_at - selectors.START_EARLY_ALLOWANCE:
-        raise _illegal(
-            consultation,
-            _("Une consultation ne peut démarrer que 10 minutes avant l'heure prévue."),
-        )
+    if not room.may_start_at(consultation, now):
+        # Before the room opens, or past the planned end plus the grace (then only a
+        # no-show or a cancellation): 409 with the times.
+        raise room.StartRefused(consultation)
     consultation.status = Status.IN_PROGRESS
     consultation.started_at = now
     consultation.save(update_fields=["status", "started_at"])
@@ -239,6 +238,7 @@ def consultation_start(
         to_status=Status.IN_PROGRESS,
         at=now,
     )
+    live.status_changed(consultation)
     return consultation
 
 
@@ -274,6 +274,7 @@ def consultation_end(
         to_status=Status.COMPLETED,
         at=now,
     )
+    live.status_changed(consultation)
     return consultation
 
 
@@ -338,6 +339,7 @@ def consultation_cancel(
     )
     # Queued in the outbox with this change: delivered after commit, never lost.
     notifications.send_cancelled(consultation.pk)
+    live.status_changed(consultation)
     return consultation
 
 
@@ -458,6 +460,7 @@ def consultation_mark_no_show(
     )
     # Queued in the outbox with this change: delivered after commit, never lost.
     notifications.send_no_show(consultation.pk)
+    live.status_changed(consultation)
     return consultation
 
 

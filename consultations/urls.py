@@ -1,6 +1,6 @@
 from django.urls import path
 
-from consultations import views
+from consultations import room_views, views
 
 app_name = "consultations"
 
@@ -13,7 +13,11 @@ urlpatterns = [
     path("consultations/<uuid:pk>/end/", views.consultation_end, name="end"),
     path("consultations/<uuid:pk>/no-show/", views.consultation_no_show, name="no_show"),
     path("consultations/<uuid:pk>/cancel/", views.consultation_cancel, name="cancel"),
-    path("consultations/<uuid:pk>/video/", views.video_room, name="video"),
+    path("consultations/<uuid:pk>/room/", room_views.consultation_room, name="room"),
+    path("consultations/<uuid:pk>/room/start/", room_views.room_start, name="room_start"),
+    path("consultations/<uuid:pk>/room/end/", room_views.room_end, name="room_end"),
+    path("consultations/<uuid:pk>/room/no-show/", room_views.room_no_show, name="room_no_show"),
+    path("consultations/<uuid:pk>/video/", room_views.video_room, name="video"),
     path(
         "consultations/<uuid:pk>/reschedule/",
         views.consultation_reschedule,

@@ -4,17 +4,17 @@ lets a participant into that one room when the Jitsi deployment requires tokens.
 import base64
 import hashlib
 import hmac
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import jwt
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from consultations import room
 from consultations.models import Consultation
 
-Status = Consultation.Status
-
-OPENS_BEFORE = timedelta(minutes=15)
 TOKEN_LIFETIME = timedelta(minutes=15)
 
 
@@ -32,16 +32,42 @@ def room_name(consultation: Consultation) -> str:
 
 
 def room_is_open(consultation: Consultation, *, now: datetime | None = None) -> bool:
-    """From 15 minutes before the start until the consultation ends: ended by the
-    practitioner once started, or at its planned end if it never started."""
-    now = now or timezone.now()
-    if consultation.kind != Consultation.Kind.VIDEO:
-        return False
-    if now < consultation.scheduled_at - OPENS_BEFORE:
-        return False
-    if consultation.status == Status.IN_PROGRESS:
-        return True
-    return consultation.status == Status.SCHEDULED and now < consultation.scheduled_end
+    """A video consultation's room is open in its window (consultations.room): from 15
+    minutes before the start until the start deadline if it never started, until the
+    practitioner ends it once started."""
+    return (
+        consultation.kind == Consultation.Kind.VIDEO
+        and room.state(consultation, now=now) == room.State.OPEN
+    )
+
+
+# What the embedded Jitsi is told (configOverwrite of its external API; API clients get
+# the same): nothing is recorded, streamed or transcribed, no lobby between the two
+# participants, no deep link to the mobile app, no third-party welcome page.
+JITSI_CONFIG = {
+    "prejoinPageEnabled": True,
+    "disableDeepLinking": True,
+    "enableWelcomePage": False,
+    "fileRecordingsEnabled": False,
+    "liveStreamingEnabled": False,
+    "localRecording": {"disable": True},
+    "recordingService": {"enabled": False, "sharingEnabled": False},
+    "transcription": {"enabled": False},
+    "hideLobbyButton": True,
+    "lobby": {"autoKnock": True, "enableChat": False},
+    "toolbarButtons": [
+        "camera",
+        "microphone",
+        "desktop",
+        "fullscreen",
+        "hangup",
+        "settings",
+        "tileview",
+        "toggle-camera",
+        "noisesuppression",
+        "select-background",
+    ],
+}
 
 
 def jitsi_token(consultation: Consultation, user, *, now: datetime | None = None) -> str | None:
@@ -50,6 +76,7 @@ def jitsi_token(consultation: Consultation, user, *, now: datetime | None = None
     if not (settings.JITSI_APP_ID and settings.JITSI_APP_SECRET):
         return None
     now = now or timezone.now()
+    moderator = user.pk == consultation.practitioner_id
     claims = {
         "iss": settings.JITSI_APP_ID,
         "aud": "jitsi",
@@ -62,8 +89,57 @@ def jitsi_token(consultation: Consultation, user, *, now: datetime | None = None
             "user": {
                 "id": str(user.pk),
                 "name": user.get_short_name(),
-                "moderator": user.pk == consultation.practitioner_id,
+                "moderator": moderator,
+                "affiliation": "owner" if moderator else "member",
+                # Both participants go straight in: no lobby between them.
+                "lobby_bypass": True,
+            },
+            "room": {"lobby": False},
+            # Nothing of a consultation is recorded, streamed, transcribed or dialled out.
+            "features": {
+                "recording": False,
+                "livestreaming": False,
+                "transcription": False,
+                "outbound-call": False,
+                "sip-outbound-call": False,
             },
         },
     }
     return jwt.encode(claims, settings.JITSI_APP_SECRET, algorithm="HS256")
+
+
+@dataclass(frozen=True)
+class VideoAccess:
+    """What a participant needs to join the room now (the video API, the room page)."""
+
+    domain: str
+    room: str
+    jwt: str | None
+    opens_at: datetime
+    closes_at: datetime
+    moderator: bool
+    config: dict
+
+
+def video_access_for(user, consultation: Consultation, *, now: datetime | None = None):
+    """The room of `consultation` for `user`, a participant (the caller checked it with
+    consultations.access), when it is open now; raises room.RoomClosed (409, with the
+    window's times) otherwise, or for a chat consultation."""
+    now = now or timezone.now()
+    if consultation.kind != Consultation.Kind.VIDEO:
+        raise room.RoomClosed(
+            consultation,
+            _("Cette consultation se tient par messagerie : elle n'a pas de salle vidéo."),
+            code="not_a_video_consultation",
+        )
+    if not room_is_open(consultation, now=now):
+        raise room.RoomClosed(consultation, room.closed_message(consultation, now=now))
+    return VideoAccess(
+        domain=settings.JITSI_DOMAIN,
+        room=room_name(consultation),
+        jwt=jitsi_token(consultation, user, now=now),
+        opens_at=room.opens_at(consultation),
+        closes_at=room.closes_at(consultation),
+        moderator=user.pk == consultation.practitioner_id,
+        config=JITSI_CONFIG,
+    )

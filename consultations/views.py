@@ -4,8 +4,6 @@ access (consultations.access), call the services, render."""
 
 from dataclasses import asdict
 
-from csp.decorators import csp_replace, csp_update
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.gates import gate_required
 from accounts.models import Role, User
 from accounts.selectors import notification_address
-from consultations import ics, notifications, selectors, services, video
+from consultations import ics, notifications, selectors, services
 from consultations.access import (
     get_consultation_for,
     may_book,
@@ -292,47 +290,6 @@ def consultation_calendar(request, pk):
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="huntzen-care.ics"'
     return response
-
-
-# --- Video room ------------------------------------------------------------------------
-
-
-@login_required
-def video_room(request, pk):
-    """The Jitsi room, embedded. The page's CSP adds exactly JITSI_DOMAIN to script-src
-    and frame-src (the site policy forbids frames); every other page keeps the strict
-    policy."""
-    consultation = get_consultation_for(request.user, pk)
-    require_participant(
-        request.user, consultation, _("Seuls les deux participants rejoignent la séance.")
-    )
-    if not video.room_is_open(consultation):
-        raise PermissionDenied(
-            _(
-                "La salle ouvre 15 minutes avant l'heure prévue et ferme à la fin de la "
-                "consultation."
-            )
-        )
-    origin = f"https://{settings.JITSI_DOMAIN}"
-
-    # The settings are read per request (not at import); the decorators tag the response.
-    @csp_update({"script-src": [origin]})
-    @csp_replace({"frame-src": [origin]})
-    def render_room(request):
-        return render(
-            request,
-            "consultations/video_room.html",
-            {
-                "consultation": consultation,
-                "room_name": video.room_name(consultation),
-                "jitsi_domain": settings.JITSI_DOMAIN,
-                "jitsi_script": f"{origin}/external_api.js",
-                "jitsi_token": video.jitsi_token(consultation, request.user) or "",
-                "display_name": request.user.get_short_name(),
-            },
-        )
-
-    return render_room(request)
 
 
 # --- Practitioner: agenda, availability --------------------------------------------------

@@ -423,6 +423,9 @@ HUNTZEN_BOOKING_NOTICE_MINUTES = env_int("HUNTZEN_BOOKING_NOTICE_MINUTES", 120, 
 HUNTZEN_CANCELLATION_NOTICE_HOURS = env_int("HUNTZEN_CANCELLATION_NOTICE_HOURS", 24, minimum=0)
 HUNTZEN_BOOKING_HORIZON_WEEKS = env_int("HUNTZEN_BOOKING_HORIZON_WEEKS", 8, minimum=1)
 HUNTZEN_MAX_CONSULTATION_SECONDS = env_int("HUNTZEN_MAX_CONSULTATION_SECONDS", 3 * 3600, minimum=60)
+# The room opens 15 minutes before the start; the practitioner may start the consultation
+# until its planned end plus this grace (later: only a no-show or a cancellation).
+HUNTZEN_START_GRACE_MINUTES = env_int("HUNTZEN_START_GRACE_MINUTES", 15, minimum=0)
 
 # --- Chat: open from this long before the start to this long after the end ----------
 HUNTZEN_CHAT_OPENS_BEFORE = timedelta(

@@ -164,6 +164,18 @@ def note_index(*, user):
     )
 
 
+def notes_to_write(*, user):
+    """The completed consultations of `user` (their practitioner) that have no note
+    yet, newest first: the practitioner's home reminds them. Metadata only."""
+    return (
+        consultations_with_perm(user, "write_clinical_note")
+        .filter(status=Consultation.Status.COMPLETED)
+        .exclude(Exists(ClinicalNote.objects.filter(consultation=OuterRef("pk"))))
+        .select_related("employee")
+        .order_by("-scheduled_at")
+    )
+
+
 def entry_content(entry: JournalEntry) -> EntryView:
     fields = _unseal_fields(entry, entry.aad, object_type="journal_entry", object_id=entry.pk)
     return EntryView(

@@ -171,6 +171,9 @@
       case "error":
         this.showError(frame);
         break;
+      default:
+        // Other frames (the consultation's live status) are for the page around the chat.
+        this.root.dispatchEvent(new CustomEvent("chat:frame", { detail: frame, bubbles: true }));
     }
   };
 

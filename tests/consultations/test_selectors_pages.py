@@ -88,13 +88,13 @@ def test_the_employee_may_cancel_before_the_start_and_nothing_else(consultation,
     )
 
 
-def test_the_practitioner_may_start_ten_minutes_early(consultation, p_open):
+def test_the_practitioner_may_start_when_the_room_opens(consultation, p_open):
     early = selectors.consultation_actions(
-        user=p_open, consultation=consultation, now=TUESDAY_9 - timedelta(minutes=11)
+        user=p_open, consultation=consultation, now=TUESDAY_9 - timedelta(minutes=15, seconds=1)
     )
     assert not early.can_start
     actions = selectors.consultation_actions(
-        user=p_open, consultation=consultation, now=TUESDAY_9 - timedelta(minutes=10)
+        user=p_open, consultation=consultation, now=TUESDAY_9 - timedelta(minutes=15)
     )
     assert actions == selectors.ConsultationActions(
         is_participant=True,

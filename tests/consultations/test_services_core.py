@@ -87,16 +87,6 @@ def test_duration_is_capped_and_never_negative():
     assert services.duration_seconds(now, now + timedelta(hours=30)) == 3 * 3600
 
 
-def test_start_refused_earlier_than_ten_minutes_before(employee_a, practitioner_p):
-    consultation = book(employee_a, practitioner_p)
-    with time_machine.travel(consultation.scheduled_at - timedelta(minutes=11)):
-        with pytest.raises(IllegalTransition) as error:
-            services.consultation_start(actor=practitioner_p, consultation=consultation)
-    assert error.value.current_status == Status.SCHEDULED
-    consultation.refresh_from_db()
-    assert consultation.status == Status.SCHEDULED and consultation.started_at is None
-
-
 def test_cancel_after_start_time_is_refused(employee_a, practitioner_p):
     consultation = book(employee_a, practitioner_p)
     with time_machine.travel(consultation.scheduled_at + timedelta(minutes=1)):

@@ -142,17 +142,21 @@ def test_the_detail_offers_cancel_to_the_employee_and_cancel_keeps_the_reason(
     assert cancel_reason_for(user=employee_a, consultation=consultation) == "Réunion imprévue"
 
 
-def test_the_practitioner_runs_the_consultation_from_its_page(client, employee_a, listed):
+def test_the_practitioner_runs_the_consultation_from_its_room(client, employee_a, listed):
     consultation = book(employee_a, listed, at=TUESDAY_9, now=NOW)
     client.force_login(listed)
+    room = reverse("consultations:room", args=[consultation.pk])
     with time_machine.travel(TUESDAY_9 - timedelta(minutes=5), tick=False):
         page = client.get(reverse("consultations:detail", args=[consultation.pk]))
-        assert reverse("consultations:start", args=[consultation.pk]) in page.content.decode()
-        client.post(reverse("consultations:start", args=[consultation.pk]))
+        assert room in page.content.decode()
+        assert reverse("consultations:start", args=[consultation.pk]) not in page.content.decode()
+        page = client.get(room)
+        assert reverse("consultations:room_start", args=[consultation.pk]) in page.content.decode()
+        client.post(reverse("consultations:room_start", args=[consultation.pk]))
     with time_machine.travel(TUESDAY_9 + timedelta(minutes=45), tick=False):
-        page = client.get(reverse("consultations:detail", args=[consultation.pk]))
-        assert reverse("consultations:end", args=[consultation.pk]) in page.content.decode()
-        client.post(reverse("consultations:end", args=[consultation.pk]))
+        page = client.get(room)
+        assert reverse("consultations:room_end", args=[consultation.pk]) in page.content.decode()
+        client.post(reverse("consultations:room_end", args=[consultation.pk]))
     consultation.refresh_from_db()
     assert consultation.status == "completed" and consultation.duration_seconds == 50 * 60
 

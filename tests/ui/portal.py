@@ -32,7 +32,7 @@ def portal_pages(*, employee, practitioner, hr, staff) -> dict[str, list[str]]:
     room = [
         reverse("consultations:detail", args=[soon.pk]),
         reverse("chat:page", args=[soon.pk]),
-        reverse("consultations:video", args=[soon.pk]),
+        reverse("consultations:room", args=[soon.pk]),
     ]
     return {
         "room": room,
