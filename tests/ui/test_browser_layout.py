@@ -1,6 +1,6 @@
 """Every portal page of each role, in French and English, in Chromium: axe-core finds no
-violation (French pages); at 1280 px the header holds on one line; at 390×844 (a phone) nothing scrolls
-sideways. Each page is photographed at both widths into
+violation (French pages); at 1280 px the header holds on one line; at 390×844 (a phone)
+nothing scrolls sideways. Each page is photographed at both widths into
 var/screenshots/<language>/<width>/<role>-NN-<page>.png (not committed; `make clean`
 removes var/) for a reviewer to look at.
 
