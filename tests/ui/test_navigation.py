@@ -82,7 +82,10 @@ def test_an_empty_journal_says_how_to_begin(client, employee_a):
 
 def test_hr_without_employees_or_invitations_is_shown_how_to_invite(client, hr_globex):
     client.force_login(hr_globex)
-    for url in (reverse("companies:hr_employee_list"), reverse("accounts:invitation_list")):
-        html = client.get(url).text
-        empty = html.split('<div class="empty-state">')[1].split("</div>")[0]
-        assert f'href="{reverse("accounts:invitation_create")}"' in empty, url
+    html = client.get(reverse("companies:hr_employee_list")).text
+    empty = html.split('<div class="empty-state">')[1].split("</div>")[0]
+    assert f'href="{reverse("accounts:invitation_create")}"' in empty
+    html = client.get(reverse("accounts:invitation_list")).text
+    empty = html.split('<div class="empty-state">')[1].split("</div>")[0]
+    assert "Invitez vos salariés un par un ou importez une liste" in empty
+    assert f'class="button" href="{reverse("accounts:invitation_create")}"' in html
