@@ -177,3 +177,15 @@ def test_axe_finds_no_violation_on_the_admin_pages(
         if violations:
             found[url] = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
     assert not found
+
+
+@pytest.mark.django_db
+def test_the_admin_names_apps_and_models_in_english_too(client, staff_r2):
+    client.force_login(staff_r2)
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("admin:index")).text
+    for label in ("Accounts", "Companies and practitioners", "Medical secret", "News and articles"):
+        assert f">{label}</a>" in html, label
+    assert ">Platform administration<" in html
+    html = client.get(reverse("admin:medical_accesslogentry_changelist")).text
+    assert ">clinical note</a>" in html and ">Practitioner</a>" in html
