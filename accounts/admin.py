@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import services
 from accounts.exceptions import InvitationStateError
 from accounts.models import Invitation
+from huntzen.admin_site import TitlesMixin
 
 
 class InvitationStatusFilter(admin.SimpleListFilter):
@@ -33,9 +34,13 @@ class InvitationStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(TitlesMixin, admin.ModelAdmin):
     """Creation goes through accounts.services (permission, seats, email after commit);
     an invitation is never edited afterwards, only revoked or re-sent."""
+
+    title_add = _("Nouvelle invitation")
+    title_change = _("Affichage de l’invitation")
+    title_view = _("Affichage de l’invitation")
 
     list_display = [
         "email",

@@ -18,6 +18,7 @@ from accounts.models import Role, User
 from companies import services
 from companies.models import Company, PractitionerProfile
 from companies.seats import SEATS_FULL_FOR_STAFF, company_seat_check, company_seats_used
+from huntzen.admin_site import TitlesMixin
 
 
 def _send_set_password_link(request, user: User) -> None:
@@ -64,8 +65,9 @@ class CreatedByServiceMixin:
             super().save_related(request, form, formsets, change)
 
 
-class HrInline(admin.TabularInline):
-    """The company's HR people, for reading; accounts are managed on the user page."""
+class HrInline(admin.StackedInline):
+    """The company's HR people, for reading; accounts are managed on the user page.
+    Stacked: the tabular layout has header cells without text (axe: empty-table-header)."""
 
     model = User
     fk_name = "company"
@@ -88,7 +90,10 @@ class HrInline(admin.TabularInline):
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(TitlesMixin, admin.ModelAdmin):
+    title_add = _("Nouvelle entreprise")
+    title_change = _("Modification de l’entreprise")
+    title_view = _("Affichage de l’entreprise")
     list_display = ["name", "siret", "is_active", "seats", "activated_at", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["name", "siret", "contact_email"]
@@ -164,9 +169,13 @@ class AccountCreationForm(forms.ModelForm):
 
 
 @admin.register(User)
-class UserAdmin(CreatedByServiceMixin, admin.ModelAdmin):
+class UserAdmin(TitlesMixin, CreatedByServiceMixin, admin.ModelAdmin):
     """No password hash, no MFA data, no superuser flag, groups or permissions:
     what a role may do is data in accounts.roles, not something staff hand out."""
+
+    title_add = _("Nouvel utilisateur")
+    title_change = _("Modification de l’utilisateur")
+    title_view = _("Affichage de l’utilisateur")
 
     list_display = ["email", "first_name", "last_name", "role", "company", "is_active"]
     list_filter = ["role", "company", "is_active"]
@@ -279,7 +288,10 @@ class PractitionerCreationForm(forms.ModelForm):
 
 
 @admin.register(PractitionerProfile)
-class PractitionerProfileAdmin(CreatedByServiceMixin, admin.ModelAdmin):
+class PractitionerProfileAdmin(TitlesMixin, CreatedByServiceMixin, admin.ModelAdmin):
+    title_add = _("Nouveau praticien")
+    title_change = _("Modification du profil de praticien")
+    title_view = _("Affichage du profil de praticien")
     list_display = ["__str__", "email", "profession", "registration_number", "is_active"]
     list_filter = ["profession", "is_active", "specialties", "languages"]
     list_select_related = ["user"]

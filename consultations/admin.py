@@ -9,8 +9,10 @@ privacy page.
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
 
 from consultations.models import Availability, Consultation, StatusChange
+from huntzen.admin_site import TitlesMixin
 from medical.audit import CONSULTATION, log_access
 from medical.models import AccessLogEntry
 
@@ -30,7 +32,8 @@ class StatusChangeInline(admin.TabularInline):
 
 
 @admin.register(Consultation)
-class ConsultationAdmin(admin.ModelAdmin):
+class ConsultationAdmin(TitlesMixin, admin.ModelAdmin):
+    title_view = _("Affichage de la consultation")
     list_display = ("scheduled_at", "status", "kind", "company", "employee", "practitioner")
     list_filter = ("status", "kind", "company")
     list_select_related = ("company", "employee", "practitioner")
@@ -85,7 +88,8 @@ class ConsultationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Availability)
-class AvailabilityAdmin(admin.ModelAdmin):
+class AvailabilityAdmin(TitlesMixin, admin.ModelAdmin):
+    title_view = _("Affichage des disponibilités")
     list_display = ("practitioner", "time_zone", "length_minutes", "buffer_minutes")
     list_select_related = ("practitioner",)
     readonly_fields = ("practitioner", "time_zone", "length_minutes", "buffer_minutes")

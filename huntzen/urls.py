@@ -1,9 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from huntzen import views
 from huntzen.api_docs import PERMISSION_CLASSES as API_DOCS_PERMISSIONS
+
+admin.site.site_header = _("HuntZen Care · administration")
+admin.site.site_title = _("HuntZen Care · administration")
+admin.site.index_title = _("Administration de la plateforme")
 
 api_v1 = [
     path("auth/", include("accounts.api_urls")),

@@ -3,9 +3,12 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 
+from huntzen.dates import datetime_long
 from medical.crypto import associated_data
 
 
@@ -77,8 +80,13 @@ class AccessLogEntry(models.Model):
         ]
 
     def __str__(self):
-        verdict = "allowed" if self.allowed else "refused"
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.user_email} {self.action} {verdict}"
+        """The row's title in the admin: the staff's language, the site's time zone."""
+        return gettext("%(action)s par %(email)s, %(at)s : %(verdict)s") % {
+            "action": capfirst(self.get_action_display()),
+            "verdict": gettext("accès autorisé") if self.allowed else gettext("accès refusé"),
+            "email": self.user_email or "—",
+            "at": datetime_long(timezone.localtime(self.at)) if self.at else "—",
+        }
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -3,11 +3,16 @@ Each view parses, checks access (metrics.access), calls a selector, renders."""
 
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils import dateformat
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 
 from accounts.gates import gate_required
+from huntzen.dates import date_short
 from metrics import access, consent, exports, selectors
 from metrics.charts import bar_chart
 from metrics.periods import (
+    Granularity,
     Period,
     PeriodError,
     parse_month_range,
@@ -47,7 +52,17 @@ def _filename(kind: str, ident, period: Period) -> str:
 
 def _daily_points(period: Period, days, attr: str):
     values = {row.day: getattr(row, attr) for row in days}
-    return [(d.isoformat(), values.get(d, 0)) for d in period.dates()]
+    return [(date_short(d), values.get(d, 0)) for d in period.dates()]
+
+
+def _bucket_name(bucket: Period, granularity: Granularity) -> str:
+    """A bucket as the page names it, in the portal's date styles (the CSV keeps
+    periods.bucket_label: 2026-W49, 2026-12)."""
+    if granularity == Granularity.MONTH:
+        return capfirst(dateformat.format(bucket.start, "F Y"))
+    if granularity == Granularity.WEEK:
+        return gettext("semaine du %(day)s") % {"day": date_short(bucket.start)}
+    return date_short(bucket.start)
 
 
 @gate_required(access.may_read_practitioner_metrics)
@@ -109,7 +124,9 @@ def company_dashboard(request, pk=None):
         min_group=min_group_size(),
         may_export=access.may_export_company_metrics(request.user),
         may_see_employees=access.may_read_employee_metrics(request.user),
-        chart=bar_chart([(b.label, b.consultations) for b in report.buckets]),
+        chart=bar_chart(
+            [(_bucket_name(b.period, report.granularity), b.consultations) for b in report.buckets]
+        ),
     )
     return render(request, "metrics/company_dashboard.html", context)
 

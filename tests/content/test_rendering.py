@@ -48,3 +48,9 @@ def test_markdown_is_rendered():
 
 def test_text_is_escaped_not_interpreted():
     assert "&lt;3" in str(render_markdown("I <3 you"))
+
+
+@pytest.mark.parametrize("top", ["#", "##"])
+def test_the_top_heading_of_an_article_becomes_h2_so_no_level_is_skipped(top):
+    html = render_markdown(f"{top} Le soir\n\nTexte.\n\n{top}# Au réveil\n\nTexte.")
+    assert "<h2>Le soir</h2>" in html and "<h3>Au réveil</h3>" in html

@@ -60,7 +60,7 @@ def test_hr_reads_the_company_dashboard_by_month_and_week_and_exports_it(
     months = page.get_by_role("img", name="Consultations par mois")
     assert months.locator("rect.bar").count() == 1  # March
     assert months.locator("rect.withheld").count() == 4
-    assert page.get_by_text("Chiffres publiés jusqu'au 31 mai 2026").is_visible()
+    assert page.get_by_text("Chiffres publiés jusqu'au dimanche 31 mai 2026").is_visible()
     _check_fits(page, width)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"hr-dashboard-months-{width}.png"), full_page=True)
@@ -79,7 +79,7 @@ def test_hr_reads_the_company_dashboard_by_month_and_week_and_exports_it(
     bars = weeks.locator("rect.bar")
     withheld = weeks.locator("rect.withheld")
     assert bars.count() == 2 and withheld.count() == 1
-    assert withheld.first.locator("title").text_content() == "2026-W11 : masqué (< 5)"
+    assert withheld.first.locator("title").text_content() == "semaine du lun. 9 mars : masqué (< 5)"
     w10, w12 = (bars.nth(i).bounding_box() for i in range(2))
     slot = withheld.first.bounding_box()
     assert slot["height"] >= w10["height"] > w12["height"] > 20  # 7 and 5 consultations

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chat import access as chat_access
+from huntzen.dates import date_long
 from medical import access, services
 from metrics.consent import usage_sharing_of, usage_sharing_set
 from tests.consultations.factories import completed
@@ -100,12 +101,12 @@ def test_switching_on_then_off_through_the_page(client, employee_a, time_machine
     assert response.redirect_chain == [(reverse("privacy"), 302)]
     html = response.content.decode()
     assert "Vos compteurs sont maintenant visibles par vos RH." in html
-    assert "partagés avec les RH de votre entreprise depuis le 2 avril 2026, 10:15" in html
+    assert "partagés avec les RH de votre entreprise depuis le jeudi 2 avril 2026, 10:15" in html
     assert usage_sharing_of(employee=employee_a).shared
     time_machine.move_to(timezone.make_aware(timezone.datetime(2026, 4, 2, 10, 25)), tick=False)
     html = client.post(reverse("privacy_sharing"), {}, follow=True).content.decode()
     assert "Vos compteurs ne sont plus visibles par vos RH." in html
-    assert "ne sont plus partagés depuis le 2 avril 2026, 10:25" in html
+    assert "ne sont plus partagés depuis le jeudi 2 avril 2026, 10:25" in html
     assert not usage_sharing_of(employee=employee_a).shared
 
 
@@ -160,7 +161,7 @@ def accesses(employee_a, employee_b, practitioner_p, practitioner_q, hr_acme, st
 
 
 def test_every_access_by_someone_else_is_listed_newest_first_by_role(client, employee_a, accesses):
-    on = f"de votre consultation du {accesses.scheduled_at.day} "
+    on = f"de votre consultation du {date_long(timezone.localtime(accesses.scheduled_at))}"
     rows = table_rows(page_of(client, employee_a))
     assert [(r[1], r[2], r[4]) for r in rows] == [
         ("L'équipe HuntZen", "Lecture", "autorisé"),

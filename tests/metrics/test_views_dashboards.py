@@ -91,7 +91,7 @@ def test_a_withheld_bucket_is_drawn_as_withheld_never_as_a_bar(client, hr_acme, 
     assert '<rect class="bar"' not in html
     heights = set(re.findall(r'<rect class="withheld"[^>]* height="([\d.]+)"', html))
     assert len(heights) == 1  # the full height of the plot: no size, and never 0
-    assert "2026-03 : masqué (&lt; 5)" in html
+    assert "Mars 2026 : masqué (&lt; 5)" in html
 
 
 def test_hr_reads_weeks_or_months_never_days(client, hr_acme, acme, practitioner_p, practitioner_q):

@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
+from huntzen.content.models import Article
 from medical import services as medical_services
 from tests.consultations.factories import book, completed
 
@@ -21,10 +22,18 @@ def portal_pages(*, employee, practitioner, hr, staff) -> dict[str, list[str]]:
         text="Fatiguée.",
         entry_date=timezone.localdate() - timedelta(days=6),
     )
+    article = Article.objects.create(
+        title="Bien dormir",
+        slug="bien-dormir",
+        summary="Trois habitudes simples.",
+        body="## Le soir\n\nÉteindre les écrans une heure avant.",
+        is_published=True,
+        published_at=now - timedelta(days=1),
+    )
     soon = book(
         employee, practitioner, at=(now + timedelta(minutes=10)).replace(second=0, microsecond=0)
     )
-    completed(
+    past = completed(
         employee,
         practitioner,
         at=(now - timedelta(days=3)).replace(minute=0, second=0, microsecond=0),
@@ -46,9 +55,15 @@ def portal_pages(*, employee, practitioner, hr, staff) -> dict[str, list[str]]:
             reverse("medical:journal_new"),
             reverse("medical:journal_entry", args=[entry.pk]),
             reverse("medical:journal_edit", args=[entry.pk]),
+            reverse("medical:journal_delete", args=[entry.pk]),
+            reverse("medical:journal_delete_all"),
             reverse("privacy"),
             reverse("content:article_list"),
+            reverse("content:article_detail", args=[article.slug]),
             reverse("mfa_index"),
+            reverse("accounts:my_data"),
+            reverse("accounts:account_erase"),
+            reverse("consultations:detail", args=[past.pk]),
             *room,
         ],
         "practitioner": [
@@ -59,8 +74,10 @@ def portal_pages(*, employee, practitioner, hr, staff) -> dict[str, list[str]]:
             reverse("metrics:my_practitioner"),
             reverse("medical:notes"),
             reverse("medical:note", args=[soon.pk]),
+            reverse("medical:note", args=[past.pk]),
             reverse("companies:practitioner_profile"),
             reverse("mfa_index"),
+            reverse("accounts:my_data"),
             *room,
         ],
         "hr": [
@@ -69,15 +86,26 @@ def portal_pages(*, employee, practitioner, hr, staff) -> dict[str, list[str]]:
             reverse("accounts:invitation_create"),
             reverse("accounts:invitation_import"),
             reverse("companies:hr_employee_list"),
+            reverse("companies:hr_employee_deactivate", args=[employee.pk]),
             reverse("companies:hr_company"),
             reverse("companies:hr_company_edit"),
             reverse("metrics:my_company"),
             reverse("content:article_list"),
             reverse("mfa_index"),
+            reverse("accounts:my_data"),
         ],
         "staff": [
             reverse("metrics:staff"),
             reverse("metrics:company", args=[employee.company_id]),
+            reverse("metrics:company_employees", args=[employee.company_id]),
+            reverse("metrics:practitioner", args=[practitioner.pk]),
             reverse("consultations:detail", args=[soon.pk]),
+            reverse("mfa_index"),
+            reverse("accounts:my_data"),
+        ],
+        "anonymous": [
+            reverse("account_login"),
+            reverse("account_reset_password"),
+            reverse("account_signup"),
         ],
     }
