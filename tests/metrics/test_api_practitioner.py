@@ -5,8 +5,8 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
-from metrics.models import PractitionerDay
 from consultations import services
+from metrics.models import PractitionerDay
 from tests.consultations.factories import book, completed
 from tests.metrics.helpers import paris
 
