@@ -250,3 +250,34 @@ def test_hr_never_reads_a_late_cancellation(api_client, client, hr_acme, employe
     with time_machine.travel(paris(2026, 6, 15, 12), tick=False):
         page = client.get(reverse("metrics:my_company"))
     assert "tardive" not in page.content.decode()
+
+
+# --- The contract, set by staff in the admin ------------------------------------------
+
+
+def test_staff_edit_whether_late_cancellations_are_paid_in_the_admin(client, staff_r2, acme):
+    client.force_login(staff_r2)
+    url = reverse("admin:companies_company_change", args=[acme.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert 'name="late_cancellations_paid"' in page.content.decode()
+    form = page.context["adminform"].form
+    data = {
+        name: form.initial.get(name, field.initial)
+        for name, field in form.fields.items()
+        if form.initial.get(name, field.initial) is not None
+    }
+    data.pop("late_cancellations_paid", None)  # an unchecked box is not sent
+    for prefix in {formset.formset.prefix for formset in page.context["inline_admin_formsets"]}:
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": "0",
+                f"{prefix}-INITIAL_FORMS": "0",
+                f"{prefix}-MIN_NUM_FORMS": "0",
+                f"{prefix}-MAX_NUM_FORMS": "1000",
+            }
+        )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    acme.refresh_from_db()
+    assert acme.late_cancellations_paid is False
