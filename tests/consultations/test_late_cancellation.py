@@ -281,3 +281,26 @@ def test_staff_edit_whether_late_cancellations_are_paid_in_the_admin(client, sta
     assert response.status_code == 302, response.context["adminform"].form.errors
     acme.refresh_from_db()
     assert acme.late_cancellations_paid is False
+
+
+def test_the_page_offers_the_employee_the_next_slots_after_the_practitioner_cancelled(
+    client, employee_a, p_open, thursday
+):
+    with time_machine.travel(NOW, tick=False):
+        services.consultation_cancel(actor=p_open, consultation=thursday, reason="Grippe")
+        client.force_login(employee_a)
+        page = client.get(reverse("consultations:detail", args=[thursday.pk])).content.decode()
+        expected = selectors.next_free_slots(practitioner=p_open)
+        client.force_login(p_open)
+        own = client.get(reverse("consultations:detail", args=[thursday.pk])).content.decode()
+    assert 'id="rebook-slots"' in page and 'id="rebook-slots"' not in own
+    book_path = reverse("consultations:book_confirm", args=[p_open.pk])
+    assert page.count(f'href="{book_path}?start=') == len(expected) == 3
+
+
+def test_no_slots_offered_when_the_employee_cancelled(client, employee_a, thursday):
+    services.consultation_cancel(actor=employee_a, consultation=thursday, now=NOW)
+    client.force_login(employee_a)
+    with time_machine.travel(NOW, tick=False):
+        page = client.get(reverse("consultations:detail", args=[thursday.pk])).content.decode()
+    assert 'id="rebook-slots"' not in page
