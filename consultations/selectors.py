@@ -528,6 +528,9 @@ class CancelTerms:
     cancel_is_late: bool = False
     can_reschedule: bool = False
     notice_hours: int = 0
+    # For the employee whose practitioner cancelled a consultation still to come: that
+    # practitioner's next free slots, to book again.
+    rebook_slots: tuple[Slot, ...] = ()
 
 
 def cancel_terms(
@@ -542,10 +545,20 @@ def cancel_terms(
         and may_cancel(user, consultation)
     )
     within = within_cancellation_notice(consultation, now=now)
+    rebook = (
+        is_employee
+        and consultation.status == Status.CANCELLED
+        and consultation.cancelled_by_id == consultation.practitioner_id
+        and consultation.scheduled_at > now
+        and may_book(user)
+    )
     return CancelTerms(
         cancel_is_late=open_ and within,
         can_reschedule=open_ and not within and may_book(user),
         notice_hours=settings.HUNTZEN_CANCELLATION_NOTICE_HOURS,
+        rebook_slots=tuple(
+            next_free_slots(practitioner=consultation.practitioner, now=now) if rebook else ()
+        ),
     )
 
 

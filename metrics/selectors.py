@@ -6,14 +6,16 @@ decided by metrics.small_groups (who counts as a small group) and metrics.suppre
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
 from django.db.models import Count, Exists, OuterRef, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from accounts.models import Role, User
 from companies.models import Company
+from consultations.models import Consultation
 from metrics.models import CompanyDay, EmployeeDay, PractitionerDay
 from metrics.periods import (
     Granularity,
@@ -52,6 +54,9 @@ class PractitionerUsage:
     practitioner: User
     period: Period
     days: list[DayRow]
+    # Employees' late cancellations of the period that their company's contract pays
+    # (consultations.services.consultation_cancel records them).
+    paid_late_cancellations: int = 0
 
     @property
     def consultations(self) -> int:
@@ -79,7 +84,24 @@ def practitioner_usage(*, practitioner: User, period: Period) -> PractitionerUsa
     rows = PractitionerDay.objects.filter(
         practitioner=practitioner, day__range=(period.start, period.end), consultations__gt=0
     ).values_list("day", "consultations", "total_duration_seconds")
-    return PractitionerUsage(practitioner, period, [DayRow(*row) for row in rows.order_by("day")])
+    return PractitionerUsage(
+        practitioner,
+        period,
+        [DayRow(*row) for row in rows.order_by("day")],
+        paid_late_cancellations=paid_late_cancellations(practitioner=practitioner, period=period),
+    )
+
+
+def paid_late_cancellations(*, practitioner: User, period: Period) -> int:
+    """Late cancellations the practitioner is paid for, planned within the period's days
+    (in TIME_ZONE, like the counters). One indexed count on (practitioner, scheduled_at)."""
+    tz = timezone.get_default_timezone()
+    return Consultation.objects.filter(
+        practitioner=practitioner,
+        late_cancellation_paid=True,
+        scheduled_at__gte=datetime.combine(period.start, time.min, tzinfo=tz),
+        scheduled_at__lt=datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=tz),
+    ).count()
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,10 @@ class PractitionerMetricsSerializer(CamelSerializer):
     total_duration_minutes = serializers.IntegerField()
     average_duration_minutes = serializers.IntegerField()
     active_days = serializers.IntegerField()
+    paid_late_cancellations = serializers.IntegerField(
+        help_text="Employees' late cancellations of the period paid to the practitioner "
+        "under their company's contract (HUNTZEN_CANCELLATION_NOTICE_HOURS)."
+    )
     days = DaySerializer(many=True)
 
 

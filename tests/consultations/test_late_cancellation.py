@@ -250,3 +250,57 @@ def test_hr_never_reads_a_late_cancellation(api_client, client, hr_acme, employe
     with time_machine.travel(paris(2026, 6, 15, 12), tick=False):
         page = client.get(reverse("metrics:my_company"))
     assert "tardive" not in page.content.decode()
+
+
+# --- The contract, set by staff in the admin ------------------------------------------
+
+
+def test_staff_edit_whether_late_cancellations_are_paid_in_the_admin(client, staff_r2, acme):
+    client.force_login(staff_r2)
+    url = reverse("admin:companies_company_change", args=[acme.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert 'name="late_cancellations_paid"' in page.content.decode()
+    form = page.context["adminform"].form
+    data = {
+        name: form.initial.get(name, field.initial)
+        for name, field in form.fields.items()
+        if form.initial.get(name, field.initial) is not None
+    }
+    data.pop("late_cancellations_paid", None)  # an unchecked box is not sent
+    for prefix in {formset.formset.prefix for formset in page.context["inline_admin_formsets"]}:
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": "0",
+                f"{prefix}-INITIAL_FORMS": "0",
+                f"{prefix}-MIN_NUM_FORMS": "0",
+                f"{prefix}-MAX_NUM_FORMS": "1000",
+            }
+        )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    acme.refresh_from_db()
+    assert acme.late_cancellations_paid is False
+
+
+def test_the_page_offers_the_employee_the_next_slots_after_the_practitioner_cancelled(
+    client, employee_a, p_open, thursday
+):
+    with time_machine.travel(NOW, tick=False):
+        services.consultation_cancel(actor=p_open, consultation=thursday, reason="Grippe")
+        client.force_login(employee_a)
+        page = client.get(reverse("consultations:detail", args=[thursday.pk])).content.decode()
+        expected = selectors.next_free_slots(practitioner=p_open)
+        client.force_login(p_open)
+        own = client.get(reverse("consultations:detail", args=[thursday.pk])).content.decode()
+    assert 'id="rebook-slots"' in page and 'id="rebook-slots"' not in own
+    book_path = reverse("consultations:book_confirm", args=[p_open.pk])
+    assert page.count(f'href="{book_path}?start=') == len(expected) == 3
+
+
+def test_no_slots_offered_when_the_employee_cancelled(client, employee_a, thursday):
+    services.consultation_cancel(actor=employee_a, consultation=thursday, now=NOW)
+    client.force_login(employee_a)
+    with time_machine.travel(NOW, tick=False):
+        page = client.get(reverse("consultations:detail", args=[thursday.pk])).content.decode()
+    assert 'id="rebook-slots"' not in page

@@ -107,3 +107,13 @@ def test_an_unknown_scope_is_400(api_client, employee_a):
     api_client.force_authenticate(employee_a)
     response = api_client.get("/api/v1/consultations/my", {"scope": "soon"})
     assert response.status_code == 400 and "scope" in response.json()["fields"]
+
+
+def test_the_agenda_strikes_a_cancelled_one_out(client, p_open, history):
+    client.force_login(p_open)
+    with time_machine.travel(LATER, tick=False):
+        page = client.get(reverse("consultations:agenda"), {"day": "2026-03-25"}).content.decode()
+    link = reverse("consultations:detail", args=[history["future_cancel"].pk])
+    entry = page[page.index(link) :]
+    assert entry.index("<s>") < entry.index("</a>")
+    assert "Annulée" in entry[: entry.index("</li>")]

@@ -16,7 +16,7 @@ from consultations.access import is_participant, may_cancel
 from consultations.exceptions import BookingRefused, IllegalTransition, SlotTaken
 from consultations.ics import event_uid
 from consultations.models import Consultation, StatusChange
-from tests.consultations.conftest import NOW, paris
+from tests.consultations.conftest import NOW, open_weekdays, paris
 from tests.consultations.factories import book
 
 pytestmark = pytest.mark.django_db
@@ -318,3 +318,15 @@ def test_the_schema_documents_every_status(api_client, staff_r2):
     schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     operation = schema["paths"]["/api/v1/consultations/{id}/reschedule"]["post"]
     assert {"200", "400", "403", "404", "409"} <= set(operation["responses"])
+
+
+def test_the_employee_cannot_move_onto_her_own_other_consultation(
+    employee_a, practitioner_q, thursday
+):
+    open_weekdays(practitioner_q)
+    book(employee_a, practitioner_q, at=FRIDAY_10, now=NOW)
+    before = _row(thursday)
+    with pytest.raises(BookingRefused) as refused:
+        _move(employee_a, thursday, FRIDAY_10)
+    assert refused.value.code == "employee_busy" and refused.value.http_status == 409
+    assert _row(thursday) == before

@@ -5,8 +5,9 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
+from consultations import services
 from metrics.models import PractitionerDay
-from tests.consultations.factories import completed
+from tests.consultations.factories import book, completed
 from tests.metrics.helpers import paris
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +37,7 @@ def test_it_returns_the_sketch_fields_for_the_period(api_client, practitioner_p,
         "totalDurationMinutes": 126,
         "averageDurationMinutes": 42,
         "activeDays": 2,
+        "paidLateCancellations": 0,
         "days": [
             {
                 "date": "2026-03-02",
@@ -51,6 +53,34 @@ def test_it_returns_the_sketch_fields_for_the_period(api_client, practitioner_p,
             },
         ],
     }
+
+
+def _late_cancel(employee, practitioner, at):
+    consultation = book(employee, practitioner, at=at, now=at - timedelta(days=3))
+    services.consultation_cancel(
+        actor=employee, consultation=consultation, now=at - timedelta(hours=2)
+    )
+
+
+def test_paid_late_cancellations_count_as_the_companys_contract_says(
+    api_client, client, practitioner_p, employee_a, employee_c, globex
+):
+    globex.late_cancellations_paid = False
+    globex.save()
+    _late_cancel(employee_a, practitioner_p, paris(2026, 3, 10, 9))  # Acme pays
+    _late_cancel(employee_a, practitioner_p, paris(2026, 4, 10, 9))  # Acme pays, April
+    _late_cancel(employee_c, practitioner_p, paris(2026, 3, 11, 9))  # Globex does not
+    early = book(employee_a, practitioner_p, at=paris(2026, 3, 12, 9), now=paris(2026, 3, 1, 9))
+    services.consultation_cancel(actor=employee_a, consultation=early, now=paris(2026, 3, 2, 9))
+    api_client.force_authenticate(practitioner_p)
+    body = api_client.get(
+        reverse("api-metrics-practitioner", args=[practitioner_p.pk]), MARCH
+    ).json()
+    assert body["paidLateCancellations"] == 1
+    assert body["consultations"] == 0  # not a held consultation
+    client.force_login(practitioner_p)
+    page = client.get(reverse("metrics:my_practitioner"), MARCH).content.decode()
+    assert 'id="paid-late-cancellations">1<' in page
 
 
 def test_an_empty_period_gives_zeros(api_client, practitioner_p):
@@ -163,5 +193,6 @@ def test_reads_cost_the_same_with_3_or_300_days(
             )
             for i in range(n)
         )
-        with django_assert_max_num_queries(4):
+        # 5: the rollup rows, the paid late cancellations (one count), auth and access.
+        with django_assert_max_num_queries(5):
             assert api_client.get(url, params).json()["activeDays"] == n
