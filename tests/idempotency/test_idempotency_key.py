@@ -163,7 +163,7 @@ def test_the_schema_documents_the_header_on_the_writes(client):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_retries_with_one_key_book_once_and_answer_alike(employee_a, practitioner_p):
     """Two copies of one request at once: the second waits for the first's key row,
     then answers its answer."""
@@ -195,7 +195,7 @@ def test_concurrent_retries_with_one_key_book_once_and_answer_alike(employee_a, 
     assert Consultation.objects.count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_cancel_answer_is_built_inside_the_transaction(
     api_client, employee_a, practitioner_p, monkeypatch
 ):
