@@ -241,6 +241,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "consultations.tasks.queue_due_reminders",
         "schedule": 60.0,
     },
+    "outbox-purge-sent": {"task": "huntzen.outbox.tasks.outbox_purge_sent", "schedule": 3600.0},
     "idempotency-purge": {"task": "huntzen.idempotency.tasks.purge_expired", "schedule": 3600.0},
 }
 
@@ -252,6 +253,8 @@ HUNTZEN_OUTBOX_RETRY_BASE_SECONDS = env_int("HUNTZEN_OUTBOX_RETRY_BASE_SECONDS",
 HUNTZEN_OUTBOX_RETRY_MAX_SECONDS = env_int("HUNTZEN_OUTBOX_RETRY_MAX_SECONDS", 3600, minimum=1)
 HUNTZEN_OUTBOX_MAX_ATTEMPTS = env_int("HUNTZEN_OUTBOX_MAX_ATTEMPTS", 40, minimum=1)
 HUNTZEN_OUTBOX_LEASE_SECONDS = env_int("HUNTZEN_OUTBOX_LEASE_SECONDS", 300, minimum=1)
+# Sent rows (recipient, kind, dates; no content) are kept this long for the admin.
+HUNTZEN_OUTBOX_KEEP_SENT_DAYS = env_int("HUNTZEN_OUTBOX_KEEP_SENT_DAYS", 30, minimum=1)
 
 # Idempotency-Key on API writes (huntzen/idempotency): a retry within this time
 # answers the first answer again.

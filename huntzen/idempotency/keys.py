@@ -6,7 +6,9 @@ body) comes back, with `Idempotent-Replayed: true`. The key is the user's own (a
 user's identical key is unrelated); the same key with another method, path or body is
 refused with 422. The key row is inserted before the write, in the same transaction: a
 concurrent retry waits on its unique index and then reads the committed answer, and a
-write that fails (any error) leaves no key, so its retry runs it again.
+request that fails leaves no key, so its retry runs it again. A refusal (4xx) commits
+what its service kept on purpose (the access log's "denied" row); an unexpected error
+rolls everything back.
 
 Without the header the handler still runs in one transaction with the building of its
 answer (F11: no answer read from the database after a commit that can then fail).
@@ -18,11 +20,15 @@ import json
 import re
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework.exceptions import APIException
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -104,35 +110,54 @@ def _claim(request, key: str, fingerprint: str) -> IdempotencyKey | Response:
     return _replay(first)
 
 
+def _is_refusal(error: Exception) -> bool:
+    """An error the API answers with a 4xx (huntzen/api.py `exception_handler`)."""
+    if isinstance(error, APIException):
+        return error.status_code < 500
+    return isinstance(error, Http404 | DjangoPermissionDenied | DjangoValidationError | Refusal)
+
+
 def idempotent(handler):
     """Wrap a DRF handler method (`post`, `patch`, `delete`) as described above."""
 
     @functools.wraps(handler)
     def wrapper(view, request, *args, **kwargs):
         key = request.headers.get(HEADER)
+        if key is not None and not _VALID_KEY.fullmatch(key):
+            raise InvalidIdempotencyKey()
+        refusal = None
         with transaction.atomic():
-            if key is None:
-                return _rendered(handler(view, request, *args, **kwargs))
-            if not _VALID_KEY.fullmatch(key):
-                raise InvalidIdempotencyKey()
-            claim = _claim(request, key, _fingerprint(request))
+            claim = _claim(request, key, _fingerprint(request)) if key is not None else None
             if isinstance(claim, Response):
                 return claim
-            response = _rendered(handler(view, request, *args, **kwargs))
-            if not 200 <= response.status_code < 300:
-                claim.delete()  # not an answer to keep: a retry runs the request again
-                return response
-            claim.status_code = response.status_code
-            body = (
-                JSONRenderer().render(response.data).decode()
-                if response.data is not None
-                else "null"
-            )
-            claim.response_sealed = crypto.seal(body, aad=claim.response_aad())
-            claim.save(update_fields=["status_code", "response_sealed"])
-            return response
+            try:
+                response = _rendered(handler(view, request, *args, **kwargs))
+            except Exception as error:
+                if not _is_refusal(error):
+                    raise  # unexpected: everything rolls back
+                # A refusal: the services rolled their own writes back already; what
+                # was kept on purpose (the access log's "denied" row) commits. No key.
+                refusal = error
+                if claim is not None:
+                    claim.delete()
+            else:
+                if claim is not None:
+                    _keep(claim, response)
+        if refusal is not None:
+            raise refusal
+        return response
 
     return wrapper
+
+
+def _keep(claim: IdempotencyKey, response) -> None:
+    if not 200 <= response.status_code < 300:
+        claim.delete()  # not an answer to keep: a retry runs the request again
+        return
+    body = "null" if response.data is None else JSONRenderer().render(response.data).decode()
+    claim.status_code = response.status_code
+    claim.response_sealed = crypto.seal(body, aad=claim.response_aad())
+    claim.save(update_fields=["status_code", "response_sealed"])
 
 
 def _rendered(response):

@@ -209,3 +209,10 @@ def due_message_ids(*, now: datetime | None = None, limit: int = 500) -> list:
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+def purge_sent(*, now: datetime | None = None) -> int:
+    """Forget sent rows older than HUNTZEN_OUTBOX_KEEP_SENT_DAYS."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.HUNTZEN_OUTBOX_KEEP_SENT_DAYS)
+    deleted, _ = OutboxMessage.objects.filter(state=State.SENT, sent_at__lt=cutoff).delete()
+    return deleted

@@ -25,3 +25,9 @@ def outbox_sweep() -> int:
     ids = services.due_message_ids()
     services.dispatch(ids)
     return len(ids)
+
+
+@shared_task
+def outbox_purge_sent() -> int:
+    """Every hour (beat): forget sent rows past HUNTZEN_OUTBOX_KEEP_SENT_DAYS."""
+    return services.purge_sent()

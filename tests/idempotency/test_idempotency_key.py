@@ -217,3 +217,51 @@ def test_the_cancel_answer_is_built_inside_the_transaction(
             f"/api/v1/consultations/{consultation.pk}/cancel", {}, format="json"
         )
     assert response.status_code == 200 and seen == [True]
+
+
+def test_a_refused_journal_write_with_a_key_still_logs_its_refusal(
+    api_client, employee_a, employee_b
+):
+    from medical import services as medical_services
+    from medical.models import AccessLogEntry
+
+    entry = medical_services.journal_entry_create(owner=employee_a, mood=3, text="à moi")
+    before = AccessLogEntry.objects.count()
+    response = _as(api_client, employee_b).patch(
+        f"{JOURNAL}/{entry.pk}", {"mood": 1}, format="json", HTTP_IDEMPOTENCY_KEY="p-1"
+    )
+    assert response.status_code == 404
+    refusal = AccessLogEntry.objects.order_by("-id").first()
+    assert AccessLogEntry.objects.count() == before + 1 and refusal.allowed is False
+    assert refusal.user == employee_b and not IdempotencyKey.objects.exists()
+
+
+def test_a_cancel_whose_answer_fails_is_not_committed_so_its_retry_succeeds(
+    api_client, employee_a, p_open, monkeypatch
+):
+    """F11: before, the cancel committed and then its answer failed (500); the retry
+    got 409 on the user's own cancellation. Now the answer fails inside the transaction,
+    which rolls back: the retry cancels."""
+    from consultations.serializers import ConsultationSerializer
+
+    class Boom(Exception):
+        pass
+
+    original = ConsultationSerializer.to_representation
+
+    def failing(self, instance):
+        raise Boom
+
+    with time_machine.travel(NOW, tick=False):
+        consultation = book(employee_a, p_open, at=TUESDAY_9, now=NOW)
+        client = _as(api_client, employee_a)
+        url = f"/api/v1/consultations/{consultation.pk}/cancel"
+        monkeypatch.setattr(ConsultationSerializer, "to_representation", failing)
+        with pytest.raises(Boom):
+            client.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="c-1")
+        consultation.refresh_from_db()
+        assert consultation.status == Consultation.Status.SCHEDULED
+        assert not IdempotencyKey.objects.exists()
+        monkeypatch.setattr(ConsultationSerializer, "to_representation", original)
+        retry = client.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="c-1")
+    assert retry.status_code == 200 and retry.json()["status"] == "cancelled"

@@ -117,3 +117,36 @@ def test_version_rows_are_registered_for_rotation():
     labels = {e.label for e in rotation.registered()}
     assert {"medical.ClinicalNote", "medical.ClinicalNoteVersion", "medical.JournalEntry"} <= labels
     assert ClinicalNoteVersion.SEALED == ClinicalNote.SEALED
+
+
+def test_the_background_rotation_runs_on_a_worker_and_covers_kept_api_answers(
+    employee_a, practitioner_p, consultation, api_client
+):
+    """`--background` queues medical.tasks.rotate_encryption_key (run in process here,
+    as without a broker); the sealed answers of Idempotency-Key rotate with the rest."""
+    from huntzen.idempotency.models import IdempotencyKey
+
+    with override_settings(HUNTZEN_ENCRYPTION_KEYS=[KEY_1]):
+        _write_everything(employee_a, practitioner_p, consultation)
+        api_client.force_authenticate(employee_a)
+        response = api_client.post(
+            "/api/v1/medical/journal",
+            {"mood": 3, "text": "gardée"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="rot-1",
+        )
+        assert response.status_code == 201
+    out = StringIO()
+    with override_settings(HUNTZEN_ENCRYPTION_KEYS=[KEY_2, KEY_1]):
+        call_command("rotate_encryption_key", background=True, stdout=out)
+    assert "queued" in out.getvalue()
+    with override_settings(HUNTZEN_ENCRYPTION_KEYS=[KEY_2]):
+        assert {crypto.key_id_of(v) for v in _all_sealed_values()} == {"k2"}
+        assert crypto.key_id_of(IdempotencyKey.objects.get().response_sealed) == "k2"
+        replay = api_client.post(
+            "/api/v1/medical/journal",
+            {"mood": 3, "text": "gardée"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="rot-1",
+        )
+        assert replay.json()["text"] == "gardée" and replay["Idempotent-Replayed"] == "true"

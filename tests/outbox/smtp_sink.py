@@ -1,5 +1,6 @@
 """A real SMTP server on loopback for the outbox tests: it accepts, refuses every
-message (451, "try again later"), or refuses some recipients, as a test switches it.
+message (451, "try again later"), refuses some recipients, or accepts connections and
+never answers (silent), as a test switches it.
 Django's SMTP backend talks to it over a socket: nothing is mocked."""
 
 import socketserver
@@ -13,6 +14,11 @@ class _Handler(socketserver.StreamRequestHandler):
 
     def handle(self):
         sink: SmtpSink = self.server.sink
+        with sink.lock:
+            sink.connections += 1
+        if sink.silent:
+            sink.released.wait(60)  # a server that accepts and never answers
+            return
         self._reply("220 sink ESMTP")
         recipients = []
         while True:
@@ -70,6 +76,9 @@ class SmtpSink:
         self.refusing = False
         self.refused = 0
         self.refused_recipients: set[str] = set()
+        self.silent = False
+        self.released = threading.Event()
+        self.connections = 0
         self.lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.sink = self
@@ -81,6 +90,7 @@ class SmtpSink:
         return self
 
     def stop(self):
+        self.released.set()
         self._server.shutdown()
         self._server.server_close()
 

@@ -3,7 +3,6 @@ and its emails arrive, once, when it is back (a Celery worker started by the tes
 the test's own Redis database and key prefix)."""
 
 import time
-from contextlib import contextmanager
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -14,6 +13,8 @@ from huntzen.celery import app as celery_app
 from huntzen.outbox.models import OutboxMessage
 from huntzen.outbox.tasks import outbox_sweep
 from tests.consultations.conftest import open_weekdays
+from tests.outbox.broker import broker, clear_queue
+from tests.outbox.broker import wait_until as _wait_until
 
 pytestmark = [
     pytest.mark.postgres,
@@ -23,29 +24,11 @@ pytestmark = [
 DOWN = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
 
-@contextmanager
-def broker(url: str):
-    """The Celery app on `url`, not eager, with a key prefix of this test's own."""
-    conf = celery_app.conf
-    saved = (conf.broker_url, conf.task_always_eager, dict(conf.broker_transport_options))
-    conf.broker_url = url
-    conf.task_always_eager = False
-    conf.broker_transport_options = {**saved[2], "global_keyprefix": "test-outbox:"}
-    celery_app._after_fork()  # drop connections made with the previous URL
-    try:
-        yield
-    finally:
-        conf.broker_url, conf.task_always_eager, conf.broker_transport_options = saved
-        celery_app._after_fork()
-
-
-def _wait_until(predicate, seconds=20.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
+@pytest.fixture(autouse=True)
+def _own_queue():
+    clear_queue()
+    yield
+    clear_queue()
 
 
 def _next_weekday_9am():

@@ -234,3 +234,16 @@ def test_other_roles_do_not_see_the_outbox(client, request, who):
     client.force_login(request.getfixturevalue(who))
     response = client.get(reverse("admin:outbox_outboxmessage_changelist"))
     assert response.status_code in (302, 403)
+
+
+def test_sent_rows_are_forgotten_after_their_time_and_others_are_kept(
+    settings, employee_a, frozen, smtp
+):
+    sent = _queue_one(employee_a.email)
+    outbox.message_deliver(sent.pk)
+    smtp.refusing = True
+    pending = _queue_one(employee_a.email)
+    outbox.message_deliver(pending.pk)
+    frozen.shift(timedelta(days=settings.HUNTZEN_OUTBOX_KEEP_SENT_DAYS, seconds=1))
+    assert outbox.purge_sent() == 1
+    assert list(OutboxMessage.objects.values_list("pk", flat=True)) == [pending.pk]

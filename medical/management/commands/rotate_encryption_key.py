@@ -15,8 +15,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Only count the rows still under an old key."
         )
+        parser.add_argument(
+            "--background",
+            action="store_true",
+            help="Queue the rotation for a Celery worker instead of running it here "
+            "(check afterwards with --dry-run).",
+        )
 
-    def handle(self, *args, batch_size, dry_run, **options):
+    def handle(self, *args, batch_size, dry_run, background=False, **options):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
         missing = rotation.unregistered_models()
@@ -27,6 +33,12 @@ class Command(BaseCommand):
             )
         key_id = crypto.current_key_id()
         self.stdout.write(f"Newest key: {key_id}")
+        if background and not dry_run:
+            from medical.tasks import rotate_encryption_key
+
+            rotate_encryption_key.delay(batch_size=batch_size)
+            self.stdout.write("Rotation queued for a worker; `--dry-run` shows what is left.")
+            return
         failures = 0
         for entry in rotation.registered():
             if dry_run:
