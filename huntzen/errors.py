@@ -32,7 +32,8 @@ class MedicalSafeExceptionReporterFilter(SafeExceptionReporterFilter):
 
 
 class ServiceUnavailable(exceptions.APIException):
-    """The database or Redis is unreachable or busy: retry after `Retry-After` seconds."""
+    """The database, Redis or the SMTP server is unreachable or busy: retry after
+    `Retry-After` seconds."""
 
     status_code = 503
     default_code = "unavailable"
