@@ -1,9 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from huntzen import views
 from huntzen.api_docs import PERMISSION_CLASSES as API_DOCS_PERMISSIONS
+from huntzen.api_views import NotFoundView
 
 api_v1 = [
     path("auth/", include("accounts.api_urls")),
@@ -37,6 +38,8 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
+    # Anything else under /api/: the API's JSON 404, never the portal's HTML page.
+    re_path(r"^api/", NotFoundView.as_view()),
     path("", include("accounts.urls")),
     path("", include("companies.urls")),
     path("", include("consultations.urls")),
