@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import services
 from accounts.exceptions import InvitationStateError
 from accounts.models import Invitation
+from huntzen.exceptions import RateLimited
 
 
 class InvitationStatusFilter(admin.SimpleListFilter):
@@ -129,6 +130,8 @@ class InvitationAdmin(admin.ModelAdmin):
                         )
                     except PermissionDenied as exc:
                         self.add_error(None, str(exc))
+                    except RateLimited as exc:
+                        self.add_error(None, str(exc.message))
                     return cleaned
 
                 def _post_clean(self):
@@ -182,7 +185,7 @@ class InvitationAdmin(admin.ModelAdmin):
         for invitation in queryset.select_related("company"):
             try:
                 action(invitation)
-            except (InvitationStateError, PermissionDenied) as exc:
+            except (InvitationStateError, PermissionDenied, RateLimited) as exc:
                 self.message_user(request, f"{invitation.email} : {exc}", messages.WARNING)
             else:
                 done += 1

@@ -12,7 +12,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from huntzen.exceptions import Refusal
+from huntzen.exceptions import RateLimited, Refusal
 
 
 class Pagination(PageNumberPagination):
@@ -78,7 +78,10 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(validation_errors(exc))
     elif isinstance(exc, Refusal):
-        return Response(exc.body(), status=exc.http_status)
+        response = Response(exc.body(), status=exc.http_status)
+        if isinstance(exc, RateLimited):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     response = drf_exception_handler(exc, context)
     if response is not None:
         response.data = error_body(exc)
