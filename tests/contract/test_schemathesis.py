@@ -7,12 +7,16 @@ document, body or header that does not match it, or request that breaks the sche
 and is accepted fails the test with schemathesis's report (and a `curl` to replay).
 The operations come from the schema itself, so endpoints added later are covered.
 
+Each role also has a peer of the same role (another employee, practitioner, company's
+HR) for the `object_level_authorization` check: what the user reads of their own is
+read again as the peer, who must not get it.
+
 To stay within a few minutes on two cores: an operation that refuses a role outright
 (403 to a bare request: a staff-only list for an employee) is left out of that role's
 run, and the coverage phase (boundaries, wrong types, missing and repeated
-parameters, unexpected methods: most of the requests) runs each operation once, as
-one of the roles it is open to, spread evenly; fuzzing and stateful sequences run for
-every role on every operation open to it.
+parameters, unexpected methods: most of the requests) and the `ignored_auth` check run
+each operation once, as one of the roles it is open to, spread evenly; fuzzing and
+stateful sequences run for every role on every operation open to it.
 
 `HUNTZEN_CONTRACT_SEED` picks another seed for an exploratory run (default: fixed, so
 CI is reproducible).
@@ -37,12 +41,16 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
+# Each role's user, and a peer of the same role who must not see that user's objects
+# (schemathesis's object_level_authorization check replays the user's reads as the
+# peer). Staff see everything: no peer.
 ROLES = {
-    "employee": "employee_a",
-    "practitioner": "practitioner_p",
-    "hr": "hr_acme",
-    "staff": "staff_r2",
+    "employee": ("employee_a", "employee_b"),
+    "practitioner": ("practitioner_p", "practitioner_q"),
+    "hr": ("hr_acme", "hr_globex"),
+    "staff": ("staff_r2", None),
 }
+SEEDED = ["employee_a", "employee_b", "employee_c", "practitioner_p", "practitioner_q"]
 SEED = os.environ.get("HUNTZEN_CONTRACT_SEED", "20261130")
 TIMEOUT = 600  # seconds for the four runs together: a hang, not a slow machine
 
@@ -67,9 +75,9 @@ def unthrottled(monkeypatch):
     )
 
 
-def _seed(employee_a, employee_b, practitioner_p, practitioner_q):
-    """Objects for the operations to find: booked consultations, a journal entry, open
-    slots. Schemathesis picks their ids up from the list answers."""
+def _seed(employee_a, employee_b, employee_c, practitioner_p, practitioner_q):
+    """Objects for the operations to find, the peers' too: booked consultations, journal
+    entries, open slots. Schemathesis picks their ids up from the list answers."""
     from medical.services import journal_entry_create
     from tests.consultations.conftest import open_weekdays
     from tests.consultations.factories import book
@@ -77,7 +85,9 @@ def _seed(employee_a, employee_b, practitioner_p, practitioner_q):
     open_weekdays(practitioner_q)
     book(employee_a, practitioner_p)
     book(employee_b, practitioner_p, at=timezone.now() + timezone.timedelta(days=3))
+    book(employee_c, practitioner_q, at=timezone.now() + timezone.timedelta(days=4))
     journal_entry_create(owner=employee_a, mood=4, text="Une bonne journée.")
+    journal_entry_create(owner=employee_b, mood=2, text="Une journée difficile.")
 
 
 def _operations() -> list[dict]:
@@ -156,20 +166,36 @@ def _access_token(user) -> str:
     return response.json()["meta"]["access_token"]
 
 
-def _config(role_plan: dict, workdir: Path) -> Path:
-    """The shared settings, plus this role's share of the coverage phase."""
-    text = CONFIG.read_text()
+def _config(role_plan: dict, tokens: dict[str, str], workdir: Path) -> Path:
+    """The shared settings, the role's user and its peer (Web Fuzzing Commons auth with
+    their bearer tokens), and the operations whose coverage phase and `ignored_auth`
+    check (the same whoever asks) another role runs."""
+    users = [
+        {"name": name, "fixedHeaders": [{"name": "Authorization", "value": f"Bearer {token}"}]}
+        for name, token in tokens.items()
+    ]
+    (workdir / "wfc.json").write_text(json.dumps({"auth": users}))
+    lines = [
+        CONFIG.read_text(),
+        "[auth.wfc]",
+        f"path = {json.dumps(str(workdir / 'wfc.json'))}",
+        f"user = {json.dumps(next(iter(tokens)))}",
+    ]
+    if len(tokens) > 1:
+        lines.append(f"peers = {json.dumps(list(tokens))}")
     if role_plan["no_coverage"]:
-        ids = ", ".join(json.dumps(op_id) for op_id in role_plan["no_coverage"])
-        text += (
-            f"\n[[operations]]\ninclude-operation-id = [{ids}]\nphases.coverage.enabled = false\n"
-        )
+        lines += [
+            "[[operations]]",
+            f"include-operation-id = {json.dumps(role_plan['no_coverage'])}",
+            "phases.coverage.enabled = false",
+            "checks.ignored_auth.enabled = false",
+        ]
     path = workdir / "schemathesis.toml"
-    path.write_text(text)
+    path.write_text("\n".join(lines) + "\n")
     return path
 
 
-def _run(url: str, token: str, role_plan: dict, workdir: Path) -> subprocess.Popen:
+def _run(url: str, tokens: dict[str, str], role_plan: dict, workdir: Path) -> subprocess.Popen:
     workdir.mkdir()
     excluded = [arg for op_id in role_plan["excluded"] for arg in ("--exclude-operation-id", op_id)]
     return subprocess.Popen(
@@ -178,12 +204,10 @@ def _run(url: str, token: str, role_plan: dict, workdir: Path) -> subprocess.Pop
             "-m",
             "schemathesis.cli",
             "--config-file",
-            str(_config(role_plan, workdir)),
+            str(_config(role_plan, tokens, workdir)),
             "--no-color",
             "run",
             f"{url}/api/schema/",
-            "--header",
-            f"Authorization: Bearer {token}",
             "--checks",
             "all",
             "--exclude-checks",
@@ -208,19 +232,16 @@ def _run(url: str, token: str, role_plan: dict, workdir: Path) -> subprocess.Pop
 def test_every_operation_keeps_the_schema_for_every_role(
     request, live_server, unthrottled, tmp_path
 ):
-    users = {role: request.getfixturevalue(name) for role, name in ROLES.items()}
-    tokens = {role: _access_token(user) for role, user in users.items()}
-    plan = _plan(_operations(), tokens)
-    _seed(
-        users["employee"],
-        request.getfixturevalue("employee_b"),
-        users["practitioner"],
-        request.getfixturevalue("practitioner_q"),
-    )
+    tokens = {
+        role: {name: _access_token(request.getfixturevalue(name)) for name in names if name}
+        for role, names in ROLES.items()
+    }
+    plan = _plan(_operations(), {role: next(iter(t.values())) for role, t in tokens.items()})
+    _seed(*(request.getfixturevalue(name) for name in SEEDED))
     started = time.monotonic()
     runs = {
-        role: _run(live_server.url, token, plan[role], tmp_path / role)
-        for role, token in tokens.items()
+        role: _run(live_server.url, role_tokens, plan[role], tmp_path / role)
+        for role, role_tokens in tokens.items()
     }
     reports = {}
     for role, run in runs.items():
