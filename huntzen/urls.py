@@ -38,8 +38,9 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
-    # Anything else under /api/: the API's JSON 404, never the portal's HTML page.
-    re_path(r"^api/", NotFoundView.as_view()),
+    # Anything else under /api/: the API's JSON 404, never the portal's HTML page (but
+    # `/api/docs` and `/api/schema` still get their slash added by CommonMiddleware).
+    re_path(r"^api/(?!(docs|schema)$)", NotFoundView.as_view()),
     path("", include("accounts.urls")),
     path("", include("companies.urls")),
     path("", include("consultations.urls")),

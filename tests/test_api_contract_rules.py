@@ -125,6 +125,13 @@ def test_an_unmatched_api_path_asks_anonymous_users_to_sign_in(api_client):
     assert response.json()["code"] == "not_authenticated"
 
 
+@pytest.mark.parametrize("path", ["/api/docs", "/api/schema"])
+def test_the_docs_without_their_slash_still_redirect(client, path):
+    response = client.get(path)
+    assert response.status_code == 301
+    assert response["Location"] == f"{path}/"
+
+
 def test_portal_pages_keep_their_html_404(client, employee_a):
     client.force_login(employee_a)
     response = client.get("/no-such-page/")

@@ -19,7 +19,7 @@ each operation once, as one of the roles it is open to, spread evenly; fuzzing a
 stateful sequences run for every role on every operation open to it.
 
 `HUNTZEN_CONTRACT_SEED` picks another seed for an exploratory run (default: fixed, so
-CI is reproducible).
+CI is reproducible); `-m "not contract"` leaves the test out of a quick local run.
 """
 
 import json
@@ -38,7 +38,7 @@ from django.utils import timezone
 
 from tests.conftest import PASSWORD
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.contract, pytest.mark.django_db(transaction=True)]
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 # Each role's user, and a peer of the same role who must not see that user's objects
