@@ -10,6 +10,7 @@ from accounts import services
 from accounts.exceptions import InvitationStateError
 from accounts.models import Invitation
 from huntzen.admin_site import TitlesMixin
+from huntzen.exceptions import RateLimited
 
 
 class InvitationStatusFilter(admin.SimpleListFilter):
@@ -134,6 +135,8 @@ class InvitationAdmin(TitlesMixin, admin.ModelAdmin):
                         )
                     except PermissionDenied as exc:
                         self.add_error(None, str(exc))
+                    except RateLimited as exc:
+                        self.add_error(None, str(exc.message))
                     return cleaned
 
                 def _post_clean(self):
@@ -187,7 +190,7 @@ class InvitationAdmin(TitlesMixin, admin.ModelAdmin):
         for invitation in queryset.select_related("company"):
             try:
                 action(invitation)
-            except (InvitationStateError, PermissionDenied) as exc:
+            except (InvitationStateError, PermissionDenied, RateLimited) as exc:
                 self.message_user(request, f"{invitation.email} : {exc}", messages.WARNING)
             else:
                 done += 1

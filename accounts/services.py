@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import emails
 from accounts.exceptions import InvitationStateError, InvitationUnusable
+from accounts.limits import invitation_sends_check, invitation_sends_left
 from accounts.models import STAFF_ROLES, Invitation, Role, User
 from accounts.roles import group_for
 from accounts.selectors import invitation_token_hash
@@ -197,6 +198,7 @@ def invitation_create(
         raise refusal
     if role == Role.EMPLOYEE:
         company_seat_check(company)
+    invitation_sends_check(inviter)
     return _invitation_insert(
         inviter=inviter,
         email=email,
@@ -206,6 +208,12 @@ def invitation_create(
         last_name=last_name,
         language=language,
     )
+
+
+IMPORT_ROWS_THROTTLED = _(
+    "Limite d'invitations atteinte pour le moment : importez ce fichier à nouveau plus tard "
+    "(les personnes déjà invitées ne le seront pas deux fois)."
+)
 
 
 @dataclass
@@ -242,6 +250,9 @@ def invitation_import(*, inviter: User, company, rows, language: str = "fr") -> 
     }
     # Counted once: the company row stays locked, so only this import takes seats.
     free_seats = company_seats_free(company)
+    sends_left = invitation_sends_left(inviter)
+    if not sends_left:
+        invitation_sends_check(inviter)  # refused, with the wait
     seen: set[str] = set()
     report = ImportReport()
 
@@ -277,6 +288,9 @@ def invitation_import(*, inviter: User, company, rows, language: str = "fr") -> 
             full = company_seat_limit_error(company, message=SEATS_FULL_CSV_ROW)
             reject(row, full.code, full.messages[0])
             continue
+        if len(report.accepted) >= sends_left:
+            reject(row, "throttled", IMPORT_ROWS_THROTTLED)
+            continue
         try:
             _invitation_insert(
                 inviter=inviter,
@@ -292,6 +306,8 @@ def invitation_import(*, inviter: User, company, rows, language: str = "fr") -> 
             continue
         free_seats -= 1
         report.accepted.append(row)
+    if report.accepted:
+        invitation_sends_check(inviter, len(report.accepted))
     return report
 
 
@@ -338,6 +354,7 @@ def invitation_resend(*, actor: User, invitation: Invitation) -> Invitation:
         and not company_seat_available(invitation.company)
     ):
         raise InvitationStateError(company_seat_limit_error(invitation.company).messages[0])
+    invitation_sends_check(actor)
     token, invitation.token_hash = _new_token()
     invitation.sent_at = now
     invitation.expires_at = now + settings.HUNTZEN_INVITATION_VALIDITY

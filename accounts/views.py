@@ -24,6 +24,7 @@ from accounts.forms import AcceptInvitationForm, EmployeeCsvForm, EmployeeInvita
 from accounts.gates import gate_required
 from accounts.models import Role
 from companies.seats import company_seats_used
+from huntzen.exceptions import RateLimited
 
 INVITATIONS_PER_PAGE = 50
 
@@ -84,6 +85,8 @@ def invitation_create(request):
                 else None
             )
             form.add_error(field, exc)
+        except RateLimited as exc:
+            return _rate_limited(request, "accounts/invitation_form.html", form, None, exc)
         else:
             messages.success(
                 request, _("Invitation envoyée à %(email)s.") % {"email": invitation.email}
@@ -92,6 +95,14 @@ def invitation_create(request):
     return render(
         request, "accounts/invitation_form.html", {"form": form}, status=400 if form.errors else 200
     )
+
+
+def _rate_limited(request, template, form, field, exc: RateLimited):
+    """The form again, with the limit's message (when to try again): 429 + Retry-After."""
+    form.add_error(field, str(exc.message))
+    response = render(request, template, {"form": form}, status=exc.http_status)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @gate_required(may_invite_employees)
@@ -108,6 +119,8 @@ def invitation_import(request):
             )
         except ValidationError as exc:
             form.add_error("file", exc)
+        except RateLimited as exc:
+            return _rate_limited(request, "accounts/invitation_import.html", form, "file", exc)
         else:
             return render(request, "accounts/invitation_import_report.html", {"report": report})
     return render(
@@ -139,7 +152,7 @@ def invitation_resend(request, pk):
     invitation = get_invitation_for(request.user, pk)
     try:
         services.invitation_resend(actor=request.user, invitation=invitation)
-    except InvitationStateError as exc:
+    except (InvitationStateError, RateLimited) as exc:
         messages.error(request, exc.message)
     else:
         messages.success(

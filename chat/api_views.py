@@ -1,3 +1,4 @@
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -9,6 +10,7 @@ from chat.access import Action, get_chat_for, refuse_unauthenticated
 from chat.serializers import HistoryQuerySerializer, MessagePageSerializer, TicketSerializer
 from chat.tickets import TICKET_TTL, ticket_issue
 from consultations.models import Consultation
+from huntzen.api import check_query_params
 
 _REFUSALS = {
     403: OpenApiResponse(description="HuntZen staff: may see the consultation, not its chat"),
@@ -22,8 +24,14 @@ class MessageListView(APIView):
     @extend_schema(
         operation_id="consultation_messages_list",
         parameters=[
-            OpenApiParameter("before", str, description="Message id: the page before it."),
-            OpenApiParameter("pageSize", int, description="1 to 100, default 50."),
+            OpenApiParameter(
+                "before", OpenApiTypes.UUID, description="Message id: the page before it."
+            ),
+            OpenApiParameter(
+                "pageSize",
+                {"type": "integer", "minimum": 1, "maximum": 100},
+                description="1 to 100, default 50.",
+            ),
         ],
         responses={
             200: MessagePageSerializer,
@@ -33,6 +41,7 @@ class MessageListView(APIView):
         tags=["chat"],
     )
     def get(self, request, pk):
+        check_query_params(request, dict.fromkeys(HistoryQuerySerializer().fields))
         query = HistoryQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         messages, has_more = services.message_history(

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from huntzen.api import CamelSerializer
+from huntzen.api import CamelQuerySerializer, CamelSerializer
 
 
 class MessageSerializer(CamelSerializer):
@@ -21,7 +21,7 @@ class MessagePageSerializer(CamelSerializer):
     next = serializers.CharField(allow_null=True, help_text="URL of the older page.")
 
 
-class HistoryQuerySerializer(CamelSerializer):
+class HistoryQuerySerializer(CamelQuerySerializer):
     before = serializers.UUIDField(required=False, help_text="A message id: older messages.")
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=100)
 

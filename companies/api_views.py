@@ -26,6 +26,7 @@ from companies.serializers import (
     EmployeeSerializer,
     PractitionerSerializer,
 )
+from huntzen.api import check_query_params
 
 _DENIED = OpenApiResponse(description="Not allowed for this role.")
 _NOT_FOUND = OpenApiResponse(description="No such company for this user (other tenants too).")
@@ -134,6 +135,7 @@ class PractitionerListView(generics.GenericAPIView):
         responses={200: PractitionerSerializer(many=True), 400: None, 403: _DENIED},
     )
     def get(self, request):
+        check_query_params(request, dict.fromkeys(PractitionerFilterForm.base_fields))
         form = PractitionerFilterForm(request.query_params)
         if not form.is_valid():
             raise ValidationError({field: errors for field, errors in form.errors.items()})

@@ -5,6 +5,8 @@ from companies.models import Company, PractitionerProfile
 from companies.seats import company_seats_used
 from huntzen.api import CamelModelSerializer, CamelSerializer
 
+MAX_INT = 2147483647  # the database's integer columns
+
 
 class CompanySerializer(CamelModelSerializer):
     class Meta:
@@ -61,12 +63,16 @@ class CompanyUpdateSerializer(CamelSerializer):
     contact_email = serializers.EmailField()
     contact_phone = serializers.CharField(max_length=30, allow_blank=True)
     address = serializers.CharField(allow_blank=True)
-    seats = serializers.IntegerField(min_value=0)
-    yearly_allowance_per_employee = serializers.IntegerField(min_value=0, allow_null=True)
+    seats = serializers.IntegerField(min_value=0, max_value=MAX_INT)
+    yearly_allowance_per_employee = serializers.IntegerField(
+        min_value=0, max_value=MAX_INT, allow_null=True
+    )
 
 
 class EmployeeSerializer(CamelModelSerializer):
-    status = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(
+        choices=[("active", "active"), ("deactivated", "deactivated")], read_only=True
+    )
 
     class Meta:
         model = User

@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, generics, status
+from rest_framework import exceptions, generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
@@ -28,6 +28,7 @@ from consultations.serializers import (
     SlotsQuerySerializer,
     SlotsSerializer,
 )
+from huntzen.api import check_query_params
 from huntzen.idempotency import keys as idempotency_keys
 from huntzen.throttling import BookingRateThrottle
 
@@ -52,7 +53,16 @@ class ConsultationCreateView(APIView):
             422: idempotency_keys.REUSED_RESPONSE,
             **_ERRORS,
         },
-        description="Book a bookable slot for the signed-in employee, in their own company.",
+        description="Book a bookable slot for the signed-in employee, in their own company. "
+        "Rules the schema cannot express, each a 400 with its `code`: `practitionerId` names "
+        "an active practitioner (`practitioner_unavailable`; unknown: 400 naming the field); "
+        "`scheduledAt` is the start of one of their slots (`GET "
+        "/api/v1/practitioners/{id}/slots`: `not_a_slot`), in the future (`slot_in_past`), "
+        "after the booking notice (`too_soon`) and within the booking horizon (`too_far`); "
+        "`type` and `kind`, if both sent, agree. 403: the company is not active "
+        "(`company_inactive`) or the yearly allowance is used up (`allowance_exhausted`). "
+        "409: the slot was taken meanwhile (`slot_taken`) or the employee is busy then "
+        "(`employee_busy`).",
     )
     @idempotency_keys.idempotent
     def post(self, request):
@@ -70,6 +80,9 @@ class ConsultationCreateView(APIView):
         )
 
 
+SCOPES = ["all", "upcoming", "past", "cancelled"]
+
+
 class MyConsultationsView(generics.ListAPIView):
     serializer_class = ConsultationSerializer
     permission_classes = gated(may_read_own_consultations)
@@ -80,7 +93,7 @@ class MyConsultationsView(generics.ListAPIView):
             OpenApiParameter(
                 "scope",
                 str,
-                enum=["all", "upcoming", "past", "cancelled"],
+                enum=SCOPES,
                 description="default: all. `upcoming`: scheduled and not over, or in "
                 "progress; `past`: held, missed, or scheduled but over (never a cancelled "
                 "one); `cancelled`: cancelled ones, future or past.",
@@ -92,6 +105,7 @@ class MyConsultationsView(generics.ListAPIView):
 
     def get_queryset(self):
         user = self.request.user
+        check_query_params(self.request, {"scope": serializers.ChoiceField(choices=SCOPES)})
         scope = self.request.query_params.get("scope", "all")
         if scope == "upcoming":
             return selectors.upcoming_consultations(user)
@@ -99,9 +113,7 @@ class MyConsultationsView(generics.ListAPIView):
             return selectors.past_consultations(user)
         if scope == "cancelled":
             return selectors.cancelled_consultations(user)
-        if scope == "all":
-            return selectors.consultations_of(user).order_by("-scheduled_at")
-        raise exceptions.ValidationError({"scope": ["Expected all, upcoming, past or cancelled."]})
+        return selectors.consultations_of(user).order_by("-scheduled_at")
 
 
 class ConsultationDetailView(APIView):
@@ -243,11 +255,12 @@ class PractitionerSlotsView(APIView):
             ),
         ],
         responses={200: SlotsSerializer, **_ERRORS},
-        description="Bookable slots, days read in the practitioner's time zone; at most "
-        "31 days at once.",
+        description="Bookable slots, days read in the practitioner's time zone. `to` ≥ "
+        "`from`, at most 31 days at once, each parameter given once; else 400 naming it.",
     )
     def get(self, request, pk):
         profile = get_practitioner_for(request.user, pk)
+        check_query_params(request, dict.fromkeys(SlotsQuerySerializer().fields))
         query = SlotsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         availability = selectors.availability_for(profile.user) or Availability(

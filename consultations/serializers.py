@@ -6,7 +6,7 @@ from rest_framework import serializers
 from accounts.models import Role, User
 from consultations import selectors
 from consultations.models import Consultation
-from huntzen.api import CamelModelSerializer, CamelSerializer
+from huntzen.api import CamelModelSerializer, CamelQuerySerializer, CamelSerializer
 
 
 class PersonSerializer(CamelSerializer):
@@ -108,7 +108,7 @@ class EmptySerializer(CamelSerializer):
     """No body fields: anything sent is refused with 400 naming it."""
 
 
-class SlotsQuerySerializer(CamelSerializer):
+class SlotsQuerySerializer(CamelQuerySerializer):
     MAX_DAYS = 31
 
     def get_fields(self):

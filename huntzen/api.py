@@ -1,4 +1,5 @@
-"""Shared REST conventions: pagination, error bodies, camelCase, strict bodies."""
+"""Shared REST conventions: pagination, error bodies, camelCase, strict bodies and
+query parameters, and the error answers of the OpenAPI schema."""
 
 import re
 
@@ -11,7 +12,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from huntzen.exceptions import Refusal
+from huntzen.exceptions import RateLimited, Refusal
 
 
 class Pagination(PageNumberPagination):
@@ -47,15 +48,16 @@ class Pagination(PageNumberPagination):
 REPEATED_MESSAGE = _("Ce paramètre ne peut être donné qu'une fois.")
 
 
-def check_query_params(request, fields: dict[str, serializers.Field]) -> None:
-    """Each of these query parameters is given at most once and, when given, is valid
-    for its field; else a 400 naming every bad one."""
+def check_query_params(request, fields: dict[str, serializers.Field | None]) -> None:
+    """The one rule for the API's query parameters, which are all single-valued: each is
+    given at most once and, when given with a field, is valid for it (`None`: the view
+    parses the value itself); else a 400 naming every bad one."""
     errors = {}
     for name, field in fields.items():
         values = request.query_params.getlist(name)
         if len(values) > 1:
             errors[name] = [str(REPEATED_MESSAGE)]
-        elif values:
+        elif values and field is not None:
             try:
                 field.run_validation(values[0])
             except serializers.ValidationError as error:
@@ -76,7 +78,10 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(validation_errors(exc))
     elif isinstance(exc, Refusal):
-        return Response(exc.body(), status=exc.http_status)
+        response = Response(exc.body(), status=exc.http_status)
+        if isinstance(exc, RateLimited):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     response = drf_exception_handler(exc, context)
     if response is not None:
         response.data = error_body(exc)
@@ -137,9 +142,12 @@ def camel(name: str) -> str:
     return _CAMEL_RE.sub(lambda m: m.group(1).upper(), name)
 
 
+# Fields declared in snake_case are exposed in camelCase, in and out; unknown input
+# fields are refused with 400 naming them (the sketch's forbidNonWhitelisted), and so are
+# values of the wrong JSON type (DRF would read `0` as the text "0"). A comment, not a
+# docstring: drf-spectacular would print it as the description of every body.
 class CamelFieldsMixin:
-    """Fields declared in snake_case are exposed in camelCase, in and out; unknown
-    input fields are refused with 400 naming them (the sketch's forbidNonWhitelisted)."""
+    json_types = True  # False for query parameters, which are all text
 
     def get_fields(self):
         renamed = {}
@@ -158,7 +166,40 @@ class CamelFieldsMixin:
             raise serializers.ValidationError(
                 {name: [_("Ce champ n'est pas accepté.")] for name in unknown}
             )
+        wrong = {
+            name: [str(message)]
+            for name, value in data.items()
+            if self.json_types and (message := _json_type_error(self.fields[name], value))
+        }
+        if wrong:
+            raise serializers.ValidationError(wrong)
         return super().to_internal_value(data)
+
+
+_TEXT_FIELDS = (
+    serializers.CharField,
+    serializers.ChoiceField,
+    serializers.DateField,
+    serializers.DateTimeField,
+    serializers.TimeField,
+    serializers.UUIDField,
+)
+_NUMBER_FIELDS = (serializers.IntegerField, serializers.FloatField, serializers.DecimalField)
+
+
+def _json_type_error(field, value):
+    """The message for a JSON value of the wrong type for `field` (what the schema's
+    `type` says), or None; null and nested objects are left to DRF."""
+    if value is None or field.read_only or isinstance(field, serializers.MultipleChoiceField):
+        return None
+    if isinstance(field, serializers.BooleanField):
+        return None if isinstance(value, bool) else _("Un booléen (true ou false) est attendu.")
+    if isinstance(field, _NUMBER_FIELDS):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return None if ok else _("Un nombre est attendu.")
+    if isinstance(field, _TEXT_FIELDS):
+        return None if isinstance(value, str) else _("Une chaîne de caractères est attendue.")
+    return None
 
 
 class CamelSerializer(CamelFieldsMixin, serializers.Serializer):
@@ -167,6 +208,13 @@ class CamelSerializer(CamelFieldsMixin, serializers.Serializer):
 
 class CamelModelSerializer(CamelFieldsMixin, serializers.ModelSerializer):
     pass
+
+
+class CamelQuerySerializer(CamelSerializer):
+    """Query parameters read through a serializer: their values are all text, which the
+    fields convert (`?pageSize=20`), so no JSON type is asked of them."""
+
+    json_types = False
 
 
 # --- The error body in the OpenAPI schema ---------------------------------------
@@ -197,7 +245,8 @@ _ERROR_DESCRIPTIONS = {
     "(named in `fields`).",
     "401": "Not signed in, or the access token is invalid or expired.",
     "403": "Signed in but not allowed (role, MFA enrolment still required, company rule).",
-    "404": "No such object, or one the user must not know of.",
+    "404": "No such object, or one the user must not know of; for a list, a `page` "
+    "beyond the last one.",
     "406": "The `Accept` header asks for a type other than JSON.",
     "409": "The object's current state forbids the request (`currentStatus`).",
     "413": "The request body is larger than the API's cap.",
@@ -225,6 +274,8 @@ def document_error_answers(result, generator, request, public):
                 statuses.add("400")
             if any(p.get("in") == "path" for p in parameters):
                 statuses.add("404")
+            if any(p.get("in") == "query" and p.get("name") == "page" for p in parameters):
+                statuses.add("404")  # a page beyond the last one
             responses = operation["responses"]
             statuses |= {code for code in responses if code.startswith("4")}
             for code in sorted(statuses):

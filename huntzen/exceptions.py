@@ -38,3 +38,15 @@ class StateConflict(Refusal):
         if self.current_status:
             body["currentStatus"] = self.current_status
         return body
+
+
+class RateLimited(Refusal):
+    """Too many requests of one kind from one person for now (429). `retry_after` is in
+    seconds: the API sends it as `Retry-After`, portals say it in the message."""
+
+    http_status = 429
+    code = "throttled"
+
+    def __init__(self, message=None, *, retry_after: int, code: str | None = None):
+        super().__init__(message, code=code)
+        self.retry_after = max(1, int(retry_after))

@@ -341,7 +341,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "huntzen.api.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "huntzen.api_docs.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["huntzen.parsers.BoundedJSONParser"],
     "EXCEPTION_HANDLER": "huntzen.api.exception_handler",
@@ -536,6 +536,14 @@ for _scope, _rate in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].items():
             f"The API {_scope} rate limit must look like 100/m, got {_rate!r}."
         )
 REST_FRAMEWORK["NUM_PROXIES"] = ALLAUTH_TRUSTED_PROXY_COUNT
+# Invitation emails one person may send (one invitation, a re-sent link, each row of a
+# CSV import), over a sliding window: accounts/limits.py. Same format.
+HUNTZEN_INVITATION_RATE_LIMIT = env_str("HUNTZEN_INVITATION_RATE_LIMIT", "500/h")
+if not re.fullmatch(r"[1-9]\d*/[smhd]", HUNTZEN_INVITATION_RATE_LIMIT):
+    raise ImproperlyConfigured(
+        "HUNTZEN_INVITATION_RATE_LIMIT must look like 500/h, "
+        f"got {HUNTZEN_INVITATION_RATE_LIMIT!r}."
+    )
 
 _RATE_RE = re.compile(r"^\d+/\d*[smhd](/(ip|key|user))?$")
 for _name, _rates in (

@@ -1,10 +1,11 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from huntzen import views
 from huntzen.api_docs import PERMISSION_CLASSES as API_DOCS_PERMISSIONS
+from huntzen.api_views import NotFoundView
 
 admin.site.site_header = _("HuntZen Care · administration")
 admin.site.site_title = _("HuntZen Care · administration")
@@ -42,6 +43,9 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
+    # Anything else under /api/: the API's JSON 404, never the portal's HTML page (but
+    # `/api/docs` and `/api/schema` still get their slash added by CommonMiddleware).
+    re_path(r"^api/(?!(docs|schema)$)", NotFoundView.as_view()),
     path("", include("accounts.urls")),
     path("", include("companies.urls")),
     path("", include("consultations.urls")),

@@ -11,8 +11,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.gates import gated
+from huntzen.api import check_query_params
 from metrics import access, consent, exports, selectors
 from metrics.periods import (
+    MAX_DAYS,
     PeriodError,
     parse_period,
     parse_report,
@@ -31,7 +33,11 @@ PERIOD_PARAMETERS = [
     OpenApiParameter("to", OpenApiTypes.DATE, required=True, description="Last day, inclusive."),
 ]
 ERRORS = {
-    400: OpenApiResponse(description="Bad period: invalid date, from > to, over 366 days."),
+    400: OpenApiResponse(
+        description="Bad period (named in `fields`): a missing or invalid date, `to` before "
+        "`from`, over 366 days, a parameter given twice, or a rule of the operation's "
+        "description."
+    ),
     403: OpenApiResponse(description="The role has no access to these counters."),
     404: OpenApiResponse(description="Unknown, or outside the caller's reach."),
 }
@@ -63,7 +69,27 @@ COMPANY_CSV = {
 }
 
 
+# Rules of the period that OpenAPI cannot express, stated in each operation's description.
+PERIOD_RULES = (
+    f"`from` and `to` are required `YYYY-MM-DD` dates; `to` ≥ `from`; at most {MAX_DAYS} "
+    "days, both ends included. Each parameter is given once. Else 400 naming the parameter."
+)
+WHOLE_MONTHS_RULE = (
+    "Whole calendar months only: `from` is the first day of a month and `to` the last day "
+    "of a month; for HR, no later than the end of last month (a month is published once "
+    "over). Else 400."
+)
+REPORT_RULES = (
+    "HR: `granularity` is `month` (default) or `week`; the period widens to the whole "
+    "calendar months or ISO weeks (Monday to Sunday) it touches, and only the buckets over "
+    "by the end of last month are answered (a month is published once over); the figures "
+    "of small groups are withheld (`withheldBuckets`). HuntZen staff: `day` (default), "
+    "`week` or `month`. Any other granularity: 400."
+)
+
+
 def _period(request, *, whole_months=False, until=None):
+    check_query_params(request, {"from": None, "to": None})
     try:
         period = parse_period(
             request.query_params.get("from"), request.query_params.get("to"), required=True
@@ -77,6 +103,7 @@ def _period(request, *, whole_months=False, until=None):
 
 def _report_request(request, *, protect: bool):
     """The period (`from` and `to` are required) and granularity asked for."""
+    check_query_params(request, {"from": None, "to": None, "granularity": None})
     try:
         return parse_report(
             request.query_params.get("from"),
@@ -100,6 +127,7 @@ class PractitionerMetricsView(APIView):
     @extend_schema(
         tags=["metrics"],
         summary="A practitioner's counters (payment)",
+        description=PERIOD_RULES,
         parameters=PERIOD_PARAMETERS,
         responses={200: PractitionerMetricsSerializer, **ERRORS},
     )
@@ -115,6 +143,7 @@ class PractitionerExportView(APIView):
     @extend_schema(
         tags=["metrics"],
         summary="A practitioner's counters as CSV (accounting)",
+        description=PERIOD_RULES,
         parameters=PERIOD_PARAMETERS,
         responses={**CSV, **ERRORS},
     )
@@ -132,6 +161,7 @@ class EmployeeMetricsView(APIView):
     @extend_schema(
         tags=["metrics"],
         summary="An employee's counters (HR): totals over whole calendar months that are over",
+        description=f"{PERIOD_RULES} {WHOLE_MONTHS_RULE}",
         parameters=PERIOD_PARAMETERS,
         responses={200: EmployeeMetricsSerializer, **ERRORS},
     )
@@ -153,6 +183,7 @@ class CompanyMetricsView(APIView):
         tags=["metrics"],
         summary="A company's usage (HR): per ISO week or calendar month, small groups and "
         "their partners withheld",
+        description=f"{PERIOD_RULES} {REPORT_RULES}",
         parameters=COMPANY_PARAMETERS,
         responses={200: CompanyMetricsSerializer, **ERRORS},
     )
@@ -172,6 +203,7 @@ class CompanyExportView(APIView):
     @extend_schema(
         tags=["metrics"],
         summary="A company's usage as CSV: per week or month (HR), per day too (staff)",
+        description=f"{PERIOD_RULES} {REPORT_RULES}",
         parameters=COMPANY_PARAMETERS,
         responses={**COMPANY_CSV, **ERRORS},
     )

@@ -1,8 +1,8 @@
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics
-from rest_framework.exceptions import ValidationError
+from rest_framework import generics, serializers
 
+from huntzen.api import check_query_params
 from huntzen.content.access import check_can_read_articles
 from huntzen.content.selectors import articles_visible_to
 from huntzen.content.serializers import ArticleSerializer
@@ -20,8 +20,7 @@ class ArticleListView(generics.GenericAPIView):
     )
     def get(self, request):
         check_can_read_articles(request.user)
+        check_query_params(request, {"language": serializers.ChoiceField(choices=_LANGUAGES)})
         language = request.query_params.get("language") or None
-        if language is not None and language not in _LANGUAGES:
-            raise ValidationError({"language": [f"Expected one of {', '.join(_LANGUAGES)}."]})
         page = self.paginate_queryset(articles_visible_to(request.user, language=language))
         return self.get_paginated_response(ArticleSerializer(page, many=True).data)
