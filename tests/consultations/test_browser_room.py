@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from consultations.models import Consultation
 from consultations.video import room_name
-from tests.browser_support import TIMEOUT_MS
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
 from tests.chat.conftest import open_consultation, session_cookie
 from tests.chat.servers import daphne_processes
 from tests.consultations.factories import book
@@ -315,3 +315,39 @@ def test_in_english_on_phones_the_session_follows_live(browser, employee_a, prac
         finally:
             alice_context.close()
             paula_context.close()
+
+
+@pytest.mark.parametrize("devices", ["fake", "none"])
+def test_the_camera_and_microphone_check(browser, live_server, employee_a, practitioner_p, devices):
+    """Chromium's fake devices stand in for a camera and a microphone; without them,
+    the check says none was found."""
+    start = (timezone.now() + timedelta(hours=3)).replace(second=0, microsecond=0)
+    consultation = book(employee_a, practitioner_p, at=start)
+    args = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+    media_browser = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS + (args if devices == "fake" else []),
+    )
+    try:
+        context = media_browser.new_context(base_url=live_server.url, locale="fr-FR")
+        context.set_default_timeout(TIMEOUT_MS)
+        context.add_cookies(
+            [{"name": "sessionid", "value": session_cookie(employee_a), "url": live_server.url}]
+        )
+        if devices == "fake":
+            context.grant_permissions(["camera", "microphone"])
+        page = context.new_page()
+        page.goto(f"/consultations/{consultation.pk}/room/")
+        page.get_by_role("button", name="Tester ma caméra et mon micro").click()
+        result = page.locator("[data-media-result]")
+        if devices == "fake":
+            expect(result).to_have_text("Caméra et micro fonctionnent.")
+            expect(page.locator("[data-media-preview]")).to_be_visible()
+            _shot(page, "employee-camera-check-1280")
+        else:
+            expect(result).to_have_text(
+                re.compile("Aucune caméra ou aucun micro|Le navigateur n’a pas accès")
+            )
+    finally:
+        media_browser.close()
