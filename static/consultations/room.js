@@ -14,9 +14,11 @@
     return template.replace(/%s/g, function () { return String(args.shift()); });
   }
 
+  // 24-hour, in the zone of every other time on the page (as the server writes them).
   function timeLabel(iso, zone) {
     return new Intl.DateTimeFormat(document.documentElement.lang || undefined,
-      { hour: "2-digit", minute: "2-digit", timeZone: zone || undefined }).format(new Date(iso));
+      { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone || undefined })
+      .format(new Date(iso));
   }
 
   function durationLabel(ms) {

@@ -513,6 +513,9 @@ async def test_a_send_after_cancellation_is_refused(employee_a, practitioner_p):
     await sync_to_async(consultation_services.consultation_cancel)(
         actor=practitioner_p, consultation=consultation
     )
+    # The room page is told first (consultations.live), then the chat refuses.
+    told = await alice.receive_json_from(timeout=2)
+    assert (told["type"], told["event"]) == ("status", "cancelled")
     await send(alice, "trop tard", "late")
     output = await alice.receive_output(timeout=2)
     assert output == {"type": "websocket.close", "code": CLOSE_CLOSED}

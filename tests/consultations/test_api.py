@@ -39,6 +39,7 @@ def _in_state(state, employee, practitioner):
 ILLEGAL = [
     # (state, action, actor, when)
     ("scheduled", "start", "practitioner", TUESDAY_9 - timedelta(minutes=16)),
+    ("scheduled", "start", "practitioner", TUESDAY_9 + timedelta(minutes=65)),
     ("in_progress", "start", "practitioner", STARTED),
     ("completed", "start", "practitioner", STARTED),
     ("cancelled", "start", "practitioner", STARTED),

@@ -3,6 +3,7 @@ real daphne process (the live status comes over the chat's websocket; pytest-dja
 live server speaks no websocket). Jitsi leaves the process: its script is served by a
 stand-in through Playwright routing, or blocked to test the fallback."""
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from playwright.sync_api import expect
 
 from consultations.models import Consultation
 from consultations.video import room_name
-from tests.browser_support import TIMEOUT_MS
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
 from tests.chat.conftest import open_consultation, session_cookie
 from tests.chat.servers import daphne_processes
 from tests.consultations.factories import book
@@ -267,3 +268,86 @@ def test_at_the_opening_the_room_opens_by_itself(browser, employee_a, practition
             assert errors == []
         finally:
             context.close()
+
+
+def test_in_english_on_phones_the_session_follows_live(browser, employee_a, practitioner_p):
+    consultation = open_consultation(employee_a, practitioner_p, minutes_ago=2)
+    url = f"/consultations/{consultation.pk}/room/"
+    with daphne_processes(1) as (port,):
+        alice_context, alice, alice_errors = _page(
+            browser, port, employee_a, viewport=PHONE, locale="en-US"
+        )
+        paula_context, paula, paula_errors = _page(
+            browser, port, practitioner_p, viewport=PHONE, locale="en-US"
+        )
+        try:
+            alice.goto(url)
+            expect(alice.locator("[data-room-status]")).to_have_text(
+                "The session starts as soon as Paula Test joins you."
+            )
+            expect(alice.locator("[data-chat-status]")).to_have_text("Connected")
+            paula.goto(url)
+            expect(paula.locator("[data-room-status]")).to_have_text("Alice is in the room.")
+            expect(alice.locator("[data-room-status]")).to_have_text(
+                "Paula Test has joined the room."
+            )
+            paula.get_by_role("button", name="Join and start the session").click()
+            expect(paula.locator(".jitsi-stand-in")).to_be_visible()
+            started = alice.locator("[data-room-status]")
+            expect(started).to_have_text(re.compile(r"^The session started at \d\d:\d\d\.$"))
+            # Stacked on a phone: the video, then the chat; nothing wider than the screen.
+            video = alice.locator(".room-video").bounding_box()
+            chat = alice.locator(".room-chat").bounding_box()
+            assert chat["y"] >= video["y"] + video["height"] - 1
+            assert alice.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+            _shot(alice, "employee-in-session-en-390")
+            paula.get_by_text("End the session", exact=True).click()
+            expect(paula.get_by_text("End the session now?")).to_be_visible()
+            paula.get_by_role("button", name="Yes, end it").click()
+            expect(
+                paula.get_by_role("link", name="Write this consultation's note").first
+            ).to_be_visible()
+            _shot(paula, "practitioner-ended-en-390")
+            expect(alice.locator("[data-room-status]")).to_contain_text(
+                "Session ended. Recorded length:"
+            )
+            assert alice_errors == [] and paula_errors == []
+        finally:
+            alice_context.close()
+            paula_context.close()
+
+
+@pytest.mark.parametrize("devices", ["fake", "none"])
+def test_the_camera_and_microphone_check(browser, live_server, employee_a, practitioner_p, devices):
+    """Chromium's fake devices stand in for a camera and a microphone; without them,
+    the check says none was found."""
+    start = (timezone.now() + timedelta(hours=3)).replace(second=0, microsecond=0)
+    consultation = book(employee_a, practitioner_p, at=start)
+    args = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+    media_browser = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS + (args if devices == "fake" else []),
+    )
+    try:
+        context = media_browser.new_context(base_url=live_server.url, locale="fr-FR")
+        context.set_default_timeout(TIMEOUT_MS)
+        context.add_cookies(
+            [{"name": "sessionid", "value": session_cookie(employee_a), "url": live_server.url}]
+        )
+        if devices == "fake":
+            context.grant_permissions(["camera", "microphone"])
+        page = context.new_page()
+        page.goto(f"/consultations/{consultation.pk}/room/")
+        page.get_by_role("button", name="Tester ma caméra et mon micro").click()
+        result = page.locator("[data-media-result]")
+        if devices == "fake":
+            expect(result).to_have_text("Caméra et micro fonctionnent.")
+            expect(page.locator("[data-media-preview]")).to_be_visible()
+            _shot(page, "employee-camera-check-1280")
+        else:
+            expect(result).to_have_text(
+                re.compile("Aucune caméra ou aucun micro|Le navigateur n’a pas accès")
+            )
+    finally:
+        media_browser.close()

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import translation
 
 from consultations import room, services
 from consultations.exceptions import IllegalTransition
@@ -26,7 +27,7 @@ def consultation(employee_a, p_open):
 
 
 def _start(practitioner, consultation, at):
-    with time_machine.travel(at, tick=False):
+    with time_machine.travel(at, tick=False), translation.override("fr"):
         return services.consultation_start(actor=practitioner, consultation=consultation)
 
 
