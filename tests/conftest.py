@@ -38,6 +38,24 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="needs REDIS_URL"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_connection_left_on_the_test_database(django_db_setup, django_db_blocker):
+    """Runs before the test database is dropped: the servers and thread pools some tests
+    start (daphne, channels' database_sync_to_async, racing threads) may leave idle
+    connections on it, and DROP DATABASE would wait for them. Close them first."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    connection.close()
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """The cast hashes ten passwords per test: PBKDF2 would make the suite take half an

@@ -511,7 +511,7 @@ async def test_a_send_after_cancellation_is_refused(employee_a, practitioner_p):
     alice = await ws_for(consultation.pk, employee_a)
     await joined(alice)
     await sync_to_async(consultation_services.consultation_cancel)(
-        actor=practitioner_p, consultation=consultation
+        actor=practitioner_p, consultation=consultation, reason="Empêchement."
     )
     # The room page is told first (consultations.live), then the chat refuses.
     told = await alice.receive_json_from(timeout=2)

@@ -22,7 +22,7 @@ pytestmark = [
 ]
 
 
-def _race(clients, path):
+def _race(clients, path, body=None):
     """POST `path` from every client at once, each in its own thread (own connection)."""
     barrier = threading.Barrier(len(clients))
     answers = [None] * len(clients)
@@ -30,7 +30,7 @@ def _race(clients, path):
     def post(index, client):
         try:
             barrier.wait()
-            answers[index] = client.post(path, {}, content_type="application/json")
+            answers[index] = client.post(path, body or {}, content_type="application/json")
         finally:
             connections.close_all()
 
@@ -61,7 +61,8 @@ def test_twenty_racing_cancels_one_succeeds_the_others_get_409(employee_a, pract
     consultation = book(employee_a, practitioner_p)
     path = f"/api/v1/consultations/{consultation.pk}/cancel"
 
-    answers = _race(_clients(employee_a, practitioner_p), path)
+    # The practitioner must give a reason: every request is valid, only one may win.
+    answers = _race(_clients(employee_a, practitioner_p), path, {"reason": "Empêchement."})
 
     statuses = sorted(a.status_code for a in answers)
     assert statuses == [200] + [409] * 19, [a.content[:200] for a in answers]
