@@ -69,6 +69,7 @@ from chat.access import (
 from chat.auth import db
 from chat.guard import UNAVAILABLE_ERRORS
 from chat.tickets import ticket_consume
+from chat.watch import watch
 from consultations.models import Consultation
 
 logger = logging.getLogger(__name__)
@@ -257,6 +258,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.joined = False
         self.closing = False
         self.auth_timer = None
+        self.watch = None
         self.message_limit = RateLimit(MESSAGES_PER_WINDOW, RATE_WINDOW, self.clock)
         self.frame_limit = RateLimit(FRAMES_PER_WINDOW, RATE_WINDOW, self.clock)
         self.checked_at = 0.0
@@ -301,6 +303,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.accept()
         self.joined = True
         self.checked_at = self.clock()
+        self.watch = watch(self, ChatConsumer._layer_lost)
         await self.send_json(
             {
                 "type": "ready",
@@ -320,9 +323,17 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self._error("unavailable", client_message_id)
         await self.close(code=CLOSE_UNAVAILABLE)
 
+    async def _layer_lost(self):
+        """This process could not hear the channel layer for a while (chat.watch):
+        events for this socket may be lost. The page reconnects; the history on join
+        brings what it missed."""
+        await self._unavailable()
+
     async def disconnect(self, code):
         if self.auth_timer is not None:
             self.auth_timer.cancel()
+        if self.watch is not None:
+            self.watch.forget(self)
         self.joined = False
         groups, self.groups_joined = self.groups_joined, ()
         if groups:

@@ -8,10 +8,10 @@ for itself.
   page and API clients retry (chat.access.CLOSE_UNAVAILABLE).
 - **A reader that does not keep up** would make the process hold every frame sent to
   it (daphne has no backpressure: about 1 MiB/s of memory for a client that never
-  reads). Under daphne, a Twisted push producer registered on the connection learns
-  when Twisted's write buffer for the socket passes its 64 KiB mark; past
-  SEND_BUFFER_LIMIT bytes more, the connection is dropped (the client sees 1006 and
-  reconnects; what it missed comes back with the history on join).
+  reads). Under daphne, Twisted flags the connection when its write buffer for the
+  socket passes its 64 KiB mark; past SEND_BUFFER_LIMIT bytes more, the connection is
+  dropped (the client sees 1006 and reconnects; what it missed comes back with the
+  history on join).
 """
 
 import functools
@@ -44,28 +44,36 @@ def unavailable_frame() -> str:
     )
 
 
-class SendBuffer:
-    """A Twisted streaming (push) producer on one websocket connection: paused while
-    Twisted's write buffer is over its mark, resumed once the socket drained it.
-    `admit` counts what is sent while paused and says when the reader is too slow."""
+class _PushProducer:
+    """A do-nothing streaming producer: registered on a connection that has none, so
+    that Twisted keeps its `producerPaused` flag (it does so only with a producer)."""
 
-    def __init__(self, protocol, limit: int = SEND_BUFFER_LIMIT):
-        self.protocol, self.limit = protocol, limit
-        self.paused = False
-        self.held = 0
-
-    # IPushProducer, called by Twisted.
     def pauseProducing(self):  # noqa: N802
-        self.paused = True
+        pass
 
     def resumeProducing(self):  # noqa: N802
-        self.paused, self.held = False, 0
+        pass
 
     def stopProducing(self):  # noqa: N802
-        self.paused, self.held = False, 0
+        pass
+
+
+class SendBuffer:
+    """What one websocket connection holds for its reader. Twisted flags its transport
+    `producerPaused` while its write buffer for the socket is over its 64 KiB mark (the
+    connection's producer, twisted.web's HTTPChannel under daphne, is told to pause),
+    and clears it once the socket drained the buffer. `admit` counts what is sent while
+    the flag is up and says when the reader is too slow."""
+
+    def __init__(self, transport, limit: int = SEND_BUFFER_LIMIT):
+        self.transport, self.limit = transport, limit
+        self.held = 0
+        if getattr(transport, "producer", None) is None:
+            transport.registerProducer(_PushProducer(), True)
 
     def admit(self, message: dict) -> bool:
-        if not self.paused:
+        if not self.transport.producerPaused:
+            self.held = 0
             return True
         payload = message.get("bytes") or (message.get("text") or "").encode("utf-8")
         self.held += len(payload)
@@ -75,18 +83,18 @@ class SendBuffer:
         logger.warning(
             "Chat socket dropped: its reader is %d bytes behind (limit %d)", self.held, self.limit
         )
-        self.protocol.transport.abortConnection()
+        self.transport.abortConnection()
 
 
-def _daphne_protocol(send):
-    """daphne's connection behind `send` (daphne's ASGI `send` is
-    functools.partial(Server.handle_reply, protocol)), or None under another server or
-    the test communicator. tests/faults/test_chat_slow_reader.py pins this on the
+def _daphne_transport(send):
+    """The Twisted transport of daphne's connection behind `send` (daphne's ASGI `send`
+    is functools.partial(Server.handle_reply, protocol)), or None under another server
+    or the test communicator. tests/faults/test_chat_slow_reader.py pins this on the
     daphne we run."""
     if isinstance(send, functools.partial) and send.args:
-        protocol = send.args[0]
-        if hasattr(protocol, "registerProducer") and hasattr(protocol, "transport"):
-            return protocol
+        transport = getattr(send.args[0], "transport", None)
+        if hasattr(transport, "producerPaused") and hasattr(transport, "abortConnection"):
+            return transport
     return None
 
 
@@ -98,7 +106,7 @@ class SocketGuard:
         if scope["type"] != "websocket":
             raise ImproperlyConfigured("SocketGuard wraps the websocket stack only")
         state = {"accepted": False, "closed": False}
-        protocol = _daphne_protocol(send)
+        transport = _daphne_transport(send)
         buffer = None
 
         async def guarded_send(message):
@@ -113,12 +121,8 @@ class SocketGuard:
             await send(message)
             if kind == "websocket.accept":
                 state["accepted"] = True
-                if protocol is not None:
-                    buffer = SendBuffer(protocol, self.send_buffer_limit)
-                    try:
-                        protocol.registerProducer(buffer, True)
-                    except RuntimeError:  # another producer holds the connection
-                        buffer = None
+                if transport is not None:
+                    buffer = SendBuffer(transport, self.send_buffer_limit)
             elif kind == "websocket.close":
                 state["closed"] = True
 

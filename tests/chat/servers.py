@@ -87,7 +87,9 @@ def daphne_processes(count: int, *, extra_env: dict | None = None):
     env["CSRF_TRUSTED_ORIGINS"] = ",".join(
         f"http://{host}:{port}" for port in ports for host in ("127.0.0.1", "localhost")
     )
-    log = tempfile.TemporaryFile()  # noqa: SIM115
+    # DAPHNE_TEST_LOG=<file>: keep the processes' log there, to debug a failure.
+    keep = os.environ.get("DAPHNE_TEST_LOG")
+    log = open(keep, "ab") if keep else tempfile.TemporaryFile()  # noqa: SIM115
     try:
         for port in ports:
             process = subprocess.Popen(
