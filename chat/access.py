@@ -39,12 +39,9 @@ CLOSE_FORBIDDEN = 4403  # may know of the consultation, may not chat (staff)
 CLOSE_UNKNOWN = 4404  # no such consultation, or not the user's business
 CLOSE_CLOSED = 4409  # cancelled / no-show, or outside the chat window
 # "Unavailable, try again": the database, the cache or the channel layer failed.
-# Our own code: the websocket library daphne uses (autobahn) refuses 1011-1015, so a
-# close with 1013 turned into 1011 and never reached the page.
+# Our own code: the websocket library daphne uses (autobahn) accepts only 1000 and
+# 3000-4999 from the application, so a close with 1013 turned into 1011.
 CLOSE_UNAVAILABLE = 4503
-# Codes the page and API clients retry on (with backoff): 4503, and what a dropped
-# connection shows (1006: no close frame, e.g. a process killed or a reader too slow).
-RETRY_CODES = frozenset({CLOSE_UNAVAILABLE, 1006, 1011, 1012})
 
 CLOSED_STATUSES = (Consultation.Status.CANCELLED, Consultation.Status.NO_SHOW)
 

@@ -7,6 +7,7 @@ a connection per thread, so this work runs on the thread pool instead, in parall
 SQLite has one writer anyway: there it stays on that one thread.
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from functools import wraps
 
 from channels.auth import AuthMiddleware, get_user
@@ -14,14 +15,24 @@ from channels.db import database_sync_to_async
 from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.db import connections
 
+# The chat's own threads: the event loop's default pool has cpu + 4 (6 here), too few
+# for hundreds of sockets whose work mostly waits on PostgreSQL. Each holds a pooled
+# connection only while it runs a call (CONN_MAX_AGE is 0 with the pool), so this
+# stays under DATABASE_POOL_MAX (20) with room for the HTTP side.
+DB_THREADS = 12
+_executor = ThreadPoolExecutor(max_workers=DB_THREADS, thread_name_prefix="chat-db")
+
 
 def db(func):
-    """database_sync_to_async, on the thread pool on PostgreSQL (see above)."""
+    """database_sync_to_async, on the chat's thread pool on PostgreSQL (see above)."""
 
     @wraps(func)
     async def call(*args, **kwargs):
-        parallel = connections["default"].vendor == "postgresql"
-        return await database_sync_to_async(func, thread_sensitive=not parallel)(*args, **kwargs)
+        if connections["default"].vendor == "postgresql":
+            run = database_sync_to_async(func, thread_sensitive=False, executor=_executor)
+        else:
+            run = database_sync_to_async(func)
+        return await run(*args, **kwargs)
 
     return call
 

@@ -134,28 +134,29 @@ class RateLimit:
         return True
 
 
-def _page(user, consultation_id, before):
+@db
+def _history(user, consultation_id, before):
+    """A page of history, with the socket's participant decision."""
     return services.message_history(
         user=user, consultation=Consultation(pk=consultation_id), before=before, participant=True
     )
 
 
 @db
-def _open(user, consultation_id):
-    """Admit `user` (logged) and read the history page on join, in one trip to the
-    database thread: (messages, has_more). Raises a ChatRefused."""
+def _admit(user, consultation_id):
+    """Decide whether `user` may join (logged); raises a ChatRefused."""
     get_socket_chat_for(user, consultation_id)
-    return _page(user, consultation_id, None)
 
 
 @db
-def _ticket_holder(ticket, consultation_id):
-    """(user, session key) of a valid ticket whose session still signs its user in;
-    raises a (logged) ChatRefused otherwise. The join rule is decided next (_open)."""
+def _admit_ticket(ticket, consultation_id):
+    """(user, session key) of a valid ticket whose session still signs its user in and
+    who may join; raises a (logged) ChatRefused otherwise."""
     holder = ticket_consume(ticket, consultation_id=consultation_id)
     user = session_user(holder.session_key) if holder else None
     if user is None or user.pk != holder.user_id:
         raise refuse_unauthenticated(consultation_id, user=user)
+    get_socket_chat_for(user, consultation_id)
     return user, holder.session_key
 
 
@@ -190,9 +191,6 @@ def _send(user, consultation_id, body, client_message_id):
         client_message_id=client_message_id,
         participant=True,
     )
-
-
-_history = db(_page)
 
 
 def _encode(content) -> str:
@@ -268,6 +266,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.accept()
             self.auth_timer = asyncio.create_task(self._auth_deadline())
             return
+        await _admit(scope_user, self.consultation_id)  # may refuse
+        await self.accept()
         await self._join(scope_user, self.scope["session"].session_key)
 
     async def _auth_deadline(self):
@@ -283,10 +283,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def _join(self, user, session_key):
         """Join the room's, the session's and the user's groups (those carry
-        `session.end`: accounts.session_end), then admit the user and read the last
-        page: joining first, nothing sent in between can be missed (a message both in
-        the page and delivered shows once: clients go by id). Events that arrive
-        meanwhile wait: Channels dispatches them after this handler returns."""
+        `session.end`: accounts.session_end), then read the last page: joining first,
+        nothing sent in between can be missed (a message both in the page and
+        delivered shows once: clients go by id). Events that arrive meanwhile wait:
+        Channels dispatches them after this handler returns."""
         self.user, self.session_key = user, session_key
         groups = (self.group, session_group(session_key), user_group(user.pk))
         self.groups_joined = groups  # left on disconnect, even if joining fails midway
@@ -298,9 +298,6 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             logger.exception("Chat unavailable: channel layer failed on join")
             await self._unavailable()
             return
-        messages, has_more = await _open(user, self.consultation_id)  # may refuse
-        if not self.accepted:
-            await self.accept()
         self.joined = True
         self.checked_at = self.clock()
         self.watch = watch(self, ChatConsumer._layer_lost)
@@ -312,6 +309,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 "maxBodyChars": services.MAX_BODY_CHARS,
             }
         )
+        messages, has_more = await _history(user, self.consultation_id, None)
         await self.send(text_data=history_frame(messages, has_more, None))
 
     async def _unavailable(self, client_message_id=None):
@@ -380,7 +378,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return  # a session socket refused at connect: already closing
         if content["type"] != "auth":
             raise await db(refuse_unauthenticated)(self.consultation_id)
-        user, session_key = await _ticket_holder(content.get("ticket"), self.consultation_id)
+        user, session_key = await _admit_ticket(content.get("ticket"), self.consultation_id)
         if self.auth_timer is not None:
             self.auth_timer.cancel()
         await self._join(user, session_key)
