@@ -158,6 +158,14 @@ class Daphne:
             stderr=subprocess.STDOUT,
         )
 
+    @property
+    def pid(self) -> int:
+        """daphne's own pid (under py-spy, py-spy's child)."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        if self.profile and children.exists() and children.read_text().split():
+            return int(children.read_text().split()[0])
+        return self.process.pid
+
     def wait(self):
         import socket
 
@@ -209,6 +217,16 @@ def summarize_profile(path: Path, top: int = 30) -> list[tuple[float, str]]:
     return [(n / samples, key) for key, n in ranked]
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes used so far (/proc): a cost that holds on a
+    shared machine, where wall-clock latency depends on everyone else's load."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     import socket
 
@@ -218,6 +236,8 @@ def free_port() -> int:
 
 
 def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
@@ -237,9 +257,10 @@ async def _connect(url: str, origin: str, cookie: str | None = None):
     raise RuntimeError(f"cannot connect to {url}")
 
 
-async def run_echo(port: int, clients: int, rate: float, duration: float) -> dict:
+async def run_echo(port: int, clients: int, rate: float, duration: float, pids=()) -> dict:
     origin = f"http://127.0.0.1:{port}"
     sockets = [await _connect(f"ws://127.0.0.1:{port}/ws/echo/", origin) for _ in range(clients)]
+    cpu_before = cpu_seconds(pids)
     latencies: list[float] = []
     stop_at = time.perf_counter() + duration
 
@@ -253,16 +274,25 @@ async def run_echo(port: int, clients: int, rate: float, duration: float) -> dic
             await asyncio.sleep(max(0.0, 1 / rate - (time.perf_counter() - started)))
 
     await asyncio.gather(*(client(ws, i / clients / rate) for i, ws in enumerate(sockets)))
+    cpu_used = cpu_seconds(pids) - cpu_before
     for ws in sockets:
         await ws.close()
     return {
         "round_trips": len(latencies),
+        "cpu_ms_per_round_trip": cpu_used * 1000 / max(1, len(latencies)),
         "p50_ms": percentile(latencies, 50) * 1000,
         "p99_ms": percentile(latencies, 99) * 1000,
     }
 
 
-async def run_chat(rooms: list[dict], ports: tuple[int, int], rate: float, duration: float) -> dict:
+async def run_chat(
+    rooms: list[dict],
+    ports: tuple[int, int],
+    rate: float,
+    duration: float,
+    pids=(),
+    batch: int = 0,
+) -> dict:
     """Both participants of every room send at `rate`; latency = send -> the other
     participant's receipt."""
     sent_at: dict[str, float] = {}
@@ -291,10 +321,17 @@ async def run_chat(rooms: list[dict], ports: tuple[int, int], rate: float, durat
         json.loads(await ws.recv())  # history
         return ws, accepted, ready_s
 
-    # Every client connects at once (the goal: 400 accepted within a second).
+    # Every client connects at once (the goal: 400 accepted within a second), or
+    # `batch` sockets at a time.
+    cpu_start = cpu_seconds(pids)
     connect_started = time.perf_counter()
-    opened = await asyncio.gather(*(open_one(r, side) for r in rooms for side in (0, 1)))
+    wanted = [(r, side) for r in rooms for side in (0, 1)]
+    step = batch or len(wanted)
+    opened = []
+    for start in range(0, len(wanted), step):
+        opened += await asyncio.gather(*(open_one(r, s) for r, s in wanted[start : start + step]))
     connect_seconds = time.perf_counter() - connect_started
+    cpu_connect = cpu_seconds(pids) - cpu_start
     accepted_s = [o[1] for o in opened if o is not None]
     ready_s = [o[2] for o in opened if o is not None]
     # Rooms whose two sockets opened take part; a lone socket is closed.
@@ -364,6 +401,7 @@ async def run_chat(rooms: list[dict], ports: tuple[int, int], rate: float, durat
     )
     sent = received + len(sent_at)
     await asyncio.sleep(5)  # drain
+    cpu_messages = cpu_seconds(pids) - cpu_start - cpu_connect
     for ws in clients:
         await ws.close()
     for task in readers:
@@ -372,6 +410,8 @@ async def run_chat(rooms: list[dict], ports: tuple[int, int], rate: float, durat
     return {
         "clients": len(clients),
         "opened": len(accepted_s),
+        "cpu_ms_per_connect": cpu_connect * 1000 / max(1, len(accepted_s)),
+        "cpu_ms_per_message": cpu_messages * 1000 / max(1, received),
         "connect_s": connect_seconds,
         "accepted_max_s": max(accepted_s, default=0.0),
         "ready_p50_s": percentile(ready_s, 50),
@@ -394,6 +434,12 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=0.5, help="messages/s per client")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per phase")
     parser.add_argument("--phases", default="echo,one,two", help="comma-separated: echo, one, two")
+    parser.add_argument(
+        "--connect-batch",
+        type=int,
+        default=0,
+        help="open the sockets this many at a time (default: all at once)",
+    )
     parser.add_argument(
         "--reuse-rooms",
         action="store_true",
@@ -432,7 +478,7 @@ def main() -> None:
         echo = Daphne("bench.echo_asgi:application", free_port()).wait()
         try:
             results["echo"] = asyncio.run(
-                run_echo(echo.port, 2 * args.rooms, args.rate, args.duration)
+                run_echo(echo.port, 2 * args.rooms, args.rate, args.duration, [echo.pid])
             )
         finally:
             echo.stop()
@@ -442,7 +488,14 @@ def main() -> None:
         one = Daphne("huntzen.asgi:application", free_port(), profile=profile).wait()
         try:
             results["one"] = asyncio.run(
-                run_chat(rooms, (one.port, one.port), args.rate, args.duration)
+                run_chat(
+                    rooms,
+                    (one.port, one.port),
+                    args.rate,
+                    args.duration,
+                    [one.pid],
+                    args.connect_batch,
+                )
             )
         finally:
             one.stop()
@@ -454,7 +507,14 @@ def main() -> None:
         b.wait()
         try:
             results["two"] = asyncio.run(
-                run_chat(rooms, (a.port, b.port), args.rate, args.duration)
+                run_chat(
+                    rooms,
+                    (a.port, b.port),
+                    args.rate,
+                    args.duration,
+                    [a.pid, b.pid],
+                    args.connect_batch,
+                )
             )
         finally:
             a.stop()
@@ -474,14 +534,14 @@ def report(results: dict, duration: float) -> None:
     print(
         "| setup | msgs/s received (offered) | p50 ms | p99 ms | p99 / echo p50 | "
         "p99 / echo p99 | lost | duplicated | errors | connect (all at once, s) | "
-        "ready p50 / max (s) |"
+        "ready p50 / max (s) | CPU ms per message (per connect) |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     if echo:
         print(
             f"| echo consumer, 1 process | {echo['round_trips'] / duration:.0f}"
             f" round trips/s | {echo['p50_ms']:.1f} | {echo['p99_ms']:.1f} | 1 | 1 "
-            "| – | – | – | – | – |"
+            f"| – | – | – | – | – | {echo['cpu_ms_per_round_trip']:.2f} (–) |"
         )
     for key, label in (("one", "chat, 1 daphne"), ("two", "chat, 2 daphne (cross-process)")):
         r = results.get(key)
@@ -497,7 +557,8 @@ def report(results: dict, duration: float) -> None:
             f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {ratios} | {r['lost']} / {r['sent']} | "
             f"{r['duplicates']} | {r['errors']} | {r['opened']} opened in "
             f"{r['connect_s']:.2f} | "
-            f"{r['ready_p50_s']:.2f} / {r['ready_max_s']:.2f} |"
+            f"{r['ready_p50_s']:.2f} / {r['ready_max_s']:.2f} | "
+            f"{r['cpu_ms_per_message']:.2f} ({r['cpu_ms_per_connect']:.1f}) |"
         )
     print(json.dumps(results, indent=1))
 
