@@ -33,7 +33,8 @@ group (an object permission of hers removed: chat.signals) has it made again at 
 and every RECHECK_DELIVERIES_AFTER seconds the next event re-checks in the database
 that the session still signs the user in and that the join rule holds (the safety net
 should a broadcast be lost). The chat window (the consultation's status and times) is
-read on every message, in the statement that logs it.
+read on every message, in the transaction that logs and stores it. A process that could
+not hear the channel layer for a while closes its sockets with 4503 (chat.watch).
 
 Every channel-layer event is a method named after its type (`chat.message` ->
 chat_message): to push a new kind of event to the room, group_send to
