@@ -23,6 +23,8 @@ import asyncio
 import json
 import os
 import platform
+import re
+import signal
 import subprocess
 import sys
 import time
@@ -133,19 +135,36 @@ def make_rooms(rooms: int) -> list[dict]:
 
 
 class Daphne:
-    def __init__(self, app: str, port: int):
-        self.port = port
+    def __init__(self, app: str, port: int, profile: Path | None = None):
+        self.port, self.profile = port, profile
         log_dir = ROOT / "var" / "bench"
         log_dir.mkdir(parents=True, exist_ok=True)
         self.log = open(log_dir / f"daphne-{port}.log", "w")  # noqa: SIM115
+        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app]
+        if profile is not None:
+            # py-spy samples every thread (the event loop and the database threads);
+            # --nonblocking: it does not pause daphne to take a sample.
+            spy = str(Path(sys.executable).parent / "py-spy")
+            command = [
+                *(spy, "record", "--format", "raw", "--nonblocking", "--threads"),
+                *("--rate", "250", "-o", str(profile), "--", *command),
+            ]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app],
+            command,
             cwd=ROOT,
             # The page's origin is this process's (huntzen.origins checks the port).
             env={**os.environ, "CSRF_TRUSTED_ORIGINS": f"http://127.0.0.1:{port}"},
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
+
+    @property
+    def pid(self) -> int:
+        """daphne's own pid (under py-spy, py-spy's child)."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        if self.profile and children.exists() and children.read_text().split():
+            return int(children.read_text().split()[0])
+        return self.process.pid
 
     def wait(self):
         import socket
@@ -159,9 +178,53 @@ class Daphne:
         raise RuntimeError("daphne did not start")
 
     def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=15)
+        # Under py-spy, stop daphne itself: py-spy then writes its profile and exits.
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        pids = children.read_text().split() if self.profile and children.exists() else []
+        for pid in pids:
+            os.kill(int(pid), signal.SIGTERM)
+        if not pids:
+            self.process.terminate()
+        self.process.wait(timeout=30)
         self.log.close()
+
+
+FRAME = re.compile(r"^(\S.*) \((\S+):\d+\)$")
+
+
+def summarize_profile(path: Path, top: int = 30) -> list[tuple[float, str]]:
+    """(share of the busy samples, function) for the functions that appear in most
+    samples (inclusive: a function counts once per stack it is on)."""
+    totals: dict[str, int] = {}
+    samples = 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack:
+            continue
+        samples += int(count)
+        seen = set()
+        for frame in stack.split(";"):
+            match = FRAME.match(frame)
+            if match is None:  # py-spy's process and thread labels
+                continue
+            name, filename = match.group(1), match.group(2)
+            for marker in ("site-packages/", str(ROOT) + "/"):
+                filename = filename.split(marker)[-1]
+            seen.add(f"{filename}:{name}")
+        for key in seen:
+            totals[key] = totals.get(key, 0) + int(count)
+    ranked = sorted(totals.items(), key=lambda item: -item[1])[:top]
+    return [(n / samples, key) for key, n in ranked]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes used so far (/proc): a cost that holds on a
+    shared machine, where wall-clock latency depends on everyone else's load."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -173,6 +236,8 @@ def free_port() -> int:
 
 
 def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
@@ -192,9 +257,10 @@ async def _connect(url: str, origin: str, cookie: str | None = None):
     raise RuntimeError(f"cannot connect to {url}")
 
 
-async def run_echo(port: int, clients: int, rate: float, duration: float) -> dict:
+async def run_echo(port: int, clients: int, rate: float, duration: float, pids=()) -> dict:
     origin = f"http://127.0.0.1:{port}"
     sockets = [await _connect(f"ws://127.0.0.1:{port}/ws/echo/", origin) for _ in range(clients)]
+    cpu_before = cpu_seconds(pids)
     latencies: list[float] = []
     stop_at = time.perf_counter() + duration
 
@@ -208,16 +274,25 @@ async def run_echo(port: int, clients: int, rate: float, duration: float) -> dic
             await asyncio.sleep(max(0.0, 1 / rate - (time.perf_counter() - started)))
 
     await asyncio.gather(*(client(ws, i / clients / rate) for i, ws in enumerate(sockets)))
+    cpu_used = cpu_seconds(pids) - cpu_before
     for ws in sockets:
         await ws.close()
     return {
         "round_trips": len(latencies),
+        "cpu_ms_per_round_trip": cpu_used * 1000 / max(1, len(latencies)),
         "p50_ms": percentile(latencies, 50) * 1000,
         "p99_ms": percentile(latencies, 99) * 1000,
     }
 
 
-async def run_chat(rooms: list[dict], ports: tuple[int, int], rate: float, duration: float) -> dict:
+async def run_chat(
+    rooms: list[dict],
+    ports: tuple[int, int],
+    rate: float,
+    duration: float,
+    pids=(),
+    batch: int = 0,
+) -> dict:
     """Both participants of every room send at `rate`; latency = send -> the other
     participant's receipt."""
     sent_at: dict[str, float] = {}
@@ -226,32 +301,62 @@ async def run_chat(rooms: list[dict], ports: tuple[int, int], rate: float, durat
     errors: list[str] = []
     measuring = {"start": None, "stop": None, "received": 0}
 
-    async def open_pair(room):
-        pair = []
-        for side in (0, 1):
-            port = ports[side]
+    async def open_one(room, side):
+        """(socket, seconds to accepted, seconds to the ready frame), or None when the
+        socket could not be opened (retried: see _connect)."""
+        port = ports[side]
+        started = time.perf_counter()
+        try:
             ws = await _connect(
                 f"ws://127.0.0.1:{port}/ws/chat/{room['id']}/",
                 f"http://127.0.0.1:{port}",
                 room["cookies"][side],
             )
-            ready = json.loads(await ws.recv())
-            assert ready["type"] == "ready", ready
-            json.loads(await ws.recv())  # history
-            pair.append(ws)
-        return pair
+        except RuntimeError:
+            return None
+        accepted = time.perf_counter() - started
+        ready = json.loads(await ws.recv())
+        assert ready["type"] == "ready", ready
+        ready_s = time.perf_counter() - started
+        json.loads(await ws.recv())  # history
+        return ws, accepted, ready_s
 
+    # Every client connects at once (the goal: 400 accepted within a second), or
+    # `batch` sockets at a time.
+    cpu_start = cpu_seconds(pids)
     connect_started = time.perf_counter()
-    pairs = []
-    for start in range(0, len(rooms), 20):  # 20 rooms at a time: no connection storm
-        pairs += await asyncio.gather(*(open_pair(r) for r in rooms[start : start + 20]))
+    wanted = [(r, side) for r in rooms for side in (0, 1)]
+    step = batch or len(wanted)
+    opened = []
+    for start in range(0, len(wanted), step):
+        opened += await asyncio.gather(*(open_one(r, s) for r, s in wanted[start : start + step]))
     connect_seconds = time.perf_counter() - connect_started
+    cpu_connect = cpu_seconds(pids) - cpu_start
+    accepted_s = [o[1] for o in opened if o is not None]
+    ready_s = [o[2] for o in opened if o is not None]
+    # Rooms whose two sockets opened take part; a lone socket is closed.
+    pairs, kept = [], []
+    for i, room in enumerate(rooms):
+        pair = opened[2 * i : 2 * i + 2]
+        if None in pair:
+            for o in pair:
+                if o is not None:
+                    await o[0].close()
+            continue
+        pairs.append([pair[0][0], pair[1][0]])
+        kept.append(room)
+    rooms = kept
+    duplicates = 0
+    seen: set[str] = set()
 
     async def reader(ws, me):
-        nonlocal received
+        nonlocal received, duplicates
         async for raw in ws:
             frame = json.loads(raw)
             if frame["type"] == "message" and frame["sender"] != me:
+                if frame["clientMessageId"] in seen:
+                    duplicates += 1
+                seen.add(frame["clientMessageId"])
                 started = sent_at.pop(frame["clientMessageId"], None)
                 if started is not None:
                     now = time.perf_counter()
@@ -296,6 +401,7 @@ async def run_chat(rooms: list[dict], ports: tuple[int, int], rate: float, durat
     )
     sent = received + len(sent_at)
     await asyncio.sleep(5)  # drain
+    cpu_messages = cpu_seconds(pids) - cpu_start - cpu_connect
     for ws in clients:
         await ws.close()
     for task in readers:
@@ -303,7 +409,14 @@ async def run_chat(rooms: list[dict], ports: tuple[int, int], rate: float, durat
     window = measuring["stop"] - measuring["start"]
     return {
         "clients": len(clients),
+        "opened": len(accepted_s),
+        "cpu_ms_per_connect": cpu_connect * 1000 / max(1, len(accepted_s)),
+        "cpu_ms_per_message": cpu_messages * 1000 / max(1, received),
         "connect_s": connect_seconds,
+        "accepted_max_s": max(accepted_s, default=0.0),
+        "ready_p50_s": percentile(ready_s, 50),
+        "ready_max_s": max(ready_s, default=0.0),
+        "duplicates": duplicates,
         "sent": sent,
         "received": received,
         "lost": len(sent_at),
@@ -320,65 +433,133 @@ def main() -> None:
     parser.add_argument("--rooms", type=int, default=200)
     parser.add_argument("--rate", type=float, default=0.5, help="messages/s per client")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per phase")
+    parser.add_argument("--phases", default="echo,one,two", help="comma-separated: echo, one, two")
+    parser.add_argument(
+        "--connect-batch",
+        type=int,
+        default=0,
+        help="open the sockets this many at a time (default: all at once)",
+    )
+    parser.add_argument(
+        "--reuse-rooms",
+        action="store_true",
+        help="reuse the database and rooms of the previous run (their sessions still valid)",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="run the one-daphne phase under py-spy and print where its time goes",
+    )
     args = parser.parse_args()
+    phases = set(args.phases.split(","))
 
     print(
         f"# chat load: {args.rooms} rooms, {2 * args.rooms} clients, {args.rate} msg/s "
-        f"per client, {args.duration:.0f} s per phase"
+        f"per client, {args.duration:.0f} s per phase; load average before: "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     print(
         f"# {platform.python_version()}, {os.cpu_count()} cores; preparing {DB_NAME}…", flush=True
     )
-    prepare_database()
-    rooms = make_rooms(args.rooms)
+    saved = ROOT / "var" / "bench" / f"chat-rooms-{args.rooms}.json"
+    if args.reuse_rooms and saved.exists():
+        rooms = json.loads(saved.read_text())
+        subprocess.run(
+            ["redis-cli", "-u", REDIS_URL, "flushdb"], check=True, stdout=subprocess.DEVNULL
+        )
+    else:
+        prepare_database()
+        rooms = make_rooms(args.rooms)
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        saved.write_text(json.dumps(rooms))
     results = {}
 
-    echo = Daphne("bench.echo_asgi:application", free_port()).wait()
-    try:
-        results["echo"] = asyncio.run(run_echo(echo.port, 2 * args.rooms, args.rate, args.duration))
-    finally:
-        echo.stop()
+    if "echo" in phases:
+        echo = Daphne("bench.echo_asgi:application", free_port()).wait()
+        try:
+            results["echo"] = asyncio.run(
+                run_echo(echo.port, 2 * args.rooms, args.rate, args.duration, [echo.pid])
+            )
+        finally:
+            echo.stop()
 
-    one = Daphne("huntzen.asgi:application", free_port()).wait()
-    try:
-        results["one"] = asyncio.run(
-            run_chat(rooms, (one.port, one.port), args.rate, args.duration)
-        )
-    finally:
-        one.stop()
+    profile = ROOT / "var" / "bench" / "chat-profile.txt" if args.profile else None
+    if "one" in phases:
+        one = Daphne("huntzen.asgi:application", free_port(), profile=profile).wait()
+        try:
+            results["one"] = asyncio.run(
+                run_chat(
+                    rooms,
+                    (one.port, one.port),
+                    args.rate,
+                    args.duration,
+                    [one.pid],
+                    args.connect_batch,
+                )
+            )
+        finally:
+            one.stop()
 
-    a = Daphne("huntzen.asgi:application", free_port())
-    b = Daphne("huntzen.asgi:application", free_port())
-    a.wait()
-    b.wait()
-    try:
-        results["two"] = asyncio.run(run_chat(rooms, (a.port, b.port), args.rate, args.duration))
-    finally:
-        a.stop()
-        b.stop()
+    if "two" in phases:
+        a = Daphne("huntzen.asgi:application", free_port())
+        b = Daphne("huntzen.asgi:application", free_port())
+        a.wait()
+        b.wait()
+        try:
+            results["two"] = asyncio.run(
+                run_chat(
+                    rooms,
+                    (a.port, b.port),
+                    args.rate,
+                    args.duration,
+                    [a.pid, b.pid],
+                    args.connect_batch,
+                )
+            )
+        finally:
+            a.stop()
+            b.stop()
 
-    echo_p50, echo_p99 = results["echo"]["p50_ms"], results["echo"]["p99_ms"]
+    print(f"# load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    report(results, args.duration)
+    if profile is not None and profile.exists():
+        print("\n# where the one-daphne process spends its busy samples (inclusive)")
+        for share, name in summarize_profile(profile):
+            print(f"{share:6.1%}  {name}")
+
+
+def report(results: dict, duration: float) -> None:
+    echo = results.get("echo")
     print()
     print(
         "| setup | msgs/s received (offered) | p50 ms | p99 ms | p99 / echo p50 | "
-        "p99 / echo p99 | lost | errors |"
+        "p99 / echo p99 | lost | duplicated | errors | connect (all at once, s) | "
+        "ready p50 / max (s) | CPU ms per message (per connect) |"
     )
-    print("|---|---|---|---|---|---|---|---|")
-    print(
-        f"| echo consumer, 1 process | {results['echo']['round_trips'] / args.duration:.0f}"
-        f" round trips/s | {echo_p50:.1f} | {echo_p99:.1f} | 1 | 1 | – | – |"
-    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    if echo:
+        print(
+            f"| echo consumer, 1 process | {echo['round_trips'] / duration:.0f}"
+            f" round trips/s | {echo['p50_ms']:.1f} | {echo['p99_ms']:.1f} | 1 | 1 "
+            f"| – | – | – | – | – | {echo['cpu_ms_per_round_trip']:.2f} (–) |"
+        )
     for key, label in (("one", "chat, 1 daphne"), ("two", "chat, 2 daphne (cross-process)")):
-        r = results[key]
+        r = results.get(key)
+        if r is None:
+            continue
+        ratios = (
+            f"{r['p99_ms'] / echo['p50_ms']:.1f} | {r['p99_ms'] / echo['p99_ms']:.1f}"
+            if echo
+            else "– | –"
+        )
         print(
             f"| {label} | {r['msgs_per_s']:.0f} ({r['offered_per_s']:.0f}) | "
-            f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['p99_ms'] / echo_p50:.1f} | "
-            f"{r['p99_ms'] / echo_p99:.1f} | {r['lost']} / {r['sent']} | {r['errors']} |"
+            f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {ratios} | {r['lost']} / {r['sent']} | "
+            f"{r['duplicates']} | {r['errors']} | {r['opened']} opened in "
+            f"{r['connect_s']:.2f} | "
+            f"{r['ready_p50_s']:.2f} / {r['ready_max_s']:.2f} | "
+            f"{r['cpu_ms_per_message']:.2f} ({r['cpu_ms_per_connect']:.1f}) |"
         )
-    print(
-        f"\nconnect 400 clients: one {results['one']['connect_s']:.1f} s, "
-        f"two {results['two']['connect_s']:.1f} s"
-    )
     print(json.dumps(results, indent=1))
 
 

@@ -38,7 +38,10 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403  # may know of the consultation, may not chat (staff)
 CLOSE_UNKNOWN = 4404  # no such consultation, or not the user's business
 CLOSE_CLOSED = 4409  # cancelled / no-show, or outside the chat window
-CLOSE_UNAVAILABLE = 1013  # "try again later": the channel layer or the database is down
+# "Unavailable, try again": the database, the cache or the channel layer failed.
+# Our own code: the websocket library daphne uses (autobahn) accepts only 1000 and
+# 3000-4999 from the application, so a close with 1013 turned into 1011.
+CLOSE_UNAVAILABLE = 4503
 
 CLOSED_STATUSES = (Consultation.Status.CANCELLED, Consultation.Status.NO_SHOW)
 
@@ -125,11 +128,22 @@ def get_socket_chat_for(user, consultation_id) -> Consultation:
 
 
 def get_chat_for(
-    user, consultation_id, *, action: str = Action.JOIN, now: datetime | None = None
+    user,
+    consultation_id,
+    *,
+    action: str = Action.JOIN,
+    now: datetime | None = None,
+    participant: bool | None = None,
 ) -> Consultation:
     """The consultation whose chat `user` may `action` (join, send: only while the chat
     is open at `now`; read: its history, also once closed), or raises a ChatRefused.
-    Logged."""
+    Logged.
+
+    `participant`: the caller's own recent answer of `can_chat(user, consultation)`
+    (an open socket decides it on join and again whenever the session-ending group or
+    an access change tells it to, at least every 30 s: chat.consumers); None asks
+    guardian. When it is dropped (the who), the when is still decided here, from the
+    consultation read now."""
     consultation = (
         Consultation.objects.filter(pk=consultation_id).first()
         if consultation_id is not None
@@ -142,7 +156,8 @@ def get_chat_for(
         # Outsiders learn nothing, not even that the chat is closed.
         closed = ChatClosed if knows and not is_barred(user) else _refusal(knows)
         raise _refuse(user, consultation.pk, action, closed)
-    if not can_chat(user, consultation):
+    allowed = can_chat(user, consultation) if participant is None else participant
+    if not allowed or is_barred(user):
         raise _refuse(user, consultation.pk, action, _refusal_for(user, consultation))
     log_access(
         user=user, object_type=OBJECT_TYPE, object_id=consultation.pk, action=action, allowed=True

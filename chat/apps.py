@@ -8,7 +8,10 @@ class ChatConfig(AppConfig):
     verbose_name = _("Messagerie")
 
     def ready(self):
+        from chat import signals
         from medical import rotation
+
+        signals.connect_receivers()
 
         # `manage.py rotate_encryption_key` re-seals chat messages with the notes.
         rotation.register(

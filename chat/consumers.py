@@ -3,8 +3,7 @@
 Parse, check access, call the chat services, send. Access is decided before the
 socket is accepted and again on every event. A refused socket is accepted only to be
 closed at once with its code (daphne turns a close before accept into a bare HTTP 403,
-and the page needs the code to know it must not reconnect): it joins no group and
-receives no frame.
+and the page needs the code to know it must not reconnect): it receives no frame.
 
 Client -> server frames (JSON objects):
   {"type": "auth", "ticket": "..."}                first frame, API clients only
@@ -17,15 +16,31 @@ Server -> client frames:
   clientMessageId}, typing {sender, active}, read {sender, upTo},
   error {code, message[, clientMessageId]},
   status {event, status, ...} (the consultation's lifecycle: consultations.live)
-Close codes: see chat.access (4401, 4403, 4404, 4409, 1013).
+Close codes: see chat.access (4401, 4403, 4404, 4409; 4503 "unavailable, retry").
+
+Delivery is at least once: a message frame carries its id, and a resend (same
+clientMessageId, after a reconnect) is broadcast to the room again, so that a message
+stored but never broadcast (the process died, Redis failed) still reaches the other
+participant; clients ignore an id they already show. A history frame stays under
+HISTORY_FRAME_BYTES (daphne refuses to send a frame over 1 MiB): when a page would not
+fit, its oldest messages are left for the next page (hasMore).
 
 A socket belongs to the session that opened it (the cookie session, or the token
 session its ticket was issued under): it joins that session's and its user's groups
 (accounts.session_end), and a `session.end` event there closes it with 4401 at once.
-Every delivery first reads the in-memory `closing` flag that event sets; every
-RECHECK_DELIVERIES_AFTER seconds it also re-checks, in the database, that the session
-still signs the user in and that the join rule holds (the safety net should a
-broadcast be lost).
+The participant decision (can_chat: guardian's object permission and the role's) is
+made on join and kept for the connection; a `chat.access_changed` event on the user's
+group (an object permission of hers removed: chat.signals) has it made again at once,
+and every RECHECK_DELIVERIES_AFTER seconds the next event re-checks in the database
+that the session still signs the user in and that the join rule holds (the safety net
+should a broadcast be lost). The chat window (the consultation's status and times) is
+read on every message, in the transaction that logs and stores it. A process that could
+not hear the channel layer for a while closes its sockets with 4503 (chat.watch).
+
+Every channel-layer event is a method named after its type (`chat.message` ->
+chat_message): to push a new kind of event to the room, group_send to
+chat.consumers.group_name(consultation id) a type handled by a method here that
+checks `await self._still_allowed()` before sending.
 """
 
 import asyncio
@@ -34,12 +49,10 @@ import logging
 import time
 import uuid
 from collections import deque
-from functools import wraps
 
-from channels.db import database_sync_to_async
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connections
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -55,13 +68,19 @@ from chat.access import (
     refuse_unauthenticated,
     still_allowed,
 )
+from chat.auth import db
+from chat.guard import UNAVAILABLE_ERRORS
 from chat.tickets import ticket_consume
+from chat.watch import watch
 from consultations.models import Consultation
 
 logger = logging.getLogger(__name__)
 
 # A fully \u-escaped body (12 characters per astral code point) fits, nothing much bigger.
 MAX_FRAME_CHARS = 12 * services.MAX_BODY_CHARS + 1000
+# A history frame's size in UTF-8 (daphne refuses frames over 1 MiB); one message is at
+# most ~25 KB encoded (4,000 characters, 6 bytes for an escaped control character).
+HISTORY_FRAME_BYTES = 256 * 1024
 AUTH_TIMEOUT = 10.0  # seconds an unauthenticated socket may wait for its ticket
 MESSAGES_PER_WINDOW = 10  # per socket, in memory; chat.flood counts per user
 FRAMES_PER_WINDOW = 60  # every frame (typing, receipts, history pages) together
@@ -69,7 +88,11 @@ RATE_WINDOW = 10.0
 RECHECK_DELIVERIES_AFTER = 30.0  # seconds between re-checks before delivering events
 
 # Failures of the channel layer (Redis down, pool exhausted, timeouts).
-LAYER_ERRORS = (OSError, ConnectionError, asyncio.TimeoutError, RuntimeError)
+LAYER_ERRORS = (*UNAVAILABLE_ERRORS, RuntimeError)
+
+# The channel-layer event that has open sockets of a user decide again whether she is
+# still a participant (chat.signals).
+ACCESS_CHANGED = "chat.access_changed"
 
 
 ERRORS = {
@@ -82,20 +105,6 @@ ERRORS = {
     "invalid_read": _("« upTo » doit être l'identifiant d'un message."),
     "unavailable": _("La messagerie est momentanément indisponible. Nouvelle tentative…"),
 }
-
-
-def db(func):
-    """database_sync_to_async, run on the thread pool on PostgreSQL: a daphne process
-    then serves many sockets' database work in parallel (the connection pool holds the
-    connections) instead of queueing all of it on Channels' single thread. SQLite has
-    one writer anyway: there it stays on that thread."""
-
-    @wraps(func)
-    async def call(*args, **kwargs):
-        parallel = connections["default"].vendor == "postgresql"
-        return await database_sync_to_async(func, thread_sensitive=not parallel)(*args, **kwargs)
-
-    return call
 
 
 def _first_error(invalid: ValidationError) -> tuple[str, str]:
@@ -128,8 +137,17 @@ class RateLimit:
 
 
 @db
+def _history(user, consultation_id, before):
+    """A page of history, with the socket's participant decision."""
+    return services.message_history(
+        user=user, consultation=Consultation(pk=consultation_id), before=before, participant=True
+    )
+
+
+@db
 def _admit(user, consultation_id):
-    return get_socket_chat_for(user, consultation_id)
+    """Decide whether `user` may join (logged); raises a ChatRefused."""
+    get_socket_chat_for(user, consultation_id)
 
 
 @db
@@ -163,27 +181,72 @@ def _recheck(user_id, consultation_id, session_key=None):
 
 
 @db
-def _send(user_id, consultation_id, body, client_message_id):
-    """(message, created), or None when the user is over her flood budget."""
-    if not flood.user_may_send(user_id):
+def _send(user, consultation_id, body, client_message_id):
+    """(message, created), or None when the user is over her flood budget. The
+    participant decision is the socket's (made within RECHECK_DELIVERIES_AFTER)."""
+    if not flood.user_may_send(user.pk):
         return None
-    user = User.objects.filter(pk=user_id).first()
-    consultation = Consultation(pk=consultation_id)
     return services.message_send(
-        sender=user, consultation=consultation, body=body, client_message_id=client_message_id
+        sender=user,
+        consultation=Consultation(pk=consultation_id),
+        body=body,
+        client_message_id=client_message_id,
+        participant=True,
     )
 
 
-@db
-def _history(user_id, consultation_id, before):
-    user = User.objects.filter(pk=user_id).first()
-    return services.message_history(
-        user=user, consultation=Consultation(pk=consultation_id), before=before
+def _encode(content) -> str:
+    return json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+
+
+def history_frame(messages, has_more: bool, before) -> str:
+    """The history frame, encoded, within HISTORY_FRAME_BYTES: when the page is too
+    large its oldest messages are left out (and hasMore set), so the client's next
+    page starts right before what it got. The newest message always fits."""
+    frames = [m.as_frame() for m in messages]
+    sizes = [len(_encode(frame).encode("utf-8")) + 1 for frame in frames]
+    budget = HISTORY_FRAME_BYTES - 200  # the frame's own keys
+    kept = 0
+    while kept < len(frames) and (kept == 0 or sum(sizes[-kept - 1 :]) <= budget):
+        kept += 1
+    return _encode(
+        {
+            "type": "history",
+            "before": before,
+            "messages": frames[len(frames) - kept :],
+            "hasMore": has_more or kept < len(frames),
+        }
     )
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     clock = staticmethod(time.monotonic)
+
+    @classmethod
+    async def encode_json(cls, content):
+        # UTF-8 as is (French text, emoji), not \u escapes: frames a third the size.
+        return _encode(content)
+
+    async def dispatch(self, message):
+        """Channels' dispatch, less its close_old_connections hop to the sync thread on
+        every event (each of our database calls runs in database_sync_to_async, which
+        closes old connections around it, in the thread that uses them); plus the
+        outcomes every handler shares: a refusal closes with its code, a fault of the
+        database, the cache or the channel layer with 4503."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        try:
+            await handler(message)
+        except ChatRefused as refused:
+            await self._refuse(refused.close_code)
+        except UNAVAILABLE_ERRORS:
+            logger.exception("Chat unavailable: %s failed", message["type"])
+            await self._unavailable()
+
+    async def accept(self, subprotocol=None, headers=None):
+        self.accepted = True
+        await super().accept(subprotocol, headers)
 
     async def connect(self):
         self.consultation_id = self.scope["url_route"]["kwargs"]["consultation_id"]
@@ -191,9 +254,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.user = None
         self.session_key = None
         self.groups_joined = ()
+        self.accepted = False
         self.joined = False
         self.closing = False
         self.auth_timer = None
+        self.watch = None
         self.message_limit = RateLimit(MESSAGES_PER_WINDOW, RATE_WINDOW, self.clock)
         self.frame_limit = RateLimit(FRAMES_PER_WINDOW, RATE_WINDOW, self.clock)
         self.checked_at = 0.0
@@ -203,28 +268,28 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.accept()
             self.auth_timer = asyncio.create_task(self._auth_deadline())
             return
-        try:
-            await _admit(scope_user, self.consultation_id)
-        except ChatRefused as refused:
-            await self._refuse(refused.close_code)
-            return
+        await _admit(scope_user, self.consultation_id)  # may refuse
         await self.accept()
         await self._join(scope_user, self.scope["session"].session_key)
 
     async def _auth_deadline(self):
         await asyncio.sleep(AUTH_TIMEOUT)
         if not self.joined and not self.closing:
-            await self._refuse(CLOSE_UNAUTHENTICATED, accepted=True)
+            await self._refuse(CLOSE_UNAUTHENTICATED)
 
-    async def _refuse(self, code: int, *, accepted: bool = False):
+    async def _refuse(self, code: int):
         self.closing = True
-        if not accepted:
+        if not self.accepted:
             await self.accept()
         await self.close(code=code)
 
     async def _join(self, user, session_key):
+        """Join the room's, the session's and the user's groups (those carry
+        `session.end`: accounts.session_end), then read the last page: joining first,
+        nothing sent in between can be missed (a message both in the page and
+        delivered shows once: clients go by id). Events that arrive meanwhile wait:
+        Channels dispatches them after this handler returns."""
         self.user, self.session_key = user, session_key
-        # The session's and the user's groups carry `session.end` (accounts.session_end).
         groups = (self.group, session_group(session_key), user_group(user.pk))
         self.groups_joined = groups  # left on disconnect, even if joining fails midway
         try:
@@ -237,6 +302,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         self.joined = True
         self.checked_at = self.clock()
+        self.watch = watch(self, ChatConsumer._layer_lost)
         await self.send_json(
             {
                 "type": "ready",
@@ -245,16 +311,29 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 "maxBodyChars": services.MAX_BODY_CHARS,
             }
         )
-        await self._send_history(None)
+        messages, has_more = await _history(user, self.consultation_id, None)
+        await self.send(text_data=history_frame(messages, has_more, None))
 
     async def _unavailable(self, client_message_id=None):
-        await self._error("unavailable", client_message_id)
+        if self.closing:
+            return
         self.closing = True
+        if not self.accepted:
+            await self.accept()
+        await self._error("unavailable", client_message_id)
         await self.close(code=CLOSE_UNAVAILABLE)
+
+    async def _layer_lost(self):
+        """This process could not hear the channel layer for a while (chat.watch):
+        events for this socket may be lost. The page reconnects; the history on join
+        brings what it missed."""
+        await self._unavailable()
 
     async def disconnect(self, code):
         if self.auth_timer is not None:
             self.auth_timer.cancel()
+        if self.watch is not None:
+            self.watch.forget(self)
         self.joined = False
         groups, self.groups_joined = self.groups_joined, ()
         if groups:
@@ -289,21 +368,19 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return await self._error("unknown_type")
         try:
             await handler(self, content)
-        except ChatRefused as refused:
-            await self._refuse(refused.close_code, accepted=True)
-        except DatabaseError:
-            logger.exception("Chat unavailable: database error")
-            await self._unavailable(content.get("clientMessageId"))
+        except UNAVAILABLE_ERRORS:
+            logger.exception("Chat unavailable: database, cache or layer error")
+            client_message_id = content.get("clientMessageId")
+            await self._unavailable(
+                client_message_id if isinstance(client_message_id, str) else None
+            )
 
     async def _authenticate(self, content):
         if self.scope.get("user") is not None and self.scope["user"].is_authenticated:
             return  # a session socket refused at connect: already closing
-        try:
-            if content["type"] != "auth":
-                raise await db(refuse_unauthenticated)(self.consultation_id)
-            user, session_key = await _admit_ticket(content.get("ticket"), self.consultation_id)
-        except ChatRefused as refused:
-            return await self._refuse(refused.close_code, accepted=True)
+        if content["type"] != "auth":
+            raise await db(refuse_unauthenticated)(self.consultation_id)
+        user, session_key = await _admit_ticket(content.get("ticket"), self.consultation_id)
         if self.auth_timer is not None:
             self.auth_timer.cancel()
         await self._join(user, session_key)
@@ -313,27 +390,29 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         reply_id = client_message_id if isinstance(client_message_id, str) else None
         if not self.message_limit.allow():
             return await self._error("rate_limited", reply_id)
+        if not await self._still_allowed():
+            return
         try:
             sent = await _send(
-                self.user.pk, self.consultation_id, content.get("body"), client_message_id
+                self.user, self.consultation_id, content.get("body"), client_message_id
             )
         except ValidationError as invalid:
             code, message = _first_error(invalid)
             return await self._error(code, reply_id, message)
         if sent is None:  # the user's budget, across her sockets and processes
             return await self._error("rate_limited", reply_id)
-        message, created = sent
+        message, _created = sent
         frame = {"type": "message", **message.as_frame()}
-        if not created:
-            # A resend: the room already had it; confirm to this socket only.
-            return await self.send_json(frame)
         try:
+            # A resend too (created is False): the first broadcast may never have
+            # happened (a process killed, Redis down), and clients go by id.
             await self.channel_layer.group_send(
                 self.group, {"type": "chat.message", "frame": frame}
             )
         except LAYER_ERRORS:
             logger.exception("Chat unavailable: channel layer failed on send")
-            # Stored, so confirmed; the other participant gets it with the history.
+            # Stored, so confirmed; the other participant gets it with the history, or
+            # when this client resends it after reconnecting.
             await self.send_json(frame)
             await self._unavailable()
 
@@ -341,22 +420,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         before = content.get("before")
         if before is not None and not isinstance(before, str):
             return await self._error("invalid_before")
-        await self._send_history(before)
-
-    async def _send_history(self, before):
+        if not await self._still_allowed():
+            return
         try:
-            messages, has_more = await _history(self.user.pk, self.consultation_id, before)
+            messages, has_more = await _history(self.user, self.consultation_id, before)
         except ValidationError as invalid:
             code, message = _first_error(invalid)
             return await self._error(code, message=message)
-        await self.send_json(
-            {
-                "type": "history",
-                "before": before,
-                "messages": [m.as_frame() for m in messages],
-                "hasMore": has_more,
-            }
-        )
+        await self.send(text_data=history_frame(messages, has_more, before))
 
     async def on_typing(self, content):
         await self._signal({"type": "typing", "active": content.get("active") is not False})
@@ -372,10 +443,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self._signal({"type": "read", "upTo": up_to})
 
     async def _signal(self, frame):
-        """Typing and read receipts: checked (not logged: no content), not stored, sent
-        to the other participant's sockets only."""
-        self.user, _consultation = await _recheck(self.user.pk, self.consultation_id)
-        self.checked_at = self.clock()
+        """Typing and read receipts: checked in the database (not logged: no content),
+        not stored, sent to the other participant's sockets only."""
+        await self._recheck()
         frame["sender"] = str(self.user.pk)
         try:
             await self.channel_layer.group_send(self.group, {"type": "chat.signal", "frame": frame})
@@ -409,25 +479,38 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         """The sign-in that opened this socket ended (logout, new password,
         deactivation, ...: accounts.session_end): close at once."""
         if not self.closing:
-            await self._refuse(CLOSE_UNAUTHENTICATED, accepted=True)
+            await self._refuse(CLOSE_UNAUTHENTICATED)
+
+    async def chat_access_changed(self, event):
+        """One of the user's object permissions went away (chat.signals): decide again
+        now whether she is still a participant of this consultation."""
+        if self.joined and not self.closing:
+            try:
+                await self._recheck(session=True)
+            except ChatRefused as refused:
+                await self._refuse(refused.close_code)
+
+    async def _recheck(self, *, session: bool = False):
+        """The participant decision made again in the database (raises ChatRefused)."""
+        self.user, _consultation = await _recheck(
+            self.user.pk, self.consultation_id, self.session_key if session else None
+        )
+        self.checked_at = self.clock()
 
     async def _still_allowed(self) -> bool:
-        """Every delivery reads the in-memory flag a `session.end` sets (no query);
-        at most every RECHECK_DELIVERIES_AFTER seconds it also re-checks the session,
-        the account and the join rule in the database: a cancelled consultation, or a
-        sign-in whose end was not broadcast, stops receiving soon."""
+        """Every event reads the in-memory flag a `session.end` sets (no query); at
+        most every RECHECK_DELIVERIES_AFTER seconds it also re-checks the session, the
+        account and the join rule in the database: a participant whose access went,
+        or a sign-in whose end was not broadcast, stops receiving soon."""
         if self.closing or not self.joined:
             return False
         if self.clock() - self.checked_at < RECHECK_DELIVERIES_AFTER:
             return True
         try:
-            self.user, _consultation = await _recheck(
-                self.user.pk, self.consultation_id, self.session_key
-            )
+            await self._recheck(session=True)
         except ChatRefused as refused:
-            await self._refuse(refused.close_code, accepted=True)
+            await self._refuse(refused.close_code)
             return False
-        self.checked_at = self.clock()
         return True
 
     async def _error(self, code: str, client_message_id=None, message=None):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -102,9 +102,11 @@ def message_send(
     body: str,
     client_message_id: str,
     now: datetime | None = None,
+    participant: bool | None = None,
 ) -> tuple[Message, bool]:
     """Store `body` from `sender` (the authenticated user, never client input) at `now`
     (server time; given explicitly only by server code such as the demo data).
+    `participant`: an open socket's cached participant decision (chat.access.get_chat_for).
 
     Returns (message, created). A resend with the same client message id returns the
     stored message with created=False and stores nothing. Raises ValidationError for a
@@ -118,7 +120,9 @@ def message_send(
     # leaves the block normally, so that its log row is committed, and raises after.
     with transaction.atomic():
         try:
-            consultation = get_chat_for(sender, consultation.pk, action=Action.SEND, now=now)
+            consultation = get_chat_for(
+                sender, consultation.pk, action=Action.SEND, now=now, participant=participant
+            )
         except ChatRefused as exc:
             refused = exc
         else:
@@ -137,15 +141,41 @@ def _store(
         created_at=now,
     )
     message.body_sealed = crypto.seal(body, aad=message.aad("body"))
-    # INSERT ... ON CONFLICT DO NOTHING: a resend, even one racing on another
-    # connection, stores nothing; the row read back tells which one was kept.
-    ChatMessage.objects.bulk_create([message], ignore_conflicts=True)
+    if _insert_once(message):
+        return _decrypted_from(message, body), True
     stored = ChatMessage.objects.get(
         consultation=consultation, sender=sender, client_message_id=client_message_id
     )
-    if stored.pk != message.pk:
-        return _decrypted(stored), False
-    return _decrypted_from(message, body), True
+    return _decrypted(stored), False
+
+
+_INSERTED = ("id", "consultation", "sender", "body_sealed", "client_message_id", "created_at")
+_RESEND_KEY = ("consultation", "sender", "client_message_id")
+
+
+def _insert_once(message: ChatMessage) -> bool:
+    """INSERT ... ON CONFLICT (the resend key) DO NOTHING RETURNING id, in one
+    statement: True if `message` was stored, False if a row with its client message id
+    was already there (a resend, even one racing on another connection). Django's
+    bulk_create(ignore_conflicts=True) does not say which happened, which cost a
+    second statement to read the row back on every message. PostgreSQL, and SQLite
+    3.35+ (the demo)."""
+    connection = connections[router.db_for_write(ChatMessage)]
+    quote = connection.ops.quote_name
+    meta = ChatMessage._meta
+    fields = [meta.get_field(name) for name in _INSERTED]
+    conflict = ", ".join(quote(meta.get_field(name).column) for name in _RESEND_KEY)
+    # Identifiers from the model's own metadata, quoted; every value a parameter.
+    columns = ", ".join(quote(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608  # nosec B608
+        f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote(meta.pk.column)}"
+    )
+    values = [f.get_db_prep_save(getattr(message, f.attname), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        return cursor.fetchone() is not None
 
 
 def _decrypted_from(message: ChatMessage, body: str) -> Message:
@@ -159,15 +189,21 @@ def _decrypted_from(message: ChatMessage, body: str) -> Message:
 
 
 def message_history(
-    *, user: User, consultation: Consultation, before=None, limit: int = HISTORY_PAGE
+    *,
+    user: User,
+    consultation: Consultation,
+    before=None,
+    limit: int = HISTORY_PAGE,
+    participant: bool | None = None,
 ) -> tuple[list[Message], bool]:
     """The `limit` messages before the message `before` (the latest ones without it),
     oldest first, decrypted for a participant; and whether older ones exist.
+    `participant`: an open socket's cached participant decision (chat.access.get_chat_for).
 
     Raises ChatRefused for anyone but a participant (logged), ValidationError (keyed
     "before") when `before` is not a message of this consultation.
     """
-    consultation = get_chat_for(user, consultation.pk, action=Action.READ)
+    consultation = get_chat_for(user, consultation.pk, action=Action.READ, participant=participant)
     limit = max(1, min(int(limit), MAX_HISTORY_PAGE))
     messages = ChatMessage.objects.filter(consultation=consultation)
     if before is not None:

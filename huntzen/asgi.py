@@ -7,15 +7,19 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huntzen.settings")
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from chat.auth import ChatAuthMiddlewareStack  # noqa: E402
+from chat.guard import SocketGuard  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
 from huntzen.origins import SiteOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": SiteOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        # SocketGuard outermost: a fault in the session or user lookup closes with 4503.
+        "websocket": SocketGuard(
+            SiteOriginValidator(ChatAuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+        ),
     }
 )

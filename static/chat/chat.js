@@ -5,6 +5,10 @@
 
   var FINAL_CODES = { 4401: "signedOut", 4403: "refused", 4404: "refused" };
   var CLOSED_CODE = 4409;
+  // Every other close is retried with backoff: 4503 (the server's "unavailable, try
+  // again": database, cache or channel layer down), 1006 (connection dropped: a
+  // process restarted or killed, a reader too slow), 1011/1012. Messages not yet
+  // confirmed are resent with their clientMessageId: the server stores each once.
   var TYPING_EVERY_MS = 3000;
   var TYPING_IDLE_MS = 5000;
   var TYPING_SHOWN_MS = 6000;
@@ -185,6 +189,12 @@
     }
     var anchor = before ? this.log.firstChild : null;
     messages.forEach(function (message) {
+      // Sent before a disconnect and stored: no longer pending, nothing to resend.
+      var pending = message.sender === self.me && self.pending[message.clientMessageId];
+      if (pending) {
+        if (pending.element.parentNode) { pending.element.remove(); }
+        delete self.pending[message.clientMessageId];
+      }
       if (self.byId[message.id]) { return; }
       var element = self.render(message);
       self.log.insertBefore(element, anchor);
@@ -235,8 +245,16 @@
     return item;
   };
 
+  // At least once: a resend after a reconnect is broadcast again; one id shows once.
   Chat.prototype.receive = function (message) {
-    if (this.byId[message.id]) { return; }
+    var confirmed = message.sender === this.me && this.pending[message.clientMessageId];
+    if (this.byId[message.id]) {
+      if (confirmed) {
+        confirmed.element.remove();
+        delete this.pending[message.clientMessageId];
+      }
+      return;
+    }
     var empty = this.log.querySelector(".chat-empty");
     if (empty) { empty.remove(); }
     var element = this.render(message);

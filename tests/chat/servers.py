@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from contextlib import contextmanager
@@ -52,10 +53,18 @@ def _wait_for(port: int, process: subprocess.Popen, timeout: float = 30.0) -> No
     raise RuntimeError(f"daphne did not listen on {port} within {timeout}s")
 
 
+class Ports(list):
+    """The ports of the daphne processes, in order; `.processes` are the processes
+    (the fault tests kill one)."""
+
+    processes: list
+
+
 @contextmanager
 def daphne_processes(count: int, *, extra_env: dict | None = None):
     """Start `count` daphne processes serving huntzen.asgi on free loopback ports,
-    sharing the test database and Redis; yields their ports."""
+    sharing the test database and Redis (or what `extra_env` names instead); yields
+    their Ports."""
     env = {
         **os.environ,
         "DEBUG": "true",
@@ -69,15 +78,18 @@ def daphne_processes(count: int, *, extra_env: dict | None = None):
         # A prefix of their own: nothing crosses with another test run on the same Redis.
         "CHANNEL_LAYER_PREFIX": f"test-{uuid.uuid4().hex[:12]}",
         "PYTHONUNBUFFERED": "1",
-        **(extra_env or {}),
     }
     if settings.REDIS_URL:
         env["REDIS_URL"] = settings.REDIS_URL
+    env.update(extra_env or {})
     processes, ports = [], [free_port() for _ in range(count)]
     # Pages and sockets of every process are the site's (huntzen.origins).
     env["CSRF_TRUSTED_ORIGINS"] = ",".join(
         f"http://{host}:{port}" for port in ports for host in ("127.0.0.1", "localhost")
     )
+    # DAPHNE_TEST_LOG=<file>: keep the processes' log there, to debug a failure.
+    keep = os.environ.get("DAPHNE_TEST_LOG")
+    log = open(keep, "ab") if keep else tempfile.TemporaryFile()  # noqa: SIM115
     try:
         for port in ports:
             process = subprocess.Popen(
@@ -94,21 +106,27 @@ def daphne_processes(count: int, *, extra_env: dict | None = None):
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
+                # A file, not a pipe nobody reads: a process logging much (the fault
+                # tests) would block once a pipe's buffer is full.
+                stderr=log,
             )
             processes.append(process)
         for port, process in zip(ports, processes, strict=True):
             _wait_for(port, process)
-        yield ports
+        yield_ports = Ports(ports)
+        yield_ports.processes = processes
+        yield yield_ports
     finally:
         for process in processes:
-            process.terminate()
+            if process.poll() is None:
+                process.terminate()
         for process in processes:
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        log.close()
 
 
 def _b64(key: bytes) -> str:

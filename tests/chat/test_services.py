@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from chat.access import ChatClosed, ChatForbidden, ChatUnknown
@@ -69,6 +70,52 @@ def test_a_resend_with_the_same_client_id_stores_once(employee_a, practitioner_p
     # The id is per sender: the other participant may use the same one.
     _send(practitioner_p, consultation, "moi aussi", "same")
     assert ChatMessage.objects.count() == 2
+
+
+def test_an_open_sockets_message_costs_three_statements(employee_a, consultation):
+    """With the socket's cached participant decision: the consultation (status and
+    window), the access-log row, the message (INSERT ... ON CONFLICT ... RETURNING);
+    no guardian or role-permission query, no read-back. Savepoint statements are the
+    test's own transaction's."""
+    with CaptureQueriesContext(connection) as captured:
+        _message, created = message_send(
+            sender=employee_a,
+            consultation=consultation,
+            body="vite",
+            client_message_id="fast-1",
+            participant=True,
+        )
+    statements = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert created and len(statements) == 3, statements
+    assert not any("guardian" in sql or "auth_permission" in sql for sql in statements)
+    # A resend reads back the stored row: one more.
+    with CaptureQueriesContext(connection) as captured:
+        again, created = message_send(
+            sender=employee_a,
+            consultation=consultation,
+            body="vite",
+            client_message_id="fast-1",
+            participant=True,
+        )
+    statements = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert not created and again.id == _message.id and len(statements) == 4
+
+
+def test_a_cached_decision_never_lets_a_barred_account_send(employee_a, consultation):
+    """participant=True speaks for the object permission only: a barred account
+    (here a participant turned staff) is refused all the same, and logged."""
+    employee_a.is_staff = True
+    employee_a.save(update_fields=["is_staff"])
+    with pytest.raises(ChatForbidden):
+        message_send(
+            sender=employee_a,
+            consultation=consultation,
+            body="non",
+            client_message_id="barred-1",
+            participant=True,
+        )
+    assert ChatMessage.objects.count() == 0
+    assert ("alice@acme.test", "send", False) in _log(consultation)
 
 
 @pytest.mark.parametrize(

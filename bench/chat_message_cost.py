@@ -1,0 +1,97 @@
+"""In-process cost of one chat message, the part the sender's process spends: what the
+socket runs per message (chat.consumers._send: the flood counter, then
+chat.services.message_send) with the participant decision asked of guardian on every
+message (as before) and with the socket's cached decision (now). Prints statements and
+milliseconds per message (median of --messages), and cProfile's top functions.
+
+Uses the database and rooms of bench/chat_load.py (run that once first):
+
+    .venv/bin/python bench/chat_message_cost.py [--messages 300]
+"""
+
+import argparse
+import cProfile
+import inspect
+import json
+import os
+import pstats
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from chat_load import ENV  # noqa: E402
+
+os.environ.update(ENV)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=300)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import User
+    from chat import flood, services
+    from consultations.models import Consultation
+
+    saved = sorted((ROOT / "var" / "bench").glob("chat-rooms-*.json"))
+    if not saved:
+        sys.exit("run bench/chat_load.py first (it makes the rooms)")
+    room = json.loads(saved[-1].read_text())[0]
+    consultation = Consultation.objects.get(pk=room["id"])
+    sender = User.objects.get(pk=room["users"][0])
+    flood.USER_MESSAGES_PER_WINDOW = 10**9  # measure the work, not the limit
+
+    cached = "participant" in inspect.signature(services.message_send).parameters
+
+    def one(participant):
+        flood.user_may_send(sender.pk)
+        services.message_send(
+            sender=sender,
+            consultation=Consultation(pk=consultation.pk),
+            body="bench " + "x" * 64,
+            client_message_id=uuid.uuid4().hex,
+            **({"participant": participant} if cached else {}),
+        )
+
+    print(f"# {args.messages} messages per variant, one room of the chat_load database")
+    print(f"# load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print("| variant | statements per message | ms per message (median) |")
+    print("|---|---|---|")
+    profiles = {}
+    variants = [("guardian asked per message", None)]
+    if cached:  # the code before the cache has no such parameter
+        variants.append(("cached decision", True))
+    for label, participant in variants:
+        one(participant)  # warm up
+        with CaptureQueriesContext(connection) as queries:
+            one(participant)
+        timings = []
+        profile = cProfile.Profile()
+        for _ in range(args.messages):
+            started = time.perf_counter()
+            profile.enable()
+            one(participant)
+            profile.disable()
+            timings.append((time.perf_counter() - started) * 1000)
+        profiles[label] = profile
+        print(f"| {label} | {len(queries)} | {statistics.median(timings):.2f} |")
+    for label, profile in profiles.items():
+        print(f"\n# cProfile, {label}: top 12 by cumulative time")
+        stats = pstats.Stats(profile)
+        stats.sort_stats("cumulative").print_stats(12)
+
+
+if __name__ == "__main__":
+    main()
