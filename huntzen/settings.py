@@ -178,7 +178,9 @@ AUTHENTICATION_BACKENDS = [
     "accounts.backends.AuthenticationBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
-HUNTZEN_AUTH_CACHE_SECONDS = env_int("HUNTZEN_AUTH_CACHE_SECONDS", 60 if REDIS_URL else 0, minimum=0)
+HUNTZEN_AUTH_CACHE_SECONDS = env_int(
+    "HUNTZEN_AUTH_CACHE_SECONDS", 60 if REDIS_URL else 0, minimum=0
+)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
