@@ -145,6 +145,7 @@ def sign_in(user) -> dict:
     """A portal session (cookie) and an API access token (allauth's JWT, over its own
     token session), as a client would hold after signing in."""
     from allauth.headless.tokens.strategies.jwt import internal
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
@@ -152,7 +153,7 @@ def sign_in(user) -> dict:
     for _ in range(2):
         store = SessionStore()
         store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "accounts.backends.ModelBackend"
+        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store.create()
         keys.append(store)

@@ -185,7 +185,7 @@ class PractitionerSlotsView(APIView):
         "31 days at once.",
     )
     def get(self, request, pk):
-        profile = get_practitioner_for(request.user, pk)
+        profile = get_practitioner_for(request.user, pk, card=False)
         query = SlotsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         availability = selectors.availability_for(profile.user) or Availability(
