@@ -164,7 +164,18 @@ if REDIS_URL:
     # every process shares (a logout must reach them all).
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # One process (make demo): local memory. Several processes on one machine without
+    # Redis (make serve): a cache directory they all share, so that a chat ticket issued
+    # by gunicorn is found by daphne and rate limits count across processes.
+    _cache_dir = env_str("HUNTZEN_FILE_CACHE_DIR")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": _cache_dir,
+        }
+        if _cache_dir
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # --- Accounts -------------------------------------------------------------------
