@@ -7,6 +7,8 @@ in the default cache (Redis in production, shared by every process) for
 `HUNTZEN_AUTH_CACHE_SECONDS`; the sessions themselves are in the cache too
 (`cached_db`, huntzen/settings.py).
 
+Whether an MFA-bound user has enrolled is kept with the user too (accounts/mfa.py).
+
 Invalidation must never let a sign-in outlive what ends it (password, deactivation, role
 change: accounts.session_end). Each user has a generation counter, read in the same round
 trip as the cached user; an entry counts only if it was stored under the current
@@ -21,6 +23,7 @@ the database as before.
 import logging
 import uuid
 
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
@@ -103,9 +106,17 @@ class CachedUserMixin:
         return cached_user(user_id, lambda: self._load_user(user_id))
 
     def _load_user(self, user_id):
+        from allauth.mfa.utils import is_mfa_enabled
+
+        from accounts.mfa import mfa_required_for
+
         user = super().get_user(user_id)
         if user is not None:
-            self.get_all_permissions(user)  # cached on the instance, stored with it
+            # Computed once and stored with the instance: the catalogue, and whether an
+            # MFA-bound user has enrolled (the gate of every request).
+            self.get_all_permissions(user)
+            if mfa_required_for(user):
+                user._huntzen_mfa_enabled = is_mfa_enabled(user)
         return user
 
 
@@ -148,6 +159,13 @@ def connect_receivers() -> None:
         _on_group_permissions, sender=Group.permissions.through, dispatch_uid=uid + "group_perms"
     )
     post_delete.connect(_on_group_deleted, sender=Group, dispatch_uid=uid + "group_delete")
+    post_save.connect(_on_authenticator, sender=Authenticator, dispatch_uid=uid + "mfa_save")
+    post_delete.connect(_on_authenticator, sender=Authenticator, dispatch_uid=uid + "mfa_delete")
+
+
+def _on_authenticator(sender, instance, raw=False, **kwargs):
+    if not raw:
+        user_changed(instance.user_id)
 
 
 def _on_group_deleted(sender, instance, **kwargs):

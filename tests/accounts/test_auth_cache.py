@@ -6,6 +6,8 @@ import json
 import uuid
 
 import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import generate_totp_secret
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test import Client
@@ -14,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts import auth_cache
 from accounts.backends import ModelBackend
 from accounts.gates import has_role_perm
+from accounts.mfa import must_enroll_mfa
 from accounts.models import Role
 from accounts.roles import group_for
 from companies.services import member_deactivate
@@ -159,3 +162,20 @@ def test_no_cache_when_disabled(settings, employee_a):
     with CaptureQueriesContext(connection) as queries:
         backend.get_user(employee_a.pk)
     assert len(_user_queries(queries)) == 1
+
+
+def test_mfa_enrolment_is_read_once_and_refreshed_when_an_authenticator_changes(
+    settings, practitioner_p
+):
+    settings.HUNTZEN_MFA_REQUIRED_ROLES = ["R4_PRACTITIONER"]
+    backend = ModelBackend()
+    assert must_enroll_mfa(backend.get_user(practitioner_p.pk))
+    with CaptureQueriesContext(connection) as queries:
+        assert must_enroll_mfa(backend.get_user(practitioner_p.pk))
+    assert len(queries) == 0
+    authenticator = Authenticator.objects.create(
+        user=practitioner_p, type=Authenticator.Type.TOTP, data={"secret": generate_totp_secret()}
+    )
+    assert not must_enroll_mfa(backend.get_user(practitioner_p.pk))
+    authenticator.delete()
+    assert must_enroll_mfa(backend.get_user(practitioner_p.pk))
