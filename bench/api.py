@@ -21,13 +21,14 @@ Servers (`--servers`), each started fresh on 127.0.0.1 for its phases:
   ports (connections alternate between them, as a proxy would spread them), or gunicorn
   `-w 2` on one port.
 
-Each phase runs `--connections` keep-alive client threads as fast as they go for
-`--seconds` (closed loop): requests per second, p50 and p99 latency, non-2xx answers.
-hello runs first and last (the ratio uses their mean). With `--half-load`, every
-endpoint is run again at half its measured rate (open loop, latency counted from the
-planned send time, so a stall is not hidden) for its p99. Writes use prepared targets:
-bookings of distinct free slots (employees who are free then), cancellations of future
-consultations, starts then ends of consultations planned earlier today.
+All the servers run at once, measured in turn phase by phase (a shared machine's load
+then weighs on them alike). Each phase runs `--connections` keep-alive client threads as
+fast as they go for `--seconds` (closed loop): requests per second, p50 and p99 latency,
+non-2xx answers. hello runs first and last (the ratio uses their mean). With `--half-
+load`, every endpoint is run again at half its measured rate (open loop, latency counted
+from the planned send time, so a stall is not hidden) for its p99. Writes use prepared
+targets: bookings of distinct free slots (employees who are free then), cancellations of
+future consultations, starts then ends of consultations planned earlier today.
 
 In process (Django's test client, same database and Redis): each endpoint's median
 server time over `--repeat` requests and its SQL query count; `--profile DIR` writes a
@@ -556,24 +557,24 @@ def run_phase(ports, targets, endpoint, *, seconds, connections, rate=None):
 # --- Servers ---------------------------------------------------------------------------
 
 
-def start_server(kind: str, env: dict):
-    """Start `kind`; returns (processes, ports)."""
+def start_server(kind: str, env: dict, port: int):
+    """Start `kind` on `port` (and `port + 1`); returns (processes, ports)."""
     env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
     if kind in ("daphne", "daphne2"):
-        ports = [PORT] if kind == "daphne" else [PORT, PORT + 1]
+        ports = [port] if kind == "daphne" else [port, port + 1]
         commands = [
             [str(BIN / "daphne"), "-b", HOST, "-p", str(p), "huntzen.asgi:application"]
             for p in ports
         ]
     elif kind in ("gunicorn", "gunicorn2", "gthread"):
-        ports = [PORT]
+        ports = [port]
         extra = {
             "gunicorn": ["-w", "1", "-k", "sync"],
             "gunicorn2": ["-w", "2", "-k", "sync"],
             "gthread": ["-w", "1", "-k", "gthread", "--threads", "4"],
         }[kind]
         commands = [
-            [str(BIN / "gunicorn"), "-b", f"{HOST}:{PORT}", *extra, "--backlog", "2048"]
+            [str(BIN / "gunicorn"), "-b", f"{HOST}:{port}", *extra, "--backlog", "2048"]
             + ["--access-logfile", "/dev/null", "huntzen.wsgi:application"]
         ]
     else:
@@ -613,58 +614,49 @@ def stop_server(processes) -> None:
             process.wait()
 
 
-def bench_server(kind, env, targets, args) -> dict:
-    processes, ports = start_server(kind, env)
+def bench_servers(kinds, env, targets, args) -> dict:
+    """Every server started at once (idle ones cost nothing) and measured phase by phase
+    in turn, so that a machine whose load changes treats them alike."""
+    started = {kind: start_server(kind, env, PORT + 10 * n) for n, kind in enumerate(kinds)}
+    out = {kind: {} for kind in kinds}
+
+    def each(endpoint, seconds, key=None, rate_of=None):
+        for kind, (_processes, ports) in started.items():
+            rate = rate_of(kind) if rate_of else None
+            if rate_of and not rate:
+                continue
+            result = run_phase(
+                ports, targets, endpoint, seconds=seconds, connections=args.connections, rate=rate
+            )
+            if key:
+                out[kind][key] = result if not rate else {"rate": round(rate, 1), **result}
+
     try:
-        run_phase(ports, targets, "hello", seconds=2, connections=args.connections)  # warm-up
-        for endpoint in args.endpoints:  # every endpoint once, so no phase pays a first import
-            if endpoint in READS:
-                run_phase(ports, targets, endpoint, seconds=0.5, connections=args.connections)
-        out = {
-            "hello_before": run_phase(
-                ports, targets, "hello", seconds=args.seconds, connections=args.connections
-            )
-        }
+        for endpoint in ["hello", *[e for e in args.endpoints if e in READS]]:
+            each(endpoint, 1)  # warm-up: pools, imports, caches
+        each("hello", args.seconds, "hello_before")
         for endpoint in args.endpoints:
-            out[endpoint] = run_phase(
-                ports, targets, endpoint, seconds=args.seconds, connections=args.connections
-            )
-        out["hello_after"] = run_phase(
-            ports, targets, "hello", seconds=args.seconds, connections=args.connections
-        )
-        hello = (out["hello_before"]["rps"] + out["hello_after"]["rps"]) / 2
-        out["hello"] = {"rps": round(hello, 1)}
-        for endpoint in args.endpoints:
-            out[endpoint]["ratio"] = round(out[endpoint]["rps"] / hello, 3)
+            each(endpoint, args.seconds, endpoint)
+        each("hello", args.seconds, "hello_after")
+        for kind in kinds:
+            hello = (out[kind]["hello_before"]["rps"] + out[kind]["hello_after"]["rps"]) / 2
+            out[kind]["hello"] = {"rps": round(hello, 1)}
+            for endpoint in args.endpoints:
+                out[kind][endpoint]["ratio"] = round(out[kind][endpoint]["rps"] / hello, 3)
         if args.half_load:
             for endpoint in ["hello", *args.endpoints]:
-                if endpoint == "end":
-                    continue  # ends follow the starts of the same phase below
-                rate = out[endpoint]["rps"] / 2
-                if not rate:
-                    continue
-                half = run_phase(
-                    ports,
-                    targets,
+                each(
                     endpoint,
-                    seconds=args.seconds,
-                    connections=args.connections,
-                    rate=rate,
+                    args.seconds,
+                    "half_load",
+                    rate_of=lambda kind, e=endpoint: out[kind][e]["rps"] / 2,
                 )
-                out[endpoint]["half_load"] = {"rate": round(rate, 1), **half}
-                if endpoint == "start" and "end" in out:
-                    rate = out["end"]["rps"] / 2
-                    half = run_phase(
-                        ports,
-                        targets,
-                        "end",
-                        seconds=args.seconds,
-                        connections=args.connections,
-                        rate=rate,
-                    )
-                    out["end"]["half_load"] = {"rate": round(rate, 1), **half}
+                for kind in kinds:
+                    if "half_load" in out[kind]:
+                        out[kind][endpoint]["half_load"] = out[kind].pop("half_load")
     finally:
-        stop_server(processes)
+        for processes, _ports in started.values():
+            stop_server(processes)
     return out
 
 
@@ -762,9 +754,7 @@ def main():
         from django.db import connections
 
         connections.close_all()
-        for kind in args.servers:
-            result[kind] = bench_server(kind, env, targets, args)
-            print(kind, json.dumps(result[kind], indent=1), flush=True)
+        result.update(bench_servers(args.servers, env, targets, args))
     result["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     args.out.parent.mkdir(exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2))
