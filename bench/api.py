@@ -24,8 +24,8 @@ Servers (`--servers`), each started fresh on 127.0.0.1 for its phases:
 All the servers run at once, measured in turn phase by phase (a shared machine's load
 then weighs on them alike). Each phase runs `--connections` keep-alive client threads as
 fast as they go for `--seconds` (closed loop): requests per second, p50 and p99 latency,
-non-2xx answers. hello runs first and last (the ratio uses their mean). With `--half-
-load`, every endpoint is run again at half its measured rate (open loop, latency counted
+non-2xx answers. hello runs first and last (the ratio uses their mean). With
+`--half-load`, every endpoint is run again at half its measured rate (open loop, latency counted
 from the planned send time, so a stall is not hidden) for its p99. Writes use prepared
 targets: bookings of distinct free slots (employees who are free then), cancellations of
 future consultations, starts then ends of consultations planned earlier today.
