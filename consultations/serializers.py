@@ -152,6 +152,12 @@ class SlotSerializer(CamelSerializer):
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
 
+    def to_representation(self, slot):
+        """Built directly: four weeks hold a few hundred slots (held equal to DRF's walk
+        by tests/consultations/test_api_representation.py)."""
+        dt = _DATETIME.to_representation
+        return {"start": dt(slot["start"]), "end": dt(slot["end"])}
+
 
 class SlotsSerializer(CamelSerializer):
     practitioner_id = serializers.UUIDField()

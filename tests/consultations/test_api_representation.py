@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from consultations import services
-from consultations.serializers import ConsultationSerializer
+from consultations.serializers import ConsultationSerializer, SlotSerializer
 from tests.consultations.factories import book, completed
 
 pytestmark = pytest.mark.django_db
@@ -58,3 +58,11 @@ def test_without_a_request(employee_a, practitioner_p):
     assert serializer.data == serializers.ModelSerializer.to_representation(
         serializer, consultation
     )
+
+
+def test_slots_are_shaped_as_drf_would(practitioner_p):
+    now = timezone.now()
+    slot = {"start": now, "end": now + timedelta(minutes=50)}
+    fast = SlotSerializer(slot).data
+    assert fast == serializers.Serializer.to_representation(SlotSerializer(slot), slot)
+    assert fast["start"] and fast["end"]
