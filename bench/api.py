@@ -3,7 +3,7 @@ booking, cancel, start and end) as a ratio to a hello-world JSON view served by 
 server process in the same run, under daphne and under gunicorn; plus, in process, each
 endpoint's query count and server time.
 
-    .venv/bin/python bench/api.py [--seconds 5] [--connections 16] \
+    .venv/bin/python bench/api.py [--seconds 3] [--rounds 3] [--connections 16] \
         [--servers daphne gunicorn] [--half-load] [--profile bench/profiles]
 
 Production settings (DEBUG off, PostgreSQL through psycopg's pool, the Redis cache and
@@ -24,11 +24,13 @@ Servers (`--servers`), each started fresh on 127.0.0.1 for its phases:
 All the servers run at once, measured in turn phase by phase (a shared machine's load
 then weighs on them alike). Each phase runs `--connections` keep-alive client threads as
 fast as they go for `--seconds` (closed loop): requests per second, p50 and p99 latency,
-non-2xx answers. hello runs first and last (the ratio uses their mean). With
-`--half-load`, every endpoint is run again at half its measured rate (open loop, latency counted
-from the planned send time, so a stall is not hidden) for its p99. Writes use prepared
-targets: bookings of distinct free slots (employees who are free then), cancellations of
-future consultations, starts then ends of consultations planned earlier today.
+non-2xx answers, `--rounds` times (the servers in turn in each round), keeping the round
+of median rate. hello runs first and last (the ratio uses their mean). With
+`--half-load`, every endpoint is run again (one round) at half its measured rate (open
+loop, latency counted from the planned send time, so a stall is not hidden) for its p99.
+Writes use prepared targets: bookings of distinct free slots (employees who are free
+then), cancellations of future consultations, starts then ends of consultations planned
+earlier today.
 
 In process (Django's test client, same database and Redis): each endpoint's median
 server time over `--repeat` requests and its SQL query count; `--profile DIR` writes a
@@ -87,11 +89,12 @@ WRITES = ["book", "cancel", "start", "end"]
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--seconds", type=float, default=3)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--servers", nargs="+", default=["daphne", "gunicorn"])
     parser.add_argument("--endpoints", nargs="+", default=READS[1:] + WRITES)
     parser.add_argument("--repeat", type=int, default=30, help="in-process requests")
+    parser.add_argument("--rounds", type=int, default=3, help="per phase; the median is kept")
     parser.add_argument("--half-load", action="store_true")
     parser.add_argument("--profile", type=Path, help="write cProfile summaries there")
     parser.add_argument("--no-server", action="store_true", help="in-process figures only")
@@ -621,15 +624,31 @@ def bench_servers(kinds, env, targets, args) -> dict:
     out = {kind: {} for kind in kinds}
 
     def each(endpoint, seconds, key=None, rate_of=None):
-        for kind, (_processes, ports) in started.items():
-            rate = rate_of(kind) if rate_of else None
-            if rate_of and not rate:
-                continue
-            result = run_phase(
-                ports, targets, endpoint, seconds=seconds, connections=args.connections, rate=rate
-            )
-            if key:
-                out[kind][key] = result if not rate else {"rate": round(rate, 1), **result}
+        """`--rounds` rounds, each server in turn in every round; keeps the round of
+        median rate (its latencies too) and every round's rate."""
+        rounds = {kind: [] for kind in started}
+        for _round in range(args.rounds if key and not rate_of else 1):
+            for kind, (_processes, ports) in started.items():
+                rate = rate_of(kind) if rate_of else None
+                if rate_of and not rate:
+                    continue
+                rounds[kind].append(
+                    run_phase(
+                        ports,
+                        targets,
+                        endpoint,
+                        seconds=seconds,
+                        connections=args.connections,
+                        rate=rate,
+                    )
+                )
+        for kind, results in rounds.items():
+            if key and results:
+                results.sort(key=lambda r: r["rps"])
+                median = dict(results[len(results) // 2])
+                median["rps_rounds"] = [r["rps"] for r in results]
+                rate = rate_of(kind) if rate_of else None
+                out[kind][key] = median if not rate else {"rate": round(rate, 1), **median}
 
     try:
         for endpoint in ["hello", *[e for e in args.endpoints if e in READS]]:
