@@ -16,7 +16,9 @@ entries hold placeholder ciphertext, never read; foreign-key triggers are skippe
 the load, every id coming from existing rows), runs VACUUM ANALYZE, and times the
 three endpoints as the target employee through Django's test client (session cookie,
 Redis cache, production settings otherwise): medians of `--repeat` requests after 5
-warm-ups, and each one's SQL query count. Results go to stdout and
+warm-ups, and each one's SQL query count. Each request is followed by one to
+/api/v1/auth/me (same stack, no table read): on a shared machine the ratio of the two
+medians divides the machine's load out. Results go to stdout and
 bench/results/growth.json.
 """
 
@@ -35,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 FILLER_PEOPLE = 200
+REFERENCE = "/api/v1/auth/me"
 TARGET_ROWS = 60
 
 
@@ -224,15 +227,21 @@ def time_endpoints(employee, practitioner, repeat) -> dict:
         for _ in range(5):
             response = client.get(path)
             assert response.status_code == 200, response.content[:300]
-        samples = []
+        samples, reference = [], []
         for _ in range(repeat):
             t0 = time.perf_counter()
             response = client.get(path)
             samples.append(time.perf_counter() - t0)
+            # The same stack with no table read, right after: what the machine's load
+            # alone does to a request at this moment.
+            t0 = time.perf_counter()
+            client.get(REFERENCE)
+            reference.append(time.perf_counter() - t0)
         with CaptureQueriesContext(connection) as queries:
             body = client.get(path).json()
         out[name] = {
             "median_ms": round(statistics.median(samples) * 1000, 2),
+            "reference_median_ms": round(statistics.median(reference) * 1000, 2),
             "queries": len(queries),
             "rows": body.get("count", len(body.get("slots", []))),
         }
@@ -283,11 +292,21 @@ def main():
     sizes = sorted(args.sizes)
     if len(sizes) > 1:
         small, large = result["sizes"][sizes[0]], result["sizes"][sizes[-1]]
+        names = ("slots_4_weeks", "my_consultations", "journal")
         result["ratios"] = {
-            name: round(large[name]["median_ms"] / small[name]["median_ms"], 2)
-            for name in ("slots_4_weeks", "my_consultations", "journal")
+            name: round(large[name]["median_ms"] / small[name]["median_ms"], 2) for name in names
         }
-        print("ratios", result["ratios"])
+        # Each endpoint over the reference request timed beside it: the machine's load
+        # divides out.
+        result["ratios_over_reference"] = {
+            name: round(
+                (large[name]["median_ms"] / large[name]["reference_median_ms"])
+                / (small[name]["median_ms"] / small[name]["reference_median_ms"]),
+                2,
+            )
+            for name in names
+        }
+        print("ratios", result["ratios"], "over reference", result["ratios_over_reference"])
     args.out.parent.mkdir(exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2))
 
