@@ -3,27 +3,28 @@ when the tables grow from a thousand to a million rows?
 
     .venv/bin/python bench/growth.py [--sizes 1000 1000000] [--repeat 40]
 
-It (re)creates its own PostgreSQL database (`--database-url`, default huntzen_bench_growth;
-the name must contain "bench" or "h4"), migrates it and makes, through the real services,
-a target employee with 60 consultations (past and future) and 60 journal entries, and a
-target practitioner open on weekdays. Then, for each size, it tops the consultations and
-the journal entries up to that many rows with INSERT ... SELECT generate_series (200
-other practitioners and 200 other employees, one hour apart, never overlapping: the
-exclusion constraints stay on; one practitioner in 200 of the filler is the target
+It (re)creates its own PostgreSQL database (`--database-url`, default
+huntzen_bench_growth; the name must contain "bench" or "h4"), migrates it and makes,
+through the real services, a target employee with 60 consultations (past and future) and
+60 journal entries, and a target practitioner open on weekdays. Then, for each size, it
+tops the consultations and the journal entries up to that many rows with INSERT ...
+SELECT generate_series (200 other practitioners and 200 other employees, one hour apart,
+never overlapping: the exclusion constraints are dropped for the load and created again,
+which checks every row; one practitioner in 200 of the filler is the target
 practitioner, so her own history grows too; each filler consultation gets its two
 participants' view_consultation rows in guardian's direct-FK table; filler journal
 entries hold placeholder ciphertext, never read; foreign-key triggers are skipped during
-the load, every id coming from existing rows), runs VACUUM ANALYZE, and times the
-three endpoints as the target employee through Django's test client (session cookie,
-Redis cache, production settings otherwise): medians of `--repeat` requests after 5
-warm-ups, and each one's SQL query count. Each request is followed by one to
-/api/v1/auth/me (same stack, no table read): on a shared machine the ratio of the two
-medians divides the machine's load out. Results go to stdout and
-bench/results/growth.json.
+the load, every id coming from existing rows), runs VACUUM ANALYZE, and times the three
+endpoints as the target employee through Django's test client (session cookie, Redis
+cache, production settings otherwise): medians of `--repeat` requests after 5 warm-ups,
+and each one's SQL query count. Each request is followed by one to /api/v1/auth/me (same
+stack, no table read): on a shared machine the ratio of the two medians divides the
+machine's load out. Results go to stdout and bench/results/growth.json.
 """
 
 import argparse
 import base64
+import importlib
 import json
 import os
 import platform
@@ -138,12 +139,17 @@ def top_up(*, size, company, others, practitioners) -> float:
         content_type__app_label="consultations", codename="view_consultation"
     )
     if size > have:
+        # The exclusion constraints (migration 0002) are dropped for the load and created
+        # again after it, which checks every row (one GiST build is far faster than a
+        # million inserts into it).
+        exclusion = importlib.import_module("consultations.migrations.0002_no_overlap_postgres")
+        with connection.cursor() as cursor:
+            cursor.execute(exclusion.DROP)
         with connection.cursor() as cursor:
             # Filler k: practitioner k % 200 with employee k % 200, at hour k // 200 before
             # a fixed start two years back: never overlapping, one hour each.
             # Every id comes from rows that exist: skip the foreign-key triggers (millions
-            # of deferred checks), as bench/metrics_dashboard.py does. The exclusion
-            # constraints and unique indexes still check every row.
+            # of deferred checks), as bench/metrics_dashboard.py does.
             cursor.execute("SET session_replication_role = replica")
             cursor.execute(
                 """
@@ -178,6 +184,7 @@ def top_up(*, size, company, others, practitioners) -> float:
                 },
             )
             cursor.execute("SET session_replication_role = DEFAULT")
+            cursor.execute(exclusion.CREATE)
     have = JournalEntry.objects.count()
     if size > have:
         with connection.cursor() as cursor:
