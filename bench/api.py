@@ -24,13 +24,14 @@ Servers (`--servers`), each started fresh on 127.0.0.1 for its phases:
 All the servers run at once, measured in turn phase by phase (a shared machine's load
 then weighs on them alike). Each phase runs `--connections` keep-alive client threads as
 fast as they go for `--seconds` (closed loop): requests per second, p50 and p99 latency,
-non-2xx answers, `--rounds` times (the servers in turn in each round), keeping the round
-of median rate. hello runs first and last (the ratio uses their mean). With
-`--half-load`, every endpoint is run again (one round) at half its measured rate (open
-loop, latency counted from the planned send time, so a stall is not hidden) for its p99.
-Writes use prepared targets: bookings of distinct free slots (employees who are free
-then), cancellations of future consultations, starts then ends of consultations planned
-earlier today.
+non-2xx answers, the server processes' CPU time per request (from /proc, so what other
+work on the machine does not count), `--rounds` times (the servers in turn in each
+round), keeping the round of median rate. hello runs first and last (the ratio uses
+their mean). With `--half-load`, every endpoint is run again (one round) at half its
+measured rate (open loop, latency counted from the planned send time, so a stall is not
+hidden) for its p99. Writes use prepared targets: bookings of distinct free slots
+(employees who are free then), cancellations of future consultations, starts then ends
+of consultations planned earlier today.
 
 In process (Django's test client, same database and Redis): each endpoint's median
 server time over `--repeat` requests and its SQL query count; `--profile DIR` writes a
@@ -492,12 +493,30 @@ def _percentile(values, q):
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-def run_phase(ports, targets, endpoint, *, seconds, connections, rate=None):
+def group_cpu_seconds(pgids) -> float:
+    """User + system CPU time of every process in these process groups (a server and its
+    workers): what a request costs the server, whatever else the machine runs."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[2]) in pgids:  # pgrp
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def run_phase(ports, targets, endpoint, *, seconds, connections, rate=None, pgids=()):
     """Closed loop (as fast as each connection goes), or open loop at `rate` req/s in
     all (each request planned at a fixed time; latency counts from that time)."""
     deadline = time.perf_counter() + seconds
     lock = threading.Lock()
     results = {"ok": 0, "errors": 0, "latencies": [], "samples": []}
+    cpu_before = group_cpu_seconds(pgids) if pgids else None
     start_all = time.perf_counter()
 
     def worker(index):
@@ -547,7 +566,14 @@ def run_phase(ports, targets, endpoint, *, seconds, connections, rate=None):
         thread.join()
     elapsed = time.perf_counter() - start_all
     lat = results["latencies"]
+    served = results["ok"] + results["errors"]
+    cpu = (
+        round((group_cpu_seconds(pgids) - cpu_before) * 1000 / served, 2)
+        if pgids and served
+        else None
+    )
     return {
+        "server_cpu_ms_per_request": cpu,
         "rps": round(results["ok"] / elapsed, 1),
         "ok": results["ok"],
         "errors": results["errors"],
@@ -640,6 +666,7 @@ def bench_servers(kinds, env, targets, args) -> dict:
                         seconds=seconds,
                         connections=args.connections,
                         rate=rate,
+                        pgids={p.pid for p in started[kind][0]},
                     )
                 )
         for kind, results in rounds.items():
