@@ -16,7 +16,7 @@ Servers (`--servers`), each started fresh on 127.0.0.1 for its phases:
 - `daphne`: one daphne process (`huntzen.asgi:application`);
 - `gunicorn`: one gunicorn sync worker (`huntzen.wsgi:application`; gunicorn's sync
   worker answers one request per connection, the client reconnects);
-- `gthread`: one gunicorn gthread worker with 4 threads;
+- `gthread` / `gthread2`: one or two gunicorn gthread workers with 4 threads each;
 - `daphne2` / `gunicorn2`: the same with two processes (one per core): two daphne on two
   ports (connections alternate between them, as a proxy would spread them), or gunicorn
   `-w 2` on one port.
@@ -595,12 +595,13 @@ def start_server(kind: str, env: dict, port: int):
             [str(BIN / "daphne"), "-b", HOST, "-p", str(p), "huntzen.asgi:application"]
             for p in ports
         ]
-    elif kind in ("gunicorn", "gunicorn2", "gthread"):
+    elif kind in ("gunicorn", "gunicorn2", "gthread", "gthread2"):
         ports = [port]
         extra = {
             "gunicorn": ["-w", "1", "-k", "sync"],
             "gunicorn2": ["-w", "2", "-k", "sync"],
             "gthread": ["-w", "1", "-k", "gthread", "--threads", "4"],
+            "gthread2": ["-w", "2", "-k", "gthread", "--threads", "4"],
         }[kind]
         commands = [
             [str(BIN / "gunicorn"), "-b", f"{HOST}:{port}", *extra, "--backlog", "2048"]
