@@ -33,7 +33,7 @@ demo: install-runtime
 	DEBUG=true HUNTZEN_SITE_URL=$(SITE_URL) $(BIN)/daphne -b $(HOST) -p $(PORT) huntzen.asgi:application
 
 # The production topology (deploy/, README "Production topology") on the embedded
-# defaults: gunicorn (sync workers, one per core) for HTTP, daphne for /ws/ only, and
+# defaults: gunicorn (gthread workers, one per core) for HTTP, daphne for /ws/ only, and
 # deploy/devproxy.py on PORT in front of them as nginx would be; Celery's worker and beat
 # too when REDIS_URL is set. Without Redis the processes share a file cache in var/cache
 # (chat tickets, rate limits); see the README for what needs Redis.

@@ -3,8 +3,8 @@
     python deploy/devproxy.py --listen 127.0.0.1:8000 --web 127.0.0.1:8001 --ws 127.0.0.1:8002
 
 It routes each client connection by the path of its first request and then pipes bytes
-both ways. Browsers open a separate connection for every websocket, and gunicorn's sync
-workers close theirs after each answer, so the first request decides rightly. It adds
+both ways. Browsers open a separate connection for every websocket (never an upgrade on a
+connection they used for pages), so the first request decides rightly. It adds
 X-Forwarded-For to that first request only: for local use, never in production
 (deploy/nginx.conf).
 """

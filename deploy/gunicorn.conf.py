@@ -1,8 +1,10 @@
-"""gunicorn for HuntZen Care's HTTP (pages and API): sync workers, one per core.
+"""gunicorn for HuntZen Care's HTTP (pages and API): gthread workers, one per core,
+four threads each.
 
-Measured with bench/api.py (README, Performance): a sync Django view serves several
-times more requests per process under a sync gunicorn worker than under daphne, and the
-gthread worker gained nothing on CPU-bound requests. Websockets (/ws/) go to daphne.
+Measured with bench/api.py (README, Performance, "Topology"): of daphne, gunicorn sync
+and gunicorn gthread, two processes each, gthread costs the least server CPU per request
+on every endpoint, and its threads overlap the waits on PostgreSQL and Redis that leave a
+sync worker idle. Websockets (/ws/) go to daphne.
 """
 
 import multiprocessing
@@ -10,8 +12,9 @@ import os
 
 bind = os.environ.get("HUNTZEN_WEB_BIND", "127.0.0.1:8001")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
-worker_class = "sync"
-# A sync worker serves one request at a time: the proxy holds the client connections.
+worker_class = "gthread"
+threads = int(os.environ.get("HUNTZEN_WEB_THREADS", 4))
+# Each thread holds at most one database connection: keep DATABASE_POOL_MAX >= threads.
 backlog = 2048
 timeout = 30
 graceful_timeout = 30
