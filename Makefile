@@ -7,7 +7,7 @@ PORT ?= 8000
 # Links in emails and the websocket origin check follow the port the demo serves on.
 SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: demo worker beat test install install-runtime lint migrations-check deploy-check messages clean
+.PHONY: demo serve worker beat test install install-runtime lint migrations-check deploy-check messages clean
 
 # Two stamps: what running needs (the demo), and that plus the test and lint tools
 # (tests, CI: `make install` is what .ci/run calls before ruff, bandit and pytest).
@@ -39,6 +39,31 @@ worker: install-runtime
 
 beat: install-runtime
 	DEBUG=true $(BIN)/celery -A huntzen beat --loglevel INFO
+
+# The production topology (deploy/, README "Production topology") on the embedded
+# defaults: gunicorn (gthread workers, one per core) for HTTP, daphne for /ws/ only, and
+# deploy/devproxy.py on PORT in front of them as nginx would be; Celery's worker and beat
+# too when REDIS_URL is set. Without Redis the processes share a file cache in var/cache
+# (chat tickets, rate limits); see the README for what needs Redis.
+WEB_PORT ?= $(shell echo $$(($(PORT) + 1)))
+WS_PORT ?= $(shell echo $$(($(PORT) + 2)))
+serve: install-runtime
+	DEBUG=true $(BIN)/python manage.py compilemessages --ignore=.venv >/dev/null 2>&1 || true
+	DEBUG=true $(BIN)/python manage.py migrate --noinput
+	DEBUG=true $(BIN)/python manage.py seed_demo
+	@echo "HuntZen Care on http://$(HOST):$(PORT)/: gunicorn :$(WEB_PORT), daphne :$(WS_PORT) (Ctrl-C to stop)"
+	@export DEBUG=true HUNTZEN_SITE_URL=$(SITE_URL) HUNTZEN_FILE_CACHE_DIR=$(CURDIR)/var/cache \
+	  HUNTZEN_WEB_BIND=127.0.0.1:$(WEB_PORT); \
+	trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/gunicorn -c deploy/gunicorn.conf.py & \
+	$(BIN)/daphne -b 127.0.0.1 -p $(WS_PORT) huntzen.asgi:application & \
+	if [ -n "$$REDIS_URL" ] && $(BIN)/python -c 'import huntzen.celery' 2>/dev/null; then \
+	  $(BIN)/celery -A huntzen worker --loglevel INFO & \
+	  $(BIN)/celery -A huntzen beat --loglevel INFO --schedule var/celerybeat-schedule & \
+	fi; \
+	$(BIN)/python deploy/devproxy.py --listen $(HOST):$(PORT) --web 127.0.0.1:$(WEB_PORT) \
+	  --ws 127.0.0.1:$(WS_PORT) & \
+	wait
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -13,7 +13,7 @@ class AccountsConfig(AppConfig):
         from django.contrib import admin
         from django.utils.module_loading import autodiscover_modules
 
-        from accounts import roles, session_end
+        from accounts import auth_cache, roles, session_end
 
         # Runs after every app's permissions exist, so role groups can hold
         # model permissions of apps migrated after accounts.
@@ -21,6 +21,8 @@ class AccountsConfig(AppConfig):
 
         # Logout, a new password, deactivation, ... close that sign-in's websockets.
         session_end.connect_receivers()
+        # ... and drop the cached copy of a user whose row, groups or permissions change.
+        auth_cache.connect_receivers()
 
         # Gates register when their module is imported; templates look them up by name.
         autodiscover_modules("access", "gates")

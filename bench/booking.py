@@ -160,7 +160,7 @@ def setup_data():
     for employee in employees:
         store = SessionStore()
         store[SESSION_KEY] = str(employee.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[BACKEND_SESSION_KEY] = "accounts.backends.ModelBackend"
         store[HASH_SESSION_KEY] = employee.get_session_auth_hash()
         store.create()
         sessions.append(store.session_key)

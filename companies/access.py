@@ -57,7 +57,9 @@ def may_activate_companies(user) -> bool:
     return has_role_perm(user, "accounts.companies_activate")
 
 
-def get_practitioner_for(user, pk) -> PractitionerProfile:
+def get_practitioner_for(user, pk, *, card: bool = True) -> PractitionerProfile:
     """An active practitioner's public profile, by the practitioner's user id (behind
-    the browse_practitioners gate)."""
-    return _get_or_404(practitioners_active(), pk)
+    the browse_practitioners gate); `card=False` when the specialties and languages are
+    not shown (two queries fewer)."""
+    profiles = practitioners_active()
+    return _get_or_404(profiles if card else profiles.prefetch_related(None), pk)

@@ -116,3 +116,23 @@ class PractitionerSerializer(CamelModelSerializer):
 
     def get_languages(self, profile) -> list[str]:
         return [item.code for item in profile.languages.all()]
+
+    def to_representation(self, profile):
+        """The fields above, built directly (DRF's field-by-field walk was most of the
+        directory's time); tests/companies/test_practitioner_representation.py holds it
+        equal to the generic walk."""
+
+        def text(value):
+            return None if value is None else str(value)
+
+        return {
+            "id": str(profile.user_id),
+            "firstName": text(profile.user.first_name),
+            "lastName": text(profile.user.last_name),
+            "profession": profile.profession,
+            "professionLabel": text(profile.get_profession_display()),
+            "specialties": self.get_specialties(profile),
+            "languages": self.get_languages(profile),
+            "bio": text(profile.bio),
+            "registrationNumber": text(profile.registration_number),
+        }

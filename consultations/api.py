@@ -259,7 +259,7 @@ class PractitionerSlotsView(APIView):
         "`from`, at most 31 days at once, each parameter given once; else 400 naming it.",
     )
     def get(self, request, pk):
-        profile = get_practitioner_for(request.user, pk)
+        profile = get_practitioner_for(request.user, pk, card=False)
         check_query_params(request, dict.fromkeys(SlotsQuerySerializer().fields))
         query = SlotsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

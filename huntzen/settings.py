@@ -190,8 +190,22 @@ if REDIS_URL:
             },
         }
     }
+    # Sessions read from Redis, written through to PostgreSQL; only with a cache that
+    # every process shares (a logout must reach them all).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # One process (make demo): local memory. Several processes on one machine without
+    # Redis (make serve): a cache directory they all share, so that a chat ticket issued
+    # by gunicorn is found by daphne and rate limits count across processes.
+    _cache_dir = env_str("HUNTZEN_FILE_CACHE_DIR")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": _cache_dir,
+        }
+        if _cache_dir
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # --- Background work: Celery (huntzen/celery.py) --------------------------------
@@ -262,11 +276,18 @@ HUNTZEN_IDEMPOTENCY_TTL = timedelta(hours=env_int("HUNTZEN_IDEMPOTENCY_TTL_HOURS
 
 # --- Accounts -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# Django's and allauth's backends, reading the signed-in user (and its role's permissions)
+# through the cache for this long, invalidated on every change (accounts/auth_cache.py);
+# 0 reads the database on every request: the default without Redis, whose local-memory
+# cache other processes cannot invalidate.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.backends.ModelBackend",
+    "accounts.backends.AuthenticationBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
+HUNTZEN_AUTH_CACHE_SECONDS = env_int(
+    "HUNTZEN_AUTH_CACHE_SECONDS", 60 if REDIS_URL else 0, minimum=0
+)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

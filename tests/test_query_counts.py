@@ -1,0 +1,198 @@
+"""SQL queries per request of every endpoint that bench/api.py measures, pinned: the same
+count with a few rows or with many (no N+1), and no query for the signed-in user, its
+session or its role's permissions once they are cached (accounts/auth_cache.py).
+
+The sessions are read through `cached_db` here, as in production with Redis, so the
+counts are the same with or without REDIS_URL."""
+
+import json
+from datetime import date, time, timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from consultations import selectors, services
+from consultations.models import Consultation
+from medical import services as medical_services
+from tests.conftest import PASSWORD
+from tests.consultations.conftest import open_weekdays
+from tests.consultations.factories import book, completed
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/_allauth/app/v1/auth/login"
+
+
+@pytest.fixture(autouse=True)
+def production_caching(settings):
+    settings.HUNTZEN_AUTH_CACHE_SECONDS = 60
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+
+def bearer(user) -> dict:
+    response = Client().post(
+        LOGIN,
+        json.dumps({"email": user.email, "password": PASSWORD}),
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['meta']['access_token']}"}
+
+
+def portal(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def queries_of(django_assert_num_queries, expected, request):
+    """`request()` once to warm the caches, then again with exactly `expected` queries."""
+    assert request().status_code in (200, 201), request().content
+    with django_assert_num_queries(expected):
+        response = request()
+    assert response.status_code in (200, 201), response.content
+    return response
+
+
+def past(days: int, hour: int = 10):
+    local = timezone.localtime() - timedelta(days=days)
+    return local.replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+def test_me(django_assert_num_queries, employee_a):
+    auth = bearer(employee_a)
+    queries_of(django_assert_num_queries, 0, lambda: Client().get("/api/v1/auth/me", **auth))
+
+
+@pytest.mark.parametrize("extra", [0, 8])
+def test_my_consultations(django_assert_num_queries, employee_a, practitioner_p, extra):
+    # Weekdays only, so that every booking below has its slot: 3 or 11 consultations.
+    days = [d for d in range(2, 40) if past(d).weekday() < 5][: 3 + extra]
+    for n in days:
+        completed(employee_a, practitioner_p, at=past(n))
+    auth = bearer(employee_a)
+    response = queries_of(
+        django_assert_num_queries, 2, lambda: Client().get("/api/v1/consultations/my", **auth)
+    )
+    assert response.json()["count"] == 3 + extra
+
+
+@pytest.mark.parametrize("with_q", [False, True])
+def test_practitioners(
+    django_assert_num_queries, employee_a, practitioner_p, practitioner_q, with_q
+):
+    if not with_q:
+        practitioner_q.practitioner_profile.delete()
+    auth = bearer(employee_a)
+    queries_of(django_assert_num_queries, 4, lambda: Client().get("/api/v1/practitioners", **auth))
+
+
+@pytest.mark.parametrize("booked", [0, 3])
+def test_slots(django_assert_num_queries, employee_a, employee_b, practitioner_p, booked):
+    open_weekdays(practitioner_p)
+    start = timezone.localdate() + timedelta(days=1)
+    for n in range(booked):
+        book(
+            employee_b,
+            practitioner_p,
+            at=past(-7 - n, hour=9) if past(-7 - n).weekday() < 5 else past(-10 - n, hour=9),
+        )
+    auth = bearer(employee_a)
+    path = (
+        f"/api/v1/practitioners/{practitioner_p.pk}/slots?from={start}"
+        f"&to={start + timedelta(days=27)}"
+    )
+    queries_of(django_assert_num_queries, 5, lambda: Client().get(path, **auth))
+
+
+@pytest.mark.parametrize("entries", [3, 12])
+def test_journal(django_assert_num_queries, employee_a, entries):
+    for n in range(entries):
+        medical_services.journal_entry_create(
+            owner=employee_a, mood=3, text=f"Jour {n}", entry_date=date.today() - timedelta(n)
+        )
+    auth = bearer(employee_a)
+    # The access-log row, the count, the page.
+    queries_of(
+        django_assert_num_queries, 3, lambda: Client().get("/api/v1/medical/journal", **auth)
+    )
+
+
+@pytest.mark.parametrize("entries", [3, 12])
+def test_journal_page(django_assert_num_queries, employee_a, entries):
+    for n in range(entries):
+        medical_services.journal_entry_create(
+            owner=employee_a, mood=3, text=f"Jour {n}", entry_date=date.today() - timedelta(n)
+        )
+    client = portal(employee_a)
+    queries_of(django_assert_num_queries, 4, lambda: client.get("/journal/"))
+
+
+def test_company_metrics_api_and_dashboard_page(
+    django_assert_num_queries, hr_acme, acme, employee_a, practitioner_p
+):
+    completed(employee_a, practitioner_p, at=past(40))
+    auth = bearer(hr_acme)
+    today = date.today().replace(day=1)
+    first = (today - timedelta(days=200)).replace(day=1)
+    path = f"/api/v1/metrics/companies/{acme.pk}?from={first}&to={today - timedelta(days=1)}"
+    queries_of(django_assert_num_queries, 2, lambda: Client().get(path, **auth))
+    client = portal(hr_acme)
+    queries_of(django_assert_num_queries, 2, lambda: client.get("/metrics/company/"))
+
+
+def write_queries(django_assert_num_queries, expected, auth, path, body=None):
+    """One write, after a read that warmed the user's caches."""
+    assert Client().get("/api/v1/auth/me", **auth).status_code == 200
+    with django_assert_num_queries(expected):
+        response = Client().post(
+            path, json.dumps(body or {}), content_type="application/json", **auth
+        )
+    assert response.status_code in (200, 201), response.content
+    return response
+
+
+@pytest.fixture
+def p_every_day(practitioner_p):
+    services.availability_update(actor=practitioner_p, length_minutes=50, buffer_minutes=10)
+    services.weekly_hours_set(
+        actor=practitioner_p, openings=[(day, time(0), time(23, 59)) for day in range(7)]
+    )
+    return practitioner_p
+
+
+def test_book(django_assert_num_queries, employee_a, p_every_day):
+    now = timezone.now()
+    slot = selectors.practitioner_slots(
+        practitioner=p_every_day, start=now, end=now + timedelta(days=3)
+    )[0]
+    body = {
+        "practitionerId": str(p_every_day.pk),
+        "scheduledAt": slot.start.isoformat(),
+        "type": "video",
+    }
+    write_queries(django_assert_num_queries, 16, bearer(employee_a), "/api/v1/consultations", body)
+    assert Consultation.objects.filter(employee=employee_a, scheduled_at=slot.start).exists()
+
+
+def test_cancel(django_assert_num_queries, employee_a, p_every_day):
+    consultation = book(employee_a, p_every_day)
+    write_queries(
+        django_assert_num_queries,
+        10,
+        bearer(employee_a),
+        f"/api/v1/consultations/{consultation.pk}/cancel",
+        {"reason": "Un empêchement."},
+    )
+
+
+def test_start_and_end(django_assert_num_queries, employee_a, p_every_day):
+    soon = (timezone.now() + timedelta(minutes=5)).replace(second=0, microsecond=0)
+    consultation = book(employee_a, p_every_day, at=soon)
+    auth = bearer(p_every_day)
+    path = f"/api/v1/consultations/{consultation.pk}"
+    write_queries(django_assert_num_queries, 10, auth, path + "/start")
+    write_queries(django_assert_num_queries, 14, auth, path + "/end")
+    consultation.refresh_from_db()
+    assert consultation.status == Consultation.Status.COMPLETED
