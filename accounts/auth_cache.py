@@ -4,8 +4,8 @@ Every request used to load its user from PostgreSQL (twice for an API token: the
 session, then the user) and the permission catalogue in two more queries. The user, with
 the permissions Django's backends computed for it (`_perm_cache` and friends), is now kept
 in the default cache (Redis in production, shared by every process) for
-`HUNTZEN_AUTH_CACHE_SECONDS`; the sessions themselves are in the cache too
-(`cached_db`, huntzen/settings.py).
+`HUNTZEN_AUTH_CACHE_SECONDS`. The sessions themselves stay in PostgreSQL (one indexed
+query): ending a session never depends on the cache being reachable.
 
 Whether an MFA-bound user has enrolled is kept with the user too (accounts/mfa.py).
 

@@ -190,9 +190,10 @@ if REDIS_URL:
             },
         }
     }
-    # Sessions read from Redis, written through to PostgreSQL; only with a cache that
-    # every process shares (a logout must reach them all).
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # Sessions stay in PostgreSQL only (Django's default engine), not `cached_db`: a
+    # logout while Redis is down would delete the session from the database and from
+    # one process's fallback memory, and Redis, once back, would still hold it and sign
+    # the device in again. One indexed query per request buys "signed out is signed out".
 else:
     # One process (make demo): local memory. Several processes on one machine without
     # Redis (make serve): a cache directory they all share, so that a chat ticket issued
