@@ -38,8 +38,12 @@ def test_the_invitation_says_until_when_in_the_long_style(
     assert line in message.body and line in message.alternatives[0][0]
 
 
-def test_an_unknown_address_is_pointed_to_invitations_not_to_a_sign_up(client):
-    client.post(reverse("account_reset_password"), {"email": "nobody@acme.test"})
+def test_an_unknown_address_is_pointed_to_invitations_not_to_a_sign_up(
+    client, django_capture_on_commit_callbacks
+):
+    # The mail goes through the outbox, delivered once the request's transaction commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_reset_password"), {"email": "nobody@acme.test"})
     (message,) = mail.outbox
     assert "nobody@acme.test" in message.body
     assert "sur invitation de votre service RH" in message.body
