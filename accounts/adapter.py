@@ -7,7 +7,7 @@ from allauth.core.internal import ratelimit
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from huntzen.links import on_site, public_site
+from huntzen.links import absolute_url, on_site, public_site
 from huntzen.outbox.services import message_queue
 
 ACCOUNT_LIMIT_ACTION = "login_failed_account"
@@ -54,6 +54,7 @@ class AccountAdapter(DefaultAccountAdapter):
                 "email": email,
                 **context,
                 **links,
+                "login_url": absolute_url(reverse("account_login")),
                 "current_site": public_site(),
             },
         )

@@ -179,6 +179,7 @@ class ConsultationCancelView(_TransitionView):
 
     @extend_schema(
         operation_id="consultations_cancel",
+        parameters=[idempotency_keys.PARAMETER],
         request=CancelSerializer,
         responses={
             200: ConsultationSerializer,
@@ -186,6 +187,7 @@ class ConsultationCancelView(_TransitionView):
             403: OpenApiResponse(description="Not a participant who may cancel"),
             404: OpenApiResponse(description="No such consultation for this user"),
             409: OpenApiResponse(description="Illegal transition (`currentStatus`)"),
+            422: idempotency_keys.REUSED_RESPONSE,
         },
         description="Either participant cancels before the start. The practitioner must "
         "give a `reason` (the employee reads it and is offered other slots by email). An "
@@ -206,6 +208,7 @@ class ConsultationRescheduleView(_TransitionView):
 
     @extend_schema(
         operation_id="consultations_reschedule",
+        parameters=[idempotency_keys.PARAMETER],
         request=RescheduleSerializer,
         responses={
             200: ConsultationSerializer,
@@ -220,6 +223,7 @@ class ConsultationRescheduleView(_TransitionView):
                 "(`employee_busy`), or no longer movable: not scheduled, or within "
                 "HUNTZEN_CANCELLATION_NOTICE_HOURS (`illegal_transition`, `currentStatus`)"
             ),
+            422: idempotency_keys.REUSED_RESPONSE,
         },
         description="The employee moves her scheduled consultation to another free slot "
         "of the same practitioner, until the cancellation notice. Same consultation (id, "

@@ -240,7 +240,7 @@ def test_statuses_and_choices_are_enums(api_client):
     }
     assert "EmployeeStatusEnum" in str(components["Employee"]["properties"]["status"])
     my = {p["name"]: p for p in schema["paths"]["/api/v1/consultations/my"]["get"]["parameters"]}
-    assert set(my["scope"]["schema"]["enum"]) == {"all", "upcoming", "past"}
+    assert set(my["scope"]["schema"]["enum"]) == {"all", "upcoming", "past", "cancelled"}
     company = schema["paths"]["/api/v1/metrics/companies/{id}"]["get"]
     granularity = {p["name"]: p for p in company["parameters"]}["granularity"]
     assert set(granularity["schema"]["enum"]) == {"month", "week", "day"}

@@ -38,7 +38,10 @@ from django.utils import timezone
 
 from tests.conftest import PASSWORD
 
-pytestmark = [pytest.mark.contract, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.contract,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 # Each role's user, and a peer of the same role who must not see that user's objects
