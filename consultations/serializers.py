@@ -83,6 +83,7 @@ class ConsultationSerializer(CamelModelSerializer):
                 None if consultation.cancelled_by_id is None else str(consultation.cancelled_by_id)
             ),
             "cancelReason": self.get_cancel_reason(consultation),
+            "cancelledLate": consultation.cancelled_late,
             "createdAt": dt(consultation.created_at),
         }
 

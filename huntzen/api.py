@@ -272,6 +272,8 @@ def document_error_answers(result, generator, request, public):
                 statuses |= {"400", "413", "415"}
             if any(p.get("in") == "query" for p in parameters):
                 statuses.add("400")
+            if any(p.get("in") == "header" for p in parameters):
+                statuses.add("400")  # a malformed header (Idempotency-Key)
             if any(p.get("in") == "path" for p in parameters):
                 statuses.add("404")
             if any(p.get("in") == "query" and p.get("name") == "page" for p in parameters):
