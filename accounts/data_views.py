@@ -1,6 +1,7 @@
 """Every person's data page (GDPR): download everything (art. 15 and 20) and, for
 employees, erase the account (art. 17), confirmed by password. The export itself is
-medical.views.personal_data_export; the erasure is accounts.services.account_erase."""
+medical.views.personal_data_export (a large account's is built in the background and
+downloaded here: medical.exports); the erasure is accounts.services.account_erase."""
 
 from django import forms
 from django.contrib import messages
@@ -12,9 +13,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services
+from medical import exports
+from medical.views import zip_response
 
 
 class EraseForm(forms.Form):
@@ -30,8 +33,29 @@ def my_data(request):
     return render(
         request,
         "accounts/my_data.html",
-        {"may_erase": services.may_erase_account(request.user)},
+        {
+            "may_erase": services.may_erase_account(request.user),
+            "exports": exports.exports_of(user=request.user),
+            "failed_message": exports.FAILED_MESSAGE,
+        },
     )
+
+
+@never_cache
+@login_required
+@require_POST
+def export_download(request, pk):
+    """The owner's prepared export; anyone else 404 (medical.exports.get_export_for)."""
+    return zip_response(exports.export_download(user=request.user, export_id=pk))
+
+
+@never_cache
+@login_required
+@require_POST
+def export_delete(request, pk):
+    exports.export_delete(user=request.user, export_id=pk)
+    messages.success(request, _("Votre export a été supprimé."))
+    return redirect("accounts:my_data")
 
 
 @never_cache

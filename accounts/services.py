@@ -468,10 +468,10 @@ def erased_email(user: User) -> str:
 
 @transaction.atomic
 def account_erase(*, user: User, password: str) -> User:
-    """Erase the employee's account, confirmed by her password: her journal and her own
-    chat messages are deleted, her counters' sharing withdrawn, her profile pseudonymised
-    (name, email; personal addresses, notification choice, MFA devices removed), and
-    the account deactivated, which signs her out everywhere.
+    """Erase the employee's account, confirmed by her password: her journal, her own
+    chat messages and her prepared exports are deleted, her counters' sharing withdrawn,
+    her profile pseudonymised (name, email; personal addresses, notification choice, MFA
+    devices removed), and the account deactivated, which signs her out everywhere.
 
     Kept, as the law requires: her consultations (who, when, how long: billing and
     accounting) under the pseudonymised account, the practitioners' clinical notes
@@ -480,6 +480,7 @@ def account_erase(*, user: User, password: str) -> User:
 
     from companies.services import user_deactivate
     from huntzen.idempotency.keys import forget_user as forget_user_idempotency_keys
+    from medical.exports import exports_erase
     from medical.services import chat_messages_erase, journal_delete_all
     from metrics.consent import usage_sharing_set
 
@@ -488,6 +489,7 @@ def account_erase(*, user: User, password: str) -> User:
     if not password or not user.check_password(password):
         raise ValidationError({"password": [_("Mot de passe incorrect.")]}, code="bad_password")
     journal_delete_all(owner=user)
+    exports_erase(owner=user)  # her prepared archives hold all of it
     forget_user_idempotency_keys(user)  # their kept answers may quote her journal
     chat_messages_erase(author=user)
     usage_sharing_set(employee=user, shared=False)

@@ -258,7 +258,24 @@ CELERY_BEAT_SCHEDULE = {
     },
     "outbox-purge-sent": {"task": "huntzen.outbox.tasks.outbox_purge_sent", "schedule": 3600.0},
     "idempotency-purge": {"task": "huntzen.idempotency.tasks.purge_expired", "schedule": 3600.0},
+    "personal-data-exports-sweep": {
+        "task": "medical.tasks.personal_data_exports_sweep",
+        "schedule": 300.0,
+    },
+    "personal-data-exports-purge": {
+        "task": "medical.tasks.personal_data_exports_purge",
+        "schedule": 3600.0,
+    },
 }
+
+# Personal-data exports (medical/exports.py): an account with more rows than
+# INLINE_LIMIT (journal entries + chat messages + clinical notes + consultations) gets
+# its ZIP built by a task, kept sealed for KEEP_DAYS; a build holds its claim for
+# LEASE_SECONDS and is tried MAX_ATTEMPTS times.
+HUNTZEN_EXPORT_INLINE_LIMIT = env_int("HUNTZEN_EXPORT_INLINE_LIMIT", 2000, minimum=0)
+HUNTZEN_EXPORT_KEEP_DAYS = env_int("HUNTZEN_EXPORT_KEEP_DAYS", 7, minimum=1)
+HUNTZEN_EXPORT_LEASE_SECONDS = env_int("HUNTZEN_EXPORT_LEASE_SECONDS", 900, minimum=1)
+HUNTZEN_EXPORT_MAX_ATTEMPTS = env_int("HUNTZEN_EXPORT_MAX_ATTEMPTS", 3, minimum=1)
 
 # The email outbox: every email is a row written with the change that causes it,
 # delivered by a task; a failed attempt is retried after RETRY_BASE × 2^(n-1) seconds

@@ -9,7 +9,12 @@ class MedicalConfig(AppConfig):
 
     def ready(self):
         from medical import rotation
-        from medical.models import ClinicalNote, ClinicalNoteVersion, JournalEntry
+        from medical.models import (
+            ClinicalNote,
+            ClinicalNoteVersion,
+            JournalEntry,
+            PersonalDataExport,
+        )
 
         rotation.register(
             "medical.ClinicalNote",
@@ -26,4 +31,9 @@ class MedicalConfig(AppConfig):
             "medical.JournalEntry",
             fields=tuple(JournalEntry.SEALED),
             aad=lambda entry, column: entry.aad(JournalEntry.SEALED[column]),
+        )
+        rotation.register(
+            "medical.PersonalDataExport",
+            fields=tuple(PersonalDataExport.SEALED),
+            aad=lambda export, column: export.aad(PersonalDataExport.SEALED[column]),
         )

@@ -42,13 +42,25 @@ def current_key_id() -> str:
 
 
 def seal(plaintext: str, *, aad: bytes) -> str:
+    return seal_bytes(plaintext.encode("utf-8"), aad=aad)
+
+
+def seal_bytes(data: bytes, *, aad: bytes) -> str:
+    """`seal` for binary content (a personal-data archive): the same sealed format."""
     key_id, key = _key_ring()[0]
     nonce = os.urandom(NONCE_BYTES)
-    ciphertext = AESGCM(key).encrypt(nonce, plaintext.encode("utf-8"), aad)
+    ciphertext = AESGCM(key).encrypt(nonce, data, aad)
     return f"{key_id}:{base64.urlsafe_b64encode(nonce + ciphertext).decode('ascii')}"
 
 
 def unseal(sealed: str, *, aad: bytes) -> str:
+    try:
+        return unseal_bytes(sealed, aad=aad).decode("utf-8")
+    except UnicodeDecodeError:
+        raise DecryptionError("Sealed value is not text.") from None
+
+
+def unseal_bytes(sealed: str, *, aad: bytes) -> bytes:
     key_id, _, encoded = (sealed or "").partition(":")
     key = dict(_key_ring()).get(key_id)
     if key is None:
@@ -60,10 +72,9 @@ def unseal(sealed: str, *, aad: bytes) -> str:
     if len(raw) < NONCE_BYTES + 16:
         raise DecryptionError("Malformed sealed value.")
     try:
-        plaintext = AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], aad)
+        return AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], aad)
     except InvalidTag:
         raise DecryptionError("Sealed value failed authentication.") from None
-    return plaintext.decode("utf-8")
 
 
 def key_id_of(sealed: str) -> str:
@@ -74,4 +85,5 @@ def reseal(sealed: str, *, aad: bytes) -> str:
     """Re-encrypt under the newest key (rotation); returns the value unchanged if it is."""
     if key_id_of(sealed) == current_key_id():
         return sealed
-    return seal(unseal(sealed, aad=aad), aad=aad)
+    # Bytes in, bytes out: text and binary values rotate alike.
+    return seal_bytes(unseal_bytes(sealed, aad=aad), aad=aad)

@@ -228,3 +228,57 @@ class JournalEntryUserObjectPermission(UserObjectPermissionBase):
     """Guardian's direct foreign-key table for journal entries."""
 
     content_object = models.ForeignKey(JournalEntry, on_delete=models.CASCADE)
+
+
+class PersonalDataExport(models.Model):
+    """A person's export (medical.exports) built by a task for a large account: the
+    ZIP sealed like medical content, bound to this row and its owner, kept until
+    `expires_at`. At most one pending per owner (a database constraint), so a second
+    request while one is being prepared queues nothing."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("en préparation")
+        READY = "ready", _("prête")
+        FAILED = "failed", _("échec")
+
+    SEALED = {"archive_sealed": "archive"}
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="personal_data_exports",
+        verbose_name=_("personne"),
+    )
+    status = models.CharField(
+        _("état"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    archive_sealed = models.TextField(editable=False, blank=True)
+    size = models.PositiveBigIntegerField(_("taille (octets)"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("tentatives"), default=0)
+    # A worker's claim on the build: another takes over once it is over (worker died).
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    claim = models.UUIDField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("demandée le"), default=timezone.now)
+    ready_at = models.DateTimeField(_("prête le"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expire le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export de données personnelles")
+        verbose_name_plural = _("exports de données personnelles")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner"],
+                condition=models.Q(status="pending"),
+                name="one_pending_export_per_owner",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "expires_at"], name="export_status_expiry")]
+
+    def __str__(self):
+        return f"export {self.pk}"
+
+    def aad(self, field: str) -> bytes:
+        """Binds the sealed archive to this export and its owner."""
+        return _aad(self, owner_id=self.owner_id, field=field)

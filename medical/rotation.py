@@ -29,6 +29,7 @@ EXPECTED_MODELS = (
     "medical.ClinicalNote",
     "medical.ClinicalNoteVersion",
     "medical.JournalEntry",
+    "medical.PersonalDataExport",
     "chat.ChatMessage",
     "consultations.Consultation",  # the sealed cancellation reason
 )

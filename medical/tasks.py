@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from medical import rotation
+from medical import exports, rotation
 
 logger = logging.getLogger(__name__)
 
@@ -29,3 +29,31 @@ def rotate_encryption_key(batch_size: int = 500) -> dict:
             )
     logger.info("key rotation done: %s", summary)
     return summary
+
+
+@shared_task(bind=True, acks_late=True)
+def build_personal_data_export(self, export_id: str) -> str | None:
+    """Build, seal and announce one large account's export (medical.exports). A failed
+    attempt is retried after 1, 2, 4… minutes up to HUNTZEN_EXPORT_MAX_ATTEMPTS (the
+    sweep would find it too); run in process (no broker), it fails at once instead."""
+    status = exports.export_build(export_id, may_retry=not self.request.is_eager)
+    if status == exports.Status.PENDING:
+        attempts = exports.PersonalDataExport.objects.filter(pk=export_id).values_list(
+            "attempts", flat=True
+        )
+        countdown = 60 * 2 ** max((attempts.first() or 1) - 1, 0)
+        raise self.retry(countdown=countdown, max_retries=None)
+    return status
+
+
+@shared_task
+def personal_data_exports_sweep() -> int:
+    """Every five minutes (beat): queue again the builds that are due (broker down at
+    request time, worker died); fail those that used up their attempts."""
+    return exports.exports_sweep()
+
+
+@shared_task
+def personal_data_exports_purge() -> int:
+    """Every hour (beat): delete expired exports."""
+    return exports.exports_purge()

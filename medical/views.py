@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from medical import access, selectors, services
+from medical import access, exports, selectors, services
 from medical.charts import mood_chart
 from medical.exceptions import NoteNotWritable
 from medical.forms import ClinicalNoteForm, ConfirmForm, JournalEntryForm
@@ -156,8 +156,23 @@ def journal_delete_all(request):
 @require_POST
 def personal_data_export(request):
     """GDPR art. 15 and 20, for every role: what the person wrote or is the subject of,
-    as a ZIP (medical.selectors.personal_data_export)."""
-    archive = selectors.personal_data_export(user=request.user)
+    as a ZIP (medical.selectors.personal_data_export), at once for an account of
+    ordinary size; a large one is built by a task (medical.exports) and announced by
+    email, and this answers with the "Mes données" page."""
+    if not exports.export_is_inline(request.user):
+        exports.export_request(owner=request.user)
+        messages.info(
+            request,
+            _(
+                "Votre export est en préparation ; vous recevrez un e-mail quand il sera "
+                "prêt. Il sera téléchargeable depuis cette page."
+            ),
+        )
+        return redirect("accounts:my_data")
+    return zip_response(selectors.personal_data_export(user=request.user))
+
+
+def zip_response(archive: bytes) -> HttpResponse:
     response = HttpResponse(archive, content_type="application/zip")
     filename = f"huntzen-care-{timezone.localdate():%Y-%m-%d}.zip"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
