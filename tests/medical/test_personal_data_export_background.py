@@ -93,6 +93,17 @@ def test_the_size_stops_counting_past_the_cap(employee_a, history):
     assert exports.personal_data_size(employee_a, cap=10) == 3
 
 
+def test_the_size_rule_is_at_most_four_counts(
+    settings, employee_a, history, django_assert_max_num_queries
+):
+    settings.HUNTZEN_EXPORT_INLINE_LIMIT = 1000
+    with django_assert_max_num_queries(4):
+        assert exports.export_is_inline(employee_a)
+    settings.HUNTZEN_EXPORT_INLINE_LIMIT = 0
+    with django_assert_max_num_queries(1):  # past the limit at the first count
+        assert not exports.export_is_inline(employee_a)
+
+
 @pytest.mark.parametrize(("limit", "inline"), [(3, True), (2, False), (0, False)])
 def test_an_account_at_the_limit_is_inline_and_one_over_it_is_not(
     settings, employee_a, history, limit, inline
@@ -395,3 +406,12 @@ def test_erasing_the_account_deletes_her_exports(
     employee_a.save()
     account_erase(user=employee_a, password=PASSWORD)
     assert list(PersonalDataExport.objects.values_list("pk", flat=True)) == [theirs.pk]
+
+
+def test_the_email_is_in_her_language(employee_a, large, django_capture_on_commit_callbacks):
+    employee_a.language = "en"
+    employee_a.save(update_fields=["language"])
+    _request(employee_a, django_capture_on_commit_callbacks)
+    (message,) = _ready_mails(employee_a)
+    assert message.subject == "HuntZen Care: your request is ready"
+    assert "Sign in to download it" in message.body and "Available until" in message.body
