@@ -1,6 +1,7 @@
 """The one place that decides who may read or write medical content.
 
-Medical content is clinical notes, journal entries and chat messages. HuntZen staff
+Medical content is clinical notes, journal entries and chat messages (and the prepared
+exports that hold them: their owner alone, `get_export_for`). HuntZen staff
 (R1, R2), HR (R3), any is_staff account, superusers and inactive accounts are refused
 FIRST (`is_barred`): guardian and Django grant superusers every permission, so that
 refusal must come before has_perm. Then the role permission and the guardian object
@@ -22,13 +23,14 @@ allowed verdict in that transaction (it rolls back with a write that fails) and 
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from consultations.access import is_participant
 from consultations.models import Consultation
 from medical.audit import log_access
-from medical.models import AccessLogEntry, ClinicalNote, JournalEntry
+from medical.models import AccessLogEntry, ClinicalNote, JournalEntry, PersonalDataExport
 
 BARRED_ROLES = frozenset({Role.PSG_SUPER, Role.HUNTZEN_ADMIN, Role.COMPANY_RH})
 
@@ -37,6 +39,7 @@ Action = AccessLogEntry.Action
 NOTE = "clinical_note"
 JOURNAL = "journal"
 JOURNAL_ENTRY = "journal_entry"
+PERSONAL_DATA = "personal_data"  # a whole-account export
 
 CHAT_ROLE_PERM = "accounts.chat_participate"
 
@@ -316,3 +319,40 @@ def journal_entries_for(user, *, action: str = Action.READ):
     """
     require_journal(user, action=action)
     return JournalEntry.objects.filter(owner=user)
+
+
+# --- Personal-data exports (medical.exports) ----------------------------------------
+# Whoever the person is (every role has an export), only she reads or deletes hers.
+
+
+def _export_refusal(user, export_id, export: PersonalDataExport | None, action: str):
+    log_access(
+        user=user,
+        object_type=PERSONAL_DATA,
+        object_id=export.owner_id if export is not None else export_id,
+        action=action,
+        allowed=False,
+    )
+    return Http404(_("Cet export n'existe pas ou n'est plus disponible."))
+
+
+def get_export_for(user, export_id, *, action: str, ready: bool = False) -> PersonalDataExport:
+    """The export `export_id` if `user` is its owner (signed in, active): anyone else —
+    another person, HR, staff, a superuser — gets 404, logged as a refusal about the
+    owner. With `ready`, a pending, failed or expired export is 404 too (nothing to
+    download)."""
+    export = PersonalDataExport.objects.filter(pk=export_id).first()
+    owner_asks = (
+        export is not None
+        and user.is_authenticated
+        and user.is_active
+        and export.owner_id == user.pk
+    )
+    if not owner_asks:
+        raise _export_refusal(user, export_id, export, action)
+    downloadable = (
+        export.status == PersonalDataExport.Status.READY and export.expires_at > timezone.now()
+    )
+    if ready and not downloadable:
+        raise Http404(_("Cet export n'existe pas ou n'est plus disponible."))
+    return export

@@ -30,12 +30,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from medical import audit, crypto, selectors
+from medical import access, audit, crypto, selectors
 from medical.models import AccessLogEntry, PersonalDataExport
 
 logger = logging.getLogger(__name__)
 
 Status = PersonalDataExport.Status
+Action = AccessLogEntry.Action
 ARCHIVE = "archive"  # the sealed field's name in the associated data
 
 FAILED_MESSAGE = _(
@@ -285,39 +286,9 @@ def exports_of(*, user) -> list[PersonalDataExport]:
     )
 
 
-def _refuse(user, export_id, export: PersonalDataExport | None, action: str):
-    audit.log_access(
-        user=user,
-        object_type=selectors.PERSONAL_DATA,
-        object_id=export.owner_id if export is not None else export_id,
-        action=action,
-        allowed=False,
-    )
-    return Http404(_("Cet export n'existe pas ou n'est plus disponible."))
-
-
-def get_export_for(user, export_id, *, action: str, ready: bool = False) -> PersonalDataExport:
-    """The export `export_id` if `user` is its owner (signed in, active): anyone else —
-    another person, HR, staff, a superuser — gets 404, logged as a refusal about the
-    owner. With `ready`, a pending, failed or expired export is 404 too (nothing to
-    download)."""
-    export = PersonalDataExport.objects.filter(pk=export_id).first()
-    owner_asks = (
-        export is not None
-        and user.is_authenticated
-        and user.is_active
-        and export.owner_id == user.pk
-    )
-    if not owner_asks:
-        raise _refuse(user, export_id, export, action)
-    if ready and (export.status != Status.READY or export.expires_at <= timezone.now()):
-        raise Http404(_("Cet export n'existe pas ou n'est plus disponible."))
-    return export
-
-
 def export_download(*, user, export_id) -> bytes:
     """The owner's ZIP, unsealed, with one EXPORT row in the access log."""
-    export = get_export_for(user, export_id, action=AccessLogEntry.Action.EXPORT, ready=True)
+    export = access.get_export_for(user, export_id, action=Action.EXPORT, ready=True)
     try:
         archive = crypto.unseal_bytes(export.archive_sealed, aad=export.aad(ARCHIVE))
     except crypto.DecryptionError:
@@ -327,12 +298,12 @@ def export_download(*, user, export_id) -> bytes:
         PersonalDataExport.objects.filter(pk=export.pk).update(
             status=Status.FAILED, archive_sealed=""
         )
-        raise Http404(FAILED_MESSAGE) from None
+        raise Http404(_("Cet export n'existe pas ou n'est plus disponible.")) from None
     audit.log_access(
         user=user,
         object_type=selectors.PERSONAL_DATA,
         object_id=user.pk,
-        action=AccessLogEntry.Action.EXPORT,
+        action=Action.EXPORT,
         allowed=True,
         subject=user,
     )
@@ -342,7 +313,7 @@ def export_download(*, user, export_id) -> bytes:
 def export_delete(*, user, export_id) -> None:
     """The owner deletes her export (whatever its state; a build under way is dropped
     when it finishes)."""
-    export = get_export_for(user, export_id, action=AccessLogEntry.Action.DELETE)
+    export = access.get_export_for(user, export_id, action=Action.DELETE)
     export.delete()
 
 

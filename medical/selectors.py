@@ -410,7 +410,7 @@ def personal_data(user, entries=None) -> dict:
 
 EXPORT_JSON_NAME = "huntzen-care-donnees.json"
 EXPORT_HTML_NAME = "huntzen-care-donnees.html"
-PERSONAL_DATA = "personal_data"  # access-log object type of a whole-account export
+PERSONAL_DATA = access.PERSONAL_DATA  # access-log object type of a whole-account export
 
 
 def personal_data_export(*, user) -> bytes:
