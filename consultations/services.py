@@ -132,17 +132,18 @@ def consultation_book(
                 code="allowance_exhausted",
             )
     try:
-        with transaction.atomic():
-            consultation = Consultation.objects.create(
-                employee=employee,
-                practitioner=practitioner,
-                company=company,
-                kind=kind,
-                scheduled_at=scheduled_at,
-                scheduled_end=end,
-                buffer_minutes=availability.buffer_minutes,
-                created_at=now,
-            )
+        # No savepoint of its own: a failed insert leaves this function at once, and its
+        # atomic block rolls everything back.
+        consultation = Consultation.objects.create(
+            employee=employee,
+            practitioner=practitioner,
+            company=company,
+            kind=kind,
+            scheduled_at=scheduled_at,
+            scheduled_end=end,
+            buffer_minutes=availability.buffer_minutes,
+            created_at=now,
+        )
     except IntegrityError as exc:
         # An exclusion constraint: a concurrent booking won the race.
         raise SlotTaken() from exc
