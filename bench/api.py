@@ -3,8 +3,12 @@ booking, cancel, start and end) as a ratio to a hello-world JSON view served by 
 server process in the same run, under daphne and under gunicorn; plus, in process, each
 endpoint's query count and server time.
 
-    .venv/bin/python bench/api.py [--seconds 3] [--rounds 3] [--connections 16] \
-        [--servers daphne gunicorn] [--half-load] [--profile bench/profiles]
+    .venv/bin/python bench/api.py [--seconds 2] [--rounds 3] [--connections 16] \
+        [--servers daphne gthread] [--half-load] [--profile bench/profiles]
+
+With the defaults (two servers, 12 endpoints, 3 rounds of 2 s) the server phase takes
+about 3 minutes and the whole run about 4 on a quiet machine; each phase prints a line
+on stderr as it starts.
 
 Production settings (DEBUG off, PostgreSQL through psycopg's pool, the Redis cache and
 channel layer, the API rate limits raised out of the way) plus /bench/hello, a bare JSON
@@ -31,11 +35,15 @@ their mean). With `--half-load`, every endpoint is run again (one round) at half
 measured rate (open loop, latency counted from the planned send time, so a stall is not
 hidden) for its p99. Writes use prepared targets: bookings of distinct free slots
 (employees who are free then), cancellations of future consultations, starts then ends
-of consultations planned earlier today.
+of consultations whose start window (consultations/room.py) is open throughout the run
+(`run_starts`: the bench's HUNTZEN_START_GRACE_MINUTES is wide enough for its
+quarter-hours). In process, every answer must be the endpoint's success (201 for a
+booking, 200 otherwise), or the run stops.
 
 In process (Django's test client, same database and Redis): each endpoint's median
 server time over `--repeat` requests and its SQL query count; `--profile DIR` writes a
-cProfile summary per endpoint there (top functions by cumulative time).
+cProfile summary per endpoint there (top functions by cumulative time, then by own
+time).
 
 Results go to stdout and bench/results/api.json.
 """
@@ -810,6 +818,7 @@ def in_process(targets, args) -> dict:
             text = io.StringIO()
             stats = pstats.Stats(profiler, stream=text)
             stats.sort_stats("cumulative").print_stats(45)
+            stats.sort_stats("tottime").print_stats(25)
             summary = text.getvalue().replace(str(ROOT) + "/", "").replace(str(BIN.parent), "venv")
             header = (
                 f"# {endpoint}: {len(times)} requests in process, median "
