@@ -41,7 +41,8 @@ quarter-hours). In process, every answer must be the endpoint's success (201 for
 booking, 200 otherwise), or the run stops.
 
 In process (Django's test client, same database and Redis): each endpoint's median
-server time over `--repeat` requests and its SQL query count; `--profile DIR` writes a
+server time over `--repeat` requests, the median CPU time of this process alone (what
+the load of a shared machine changes least), and its SQL query count; `--profile DIR` writes a
 cProfile summary per endpoint there (top functions by cumulative time, then by own
 time).
 
@@ -771,7 +772,7 @@ def in_process(targets, args) -> dict:
     for endpoint in ["hello", *args.endpoints]:
         progress(f"in process: {endpoint}")
         client = Client()
-        times, queries, statuses = [], [], set()
+        times, cpu, queries, statuses = [], [], [], set()
         profiler = cProfile.Profile() if args.profile else None
         for n in range(args.repeat + 3):
             request = targets.request(endpoint, 0)
@@ -794,19 +795,23 @@ def in_process(targets, args) -> dict:
             if profiler and n >= 3:
                 profiler.enable()
             with CaptureQueriesContext(connection) as captured:
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 response = call(path, headers=headers, **kwargs)
-                elapsed = time.perf_counter() - t0
+                elapsed, used = time.perf_counter() - t0, time.process_time() - c0
             if profiler and n >= 3:
                 profiler.disable()
             statuses.add(response.status_code)
             if n >= 3:  # warm-up
                 times.append(elapsed)
+                cpu.append(used)
                 queries.append(len(captured))
         if not times:
             continue
         out[endpoint] = {
             "median_ms": round(statistics.median(times) * 1000, 2),
+            # This process's CPU time only (not PostgreSQL's, nor other tenants' work):
+            # steadier than the wall time on a shared machine.
+            "median_cpu_ms": round(statistics.median(cpu) * 1000, 2),
             "queries": statistics.median(queries),
             "statuses": sorted(statuses),
         }
@@ -868,7 +873,7 @@ def main():
 
 def print_table(result, args) -> None:
     servers = [s for s in args.servers if s in result]
-    head = "| endpoint | in-process ms | queries |"
+    head = "| endpoint | in-process ms | in-process CPU ms | queries |"
     for s in servers:
         head += f" {s} req/s | ratio | p99 ms |"
         if args.half_load:
@@ -876,7 +881,10 @@ def print_table(result, args) -> None:
     print(head)
     for endpoint in ["hello", *args.endpoints]:
         ip = result["in_process"].get(endpoint, {})
-        line = f"| {endpoint} | {ip.get('median_ms', '–')} | {ip.get('queries', '–')} |"
+        line = (
+            f"| {endpoint} | {ip.get('median_ms', '–')} | {ip.get('median_cpu_ms', '–')} "
+            f"| {ip.get('queries', '–')} |"
+        )
         for s in servers:
             r = result[s].get(endpoint, {})
             ratio = 1 if endpoint == "hello" else r.get("ratio", "–")
