@@ -3,8 +3,12 @@ booking, cancel, start and end) as a ratio to a hello-world JSON view served by 
 server process in the same run, under daphne and under gunicorn; plus, in process, each
 endpoint's query count and server time.
 
-    .venv/bin/python bench/api.py [--seconds 3] [--rounds 3] [--connections 16] \
-        [--servers daphne gunicorn] [--half-load] [--profile bench/profiles]
+    .venv/bin/python bench/api.py [--seconds 2] [--rounds 3] [--connections 16] \
+        [--servers daphne gthread] [--half-load] [--profile bench/profiles]
+
+With the defaults (two servers, 12 endpoints, 3 rounds of 2 s) the server phase takes
+about 3 minutes and the whole run about 4 on a quiet machine; each phase prints a line
+on stderr as it starts.
 
 Production settings (DEBUG off, PostgreSQL through psycopg's pool, the Redis cache and
 channel layer, the API rate limits raised out of the way) plus /bench/hello, a bare JSON
@@ -31,11 +35,16 @@ their mean). With `--half-load`, every endpoint is run again (one round) at half
 measured rate (open loop, latency counted from the planned send time, so a stall is not
 hidden) for its p99. Writes use prepared targets: bookings of distinct free slots
 (employees who are free then), cancellations of future consultations, starts then ends
-of consultations planned earlier today.
+of consultations whose start window (consultations/room.py) is open throughout the run
+(`run_starts`: the bench's HUNTZEN_START_GRACE_MINUTES is wide enough for its
+quarter-hours). In process, every answer must be the endpoint's success (201 for a
+booking, 200 otherwise), or the run stops.
 
 In process (Django's test client, same database and Redis): each endpoint's median
-server time over `--repeat` requests and its SQL query count; `--profile DIR` writes a
-cProfile summary per endpoint there (top functions by cumulative time).
+server time over `--repeat` requests, the median CPU time of this process alone (what
+the load of a shared machine changes least), and its SQL query count; `--profile DIR` writes a
+cProfile summary per endpoint there (top functions by cumulative time, then by own
+time).
 
 Results go to stdout and bench/results/api.json.
 """
@@ -72,6 +81,11 @@ PRACTITIONERS = 40
 HISTORY_PER_WEEKDAY = 6
 JOURNAL_PER_READER = 30
 CANCEL_TARGETS = 4000
+# The start window of the bench's targets stays open this long after the setup (the
+# bench's own HUNTZEN_START_GRACE_MINUTES makes room for RUN_TARGETS_PER_PRACTITIONER
+# quarter-hours in it; the rule itself is the service's).
+RUN_WINDOW_HOURS = 1
+RUN_TARGETS_PER_PRACTITIONER = 60
 CSRF = "b" * 32
 
 READS = [
@@ -86,13 +100,25 @@ READS = [
     "journal_page",
 ]
 WRITES = ["book", "cancel", "start", "end"]
+# What each endpoint answers when it works (the in-process run checks every answer).
+EXPECTED_STATUS = {"book": 201}
+
+
+def progress(message: str) -> None:
+    """A line on stderr as the run goes (the results are on stdout)."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=3)
+    parser.add_argument("--seconds", type=float, default=2, help="per phase and round")
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--servers", nargs="+", default=["daphne", "gunicorn"])
+    parser.add_argument(
+        "--servers",
+        nargs="+",
+        default=["daphne", "gthread"],
+        help="daphne gunicorn gthread gthread2 daphne2 gunicorn2",
+    )
     parser.add_argument("--endpoints", nargs="+", default=READS[1:] + WRITES)
     parser.add_argument("--repeat", type=int, default=30, help="in-process requests")
     parser.add_argument("--rounds", type=int, default=3, help="per phase; the median is kept")
@@ -127,6 +153,10 @@ def bench_env(args) -> dict:
         "HUNTZEN_MFA_REQUIRED_ROLES": "",
         "HUNTZEN_API_RATE_LIMIT": "1000000/m",
         "HUNTZEN_API_BOOKING_RATE_LIMIT": "1000000/m",
+        # Wide enough for run_starts' quarter-hours (15 minutes each) plus RUN_WINDOW_HOURS.
+        "HUNTZEN_START_GRACE_MINUTES": str(
+            15 * RUN_TARGETS_PER_PRACTITIONER + 60 * RUN_WINDOW_HOURS
+        ),
         "LOG_LEVEL": "WARNING",
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
     }
@@ -216,6 +246,27 @@ def _bulk_consultations(rows) -> None:
         for codename in codenames
     ]
     ConsultationUserObjectPermission.objects.bulk_create(grants, batch_size=5000)
+
+
+def run_starts(now: datetime) -> list[datetime]:
+    """Planned starts of the start/end targets: quarter-hours (15-minute consultations)
+    whose start window (consultations/room.py: from 15 minutes before the planned start
+    to the planned end plus HUNTZEN_START_GRACE_MINUTES) is open now and stays open for
+    RUN_WINDOW_HOURS, so that every start of the run is allowed."""
+    from django.conf import settings
+
+    from consultations import room
+
+    quarter = timedelta(minutes=15)
+    grace = timedelta(minutes=settings.HUNTZEN_START_GRACE_MINUTES)
+    first = now - grace - quarter + timedelta(hours=RUN_WINDOW_HOURS)  # still open then
+    last = now + room.OPENS_BEFORE - timedelta(minutes=1)  # already open now
+    start = first.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    starts = []
+    while start <= last:
+        starts.append(start)
+        start += quarter
+    return starts
 
 
 def setup_data() -> dict:
@@ -310,18 +361,15 @@ def setup_data() -> dict:
     _bulk_consultations(rows)
     call_command("rebuild_counters", verbosity=0)
 
-    # Cancel targets: days 20 to 40 ahead. Start/end targets: earlier today (every
-    # quarter-hour from midnight to an hour ago). Booking: days 1 to 14 ahead.
+    # Cancel targets: days 20 to 40 ahead. Start/end targets: every quarter-hour of the
+    # start window (run_starts). Booking: days 1 to 14 ahead.
     cancel_rows, run_rows = [], []
     for p_index, practitioner in enumerate(practitioners):
         for k in range(CANCEL_TARGETS // PRACTITIONERS):
             start = today + timedelta(days=20 + k // 48, hours=(k % 48) / 2)
             cancel_rows.append(row(others[p_index], practitioner, start, 15))
-        quarter = 0
-        while today + timedelta(minutes=15 * (quarter + 1)) < now - timedelta(hours=1):
-            start = today + timedelta(minutes=15 * quarter)
+        for start in run_starts(now):
             run_rows.append(row(others[PRACTITIONERS + p_index], practitioner, start, 15))
-            quarter += 1
     _bulk_consultations(cancel_rows + run_rows)
 
     for reader in readers:
@@ -520,7 +568,7 @@ def run_phase(ports, targets, endpoint, *, seconds, connections, rate=None, pgid
     start_all = time.perf_counter()
 
     def worker(index):
-        conn = http.client.HTTPConnection(HOST, ports[index % len(ports)], timeout=60)
+        conn = http.client.HTTPConnection(HOST, ports[index % len(ports)], timeout=15)
         ok = errors = 0
         latencies, samples = [], []
         n = 0
@@ -659,6 +707,11 @@ def bench_servers(kinds, env, targets, args) -> dict:
                 rate = rate_of(kind) if rate_of else None
                 if rate_of and not rate:
                     continue
+                progress(
+                    f"{kind}: {endpoint}"
+                    + (f" at {rate:.0f} req/s" if rate else "")
+                    + (f", round {_round + 1}" if key and not rate_of else "")
+                )
                 rounds[kind].append(
                     run_phase(
                         ports,
@@ -715,10 +768,11 @@ def in_process(targets, args) -> dict:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    out = {}
+    out, wrong = {}, []
     for endpoint in ["hello", *args.endpoints]:
+        progress(f"in process: {endpoint}")
         client = Client()
-        times, queries, statuses = [], [], set()
+        times, cpu, queries, statuses = [], [], [], set()
         profiler = cProfile.Profile() if args.profile else None
         for n in range(args.repeat + 3):
             request = targets.request(endpoint, 0)
@@ -741,35 +795,44 @@ def in_process(targets, args) -> dict:
             if profiler and n >= 3:
                 profiler.enable()
             with CaptureQueriesContext(connection) as captured:
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 response = call(path, headers=headers, **kwargs)
-                elapsed = time.perf_counter() - t0
+                elapsed, used = time.perf_counter() - t0, time.process_time() - c0
             if profiler and n >= 3:
                 profiler.disable()
             statuses.add(response.status_code)
             if n >= 3:  # warm-up
                 times.append(elapsed)
+                cpu.append(used)
                 queries.append(len(captured))
-            if endpoint == "start" and response.status_code == 200:
-                pass
         if not times:
             continue
         out[endpoint] = {
             "median_ms": round(statistics.median(times) * 1000, 2),
+            # This process's CPU time only (not PostgreSQL's, nor other tenants' work):
+            # steadier than the wall time on a shared machine.
+            "median_cpu_ms": round(statistics.median(cpu) * 1000, 2),
             "queries": statistics.median(queries),
             "statuses": sorted(statuses),
         }
+        expected = EXPECTED_STATUS.get(endpoint, 200)
+        if statuses != {expected}:
+            wrong.append(f"{endpoint}: {sorted(statuses)} (expected {expected})")
         if profiler:
             args.profile.mkdir(parents=True, exist_ok=True)
             text = io.StringIO()
             stats = pstats.Stats(profiler, stream=text)
             stats.sort_stats("cumulative").print_stats(45)
+            stats.sort_stats("tottime").print_stats(25)
             summary = text.getvalue().replace(str(ROOT) + "/", "").replace(str(BIN.parent), "venv")
             header = (
                 f"# {endpoint}: {len(times)} requests in process, median "
                 f"{out[endpoint]['median_ms']} ms, {out[endpoint]['queries']} queries\n"
             )
             (args.profile / f"{endpoint}.txt").write_text(header + summary)
+    if wrong:
+        print(json.dumps(out, indent=1))
+        raise SystemExit("unexpected statuses in process: " + "; ".join(wrong))
     return out
 
 
@@ -810,7 +873,7 @@ def main():
 
 def print_table(result, args) -> None:
     servers = [s for s in args.servers if s in result]
-    head = "| endpoint | in-process ms | queries |"
+    head = "| endpoint | in-process ms | in-process CPU ms | queries |"
     for s in servers:
         head += f" {s} req/s | ratio | p99 ms |"
         if args.half_load:
@@ -818,7 +881,10 @@ def print_table(result, args) -> None:
     print(head)
     for endpoint in ["hello", *args.endpoints]:
         ip = result["in_process"].get(endpoint, {})
-        line = f"| {endpoint} | {ip.get('median_ms', '–')} | {ip.get('queries', '–')} |"
+        line = (
+            f"| {endpoint} | {ip.get('median_ms', '–')} | {ip.get('median_cpu_ms', '–')} "
+            f"| {ip.get('queries', '–')} |"
+        )
         for s in servers:
             r = result[s].get(endpoint, {})
             ratio = 1 if endpoint == "hello" else r.get("ratio", "–")

@@ -28,6 +28,15 @@ def event_uid(consultation: Consultation) -> str:
     return f"consultation-{consultation.pk}@huntzen.care"
 
 
+def event_sequence(consultation: Consultation, *, method: str) -> int:
+    """The consultation's SEQUENCE (0 when booked, one more at each change: a new time,
+    a cancellation); a missed one sends the next."""
+    sequence = consultation.ics_sequence
+    if method == CANCEL and consultation.status == Consultation.Status.NO_SHOW:
+        sequence += 1  # a no-show leaves the row's sequence alone
+    return sequence
+
+
 def consultation_ics(
     consultation: Consultation,
     *,
@@ -37,8 +46,34 @@ def consultation_ics(
     url: str,
     now: datetime | None = None,
 ) -> bytes:
-    """One VEVENT; its SEQUENCE is the consultation's (0 when booked, one more at each
-    change: a new time, a cancellation; a missed one sends the next)."""
+    """One VEVENT; its SEQUENCE is `event_sequence`."""
+    return event_ics(
+        uid=event_uid(consultation),
+        sequence=event_sequence(consultation, method=method),
+        start=consultation.scheduled_at,
+        end=consultation.scheduled_end,
+        method=method,
+        attendee_email=attendee_email,
+        language=language,
+        url=url,
+        now=now,
+    )
+
+
+def event_ics(
+    *,
+    uid: str,
+    sequence: int,
+    start: datetime,
+    end: datetime,
+    method: str,
+    attendee_email: str,
+    language: str,
+    url: str,
+    now: datetime | None = None,
+) -> bytes:
+    """The calendar of one VEVENT from plain values (an email rendered at delivery keeps
+    those of the moment of its change)."""
     summary = SUMMARY.get(language, SUMMARY["fr"])
     cancelled = method == CANCEL
     calendar = Calendar()
@@ -46,14 +81,11 @@ def consultation_ics(
     calendar.add("version", "2.0")
     calendar.add("method", method)
     event = Event()
-    event.add("uid", event_uid(consultation))
-    sequence = consultation.ics_sequence
-    if cancelled and consultation.status == Consultation.Status.NO_SHOW:
-        sequence += 1  # a no-show leaves the row's sequence alone
+    event.add("uid", uid)
     event.add("sequence", sequence)
     event.add("dtstamp", now or timezone.now())
-    event.add("dtstart", consultation.scheduled_at)
-    event.add("dtend", consultation.scheduled_end)
+    event.add("dtstart", start)
+    event.add("dtend", end)
     event.add("summary", summary)
     event.add("description", url)
     event.add("url", url)

@@ -1,6 +1,9 @@
 """Consultation emails: one function per message, three templates each (subject, txt,
 html), in each recipient's language. Queued in the outbox inside the services'
-transactions (delivered after commit by a Celery task), and by the reminders task.
+transactions, one row per recipient holding the plain values of the moment of the
+change (times, who cancelled, the calendar event's sequence and stamp); the delivery
+task renders them (`render`, registered as the outbox renderer "consultations"), so a
+booking or a cancellation renders no template and no .ics in the request.
 
 Booking, cancellation and rescheduling have a wording per side
 (`<message>_employee` / `<message>_practitioner`: "your appointment is confirmed" vs
@@ -11,18 +14,25 @@ What an employer's mail system could read is kept to "HuntZen Care appointment",
 time and portal links: no practitioner, specialty, reason or anything medical.
 """
 
+import uuid
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.mail.message import EmailAttachment
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import notification_address
 from consultations import ics, selectors
 from consultations.models import Consultation
-from huntzen.emails import send_templated_email
+from huntzen.emails import render_templated
 from huntzen.links import absolute_url
+from huntzen.outbox.models import OutboxMessage
+from huntzen.outbox.services import Rendered, ToRender, messages_queue_to_render, register_renderer
+
+RENDERER = "consultations"
+TEMPLATES = "consultations/email/"
 
 
 def consultation_url(consultation: Consultation) -> str:
@@ -40,92 +50,142 @@ def booking_url(slot_start, practitioner_id) -> str:
     return absolute_url(f"{path}?{urlencode({'start': slot_start.isoformat()})}")
 
 
-def _load(consultation_id) -> Consultation:
-    return Consultation.objects.select_related("employee", "practitioner").get(pk=consultation_id)
+def _iso(at: datetime | None) -> str | None:
+    """In UTC, as the database gives it back (the .ics writes UTC times)."""
+    return at.astimezone(UTC).isoformat() if at else None
 
 
-def _send(
-    *,
-    template: str,
+def _at(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _facts(consultation: Consultation, *, ics_method: str | None) -> dict:
+    """What every email of this change says, as plain values of this moment."""
+    return {
+        "consultation": str(consultation.pk),
+        "practitioner": str(consultation.practitioner_id),
+        "kind": consultation.kind,
+        "scheduled_at": _iso(consultation.scheduled_at),
+        "scheduled_end": _iso(consultation.scheduled_end),
+        "notice_hours": settings.HUNTZEN_CANCELLATION_NOTICE_HOURS,
+        "ics": {
+            "method": ics_method,
+            "sequence": ics.event_sequence(consultation, method=ics_method),
+            "stamp": _iso(timezone.now()),
+        }
+        if ics_method
+        else None,
+    }
+
+
+def _queue(
     consultation: Consultation,
-    recipient: User,
+    emails: list[tuple[User, str, dict]],
+    *,
     ics_method: str | None,
-    dedup_key: str | None = None,
-    extra: dict | None = None,
+    dedup_keys: dict | None = None,
 ) -> None:
+    """One outbox row per (recipient, template, values of her own), in one INSERT."""
+    facts = _facts(consultation, ics_method=ics_method)
+    messages_queue_to_render(
+        [
+            ToRender(
+                # Her personal address, if she chose one.
+                recipient=notification_address(recipient),
+                kind=TEMPLATES + template,
+                renderer=RENDERER,
+                language=recipient.language or settings.LANGUAGE_CODE,
+                context={**facts, **extra},
+                dedup_key=(dedup_keys or {}).get(recipient.pk),
+            )
+            for recipient, template, extra in emails
+        ]
+    )
+
+
+def render(row: OutboxMessage) -> Rendered:
+    """The email of an outbox row queued by this module, as it would have been rendered
+    at the change: its values are the row's; only the links are built now (from the
+    site's address) and, after a practitioner's cancellation, her next free slots are
+    looked up now (the freshest offer)."""
+    values = row.context
+    consultation = Consultation(
+        pk=uuid.UUID(values["consultation"]),
+        practitioner_id=uuid.UUID(values["practitioner"]),
+        kind=values["kind"],
+        scheduled_at=_at(values["scheduled_at"]),
+        scheduled_end=_at(values["scheduled_end"]),
+    )
     url = consultation_url(consultation)
-    language = recipient.language or settings.LANGUAGE_CODE
-    address = notification_address(recipient)  # her personal address, if she chose one
+    context = {
+        "consultation": consultation,
+        "url": url,
+        "calendar_url": calendar_url(consultation),
+        "notice_hours": values["notice_hours"],
+    }
+    for key in ("by_me", "by_practitioner", "late", "paid"):
+        if key in values:
+            context[key] = values[key]
+    if "previous" in values:
+        context["previous"] = _at(values["previous"])
+    if values.get("offer_next_slots"):
+        practitioner = User.objects.get(pk=consultation.practitioner_id)
+        context["next_slots"] = [
+            {"start": slot.start, "url": booking_url(slot.start, practitioner.pk)}
+            for slot in selectors.next_free_slots(practitioner=practitioner)
+        ]
     attachments = []
-    if ics_method:
+    event = values["ics"]
+    if event:
+        method = event["method"]
         attachments.append(
-            EmailAttachment(
+            (
                 "huntzen-care.ics",
-                ics.consultation_ics(
-                    consultation,
-                    method=ics_method,
-                    attendee_email=address,
-                    language=language,
+                ics.event_ics(
+                    uid=ics.event_uid(consultation),
+                    sequence=event["sequence"],
+                    start=consultation.scheduled_at,
+                    end=consultation.scheduled_end,
+                    method=method,
+                    attendee_email=row.recipient,
+                    language=row.language,
                     url=url,
+                    now=_at(event["stamp"]),
                 ),
-                f"text/calendar; method={ics_method}; charset=UTF-8",
+                f"text/calendar; method={method}; charset=UTF-8",
             )
         )
-    send_templated_email(
-        template_prefix=f"consultations/email/{template}",
-        to=address,
-        language=language,
-        context={
-            "consultation": consultation,
-            "recipient": recipient,
-            "is_practitioner": recipient.pk == consultation.practitioner_id,
-            "url": url,
-            "calendar_url": calendar_url(consultation),
-            "notice_hours": settings.HUNTZEN_CANCELLATION_NOTICE_HOURS,
-            **(extra or {}),
-        },
-        attachments=attachments,
-        dedup_key=dedup_key,
+    return render_templated(
+        template_prefix=row.kind, language=row.language, context=context, attachments=attachments
     )
+
+
+register_renderer(RENDERER, render)
 
 
 def _both(consultation: Consultation) -> tuple[User, User]:
     return consultation.employee, consultation.practitioner
 
 
-def _send_to_participants(consultation_id, *, template: str, ics_method: str) -> None:
-    consultation = _load(consultation_id)
-    for recipient in _both(consultation):
-        _send(
-            template=template,
-            consultation=consultation,
-            recipient=recipient,
-            ics_method=ics_method,
-        )
-
-
 def _side(consultation: Consultation, recipient: User) -> str:
     return "practitioner" if recipient.pk == consultation.practitioner_id else "employee"
 
 
-def send_booked(consultation_id) -> None:
+def send_booked(consultation: Consultation) -> None:
     """The employee: "your appointment is confirmed"; the practitioner: "a new booking"."""
-    consultation = _load(consultation_id)
-    for recipient in _both(consultation):
-        _send(
-            template=f"booked_{_side(consultation, recipient)}",
-            consultation=consultation,
-            recipient=recipient,
-            ics_method=ics.REQUEST,
-        )
+    _queue(
+        consultation,
+        [(r, f"booked_{_side(consultation, r)}", {}) for r in _both(consultation)],
+        ics_method=ics.REQUEST,
+    )
 
 
-def send_cancelled(consultation_id) -> None:
+def send_cancelled(consultation: Consultation) -> None:
     """Each side is told who cancelled (herself or the other); the practitioner learns
     whether it was late and paid; an employee whose practitioner cancelled is offered
     the practitioner's next free slots. The reason is never in the email."""
-    consultation = _load(consultation_id)
     by_practitioner = consultation.cancelled_by_id == consultation.practitioner_id
+    emails = []
     for recipient in _both(consultation):
         side = _side(consultation, recipient)
         extra = {
@@ -135,35 +195,26 @@ def send_cancelled(consultation_id) -> None:
             "paid": consultation.late_cancellation_paid,
         }
         if side == "employee" and by_practitioner:
-            extra["next_slots"] = [
-                {"start": slot.start, "url": booking_url(slot.start, consultation.practitioner_id)}
-                for slot in selectors.next_free_slots(practitioner=consultation.practitioner)
-            ]
-        _send(
-            template=f"cancelled_{side}",
-            consultation=consultation,
-            recipient=recipient,
-            ics_method=ics.CANCEL,
-            extra=extra,
-        )
+            extra["offer_next_slots"] = True
+        emails.append((recipient, f"cancelled_{side}", extra))
+    _queue(consultation, emails, ics_method=ics.CANCEL)
 
 
-def send_rescheduled(consultation_id) -> None:
-    """Both get the new time and the updated event (same UID, next SEQUENCE)."""
-    consultation = _load(consultation_id)
-    change = consultation.status_changes.filter(note="rescheduled").order_by("-at", "-id").first()
-    for recipient in _both(consultation):
-        _send(
-            template=f"rescheduled_{_side(consultation, recipient)}",
-            consultation=consultation,
-            recipient=recipient,
-            ics_method=ics.REQUEST,
-            extra={"previous": change.previous_scheduled_at if change else None},
-        )
+def send_rescheduled(consultation: Consultation, *, previous: datetime | None) -> None:
+    """Both get the new time (and the `previous` one) and the updated event (same UID,
+    next SEQUENCE)."""
+    _queue(
+        consultation,
+        [
+            (r, f"rescheduled_{_side(consultation, r)}", {"previous": _iso(previous)})
+            for r in _both(consultation)
+        ],
+        ics_method=ics.REQUEST,
+    )
 
 
-def send_no_show(consultation_id) -> None:
-    _send_to_participants(consultation_id, template="no_show", ics_method=ics.CANCEL)
+def send_no_show(consultation: Consultation) -> None:
+    _queue(consultation, [(r, "no_show", {}) for r in _both(consultation)], ics_method=ics.CANCEL)
 
 
 def reminder_dedup_key(consultation: Consultation, *, hours: int, recipient: User) -> str:
@@ -176,11 +227,12 @@ def send_reminder(consultation: Consultation, *, hours: int) -> None:
     """The 24 h or 1 h reminder, one outbox row per participant (each delivered and
     retried on its own), at most once per consultation, kind and recipient."""
     template = "reminder_24h" if hours == 24 else "reminder_1h"
-    for recipient in _both(consultation):
-        _send(
-            template=template,
-            consultation=consultation,
-            recipient=recipient,
-            ics_method=None,
-            dedup_key=reminder_dedup_key(consultation, hours=hours, recipient=recipient),
-        )
+    recipients = _both(consultation)
+    _queue(
+        consultation,
+        [(r, template, {}) for r in recipients],
+        ics_method=None,
+        dedup_keys={
+            r.pk: reminder_dedup_key(consultation, hours=hours, recipient=r) for r in recipients
+        },
+    )

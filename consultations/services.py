@@ -132,24 +132,25 @@ def consultation_book(
                 code="allowance_exhausted",
             )
     try:
-        with transaction.atomic():
-            consultation = Consultation.objects.create(
-                employee=employee,
-                practitioner=practitioner,
-                company=company,
-                kind=kind,
-                scheduled_at=scheduled_at,
-                scheduled_end=end,
-                buffer_minutes=availability.buffer_minutes,
-                created_at=now,
-            )
+        # No savepoint of its own: a failed insert leaves this function at once, and its
+        # atomic block rolls everything back.
+        consultation = Consultation.objects.create(
+            employee=employee,
+            practitioner=practitioner,
+            company=company,
+            kind=kind,
+            scheduled_at=scheduled_at,
+            scheduled_end=end,
+            buffer_minutes=availability.buffer_minutes,
+            created_at=now,
+        )
     except IntegrityError as exc:
         # An exclusion constraint: a concurrent booking won the race.
         raise SlotTaken() from exc
     grant_participants(consultation)
     _record(consultation, actor=employee, from_status="", to_status=Status.SCHEDULED, at=now)
     # Queued in the outbox with this change: delivered after commit, never lost.
-    notifications.send_booked(consultation.pk)
+    notifications.send_booked(consultation)
     return consultation
 
 
@@ -195,8 +196,22 @@ def _format_delay(delay: timedelta) -> str:
     return _("%(n)d min") % {"n": minutes}
 
 
+_KEPT_RELATIONS = ("employee", "practitioner", "company")
+
+
 def _locked(consultation: Consultation) -> Consultation:
-    return Consultation.objects.select_for_update().get(pk=consultation.pk)
+    """The row read again under its lock (its status may have changed meanwhile). The
+    participants and the company already loaded with `consultation` (never changed
+    after booking) are kept, so the emails and the answer do not load them again."""
+    locked = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    for name in _KEPT_RELATIONS:
+        descriptor = getattr(Consultation, name)
+        field = descriptor.field
+        if field.is_cached(consultation) and (
+            getattr(locked, field.attname) == getattr(consultation, field.attname)
+        ):
+            field.set_cached_value(locked, field.get_cached_value(consultation))
+    return locked
 
 
 def _require_own_write(actor: User, codename: str, consultation: Consultation, message):
@@ -338,7 +353,7 @@ def consultation_cancel(
         note=StatusChange.Note.LATE_CANCELLATION if late else StatusChange.Note.NONE,
     )
     # Queued in the outbox with this change: delivered after commit, never lost.
-    notifications.send_cancelled(consultation.pk)
+    notifications.send_cancelled(consultation)
     live.status_changed(consultation)
     return consultation
 
@@ -431,7 +446,7 @@ def consultation_reschedule(
         note=StatusChange.Note.RESCHEDULED,
         previous_scheduled_at=previous,
     )
-    notifications.send_rescheduled(consultation.pk)
+    notifications.send_rescheduled(consultation, previous=previous)
     return consultation
 
 
@@ -459,7 +474,7 @@ def consultation_mark_no_show(
         consultation, actor=actor, from_status=Status.SCHEDULED, to_status=Status.NO_SHOW, at=now
     )
     # Queued in the outbox with this change: delivered after commit, never lost.
-    notifications.send_no_show(consultation.pk)
+    notifications.send_no_show(consultation)
     live.status_changed(consultation)
     return consultation
 

@@ -5,12 +5,19 @@ from django.utils.translation import gettext_lazy as _
 
 
 class OutboxMessage(models.Model):
-    """One email to one recipient, rendered when it was queued, delivered by a task.
+    """One email to one recipient, delivered by a task.
+
+    Either rendered when it was queued (subject, text, html, attachments: allauth's and
+    the account emails), or rendered at delivery by `renderer` (a name registered with
+    huntzen.outbox.services.register_renderer) from `context`: the plain values of the
+    moment of the change (times, flags, the calendar event's sequence), in `language`.
+    The request that queues it then writes one small row and renders nothing.
 
     Its id is the idempotency key of the delivery: the email's Message-ID is derived from
     it, and a delivery first claims the row (pending → sending, with a lease) by a
-    conditional UPDATE, so that of two workers only one sends it. The rendered content is
-    erased once sent: sent rows keep who, what kind, when and how many attempts.
+    conditional UPDATE, so that of two workers only one sends it. The content and the
+    context are erased once sent: sent rows keep who, what kind, when and how many
+    attempts.
     """
 
     class State(models.TextChoices):
@@ -31,6 +38,9 @@ class OutboxMessage(models.Model):
     html = models.TextField(blank=True)
     headers = models.JSONField(default=dict, blank=True)
     attachments = models.JSONField(default=list, blank=True)
+    renderer = models.CharField(max_length=60, blank=True)
+    language = models.CharField(max_length=10, blank=True)
+    context = models.JSONField(null=True, blank=True)
     state = models.CharField(_("état"), max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveIntegerField(_("tentatives"), default=0)
     next_attempt_at = models.DateTimeField(_("prochaine tentative"))

@@ -1,17 +1,24 @@
 """Queue and deliver emails through the outbox.
 
-`message_queue` writes one row per recipient in the caller's transaction and asks a
-task to deliver it once that transaction commits; a change that rolls back leaves no
-email, and a committed change always leaves its emails, whatever the broker or the SMTP
-server do meanwhile. `message_deliver` claims a row (a conditional UPDATE: of two
-workers, one wins), sends it, and records the outcome; a failure is retried later with
-exponential backoff. `due_message_ids` is what the periodic sweep hands to workers again:
-rows whose retry is due, and rows claimed by a worker that died (lease over).
+`message_queue` (a rendered email) and `messages_queue_to_render` (emails rendered at
+delivery from a small context) write one row per recipient in the caller's transaction
+and ask a task to deliver it once that transaction commits; a change that rolls back
+leaves no email, and a committed change always leaves its emails, whatever the broker or
+the SMTP server do meanwhile. `message_deliver` claims a row (a conditional UPDATE: of
+two workers, one wins), renders it if it was queued to be rendered, sends it, and
+records the outcome; a failure (of the rendering too) is retried later with exponential
+backoff. `due_message_ids` is what the periodic sweep hands to workers again: rows whose
+retry is due, and rows claimed by a worker that died (lease over).
+
+Renderers are registered by name (`register_renderer`) by each app's `notifications`
+module, which the outbox's AppConfig imports in every process (web, worker, commands).
 """
 
 import base64
 import logging
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from functools import partial
@@ -84,6 +91,84 @@ def message_queue(
     return rows
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """What a renderer makes of a row: the email's content."""
+
+    subject: str
+    text: str
+    html: str = ""
+    # (filename, content, mimetype), as EmailMessage.attach takes them.
+    attachments: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ToRender:
+    """One email to queue now and render at delivery: `renderer(row)` makes its content
+    from `context` (JSON: plain values of the moment of the change) in `language`."""
+
+    recipient: str
+    kind: str
+    renderer: str
+    language: str
+    context: dict
+    dedup_key: str | None = None
+
+
+_RENDERERS: dict[str, Callable[[OutboxMessage], Rendered]] = {}
+
+
+def register_renderer(name: str, renderer: Callable[[OutboxMessage], Rendered]) -> None:
+    _RENDERERS[name] = renderer
+
+
+def messages_queue_to_render(messages: list[ToRender]) -> list[OutboxMessage]:
+    """One row per email, committed with the caller's transaction, to be rendered at
+    delivery. The emails without a dedup key are written by one INSERT; one with a key
+    already queued (for its recipient) is not queued again."""
+    now = timezone.now()
+    rows, deduplicated = [], []
+    for message in messages:
+        if message.renderer not in _RENDERERS:
+            raise LookupError(f"outbox: no renderer {message.renderer!r}")
+        row = OutboxMessage(
+            kind=message.kind[:120],
+            dedup_key=(
+                f"{message.dedup_key}|{message.recipient.lower()}" if message.dedup_key else None
+            ),
+            recipient=message.recipient,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            headers={"Content-Language": message.language},
+            renderer=message.renderer,
+            language=message.language,
+            context=message.context,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        (deduplicated if row.dedup_key else rows).append(row)
+    if rows:
+        OutboxMessage.objects.bulk_create(rows)
+    if deduplicated:
+        rows += _insert_new(deduplicated)
+    for row in rows:  # one delivery task per recipient
+        transaction.on_commit(partial(dispatch, [row.pk]))
+    return rows
+
+
+@transaction.atomic
+def _insert_new(rows: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Rows with a dedup key, each inserted unless its key is taken."""
+    inserted = []
+    for row in rows:
+        try:
+            with transaction.atomic():
+                row.save(force_insert=True)
+        except IntegrityError:
+            continue  # queued already
+        inserted.append(row)
+    return inserted
+
+
 def dispatch(message_ids) -> None:
     """Hand rows to the workers. The broker may be down: the rows are committed, so the
     sweep hands them over again once it is back; the request that queued them succeeds."""
@@ -105,21 +190,34 @@ def _message_id(row: OutboxMessage) -> str:
     return f"<{row.pk.hex}@{domain}>"
 
 
-def _email(row: OutboxMessage) -> EmailMultiAlternatives:
-    message = EmailMultiAlternatives(
-        subject=row.subject,
-        body=row.text,
-        from_email=row.from_email,
-        to=[row.recipient],
-        headers={**row.headers, "Message-ID": _message_id(row)},
-    )
-    if row.html:
-        message.attach_alternative(row.html, "text/html")
+def _content(row: OutboxMessage) -> Rendered:
+    """The row's content: rendered now by its renderer, or as it was queued."""
+    if row.renderer:
+        if row.context is None:
+            raise ValueError("outbox: nothing left to render")
+        return _RENDERERS[row.renderer](row)
+    attachments = []
     for attachment in row.attachments:
         content = attachment["content"]
         if attachment["base64"]:
             content = base64.b64decode(content)
-        message.attach(attachment["filename"], content, attachment["mimetype"])
+        attachments.append((attachment["filename"], content, attachment["mimetype"]))
+    return Rendered(subject=row.subject, text=row.text, html=row.html, attachments=attachments)
+
+
+def _email(row: OutboxMessage) -> EmailMultiAlternatives:
+    content = _content(row)
+    message = EmailMultiAlternatives(
+        subject=content.subject,
+        body=content.text,
+        from_email=row.from_email,
+        to=[row.recipient],
+        headers={**row.headers, "Message-ID": _message_id(row)},
+    )
+    if content.html:
+        message.attach_alternative(content.html, "text/html")
+    for attachment in content.attachments:
+        message.attach(*attachment)
     return message
 
 
@@ -195,6 +293,7 @@ def message_deliver(message_id, *, now: datetime | None = None) -> str | None:
         text="",
         html="",
         attachments=[],
+        context=None,
     ):
         logger.error("outbox: email %s was sent after its lease ended", row.pk)
     return State.SENT
