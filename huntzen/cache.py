@@ -13,7 +13,7 @@ import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -36,6 +36,31 @@ _outages: dict[str, _Outage] = {}
 _outages_lock = threading.Lock()
 
 
+class _SharedClient(RedisCacheClient):
+    """Django's Redis client with one connection pool and one redis-py client per server
+    and options in the process. Django builds a redis-py client for every command (a
+    hundred-entry callbacks table each time: about a third of the cache's cost per
+    request) and a pool per backend instance, which is one per thread and, under ASGI,
+    one per request: a new Redis connection for every request. Both are thread-safe."""
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        server = self._servers[index]
+        shared = _clients.get(server)
+        if shared is None or shared[0] != self._pool_options:
+            with _clients_lock:
+                shared = _clients.get(server)
+                if shared is None or shared[0] != self._pool_options:
+                    pool = self._pool_class.from_url(server, **self._pool_options)
+                    shared = (self._pool_options, self._client(connection_pool=pool))
+                    _clients[server] = shared
+        return shared[1]
+
+
+_clients: dict[str, tuple[dict, object]] = {}
+_clients_lock = threading.Lock()
+
+
 class FailoverRedisCache(RedisCache):
     """Django's Redis cache, falling back to a per-process LocMemCache while Redis fails.
 
@@ -47,6 +72,7 @@ class FailoverRedisCache(RedisCache):
         options = dict(params.get("OPTIONS", {}))
         self.retry_seconds = float(options.pop("RETRY_SECONDS", 5))
         super().__init__(server, {**params, "OPTIONS": options})
+        self._class = _SharedClient
         name = f"huntzen-failover:{server}:{params.get('KEY_PREFIX', '')}"
         # LocMemCache shares its data by name: one memory for every instance.
         self.local = LocMemCache(name, {**params, "OPTIONS": {"MAX_ENTRIES": 10000}})

@@ -112,4 +112,6 @@ class SmallGroupRule:
 
 
 def _within(by_day: Mapping[date, V], bucket: Period) -> dict[date, V]:
+    if bucket.days < len(by_day):  # the shorter walk: a week or a month in a year's days
+        return {day: by_day[day] for day in bucket.dates() if day in by_day}
     return {day: value for day, value in by_day.items() if bucket.start <= day <= bucket.end}
