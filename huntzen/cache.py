@@ -10,6 +10,7 @@ not once per request, and Redis is tried again every few seconds.
 import logging
 import threading
 import time
+import uuid
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
@@ -59,6 +60,26 @@ class _SharedClient(RedisCacheClient):
 
 _clients: dict[str, tuple[dict, object]] = {}
 _clients_lock = threading.Lock()
+
+# One step of a sliding-window rate limit, atomic in Redis: forget the hits older than
+# the window, count the rest, record this one if the limit allows it. Returns
+# {allowed, hits in the window, the oldest hit's time (a string, Lua would truncate a
+# number)}. What DRF's throttles do with a get and a set (two round trips, and two
+# processes reading the same count could both let a request through).
+_WINDOW_LUA = """
+local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local hits = redis.call('ZCARD', KEYS[1])
+local allowed = 0
+if hits < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[4])
+  redis.call('EXPIRE', KEYS[1], math.ceil(window))
+  hits = hits + 1
+  allowed = 1
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {allowed, hits, oldest[2] or ''}
+"""
 
 
 class FailoverRedisCache(RedisCache):
@@ -113,6 +134,27 @@ class FailoverRedisCache(RedisCache):
                 was_down, outage.until = outage.until, 0.0
             if was_down:
                 logger.warning("Redis cache available again: counting in Redis")
+
+    def hit_window(self, key: str, *, now: float, window: int, limit: int):
+        """A rate limit's step in one round trip (`_WINDOW_LUA`): `(allowed, hits in the
+        window, oldest hit's time or None)`; None while Redis is down, and the caller
+        counts with get and set, which go to this process's memory meanwhile."""
+        if self.is_down:
+            return None
+        full_key = self.make_and_validate_key(f"{key}:window")
+        client = self._cache.get_client(full_key, write=True)
+        script = getattr(client, "huntzen_window_script", None)
+        if script is None:  # registered once per client: later calls send its SHA only
+            script = client.huntzen_window_script = client.register_script(_WINDOW_LUA)
+        try:
+            allowed, hits, oldest = script(
+                keys=[full_key], args=[repr(now), window, limit, uuid.uuid4().hex], client=client
+            )
+        except REDIS_DOWN_ERRORS as exc:
+            self._went_down(exc)
+            return None
+        self._came_back()
+        return bool(allowed), int(hits), float(oldest) if oldest else None
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         return self._run("add", key, value, timeout, version)
