@@ -10,10 +10,11 @@ not once per request, and Redis is tried again every few seconds.
 import logging
 import threading
 import time
+import uuid
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -36,6 +37,51 @@ _outages: dict[str, _Outage] = {}
 _outages_lock = threading.Lock()
 
 
+class _SharedClient(RedisCacheClient):
+    """Django's Redis client with one connection pool and one redis-py client per server
+    and options in the process. Django builds a redis-py client for every command (a
+    hundred-entry callbacks table each time: about a third of the cache's cost per
+    request) and a pool per backend instance, which is one per thread and, under ASGI,
+    one per request: a new Redis connection for every request. Both are thread-safe."""
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        server = self._servers[index]
+        shared = _clients.get(server)
+        if shared is None or shared[0] != self._pool_options:
+            with _clients_lock:
+                shared = _clients.get(server)
+                if shared is None or shared[0] != self._pool_options:
+                    pool = self._pool_class.from_url(server, **self._pool_options)
+                    shared = (self._pool_options, self._client(connection_pool=pool))
+                    _clients[server] = shared
+        return shared[1]
+
+
+_clients: dict[str, tuple[dict, object]] = {}
+_clients_lock = threading.Lock()
+
+# One step of a sliding-window rate limit, atomic in Redis: forget the hits older than
+# the window, count the rest, record this one if the limit allows it. Returns
+# {allowed, hits in the window, the oldest hit's time (a string, Lua would truncate a
+# number)}. What DRF's throttles do with a get and a set (two round trips, and two
+# processes reading the same count could both let a request through).
+_WINDOW_LUA = """
+local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local hits = redis.call('ZCARD', KEYS[1])
+local allowed = 0
+if hits < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[4])
+  redis.call('EXPIRE', KEYS[1], math.ceil(window))
+  hits = hits + 1
+  allowed = 1
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {allowed, hits, oldest[2] or ''}
+"""
+
+
 class FailoverRedisCache(RedisCache):
     """Django's Redis cache, falling back to a per-process LocMemCache while Redis fails.
 
@@ -47,6 +93,7 @@ class FailoverRedisCache(RedisCache):
         options = dict(params.get("OPTIONS", {}))
         self.retry_seconds = float(options.pop("RETRY_SECONDS", 5))
         super().__init__(server, {**params, "OPTIONS": options})
+        self._class = _SharedClient
         name = f"huntzen-failover:{server}:{params.get('KEY_PREFIX', '')}"
         # LocMemCache shares its data by name: one memory for every instance.
         self.local = LocMemCache(name, {**params, "OPTIONS": {"MAX_ENTRIES": 10000}})
@@ -87,6 +134,27 @@ class FailoverRedisCache(RedisCache):
                 was_down, outage.until = outage.until, 0.0
             if was_down:
                 logger.warning("Redis cache available again: counting in Redis")
+
+    def hit_window(self, key: str, *, now: float, window: int, limit: int):
+        """A rate limit's step in one round trip (`_WINDOW_LUA`): `(allowed, hits in the
+        window, oldest hit's time or None)`; None while Redis is down, and the caller
+        counts with get and set, which go to this process's memory meanwhile."""
+        if self.is_down:
+            return None
+        full_key = self.make_and_validate_key(f"{key}:window")
+        client = self._cache.get_client(full_key, write=True)
+        script = getattr(client, "huntzen_window_script", None)
+        if script is None:  # registered once per client: later calls send its SHA only
+            script = client.huntzen_window_script = client.register_script(_WINDOW_LUA)
+        try:
+            allowed, hits, oldest = script(
+                keys=[full_key], args=[repr(now), window, limit, uuid.uuid4().hex], client=client
+            )
+        except REDIS_DOWN_ERRORS as exc:
+            self._went_down(exc)
+            return None
+        self._came_back()
+        return bool(allowed), int(hits), float(oldest) if oldest else None
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         return self._run("add", key, value, timeout, version)

@@ -486,6 +486,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False
 SESSION_COOKIE_AGE = 8 * 3600
+# Django's database sessions, read with a plain statement (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
 
 _https = env_bool("HUNTZEN_HTTPS", not DEBUG)
 SECURE_SSL_REDIRECT = _https

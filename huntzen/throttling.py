@@ -40,11 +40,52 @@ class FallbackCache:
             logger.exception("Rate-limit cache unavailable: limiting per process")
             self.local.set(key, value, timeout)
 
+    def hit_window(self, key, **step):
+        """The default cache's one-round-trip step (huntzen.cache), or None when it has
+        none or fails: the throttle then counts with get and set above."""
+        method = getattr(self.primary, "hit_window", None)
+        if method is None:
+            return None
+        try:
+            return method(key, **step)
+        except Exception:
+            logger.exception("Rate-limit cache unavailable: limiting per process")
+            return None
+
 
 fallback_cache = FallbackCache()
 
 
-class ApiRateThrottle(UserRateThrottle):
+class OneTripThrottleMixin:
+    """DRF's sliding window counted in one Redis round trip, atomically, where the cache
+    can (huntzen.cache.FailoverRedisCache.hit_window); else DRF's get and set."""
+
+    def allow_request(self, request, view):
+        self.window = None
+        if self.rate is None:
+            return True
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        now = self.timer()
+        step = self.cache.hit_window(key, now=now, window=self.duration, limit=self.num_requests)
+        if step is None:
+            return super().allow_request(request, view)
+        allowed, hits, oldest = step
+        self.key, self.now, self.window = key, now, (hits, oldest)
+        return allowed
+
+    def wait(self):
+        """DRF's answer (SimpleRateThrottle.wait) from the window's count and oldest hit."""
+        if self.window is None:
+            return super().wait()
+        hits, oldest = self.window
+        remaining = self.duration - (self.now - oldest) if hits else self.duration
+        available = self.num_requests - hits + 1
+        return None if available <= 0 else remaining / float(available)
+
+
+class ApiRateThrottle(OneTripThrottleMixin, UserRateThrottle):
     """Every API request: per user, or per client address when anonymous
     (HUNTZEN_API_RATE_LIMIT)."""
 
@@ -52,7 +93,7 @@ class ApiRateThrottle(UserRateThrottle):
     scope = "api"
 
 
-class BookingRateThrottle(UserRateThrottle):
+class BookingRateThrottle(OneTripThrottleMixin, UserRateThrottle):
     """Bookings, on top of the API limit (HUNTZEN_API_BOOKING_RATE_LIMIT)."""
 
     cache = fallback_cache

@@ -5,6 +5,7 @@ logs) or one access function or selector (a read: logged there), then renders. E
 page here sends Cache-Control: no-store.
 """
 
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -14,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -53,6 +55,15 @@ def _show(form, error: ValidationError) -> None:
 
 # --- Journal ----------------------------------------------------------------------
 
+_ANY_ID = uuid.UUID(int=0)
+
+
+def _entry_rows(entries) -> list[tuple[str, object]]:
+    """(its page's URL, entry) for each entry: one reverse() for the page, not one per
+    entry (a quarter of a millisecond each, on a page of 25)."""
+    url = reverse("medical:journal_entry", args=[_ANY_ID])
+    return [(url.replace(str(_ANY_ID), str(entry.id)), entry) for entry in entries]
+
 
 @never_cache
 @login_required
@@ -67,7 +78,7 @@ def journal_list(request):
         "medical/journal_list.html",
         {
             "page": page,
-            "entries": selectors.entries_content(page.object_list),
+            "entries": _entry_rows(selectors.entries_content(page.object_list)),
             "chart": mood_chart(points, first_day=first_day, last_day=today) if points else None,
             "points": points,
         },

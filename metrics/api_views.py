@@ -25,6 +25,7 @@ from metrics.serializers import (
     CompanyMetricsSerializer,
     EmployeeMetricsSerializer,
     PractitionerMetricsSerializer,
+    company_metrics_body,
 )
 
 PERIOD_PARAMETERS = [
@@ -194,7 +195,7 @@ class CompanyMetricsView(APIView):
         report = selectors.company_report(
             company=company, period=period, granularity=granularity, protect=protect
         )
-        return Response(CompanyMetricsSerializer(report).data)
+        return Response(company_metrics_body(report))
 
 
 class CompanyExportView(APIView):

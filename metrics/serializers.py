@@ -125,3 +125,62 @@ class CompanyMetricsSerializer(CamelSerializer):
     seats = serializers.IntegerField(source="company.seats")
     seat_used_percent = serializers.FloatField(allow_null=True)
     buckets = BucketSerializer(many=True)
+
+
+# --- Hand-built representations ------------------------------------------------------
+# The answers of the hot reads built without DRF's field machinery (rendering a year's
+# report through the serializers above cost more than computing it). The serializers
+# stay the schema; tests/metrics/test_metrics_bodies.py holds each body equal to its
+# serializer's output for every kind of report (HR and staff, withheld, empty).
+
+
+def _figure(value):
+    return str(value) if isinstance(value, Hidden) else value
+
+
+def _period(period) -> dict:
+    return {"from": period.start.isoformat(), "to": period.end.isoformat()}
+
+
+def _bucket_body(bucket) -> dict:
+    return {
+        "label": bucket.label,
+        "period": _period(bucket.period),
+        "withheld": bucket.hidden,
+        "consultations": _figure(bucket.consultations),
+        "totalDurationSeconds": _figure(bucket.total_duration_seconds),
+        "totalDurationMinutes": _figure(bucket.total_duration_minutes),
+        "totalDurationHours": _figure(bucket.total_duration_hours),
+        "avgActiveUsers": _figure(bucket.avg_active_employees),
+        "allowanceUsedPercent": _figure(bucket.allowance_used_percent),
+    }
+
+
+def company_metrics_body(report) -> dict:
+    """`CompanyMetricsSerializer(report).data`, built by hand (same keys, same order,
+    same values)."""
+    total = report.total
+    seat_percent = report.seat_used_percent
+    return {
+        "companyId": str(report.company.pk),
+        "period": {
+            **_period(report.period),
+            "granularity": str(report.granularity),
+            "snapped": report.snapped,
+            "requested": _period(report.requested),
+            "publishedUntil": report.published_until.isoformat()
+            if report.published_until
+            else None,
+        },
+        "consultations": None if total is None else _figure(total.consultations),
+        "totalDurationSeconds": None if total is None else _figure(total.total_duration_seconds),
+        "totalDurationMinutes": None if total is None else _figure(total.total_duration_minutes),
+        "totalDurationHours": None if total is None else _figure(total.total_duration_hours),
+        "avgActiveUsers": None if total is None else _figure(total.avg_active_employees),
+        "allowanceUsedPercent": None if total is None else _figure(total.allowance_used_percent),
+        "withheldBuckets": report.withheld_buckets,
+        "activeUsers": report.active_employees,
+        "seats": report.company.seats,
+        "seatUsedPercent": None if seat_percent is None else float(seat_percent),
+        "buckets": [_bucket_body(bucket) for bucket in report.buckets],
+    }

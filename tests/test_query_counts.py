@@ -28,7 +28,7 @@ LOGIN = "/_allauth/app/v1/auth/login"
 @pytest.fixture(autouse=True)
 def production_caching(settings):
     settings.HUNTZEN_AUTH_CACHE_SECONDS = 60
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    settings.SESSION_ENGINE = "accounts.sessions"
 
 
 def bearer(user) -> dict:

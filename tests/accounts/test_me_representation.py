@@ -1,0 +1,49 @@
+"""GET /api/v1/auth/me answers a shape built by hand for speed
+(`MeSerializer.to_representation`): it must stay exactly what DRF's generic walk over
+the declared fields gives, for every role, with and without a company or a last sign-in,
+in any time zone."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+from rest_framework import serializers
+
+from accounts.serializers import MeSerializer
+
+pytestmark = pytest.mark.django_db
+
+
+def _both(user):
+    serializer = MeSerializer(user)
+    return serializer.data, serializers.ModelSerializer.to_representation(serializer, user)
+
+
+def test_every_role_reads_the_same_as_drf_would(cast):
+    for user in cast.values():
+        fast, generic = _both(user)
+        assert fast == generic, user.role
+        assert list(fast) == list(generic)  # same keys, same order
+    assert any(_both(user)[0]["companyId"] is None for user in cast.values())
+    assert any(_both(user)[0]["companyId"] for user in cast.values())
+
+
+def test_with_a_last_sign_in_in_another_time_zone(employee_a):
+    employee_a.last_login = datetime(2026, 3, 29, 1, 30, tzinfo=ZoneInfo("UTC"))
+    fast, generic = _both(employee_a)
+    assert fast == generic and fast["lastLoginAt"] == "2026-03-29T03:30:00+02:00"
+    with timezone.override("UTC"):
+        fast, generic = _both(employee_a)
+    assert fast == generic and fast["lastLoginAt"] == "2026-03-29T01:30:00Z"
+
+
+def test_a_deactivated_user(employee_a):
+    employee_a.is_active = False
+    fast, generic = _both(employee_a)
+    assert fast == generic and fast["isActive"] is False
+
+
+def test_the_api_answers_it(api_client, employee_a):
+    api_client.force_authenticate(employee_a)
+    assert api_client.get("/api/v1/auth/me").json() == _both(employee_a)[1]
