@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DB_NAME = "huntzen_bench_chat"
+DB_NAME = os.environ.get("BENCH_CHAT_DB", "huntzen_bench_chat")
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
 ENV = {
@@ -147,7 +147,8 @@ class Daphne:
             spy = str(Path(sys.executable).parent / "py-spy")
             command = [
                 *(spy, "record", "--format", "raw", "--nonblocking", "--threads"),
-                *("--rate", "250", "-o", str(profile), "--", *command),
+                *os.environ.get("BENCH_PYSPY_FLAGS", "").split(),
+                *("--rate", "100", "-o", str(profile), "--", *command),
             ]
         self.process = subprocess.Popen(
             command,

@@ -134,6 +134,7 @@ def get_chat_for(
     action: str = Action.JOIN,
     now: datetime | None = None,
     participant: bool | None = None,
+    read: Consultation | None = None,
 ) -> Consultation:
     """The consultation whose chat `user` may `action` (join, send: only while the chat
     is open at `now`; read: its history, also once closed), or raises a ChatRefused.
@@ -143,12 +144,16 @@ def get_chat_for(
     (an open socket decides it on join and again whenever the session-ending group or
     an access change tells it to, at least every 30 s: chat.consumers); None asks
     guardian. When it is dropped (the who), the when is still decided here, from the
-    consultation read now."""
-    consultation = (
-        Consultation.objects.filter(pk=consultation_id).first()
-        if consultation_id is not None
-        else None
-    )
+    consultation read now.
+
+    `read`: this consultation as the caller read it an instant ago, in the same connect
+    (the join decision, then the history page on join): not read again."""
+    if read is not None and str(read.pk) == str(consultation_id):
+        consultation = read
+    elif consultation_id is not None:
+        consultation = Consultation.objects.filter(pk=consultation_id).first()
+    else:
+        consultation = None
     if consultation is None:
         raise _refuse(user, consultation_id, action, ChatUnknown)
     if action != Action.READ and not chat_is_open(consultation, now):
