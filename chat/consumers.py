@@ -1,9 +1,10 @@
 """The chat websocket: ws/chat/<consultation id>/.
 
-Parse, check access, call the chat services, send. Access is decided before the
-socket is accepted and again on every event. A refused socket is accepted only to be
-closed at once with its code (daphne turns a close before accept into a bare HTTP 403,
-and the page needs the code to know it must not reconnect): it receives no frame.
+Parse, check access, call the chat services, send. The socket is accepted at once
+(daphne turns a close before accept into a bare HTTP 403, and the page needs the close
+code to know it must not reconnect; nor does the handshake wait for the database), and
+access is decided before any frame is sent and again on every event: a refused socket
+is closed at once with its code and receives no frame.
 
 Client -> server frames (JSON objects):
   {"type": "auth", "ticket": "..."}                first frame, API clients only
