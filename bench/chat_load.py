@@ -12,10 +12,16 @@ allows 1 per second per connection, 10 per 10 s) for `--duration` seconds; we me
 the latency from send to receipt by the OTHER participant (same client process, one
 clock), the messages per second received, and count what was lost.
 
-Loopback only; its own database (huntzen_bench_chat, recreated) and Redis db 7.
-Usage:
+Loopback only; its own database (huntzen_bench_chat, recreated; BENCH_CHAT_DB names
+another) and Redis db 7 (BENCH_REDIS_URL names another). Usage:
 
     .venv/bin/python bench/chat_load.py [--rooms 200] [--rate 0.5] [--duration 20]
+    # the one-process goal (40 msg/s) and the two-process one (200 msg/s):
+    .venv/bin/python bench/chat_load.py --rate 0.1 --phases echo,one --reuse-rooms
+    .venv/bin/python bench/chat_load.py --rate 0.5 --phases echo,two --reuse-rooms
+
+--profile samples the one-daphne phase with py-spy at 100 Hz; BENCH_PYSPY_FLAGS adds
+flags (`--gil`: only the thread holding the GIL, i.e. Python's CPU, not its waits).
 """
 
 import argparse
@@ -35,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DB_NAME = "huntzen_bench_chat"
+DB_NAME = os.environ.get("BENCH_CHAT_DB", "huntzen_bench_chat")
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
 ENV = {
@@ -147,7 +153,8 @@ class Daphne:
             spy = str(Path(sys.executable).parent / "py-spy")
             command = [
                 *(spy, "record", "--format", "raw", "--nonblocking", "--threads"),
-                *("--rate", "250", "-o", str(profile), "--", *command),
+                *os.environ.get("BENCH_PYSPY_FLAGS", "").split(),
+                *("--rate", "100", "-o", str(profile), "--", *command),
             ]
         self.process = subprocess.Popen(
             command,

@@ -16,6 +16,8 @@ Every decision is written to the medical access log, exactly once.
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connections, router
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -134,6 +136,7 @@ def get_chat_for(
     action: str = Action.JOIN,
     now: datetime | None = None,
     participant: bool | None = None,
+    read: Consultation | None = None,
 ) -> Consultation:
     """The consultation whose chat `user` may `action` (join, send: only while the chat
     is open at `now`; read: its history, also once closed), or raises a ChatRefused.
@@ -143,15 +146,22 @@ def get_chat_for(
     (an open socket decides it on join and again whenever the session-ending group or
     an access change tells it to, at least every 30 s: chat.consumers); None asks
     guardian. When it is dropped (the who), the when is still decided here, from the
-    consultation read now."""
-    consultation = (
-        Consultation.objects.filter(pk=consultation_id).first()
-        if consultation_id is not None
-        else None
-    )
+    consultation read now.
+
+    `read`: this consultation as the caller read it an instant ago, in the same connect
+    (the join decision, then the history page on join): not read again."""
+    if read is not None and str(read.pk) == str(consultation_id):
+        consultation = read
+    elif consultation_id is not None and action == Action.SEND and participant is not None:
+        consultation = _window_of(consultation_id)
+    elif consultation_id is not None:
+        consultation = Consultation.objects.filter(pk=consultation_id).first()
+    else:
+        consultation = None
     if consultation is None:
         raise _refuse(user, consultation_id, action, ChatUnknown)
     if action != Action.READ and not chat_is_open(consultation, now):
+        consultation = Consultation.objects.get(pk=consultation.pk)  # all of it
         knows = may_know_of(user, consultation)
         # Outsiders learn nothing, not even that the chat is closed.
         closed = ChatClosed if knows and not is_barred(user) else _refusal(knows)
@@ -163,6 +173,28 @@ def get_chat_for(
         user=user, object_type=OBJECT_TYPE, object_id=consultation.pk, action=action, allowed=True
     )
     return consultation
+
+
+# What a message needs of its consultation: whether the chat is open now.
+_WINDOW_FIELDS = ("id", "status", "scheduled_at", "scheduled_end", "ended_at")
+
+
+def _window_of(consultation_id) -> Consultation | None:
+    """The consultation with its status and times only (the rest deferred), or None:
+    a message's read, one plain statement (the ORM's SELECT of every column, built
+    anew for each message, cost about a third of a message's own work). The caller
+    reads the whole row again should the chat be closed."""
+    meta = Consultation._meta
+    connection = connections[router.db_for_read(Consultation)]
+    quote = connection.ops.quote_name
+    try:
+        pk = meta.pk.get_db_prep_value(meta.pk.to_python(consultation_id), connection)
+    except ValidationError:
+        return None
+    # Identifiers from the model's own metadata, quoted; the id a parameter.
+    columns = ", ".join(quote(meta.get_field(name).column) for name in _WINDOW_FIELDS)
+    sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608  # nosec B608
+    return next(iter(Consultation.objects.raw(sql, [pk])), None)
 
 
 def _refusal_for(user, consultation) -> type[ChatRefused]:

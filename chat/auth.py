@@ -3,17 +3,22 @@
 Channels runs database code on ONE thread by default (thread_sensitive), so that every
 socket of a daphne process waited in one queue: the handshake's session and user
 lookup (channels.auth) and each event's work. On PostgreSQL the connection pool holds
-a connection per thread, so this work runs on the thread pool instead, in parallel;
-SQLite has one writer anyway: there it stays on that one thread.
+a connection per thread, so this work runs on the chat's own thread pool instead, in
+parallel; SQLite has one writer anyway: there it stays on that one thread.
+
+The sign-in lookup (session -> user, with the session hash check) is not done by a
+middleware in a hop of its own any more: the consumer makes it in the same hop as its
+join decision (`chat.consumers`), one thread-pool round trip per connect instead of two.
 """
 
+import asyncio
+import functools
 from concurrent.futures import ThreadPoolExecutor
-from functools import wraps
 
-from channels.auth import AuthMiddleware, get_user
+from channels.auth import get_user
 from channels.db import database_sync_to_async
 from channels.sessions import CookieMiddleware, SessionMiddleware
-from django.db import connections
+from django.db import close_old_connections, connections
 
 # The chat's own threads: the event loop's default pool has cpu + 4 (6 here), too few
 # for hundreds of sockets whose work mostly waits on PostgreSQL. Each holds a pooled
@@ -23,30 +28,38 @@ DB_THREADS = 12
 _executor = ThreadPoolExecutor(max_workers=DB_THREADS, thread_name_prefix="chat-db")
 
 
-def db(func):
-    """database_sync_to_async, on the chat's thread pool on PostgreSQL (see above)."""
+def _in_thread(func, args, kwargs):
+    """What database_sync_to_async does around a call, less the context copy: each
+    thread keeps its own context, so Django's per-context cache client (one Redis
+    connection pool each) lives as long as the thread, not one per socket."""
+    close_old_connections()
+    try:
+        return func(*args, **kwargs)
+    finally:
+        close_old_connections()
 
-    @wraps(func)
+
+def db(func):
+    """Run `func` off the event loop: on the chat's thread pool on PostgreSQL (see
+    above), on Channels' one database thread otherwise."""
+
+    @functools.wraps(func)
     async def call(*args, **kwargs):
         if connections["default"].vendor == "postgresql":
-            run = database_sync_to_async(func, thread_sensitive=False, executor=_executor)
-        else:
-            run = database_sync_to_async(func)
-        return await run(*args, **kwargs)
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(_executor, _in_thread, func, args, kwargs)
+        return await database_sync_to_async(func)(*args, **kwargs)
 
     return call
 
 
-_get_user = db(get_user.func)  # channels' own lookup (session, hash check), undecorated
-
-
-class ParallelAuthMiddleware(AuthMiddleware):
-    """channels' AuthMiddleware, whose lookup runs through `db`: 400 sockets used to
-    take 16 s to connect, each handshake waiting for the one thread."""
-
-    async def resolve_scope(self, scope):
-        scope["user"]._wrapped = await _get_user(scope)
+def scope_user(scope):
+    """The user the scope's session signs in (channels' own lookup: the session, the
+    user through the authentication backend, the session hash check), or None."""
+    user = get_user.func(scope)
+    return user if user.is_authenticated else None
 
 
 def ChatAuthMiddlewareStack(inner):  # noqa: N802 (named like channels' AuthMiddlewareStack)
-    return CookieMiddleware(SessionMiddleware(ParallelAuthMiddleware(inner)))
+    """The cookie and the (lazy) session in the scope; the consumer reads the user."""
+    return CookieMiddleware(SessionMiddleware(inner))

@@ -1,9 +1,10 @@
 """The chat websocket: ws/chat/<consultation id>/.
 
-Parse, check access, call the chat services, send. Access is decided before the
-socket is accepted and again on every event. A refused socket is accepted only to be
-closed at once with its code (daphne turns a close before accept into a bare HTTP 403,
-and the page needs the code to know it must not reconnect): it receives no frame.
+Parse, check access, call the chat services, send. The socket is accepted at once
+(daphne turns a close before accept into a bare HTTP 403, and the page needs the close
+code to know it must not reconnect; nor does the handshake wait for the database), and
+access is decided before any frame is sent and again on every event: a refused socket
+is closed at once with its code and receives no frame.
 
 Client -> server frames (JSON objects):
   {"type": "auth", "ticket": "..."}                first frame, API clients only
@@ -68,7 +69,7 @@ from chat.access import (
     refuse_unauthenticated,
     still_allowed,
 )
-from chat.auth import db
+from chat.auth import db, scope_user
 from chat.guard import UNAVAILABLE_ERRORS
 from chat.tickets import ticket_consume
 from chat.watch import watch
@@ -137,17 +138,26 @@ class RateLimit:
 
 
 @db
-def _history(user, consultation_id, before):
-    """A page of history, with the socket's participant decision."""
+def _history(user, consultation, before, *, just_read=False):
+    """A page of history, with the socket's participant decision. `just_read`: the
+    consultation was read by the join decision of this very connect (the history page
+    on join), not read again."""
     return services.message_history(
-        user=user, consultation=Consultation(pk=consultation_id), before=before, participant=True
+        user=user, consultation=consultation, before=before, participant=True, fresh=just_read
     )
 
 
 @db
-def _admit(user, consultation_id):
-    """Decide whether `user` may join (logged); raises a ChatRefused."""
-    get_socket_chat_for(user, consultation_id)
+def _admit_session(scope, consultation_id):
+    """(user, session key, consultation) of a cookie socket whose session signs a user
+    in who may join (logged), in one hop: the sign-in lookup and the join decision.
+    None when the session signs no one in (the socket may still bring a ticket);
+    raises a ChatRefused."""
+    user = scope_user(scope)
+    if user is None:
+        return None
+    consultation = get_socket_chat_for(user, consultation_id)
+    return user, scope["session"].session_key, consultation
 
 
 @db
@@ -158,8 +168,8 @@ def _admit_ticket(ticket, consultation_id):
     user = session_user(holder.session_key) if holder else None
     if user is None or user.pk != holder.user_id:
         raise refuse_unauthenticated(consultation_id, user=user)
-    get_socket_chat_for(user, consultation_id)
-    return user, holder.session_key
+    consultation = get_socket_chat_for(user, consultation_id)
+    return user, holder.session_key, consultation
 
 
 @db
@@ -262,15 +272,22 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.message_limit = RateLimit(MESSAGES_PER_WINDOW, RATE_WINDOW, self.clock)
         self.frame_limit = RateLimit(FRAMES_PER_WINDOW, RATE_WINDOW, self.clock)
         self.checked_at = 0.0
-        scope_user = self.scope.get("user")
-        if scope_user is None or not scope_user.is_authenticated:
+        self.session_socket = False
+        # Accepted at once, decided after: a refused socket was accepted anyway (only
+        # to carry its close code), and no frame reaches the client before `ready`.
+        # So the handshake never waits for the database (daphne drops a handshake not
+        # answered within 5 s: 400 sockets opening together did).
+        await self.accept()
+        session = self.scope.get("session")
+        admitted = None
+        if session is not None and session.session_key:
+            admitted = await _admit_session(self.scope, self.consultation_id)  # may refuse
+        if admitted is None:
             # API client: say nothing until the first frame brings a valid ticket.
-            await self.accept()
             self.auth_timer = asyncio.create_task(self._auth_deadline())
             return
-        await _admit(scope_user, self.consultation_id)  # may refuse
-        await self.accept()
-        await self._join(scope_user, self.scope["session"].session_key)
+        self.session_socket = True
+        await self._join(*admitted)
 
     async def _auth_deadline(self):
         await asyncio.sleep(AUTH_TIMEOUT)
@@ -283,13 +300,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.accept()
         await self.close(code=code)
 
-    async def _join(self, user, session_key):
+    async def _join(self, user, session_key, consultation):
         """Join the room's, the session's and the user's groups (those carry
         `session.end`: accounts.session_end), then read the last page: joining first,
         nothing sent in between can be missed (a message both in the page and
         delivered shows once: clients go by id). Events that arrive meanwhile wait:
         Channels dispatches them after this handler returns."""
         self.user, self.session_key = user, session_key
+        self.scope["user"] = user
         groups = (self.group, session_group(session_key), user_group(user.pk))
         self.groups_joined = groups  # left on disconnect, even if joining fails midway
         try:
@@ -311,7 +329,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 "maxBodyChars": services.MAX_BODY_CHARS,
             }
         )
-        messages, has_more = await _history(user, self.consultation_id, None)
+        messages, has_more = await _history(user, consultation, None, just_read=True)
         await self.send(text_data=history_frame(messages, has_more, None))
 
     async def _unavailable(self, client_message_id=None):
@@ -376,14 +394,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             )
 
     async def _authenticate(self, content):
-        if self.scope.get("user") is not None and self.scope["user"].is_authenticated:
+        if self.session_socket:
             return  # a session socket refused at connect: already closing
         if content["type"] != "auth":
             raise await db(refuse_unauthenticated)(self.consultation_id)
-        user, session_key = await _admit_ticket(content.get("ticket"), self.consultation_id)
+        admitted = await _admit_ticket(content.get("ticket"), self.consultation_id)
         if self.auth_timer is not None:
             self.auth_timer.cancel()
-        await self._join(user, session_key)
+        await self._join(*admitted)
 
     async def on_message(self, content):
         client_message_id = content.get("clientMessageId")
@@ -402,18 +420,17 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if sent is None:  # the user's budget, across her sockets and processes
             return await self._error("rate_limited", reply_id)
         message, _created = sent
-        frame = {"type": "message", **message.as_frame()}
+        # Encoded once here, sent as is by every socket of the room (chat_message).
+        text = _encode({"type": "message", **message.as_frame()})
         try:
             # A resend too (created is False): the first broadcast may never have
             # happened (a process killed, Redis down), and clients go by id.
-            await self.channel_layer.group_send(
-                self.group, {"type": "chat.message", "frame": frame}
-            )
+            await self.channel_layer.group_send(self.group, {"type": "chat.message", "text": text})
         except LAYER_ERRORS:
             logger.exception("Chat unavailable: channel layer failed on send")
             # Stored, so confirmed; the other participant gets it with the history, or
             # when this client resends it after reconnecting.
-            await self.send_json(frame)
+            await self.send(text_data=text)
             await self._unavailable()
 
     async def on_history(self, content):
@@ -423,7 +440,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if not await self._still_allowed():
             return
         try:
-            messages, has_more = await _history(self.user, self.consultation_id, before)
+            messages, has_more = await _history(
+                self.user, Consultation(pk=self.consultation_id), before
+            )
         except ValidationError as invalid:
             code, message = _first_error(invalid)
             return await self._error(code, message=message)
@@ -459,7 +478,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def chat_message(self, event):
         if await self._still_allowed():
-            await self.send_json(event["frame"])
+            await self.send(text_data=event["text"])
 
     async def chat_signal(self, event):
         if event["frame"]["sender"] != str(self.user.pk) and await self._still_allowed():

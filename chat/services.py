@@ -195,15 +195,24 @@ def message_history(
     before=None,
     limit: int = HISTORY_PAGE,
     participant: bool | None = None,
+    fresh: bool = False,
 ) -> tuple[list[Message], bool]:
     """The `limit` messages before the message `before` (the latest ones without it),
     oldest first, decrypted for a participant; and whether older ones exist.
     `participant`: an open socket's cached participant decision (chat.access.get_chat_for).
+    `fresh`: `consultation` was just read from the database by the caller (the socket's
+    join decision): it is not read again.
 
     Raises ChatRefused for anyone but a participant (logged), ValidationError (keyed
     "before") when `before` is not a message of this consultation.
     """
-    consultation = get_chat_for(user, consultation.pk, action=Action.READ, participant=participant)
+    consultation = get_chat_for(
+        user,
+        consultation.pk,
+        action=Action.READ,
+        participant=participant,
+        read=consultation if fresh else None,
+    )
     limit = max(1, min(int(limit), MAX_HISTORY_PAGE))
     messages = ChatMessage.objects.filter(consultation=consultation)
     if before is not None:

@@ -187,6 +187,13 @@ if REDIS_URL:
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, "max_connections": 1000}],
                 "prefix": env_str("CHANNEL_LAYER_PREFIX", "huntzen"),
+                # Chat messages cross Redis pub/sub: sealed (Fernet, channels_redis),
+                # never in clear, under keys derived from HUNTZEN_ENCRYPTION_KEYS (the
+                # first seals, all open: a rotation keeps working).
+                "symmetric_encryption_keys": [
+                    hmac.new(key, b"huntzen channel layer", hashlib.sha256).hexdigest()
+                    for _key_id, key in HUNTZEN_ENCRYPTION_KEYS
+                ],
             },
         }
     }

@@ -106,3 +106,48 @@ async def test_a_refused_message_is_not_stored_and_names_its_client_id(
     assert (error["code"], error["clientMessageId"]) == ("rate_limited", "k-x")
     assert await stored(employee_a) == flood.USER_MESSAGES_PER_WINDOW
     await alice.disconnect()
+
+
+@pytest.mark.redis
+async def test_one_round_trip_counts_on_redis_with_the_windows_expiry(frozen_window):
+    """On Redis the count is INCR + EXPIRE NX in one pipeline, on the very key and in
+    the encoding cache.incr uses: the cache reads the same count, the key expires."""
+    from django.core.cache import cache
+
+    @sync_to_async
+    def count_twice():
+        user_id = "00000000-0000-0000-0000-0000000000f1"
+        assert flood._count_on_redis(f"{flood._PREFIX}probe") is not None  # Redis in use
+        flood.user_may_send(user_id)
+        flood.user_may_send(user_id)
+        key = f"{flood._PREFIX}{user_id}:{int(1_000_005.0 // flood.RATE_WINDOW)}"
+        full_key = cache.make_and_validate_key(key)
+        ttl = cache._cache.get_client(full_key).ttl(full_key)
+        return cache.get(key), ttl
+
+    count, ttl = await count_twice()
+    assert count == 2
+    assert 0 < ttl <= 2 * flood.RATE_WINDOW
+
+
+@pytest.mark.redis
+async def test_a_failing_redis_still_counts_through_the_cache(monkeypatch, frozen_window):
+    """Redis failing under the pipeline: the count goes through the cache, which falls
+    back to the process's memory (huntzen.cache): the budget still holds."""
+    from django.core.cache import cache
+    from django.core.cache.backends.redis import RedisCacheClient
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    def down(self, key=None, *, write=False):
+        raise RedisConnectionError("redis down")
+
+    monkeypatch.setattr(RedisCacheClient, "get_client", down)
+    monkeypatch.setattr(cache._outage, "until", cache._outage.until)  # restored after
+
+    @sync_to_async
+    def attempts():
+        user_id = "00000000-0000-0000-0000-0000000000f2"
+        return [flood.user_may_send(user_id) for _ in range(flood.USER_MESSAGES_PER_WINDOW + 2)]
+
+    allowed = await attempts()
+    assert allowed == [True] * flood.USER_MESSAGES_PER_WINDOW + [False, False]

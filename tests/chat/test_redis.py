@@ -63,3 +63,36 @@ async def test_every_message_reaches_the_other_participant(acme):
     for a, b in sockets:
         await a.disconnect()
         await b.disconnect()
+
+
+async def test_a_message_crosses_redis_sealed(employee_a, practitioner_p, consultation):
+    """What Redis pub/sub carries for the room is sealed: neither the body nor the
+    sender's id appears in it, and the other participant reads the message."""
+    from django.conf import settings
+    from redis import asyncio as aioredis
+
+    from chat.consumers import group_name
+
+    prefix = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
+    spy = aioredis.Redis.from_url(settings.REDIS_URL)
+    pubsub = spy.pubsub()
+    await pubsub.subscribe(f"{prefix}__group__{group_name(consultation.pk)}")
+    alice = await ws_for(consultation.pk, employee_a)
+    paula = await ws_for(consultation.pk, practitioner_p)
+    await joined(alice)
+    await joined(paula)
+    body = "Je n'ai pas dormi depuis trois nuits"
+    await send(alice, body, "sealed-1")
+    assert (await receive_type(paula, "message", timeout=5))["body"] == body
+    payloads = []
+    for _ in range(20):  # the subscription's confirmation reads as None: go on a while
+        found = await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.1)
+        if found is not None:
+            payloads.append(found["data"])
+    assert payloads, "the spy heard the room"
+    for data in payloads:
+        assert b"dormi" not in data and str(employee_a.pk).encode() not in data
+    await alice.disconnect()
+    await paula.disconnect()
+    await pubsub.aclose()
+    await spy.aclose()

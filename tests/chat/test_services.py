@@ -1,5 +1,6 @@
 """chat.services: message_send and message_history, through the real access rule."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -243,3 +244,55 @@ def test_the_database_holds_only_ciphertext(employee_a, consultation):
         cursor.execute(f"SELECT * FROM {ChatMessage._meta.db_table}")
         dump = repr(cursor.fetchall())
     assert canary not in dump
+
+
+def test_the_history_on_join_reuses_the_consultation_just_read(employee_a, consultation):
+    """The socket's join decision has just read the consultation: the first page costs
+    the access-log row and the page, not a third read of the consultation; logged."""
+    _send(employee_a, consultation, "avant", "h-1")
+    with CaptureQueriesContext(connection) as captured:
+        page, has_more = message_history(
+            user=employee_a, consultation=consultation, participant=True, fresh=True
+        )
+    statements = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert [m.body for m in page] == ["avant"] and not has_more
+    assert len(statements) == 2, statements
+    assert not any('FROM "consultations_consultation"' in sql for sql in statements[1:])
+    assert _log(consultation)[-1][1:] == ("read", True)
+
+
+def test_an_open_sockets_message_to_an_unknown_or_malformed_consultation_is_refused(
+    employee_a, consultation
+):
+    """The message's plain read of the window: no such row, or an id that is not one,
+    refuses (404, logged) and stores nothing."""
+    from consultations.models import Consultation
+
+    for missing in (uuid.uuid4(), "not-a-uuid"):
+        with pytest.raises(ChatUnknown):
+            message_send(
+                sender=employee_a,
+                consultation=Consultation(pk=missing),
+                body="perdu",
+                client_message_id="lost-1",
+                participant=True,
+            )
+    assert not ChatMessage.objects.exists()
+
+
+def test_an_open_sockets_message_after_the_window_reads_the_whole_row_to_refuse(
+    employee_a, practitioner_p
+):
+    """Outside the window the refusal needs the participants (who may know of it): the
+    whole consultation is read then, and the participant told the chat is closed."""
+    old = open_consultation(employee_a, practitioner_p, minutes_ago=3 * 24 * 60)
+    with pytest.raises(ChatClosed):
+        message_send(
+            sender=employee_a,
+            consultation=old,
+            body="trop tard",
+            client_message_id="late-1",
+            participant=True,
+        )
+    assert not ChatMessage.objects.exists()
+    assert _log(old)[-1][1:] == ("send", False)
