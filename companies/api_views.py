@@ -17,7 +17,13 @@ from companies.access import (
     may_list_companies,
 )
 from companies.forms import PractitionerFilterForm
-from companies.selectors import companies_visible_to, employee_list, practitioner_list
+from companies.selectors import (
+    CARD_FIELDS,
+    companies_visible_to,
+    employee_list,
+    practitioner_list,
+    with_card_codes,
+)
 from companies.serializers import (
     CompanyCreateSerializer,
     CompanyDetailSerializer,
@@ -140,8 +146,10 @@ class PractitionerListView(generics.GenericAPIView):
         if not form.is_valid():
             raise ValidationError({field: errors for field, errors in form.errors.items()})
         filters = {name: value for name, value in form.cleaned_data.items() if value}
-        page = self.paginate_queryset(practitioner_list(**filters))
-        return self.get_paginated_response(PractitionerSerializer(page, many=True).data)
+        rows = self.paginator.paginate_rows(
+            with_card_codes(practitioner_list(**filters)), CARD_FIELDS, request, view=self
+        )
+        return self.get_paginated_response(PractitionerSerializer.represent_rows(rows))
 
 
 class PractitionerDetailView(generics.GenericAPIView):

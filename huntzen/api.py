@@ -5,7 +5,9 @@ import re
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
@@ -35,6 +37,16 @@ class Pagination(PageNumberPagination):
         )
         return super().paginate_queryset(queryset, request, view)
 
+    def paginate_rows(self, queryset, fields, request, view=None) -> list[tuple]:
+        """The page as tuples of `fields` (values_list), no model instance per row: one
+        COUNT of `queryset` itself (without the joins `fields` may need), one SELECT of
+        the page; the same parameters, 404 beyond the last page and links as
+        `paginate_queryset`."""
+        self.django_paginator_class = lambda rows, per_page: _RowsPaginator(
+            rows, per_page, counted=queryset
+        )
+        return self.paginate_queryset(queryset.values_list(*fields), request, view)
+
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
@@ -43,6 +55,16 @@ class Pagination(PageNumberPagination):
             elif parameter["name"] == self.page_size_query_param:
                 parameter["schema"].update(minimum=1, maximum=self.max_page_size)
         return parameters
+
+
+class _RowsPaginator(Paginator):
+    def __init__(self, rows, per_page, *, counted):
+        super().__init__(rows, per_page)
+        self.counted = counted
+
+    @cached_property
+    def count(self) -> int:
+        return self.counted.count()
 
 
 REPEATED_MESSAGE = _("Ce paramètre ne peut être donné qu'une fois.")
