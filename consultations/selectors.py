@@ -9,6 +9,7 @@ what is in the past or closer than the booking notice.
 """
 
 import bisect
+import functools
 import logging
 import zoneinfo
 from collections import defaultdict
@@ -18,9 +19,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple, TypeVar
 
 from django.conf import settings
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import OuterRef, Q, QuerySet
-from django.db.models.functions import JSONObject
+from django.db import connection
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -385,6 +385,50 @@ class SlotInputs:
     busy: list[tuple[datetime, datetime, int, object]]
 
 
+@functools.cache
+def _slot_inputs_sql() -> str:
+    """One statement, written once per process (the ORM spent longer building it than
+    PostgreSQL running it): the availability, its weekly hours and exceptions, the
+    practitioner's live consultations, each list as parallel arrays. Every condition
+    compares a column with a constant, so the (practitioner, scheduled_at) index bounds
+    the consultations whatever the history's size."""
+    quote = connection.ops.quote_name
+    availability = quote(Availability._meta.db_table)
+    opening = quote(WeeklyOpening._meta.db_table)
+    exception = quote(AvailabilityException._meta.db_table)
+    consultation = quote(Consultation._meta.db_table)
+    # Table names from the models, values as parameters.
+    return f"""
+        SELECT a.time_zone, a.length_minutes, a.buffer_minutes,
+               o.weekdays, o.starts, o.ends,
+               e.kinds, e.dates, e.starts, e.ends,
+               c.starts, c.ends, c.buffers
+        FROM {availability} a
+        CROSS JOIN LATERAL (
+            SELECT array_agg(weekday) AS weekdays, array_agg(start_time) AS starts,
+                   array_agg(end_time) AS ends
+            FROM {opening} WHERE availability_id = %(practitioner)s
+        ) o
+        CROSS JOIN LATERAL (
+            SELECT array_agg(kind) AS kinds, array_agg(date) AS dates,
+                   array_agg(start_time) AS starts, array_agg(end_time) AS ends
+            FROM {exception}
+            WHERE availability_id = %(practitioner)s
+              AND date >= %(first_date)s AND date <= %(last_date)s
+        ) e
+        CROSS JOIN LATERAL (
+            SELECT array_agg(scheduled_at ORDER BY scheduled_at) AS starts,
+                   array_agg(scheduled_end ORDER BY scheduled_at) AS ends,
+                   array_agg(buffer_minutes ORDER BY scheduled_at) AS buffers
+            FROM {consultation}
+            WHERE practitioner_id = %(practitioner)s AND status = ANY(%(statuses)s)
+              AND scheduled_at > %(busy_low)s AND scheduled_at < %(busy_high)s
+              AND scheduled_end > %(busy_end_after)s
+        ) c
+        WHERE a.practitioner_id = %(practitioner)s
+    """  # noqa: S608 # nosec B608
+
+
 def slot_inputs(
     *, practitioner_id, first_day: date | None, last_day: date | None, now: datetime
 ) -> SlotInputs | None:
@@ -406,83 +450,45 @@ def slot_inputs(
     busy_low, busy_high, busy_end_after = _busy_bounds(
         start=low, end=high, buffer=timedelta(minutes=MAX_BUFFER_MINUTES)
     )
-    weekly = WeeklyOpening.objects.filter(availability=OuterRef("pk")).values(
-        json=JSONObject(weekday="weekday", start="start_time", end="end_time")
-    )
-    exceptions = AvailabilityException.objects.filter(
-        availability=OuterRef("pk"),
-        date__gte=low.date() - timedelta(days=1),
-        date__lte=high.date() + timedelta(days=1),
-    ).values(json=JSONObject(kind="kind", date="date", start="start_time", end="end_time"))
-    busy = (
-        Consultation.objects.filter(
-            practitioner=OuterRef("practitioner_id"),
-            status__in=Consultation.BLOCKING_STATUSES,
-            scheduled_at__gt=busy_low,
-            scheduled_at__lt=busy_high,
-            scheduled_end__gt=busy_end_after,
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _slot_inputs_sql(),
+            {
+                "practitioner": practitioner_id,
+                "first_date": low.date() - timedelta(days=1),
+                "last_date": high.date() + timedelta(days=1),
+                "statuses": list(Consultation.BLOCKING_STATUSES),
+                "busy_low": busy_low,
+                "busy_high": busy_high,
+                "busy_end_after": busy_end_after,
+            },
         )
-        .order_by("scheduled_at", "pk")
-        .values(
-            json=JSONObject(
-                start="scheduled_at", end="scheduled_end", buffer="buffer_minutes", id="pk"
-            )
-        )
-    )
-    row = (
-        Availability.objects.filter(practitioner_id=practitioner_id)
-        .annotate(
-            weekly_json=ArraySubquery(weekly.order_by("weekday", "start_time")),
-            exceptions_json=ArraySubquery(exceptions.order_by("date", "start_time")),
-            busy_json=ArraySubquery(busy),
-        )
-        .values_list(
-            "time_zone",
-            "length_minutes",
-            "buffer_minutes",
-            "weekly_json",
-            "exceptions_json",
-            "busy_json",
-        )
-        .first()
-    )
+        row = cursor.fetchone()
     if row is None:
         return None
-    time_zone, length, buffer, weekly_rows, exception_rows, busy_rows = row
+    (time_zone, length, buffer, weekdays, opening_starts, opening_ends) = row[:6]
+    kinds, dates, exception_starts, exception_ends, busy_starts, busy_ends, buffers = row[6:]
     availability = Availability(
         practitioner_id=practitioner_id,
         time_zone=time_zone,
         length_minutes=length,
         buffer_minutes=buffer,
     )
-    opening_hours: dict[int, list[tuple[time, time]]] = defaultdict(list)
-    for o in weekly_rows:
-        opening_hours[o["weekday"]].append(
-            (time.fromisoformat(o["start"]), time.fromisoformat(o["end"]))
-        )
-    by_day: dict[date, list[ExceptionHours]] = defaultdict(list)
-    for e in exception_rows:
-        by_day[date.fromisoformat(e["date"])].append(
-            ExceptionHours(e["kind"], _time_or_none(e["start"]), _time_or_none(e["end"]))
-        )
-    return SlotInputs(
-        availability=availability,
-        weekly=opening_hours,
-        exceptions=by_day,
-        busy=[
-            (
-                datetime.fromisoformat(b["start"]),
-                datetime.fromisoformat(b["end"]),
-                b["buffer"],
-                b["id"],
-            )
-            for b in busy_rows
-        ],
-    )
-
-
-def _time_or_none(value: str | None) -> time | None:
-    return None if value is None else time.fromisoformat(value)
+    weekly: dict[int, list[tuple[time, time]]] = defaultdict(list)
+    for weekday, opens, closes in zip(
+        weekdays or (), opening_starts or (), opening_ends or (), strict=True
+    ):
+        weekly[weekday].append((opens, closes))
+    exceptions: dict[date, list[ExceptionHours]] = defaultdict(list)
+    for kind, day, opens, closes in zip(
+        kinds or (), dates or (), exception_starts or (), exception_ends or (), strict=True
+    ):
+        exceptions[day].append(ExceptionHours(kind, opens, closes))
+    busy = [
+        (starts, ends, own, None)
+        for starts, ends, own in zip(busy_starts or (), busy_ends or (), buffers or (), strict=True)
+    ]
+    return SlotInputs(availability=availability, weekly=weekly, exceptions=exceptions, busy=busy)
 
 
 def slots_from_inputs(
