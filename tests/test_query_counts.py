@@ -77,17 +77,33 @@ def test_my_consultations(django_assert_num_queries, employee_a, practitioner_p,
         django_assert_num_queries, 3, lambda: Client().get("/api/v1/consultations/my", **auth)
     )
     assert response.json()["count"] == 3 + extra
+    # The session, the count, the page: a later page as well.
+    paged = queries_of(
+        django_assert_num_queries,
+        3,
+        lambda: Client().get("/api/v1/consultations/my?pageSize=2&page=2", **auth),
+    )
+    assert len(paged.json()["results"]) == min(2, 1 + extra)
 
 
-@pytest.mark.parametrize("with_q", [False, True])
-def test_practitioners(
-    django_assert_num_queries, employee_a, practitioner_p, practitioner_q, with_q
-):
-    if not with_q:
-        practitioner_q.practitioner_profile.delete()
+@pytest.mark.parametrize("more", [0, 12])
+def test_practitioners(django_assert_num_queries, employee_a, practitioner_p, staff_r2, more):
+    from companies.services import practitioner_create
+
+    for n in range(more):
+        practitioner_create(
+            actor=staff_r2,
+            email=f"coach{n}@huntzen.test",
+            profession="coach",
+            languages=["fr", "en"],
+            specialties=["stress", "sleep"][: n % 3],
+        )
     auth = bearer(employee_a)
     # The session, the count, the page (specialties and languages as arrays).
-    queries_of(django_assert_num_queries, 3, lambda: Client().get("/api/v1/practitioners", **auth))
+    response = queries_of(
+        django_assert_num_queries, 3, lambda: Client().get("/api/v1/practitioners", **auth)
+    )
+    assert response.json()["count"] == 1 + more
 
 
 @pytest.mark.parametrize("booked", [0, 3])
