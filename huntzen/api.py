@@ -5,9 +5,9 @@ import re
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import InvalidPage, Page, Paginator
+from django.db.models import Count, Window
 from django.http import Http404
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
@@ -26,6 +26,40 @@ class Pagination(PageNumberPagination):
     max_page_size = 200
 
     def paginate_queryset(self, queryset, request, view=None):
+        self._check_params(request)
+        return super().paginate_queryset(queryset, request, view)
+
+    def paginate_rows(self, queryset, fields, request, view=None) -> list[tuple]:
+        """The page as tuples of `fields` (values_list: no model instance per row), the
+        total counted in the same statement (COUNT(*) OVER the filtered rows, before the
+        LIMIT): one query. The same parameters, count, links and 404 for a page beyond
+        the last one as `paginate_queryset` (tests/test_api_pagination.py)."""
+        self._check_params(request)
+        self.request = request
+        page_size = self.get_page_size(request)
+        number = request.query_params.get(self.page_query_param) or 1
+        try:
+            number = int(number)  # what Django's Paginator accepts ("2.0" is not a page)
+        except (TypeError, ValueError):
+            raise exceptions.NotFound(self.invalid_page_message) from None
+        offset = (number - 1) * page_size
+        rows = list(
+            queryset.annotate(_page_total=Window(Count("*"))).values_list(*fields, "_page_total")[
+                offset : offset + page_size
+            ]
+        )
+        paginator = Paginator((), page_size)
+        paginator.count = rows[0][-1] if rows else 0  # no row: none at all, or past the end
+        try:
+            paginator.validate_number(number)
+        except InvalidPage:
+            raise exceptions.NotFound(self.invalid_page_message) from None
+        self.page = Page([row[:-1] for row in rows], number, paginator)
+        if paginator.num_pages > 1 and self.template is not None:
+            self.display_page_controls = True
+        return list(self.page)
+
+    def _check_params(self, request) -> None:
         check_query_params(
             request,
             {
@@ -35,17 +69,6 @@ class Pagination(PageNumberPagination):
                 ),
             },
         )
-        return super().paginate_queryset(queryset, request, view)
-
-    def paginate_rows(self, queryset, fields, request, view=None) -> list[tuple]:
-        """The page as tuples of `fields` (values_list), no model instance per row: one
-        COUNT of `queryset` itself (without the joins `fields` may need), one SELECT of
-        the page; the same parameters, 404 beyond the last page and links as
-        `paginate_queryset`."""
-        self.django_paginator_class = lambda rows, per_page: _RowsPaginator(
-            rows, per_page, counted=queryset
-        )
-        return self.paginate_queryset(queryset.values_list(*fields), request, view)
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
@@ -55,16 +78,6 @@ class Pagination(PageNumberPagination):
             elif parameter["name"] == self.page_size_query_param:
                 parameter["schema"].update(minimum=1, maximum=self.max_page_size)
         return parameters
-
-
-class _RowsPaginator(Paginator):
-    def __init__(self, rows, per_page, *, counted):
-        super().__init__(rows, per_page)
-        self.counted = counted
-
-    @cached_property
-    def count(self) -> int:
-        return self.counted.count()
 
 
 REPEATED_MESSAGE = _("Ce paramètre ne peut être donné qu'une fois.")
