@@ -286,11 +286,10 @@ class SlotSerializer(CamelSerializer):
         return {"start": dt(slot["start"]), "end": dt(slot["end"])}
 
 
+# The schema of the answer; `represent` builds it (DRF's walk over a few hundred slots
+# was most of the request): tests/consultations/test_api_representation.py holds the two
+# equal. A comment, not a docstring: drf-spectacular would print it in the schema.
 class SlotsSerializer(CamelSerializer):
-    """The schema of the answer; `represent` builds it (DRF's walk over a few hundred
-    slots was most of the request): tests/consultations/test_api_representation.py
-    holds the two equal."""
-
     practitioner_id = serializers.UUIDField()
     time_zone = serializers.CharField()
     length_minutes = serializers.IntegerField()
