@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from operator import itemgetter
 from typing import NamedTuple, TypeVar
 
 from django.conf import settings
@@ -417,13 +418,18 @@ def _slot_inputs_sql() -> str:
               AND date >= %(first_date)s AND date <= %(last_date)s
         ) e
         CROSS JOIN LATERAL (
-            SELECT array_agg(scheduled_at ORDER BY scheduled_at) AS starts,
-                   array_agg(scheduled_end ORDER BY scheduled_at) AS ends,
-                   array_agg(buffer_minutes ORDER BY scheduled_at) AS buffers
-            FROM {consultation}
-            WHERE practitioner_id = %(practitioner)s AND status = ANY(%(statuses)s)
-              AND scheduled_at > %(busy_low)s AND scheduled_at < %(busy_high)s
-              AND scheduled_end > %(busy_end_after)s
+            SELECT array_agg(scheduled_at) AS starts, array_agg(scheduled_end) AS ends,
+                   array_agg(buffer_minutes) AS buffers
+            FROM (
+                -- Ordered by the index's own order: PostgreSQL then takes the
+                -- (practitioner, scheduled_at) index rather than scanning all of the
+                -- practitioner's history in the exclusion constraint's.
+                SELECT scheduled_at, scheduled_end, buffer_minutes FROM {consultation}
+                WHERE practitioner_id = %(practitioner)s AND status = ANY(%(statuses)s)
+                  AND scheduled_at > %(busy_low)s AND scheduled_at < %(busy_high)s
+                  AND scheduled_end > %(busy_end_after)s
+                ORDER BY scheduled_at
+            ) live
         ) c
         WHERE a.practitioner_id = %(practitioner)s
     """  # noqa: S608 # nosec B608
@@ -484,10 +490,15 @@ def slot_inputs(
         kinds or (), dates or (), exception_starts or (), exception_ends or (), strict=True
     ):
         exceptions[day].append(ExceptionHours(kind, opens, closes))
-    busy = [
-        (starts, ends, own, None)
-        for starts, ends, own in zip(busy_starts or (), busy_ends or (), buffers or (), strict=True)
-    ]
+    busy = sorted(
+        (
+            (starts, ends, own, None)
+            for starts, ends, own in zip(
+                busy_starts or (), busy_ends or (), buffers or (), strict=True
+            )
+        ),
+        key=itemgetter(0),
+    )
     return SlotInputs(availability=availability, weekly=weekly, exceptions=exceptions, busy=busy)
 
 
