@@ -16,6 +16,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from huntzen.exceptions import RateLimited, Refusal
 
+_MAX_OFFSET = 2**63 - 1  # PostgreSQL's bigint
+
 
 class Pagination(PageNumberPagination):
     """Page numbers from 1 and page sizes from 1 to `max_page_size`, each given at most
@@ -43,6 +45,8 @@ class Pagination(PageNumberPagination):
         except (TypeError, ValueError):
             raise exceptions.NotFound(self.invalid_page_message) from None
         offset = (number - 1) * page_size
+        if offset > _MAX_OFFSET:  # past any last page (and PostgreSQL's OFFSET): 404
+            raise exceptions.NotFound(self.invalid_page_message)
         rows = list(
             queryset.annotate(_page_total=Window(Count("*"))).values_list(*fields, "_page_total")[
                 offset : offset + page_size

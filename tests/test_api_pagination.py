@@ -59,6 +59,9 @@ QUERIES = [
     "?pageSize=7&page=2",  # exactly past the end
     "?pageSize=7",
     "?page=2",
+    "?pageSize=128&page=149034649510070736842193075894311610249",  # no OFFSET that large
+    "?pageSize=1&page=9223372036854775808",  # the first page past PostgreSQL's bigint
+    "?pageSize=1&page=9223372036854775807",
     "?page=2.0",  # DRF's field accepts it, Django's paginator does not: 404
     "?page=0",  # 400
     "?pageSize=201",  # 400
