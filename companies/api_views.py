@@ -7,7 +7,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from accounts.gates import gated
-from companies import services
+from companies import directory, services
 from companies.access import (
     get_company_for,
     get_practitioner_for,
@@ -17,7 +17,7 @@ from companies.access import (
     may_list_companies,
 )
 from companies.forms import PractitionerFilterForm
-from companies.selectors import companies_visible_to, employee_list, practitioner_list
+from companies.selectors import companies_visible_to, employee_list
 from companies.serializers import (
     CompanyCreateSerializer,
     CompanyDetailSerializer,
@@ -140,8 +140,9 @@ class PractitionerListView(generics.GenericAPIView):
         if not form.is_valid():
             raise ValidationError({field: errors for field, errors in form.errors.items()})
         filters = {name: value for name, value in form.cleaned_data.items() if value}
-        page = self.paginate_queryset(practitioner_list(**filters))
-        return self.get_paginated_response(PractitionerSerializer(page, many=True).data)
+        # The same for every employee: cached (companies.directory), the page sliced from it.
+        rows = self.paginate_queryset(directory.card_rows(**filters))
+        return self.get_paginated_response(PractitionerSerializer.represent_rows(rows))
 
 
 class PractitionerDetailView(generics.GenericAPIView):

@@ -2,7 +2,8 @@
 `companies_visible_to` / `employees_visible_to`, so a missing tenant filter cannot
 happen by accident: the scoping is in the queryset a view is given, not in the view."""
 
-from django.db.models import Case, CharField, Prefetch, QuerySet, Value, When
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Case, CharField, OuterRef, Prefetch, QuerySet, Value, When
 
 from accounts import selectors as account_selectors
 from accounts.models import Role, User
@@ -90,3 +91,32 @@ def practitioner_list(
     if profession:
         profiles = profiles.filter(profession=profession)
     return profiles
+
+
+# What a directory card reads per practitioner (values_list, no model instance), its
+# specialties' and languages' codes as arrays (one query for the page, no prefetch).
+CARD_FIELDS = (
+    "user_id",
+    "user__first_name",
+    "user__last_name",
+    "profession",
+    "specialty_codes",
+    "language_codes",
+    "bio",
+    "registration_number",
+)
+
+
+def with_card_codes(profiles: QuerySet[PractitionerProfile]) -> QuerySet[PractitionerProfile]:
+    """`profiles` ready for `values_list(*CARD_FIELDS)`: codes sorted, as the prefetch
+    of `practitioners_active` sorts them."""
+    specialties = PractitionerProfile.specialties.through.objects.filter(
+        practitionerprofile_id=OuterRef("pk")
+    )
+    languages = PractitionerProfile.languages.through.objects.filter(
+        practitionerprofile_id=OuterRef("pk")
+    )
+    return profiles.prefetch_related(None).annotate(
+        specialty_codes=ArraySubquery(specialties.order_by("specialty_id").values("specialty_id")),
+        language_codes=ArraySubquery(languages.order_by("language_id").values("language_id")),
+    )

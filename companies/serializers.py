@@ -117,22 +117,48 @@ class PractitionerSerializer(CamelModelSerializer):
     def get_languages(self, profile) -> list[str]:
         return [item.code for item in profile.languages.all()]
 
+    @staticmethod
+    def row_of(profile) -> tuple:
+        """`companies.selectors.CARD_FIELDS` of one instance."""
+        return (
+            profile.user_id,
+            profile.user.first_name,
+            profile.user.last_name,
+            profile.profession,
+            [item.code for item in profile.specialties.all()],
+            [item.code for item in profile.languages.all()],
+            profile.bio,
+            profile.registration_number,
+        )
+
+    @staticmethod
+    def represent_rows(rows) -> list[dict]:
+        """The representation of each `CARD_FIELDS` row, built directly (DRF's
+        field-by-field walk, model instances and a translated label per row were most
+        of the directory's time); tests/companies/test_practitioner_representation.py
+        holds it equal to the generic walk, field by field."""
+        labels = profession_labels()
+        return [_card(row, labels) for row in rows]
+
     def to_representation(self, profile):
-        """The fields above, built directly (DRF's field-by-field walk was most of the
-        directory's time); tests/companies/test_practitioner_representation.py holds it
-        equal to the generic walk."""
+        return _card(self.row_of(profile), profession_labels())
 
-        def text(value):
-            return None if value is None else str(value)
 
-        return {
-            "id": str(profile.user_id),
-            "firstName": text(profile.user.first_name),
-            "lastName": text(profile.user.last_name),
-            "profession": profile.profession,
-            "professionLabel": text(profile.get_profession_display()),
-            "specialties": self.get_specialties(profile),
-            "languages": self.get_languages(profile),
-            "bio": text(profile.bio),
-            "registrationNumber": text(profile.registration_number),
-        }
+def profession_labels() -> dict[str, str]:
+    """get_profession_display for every profession, translated once (current language)."""
+    return {value: str(label) for value, label in PractitionerProfile.Profession.choices}
+
+
+def _card(row: tuple, labels: dict[str, str]) -> dict:
+    user_id, first_name, last_name, profession, specialties, languages, bio, number = row
+    return {
+        "id": str(user_id),
+        "firstName": first_name,
+        "lastName": last_name,
+        "profession": profession,
+        "professionLabel": labels.get(profession, profession),
+        "specialties": list(specialties),
+        "languages": list(languages),
+        "bio": bio,
+        "registrationNumber": number,
+    }

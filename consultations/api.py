@@ -103,6 +103,14 @@ class MyConsultationsView(generics.ListAPIView):
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
+    def list(self, request, *args, **kwargs):
+        rows = self.paginator.paginate_rows(
+            self.get_queryset(), ConsultationSerializer.ROW_FIELDS, request, view=self
+        )
+        return self.get_paginated_response(
+            ConsultationSerializer.represent_rows(rows, request=request)
+        )
+
     def get_queryset(self):
         user = self.request.user
         check_query_params(self.request, {"scope": serializers.ChoiceField(choices=SCOPES)})
@@ -264,14 +272,18 @@ class PractitionerSlotsView(APIView):
     )
     def get(self, request, pk):
         profile = get_practitioner_for(request.user, pk, card=False)
-        check_query_params(request, dict.fromkeys(SlotsQuerySerializer().fields))
+        check_query_params(request, _SLOTS_QUERY_FIELDS)
         query = SlotsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        availability = selectors.availability_for(profile.user) or Availability(
-            practitioner=profile.user
+        first = query.validated_data.get("from")
+        last = query.validated_data.get("to")
+        now = timezone.now()
+        inputs = selectors.slot_inputs(
+            practitioner_id=profile.user_id, first_day=first, last_day=last, now=now
         )
-        first = query.validated_data.get("from") or timezone.localdate(timezone=availability.tz)
-        last = query.validated_data.get("to") or first + timedelta(days=6)
+        availability = inputs.availability if inputs else Availability(practitioner=profile.user)
+        first = first or now.astimezone(availability.tz).date()
+        last = last or first + timedelta(days=6)
         if last < first:
             raise exceptions.ValidationError({"to": ["Must not be before `from`."]})
         if (last - first).days >= SlotsQuerySerializer.MAX_DAYS:
@@ -279,17 +291,15 @@ class PractitionerSlotsView(APIView):
         start, end = selectors.slot_bounds_for_days(
             availability=availability, first_day=first, last_day=last
         )
-        slots = (
-            selectors.practitioner_slots(
-                practitioner=profile.user, start=start, end=end, availability=availability
+        slots = selectors.slots_from_inputs(inputs, start=start, end=end, now=now) if inputs else []
+        return Response(
+            SlotsSerializer.represent(
+                practitioner_id=profile.user_id,
+                time_zone=availability.time_zone,
+                length_minutes=availability.length_minutes,
+                slots=slots,
             )
-            if availability.pk
-            else []
         )
-        data = {
-            "practitioner_id": profile.user.pk,
-            "time_zone": availability.time_zone,
-            "length_minutes": availability.length_minutes,
-            "slots": [{"start": s.start, "end": s.end} for s in slots],
-        }
-        return Response(SlotsSerializer(data).data)
+
+
+_SLOTS_QUERY_FIELDS = dict.fromkeys(("from", "to"))

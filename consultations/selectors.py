@@ -9,15 +9,18 @@ what is in the past or closer than the booking notice.
 """
 
 import bisect
+import functools
 import logging
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TypeVar
+from operator import itemgetter
+from typing import NamedTuple, TypeVar
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -38,6 +41,7 @@ from medical import crypto
 logger = logging.getLogger(__name__)
 
 Status = Consultation.Status
+ExceptionKind = AvailabilityException.Kind
 
 
 @dataclass(frozen=True, order=True)
@@ -112,19 +116,19 @@ def _subtract(
 def _day_windows(
     day: date,
     weekly: dict[int, list[tuple[time, time]]],
-    exceptions: list[AvailabilityException],
+    exceptions: "list[AvailabilityException] | list[ExceptionHours]",
 ) -> list[tuple[time, time]]:
     """The open windows of one local date after its exceptions. Weekly hours are merged
     into one grid; an extra opening keeps its own start (so "an extra slot at 12:15"
     is offered at 12:15 even inside weekly hours)."""
-    closed_all_day = any(e.kind == e.Kind.CLOSED and e.is_whole_day for e in exceptions)
+    closed_all_day = any(e.kind == ExceptionKind.CLOSED and e.is_whole_day for e in exceptions)
     holes = [
         (e.start_time, e.end_time)
         for e in exceptions
-        if e.kind == e.Kind.CLOSED and not e.is_whole_day
+        if e.kind == ExceptionKind.CLOSED and not e.is_whole_day
     ]
     weekly_windows = [] if closed_all_day else _merge(list(weekly.get(day.weekday(), [])))
-    extra = [(e.start_time, e.end_time) for e in exceptions if e.kind == e.Kind.OPEN]
+    extra = [(e.start_time, e.end_time) for e in exceptions if e.kind == ExceptionKind.OPEN]
     return _subtract(weekly_windows, holes) + _subtract(extra, holes)
 
 
@@ -153,7 +157,24 @@ def opening_slots(*, availability: Availability, start: datetime, end: datetime)
         availability=availability, date__gte=first_day, date__lte=last_day
     ):
         exceptions[exception.date].append(exception)
+    return _opening_slots(
+        availability=availability, start=start, end=end, weekly=weekly, exceptions=exceptions
+    )
 
+
+def _opening_slots(
+    *,
+    availability: Availability,
+    start: datetime,
+    end: datetime,
+    weekly: dict[int, list[tuple[time, time]]],
+    exceptions: "dict[date, list[AvailabilityException]] | dict[date, list[ExceptionHours]]",
+) -> list[Slot]:
+    """`opening_slots` from the weekly hours and the exceptions by local date (dates
+    outside [start, end) are ignored)."""
+    tz = availability.tz
+    first_day = start.astimezone(tz).date()
+    last_day = end.astimezone(tz).date()
     length = timedelta(minutes=availability.length_minutes)
     step = length + timedelta(minutes=availability.buffer_minutes)
     slots: set[Slot] = set()
@@ -188,18 +209,41 @@ def _busy_intervals(
     `exclude` (a consultation being moved) does not count. One indexed query on
     (practitioner, scheduled_at): a year of history costs nothing, the lower bound
     relies on MAX_LENGTH_MINUTES and MAX_BUFFER_MINUTES."""
-    widest = max(buffer, timedelta(minutes=MAX_BUFFER_MINUTES))
+    low, high, end_after = _busy_bounds(start=start, end=end, buffer=buffer)
     rows = (
         Consultation.objects.filter(
             practitioner=practitioner,
             status__in=Consultation.BLOCKING_STATUSES,
-            scheduled_at__gt=start - widest - timedelta(minutes=MAX_LENGTH_MINUTES),
-            scheduled_at__lt=end + buffer,
-            scheduled_end__gt=start - widest,
+            scheduled_at__gt=low,
+            scheduled_at__lt=high,
+            scheduled_end__gt=end_after,
         )
         .order_by("scheduled_at")
         .values_list("scheduled_at", "scheduled_end", "buffer_minutes", "pk")
     )
+    return _busy_from(rows, start=start, buffer=buffer, exclude=exclude)
+
+
+def _busy_bounds(
+    *, start: datetime, end: datetime, buffer: timedelta
+) -> tuple[datetime, datetime, datetime]:
+    """(scheduled_at >, scheduled_at <, scheduled_end >) of a consultation that can
+    touch [start, end) with `buffer`."""
+    widest = max(buffer, timedelta(minutes=MAX_BUFFER_MINUTES))
+    return (
+        start - widest - timedelta(minutes=MAX_LENGTH_MINUTES),
+        end + buffer,
+        start - widest,
+    )
+
+
+def _busy_from(
+    rows: Iterable[tuple[datetime, datetime, int, object]],
+    *,
+    start: datetime,
+    buffer: timedelta,
+    exclude: Consultation | None = None,
+) -> list[tuple[datetime, datetime]]:
     busy = []
     for s, e, own, pk in rows:
         if exclude is not None and pk == exclude.pk:
@@ -226,6 +270,12 @@ def _without_busy(slots: list[Slot], busy: list[tuple[datetime, datetime]]) -> l
     return free
 
 
+def _bookable_window(*, start: datetime, end: datetime, now: datetime) -> tuple[datetime, datetime]:
+    """[start, end) cut to what may be booked at `now`: after the notice, within the
+    horizon (empty when start >= end)."""
+    return max(start, now + booking_notice()), min(end, now + booking_horizon())
+
+
 def practitioner_slots(
     *,
     practitioner: User,
@@ -242,8 +292,7 @@ def practitioner_slots(
     availability = availability or availability_for(practitioner)
     if availability is None:
         return []
-    start = max(start, now + booking_notice())
-    end = min(end, now + booking_horizon())
+    start, end = _bookable_window(start=start, end=end, now=now)
     if start >= end:
         return []
     slots = opening_slots(availability=availability, start=start, end=end)
@@ -308,6 +357,173 @@ def slot_bounds_for_days(
         datetime.combine(last_day + timedelta(days=1), time.min).replace(tzinfo=tz).astimezone(UTC)
     )
     return start, end
+
+
+# --- The slots API: its inputs in one query, no model instance -----------------------
+
+
+class ExceptionHours(NamedTuple):
+    """What the day windows read of an AvailabilityException."""
+
+    kind: str
+    start_time: time | None
+    end_time: time | None
+
+    @property
+    def is_whole_day(self) -> bool:
+        return self.start_time is None
+
+
+@dataclass(frozen=True)
+class SlotInputs:
+    """A practitioner's availability with what bears on their slots around a span of
+    days: weekly hours, exceptions by local date, live consultations (scheduled_at,
+    scheduled_end, buffer_minutes, id) sorted by start."""
+
+    availability: Availability
+    weekly: dict[int, list[tuple[time, time]]]
+    exceptions: dict[date, list[ExceptionHours]]
+    busy: list[tuple[datetime, datetime, int, object]]
+
+
+@functools.cache
+def _slot_inputs_sql() -> str:
+    """One statement, written once per process (the ORM spent longer building it than
+    PostgreSQL running it): the availability, its weekly hours and exceptions, the
+    practitioner's live consultations, each list as parallel arrays. Every condition
+    compares a column with a constant, so the (practitioner, scheduled_at) index bounds
+    the consultations whatever the history's size."""
+    quote = connection.ops.quote_name
+    availability = quote(Availability._meta.db_table)
+    opening = quote(WeeklyOpening._meta.db_table)
+    exception = quote(AvailabilityException._meta.db_table)
+    consultation = quote(Consultation._meta.db_table)
+    # Table names from the models, values as parameters.
+    return f"""
+        SELECT a.time_zone, a.length_minutes, a.buffer_minutes,
+               o.weekdays, o.starts, o.ends,
+               e.kinds, e.dates, e.starts, e.ends,
+               c.starts, c.ends, c.buffers
+        FROM {availability} a
+        CROSS JOIN LATERAL (
+            SELECT array_agg(weekday) AS weekdays, array_agg(start_time) AS starts,
+                   array_agg(end_time) AS ends
+            FROM {opening} WHERE availability_id = %(practitioner)s
+        ) o
+        CROSS JOIN LATERAL (
+            SELECT array_agg(kind) AS kinds, array_agg(date) AS dates,
+                   array_agg(start_time) AS starts, array_agg(end_time) AS ends
+            FROM {exception}
+            WHERE availability_id = %(practitioner)s
+              AND date >= %(first_date)s AND date <= %(last_date)s
+        ) e
+        CROSS JOIN LATERAL (
+            SELECT array_agg(scheduled_at) AS starts, array_agg(scheduled_end) AS ends,
+                   array_agg(buffer_minutes) AS buffers
+            FROM (
+                -- Ordered by the index's own order: PostgreSQL then takes the
+                -- (practitioner, scheduled_at) index rather than scanning all of the
+                -- practitioner's history in the exclusion constraint's.
+                SELECT scheduled_at, scheduled_end, buffer_minutes FROM {consultation}
+                WHERE practitioner_id = %(practitioner)s AND status = ANY(%(statuses)s)
+                  AND scheduled_at > %(busy_low)s AND scheduled_at < %(busy_high)s
+                  AND scheduled_end > %(busy_end_after)s
+                ORDER BY scheduled_at
+            ) live
+        ) c
+        WHERE a.practitioner_id = %(practitioner)s
+    """  # noqa: S608 # nosec B608
+
+
+def slot_inputs(
+    *, practitioner_id, first_day: date | None, last_day: date | None, now: datetime
+) -> SlotInputs | None:
+    """Everything `slots_from_inputs` needs for the local days `first_day` to
+    `last_day` (their defaults: today in the practitioner's time zone, then six more
+    days), in one query, or None without an availability. Its bounds hold whatever the
+    time zone (UTC-12 to UTC+14) and are cut to the bookable window of `now`, so a
+    long history or far future costs nothing; `slots_from_inputs` applies the exact
+    bounds of `practitioner_slots`."""
+    today = now.astimezone(UTC).date()
+    first = first_day or today - timedelta(days=1)
+    last = last_day or (first_day or today + timedelta(days=1)) + timedelta(days=6)
+    low, high = _bookable_window(
+        start=datetime.combine(first - timedelta(days=1), time.min, tzinfo=UTC),
+        end=datetime.combine(last + timedelta(days=2), time.min, tzinfo=UTC),
+        now=now,
+    )
+    high = max(high, low)
+    busy_low, busy_high, busy_end_after = _busy_bounds(
+        start=low, end=high, buffer=timedelta(minutes=MAX_BUFFER_MINUTES)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _slot_inputs_sql(),
+            {
+                "practitioner": practitioner_id,
+                "first_date": low.date() - timedelta(days=1),
+                "last_date": high.date() + timedelta(days=1),
+                "statuses": list(Consultation.BLOCKING_STATUSES),
+                "busy_low": busy_low,
+                "busy_high": busy_high,
+                "busy_end_after": busy_end_after,
+            },
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    (time_zone, length, buffer, weekdays, opening_starts, opening_ends) = row[:6]
+    kinds, dates, exception_starts, exception_ends, busy_starts, busy_ends, buffers = row[6:]
+    availability = Availability(
+        practitioner_id=practitioner_id,
+        time_zone=time_zone,
+        length_minutes=length,
+        buffer_minutes=buffer,
+    )
+    weekly: dict[int, list[tuple[time, time]]] = defaultdict(list)
+    for weekday, opens, closes in zip(
+        weekdays or (), opening_starts or (), opening_ends or (), strict=True
+    ):
+        weekly[weekday].append((opens, closes))
+    exceptions: dict[date, list[ExceptionHours]] = defaultdict(list)
+    for kind, day, opens, closes in zip(
+        kinds or (), dates or (), exception_starts or (), exception_ends or (), strict=True
+    ):
+        exceptions[day].append(ExceptionHours(kind, opens, closes))
+    busy = sorted(
+        (
+            (starts, ends, own, None)
+            for starts, ends, own in zip(
+                busy_starts or (), busy_ends or (), buffers or (), strict=True
+            )
+        ),
+        key=itemgetter(0),
+    )
+    return SlotInputs(availability=availability, weekly=weekly, exceptions=exceptions, busy=busy)
+
+
+def slots_from_inputs(
+    inputs: SlotInputs, *, start: datetime, end: datetime, now: datetime
+) -> list[Slot]:
+    """`practitioner_slots` for [start, end) from `inputs` read at `now` (the same
+    result, held equal by tests/consultations/test_slots_api.py)."""
+    availability = inputs.availability
+    start, end = _bookable_window(start=start, end=end, now=now)
+    if start >= end:
+        return []
+    slots = _opening_slots(
+        availability=availability,
+        start=start,
+        end=end,
+        weekly=inputs.weekly,
+        exceptions=inputs.exceptions,
+    )
+    if not slots:
+        return []
+    buffer = timedelta(minutes=availability.buffer_minutes)
+    low, high, end_after = _busy_bounds(start=slots[0].start, end=slots[-1].end, buffer=buffer)
+    rows = (row for row in inputs.busy if low < row[0] < high and row[1] > end_after)
+    return _without_busy(slots, _busy_from(rows, start=slots[0].start, buffer=buffer))
 
 
 # --- Lists -------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """API shapes (camelCase through huntzen.api): who, when, status. Never medical."""
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -46,6 +47,33 @@ class ConsultationSerializer(CamelModelSerializer):
         ]
         read_only_fields = fields
 
+    # What the list reads per consultation (values_list, no model instance): the same
+    # values the representation takes from an instance (`row_of`).
+    ROW_FIELDS = (
+        "id",
+        "employee_id",
+        "employee__first_name",
+        "employee__last_name",
+        "employee__email",
+        "practitioner_id",
+        "practitioner__first_name",
+        "practitioner__last_name",
+        "practitioner__email",
+        "company_id",
+        "kind",
+        "status",
+        "scheduled_at",
+        "scheduled_end",
+        "started_at",
+        "ended_at",
+        "duration_seconds",
+        "cancelled_at",
+        "cancelled_by_id",
+        "cancel_reason_sealed",
+        "cancelled_late",
+        "created_at",
+    )
+
     def get_cancel_reason(self, consultation) -> str | None:
         """Only the two participants read it (it may be personal); staff do not."""
         request = self.context.get("request")
@@ -53,43 +81,136 @@ class ConsultationSerializer(CamelModelSerializer):
             return None
         return selectors.cancel_reason_for(user=request.user, consultation=consultation)
 
+    @staticmethod
+    def row_of(consultation) -> tuple:
+        """`ROW_FIELDS` of one instance."""
+        employee, practitioner = consultation.employee, consultation.practitioner
+        c = consultation
+        return (
+            c.pk,
+            c.employee_id,
+            employee.first_name,
+            employee.last_name,
+            employee.email,
+            c.practitioner_id,
+            practitioner.first_name,
+            practitioner.last_name,
+            practitioner.email,
+            c.company_id,
+            c.kind,
+            c.status,
+            c.scheduled_at,
+            c.scheduled_end,
+            c.started_at,
+            c.ended_at,
+            c.duration_seconds,
+            c.cancelled_at,
+            c.cancelled_by_id,
+            c.cancel_reason_sealed,
+            c.cancelled_late,
+            c.created_at,
+        )
+
+    @classmethod
+    def represent_rows(cls, rows, *, request=None) -> list[dict]:
+        """The representation of each `ROW_FIELDS` row, built directly: DRF's
+        field-by-field walk over model instances was most of a page's time
+        (bench/profiles). tests/consultations/test_api_representation.py holds it equal
+        to the generic walk, field by field."""
+        dt = datetime_text()
+        user = None if request is None else request.user
+        return [_consultation(row, dt, user) for row in rows]
+
     def to_representation(self, consultation):
-        """The fields above, built directly: DRF's field-by-field walk was about half of
-        a page of 50 consultations (bench/profiles). The same dictionary as the generic
-        walk, which tests/consultations/test_api_representation.py compares it with."""
-        dt = _DATETIME.to_representation
-
-        def when(value):
-            return None if value is None else dt(value)
-
-        def person(user):
-            return {"id": str(user.pk), "name": user.get_full_name()}
-
-        return {
-            "id": str(consultation.pk),
-            "employee": person(consultation.employee),
-            "practitioner": person(consultation.practitioner),
-            "companyId": str(consultation.company_id),
-            "type": consultation.kind,
-            "kind": consultation.kind,
-            "status": consultation.status,
-            "scheduledAt": dt(consultation.scheduled_at),
-            "scheduledEnd": dt(consultation.scheduled_end),
-            "startedAt": when(consultation.started_at),
-            "endedAt": when(consultation.ended_at),
-            "durationSeconds": consultation.duration_seconds,
-            "cancelledAt": when(consultation.cancelled_at),
-            "cancelledById": (
-                None if consultation.cancelled_by_id is None else str(consultation.cancelled_by_id)
-            ),
-            "cancelReason": self.get_cancel_reason(consultation),
-            "cancelledLate": consultation.cancelled_late,
-            "createdAt": dt(consultation.created_at),
-        }
+        request = self.context.get("request")
+        user = None if request is None else request.user
+        return _consultation(self.row_of(consultation), datetime_text(), user)
 
 
-# One instance: its to_representation depends on the settings and time zone of the call.
-_DATETIME = serializers.DateTimeField(read_only=True)
+def _name(first_name: str, last_name: str, email: str) -> str:
+    """User.get_full_name from its three columns."""
+    return f"{first_name} {last_name}".strip() or email
+
+
+def _cancel_reason(row: tuple, user) -> str | None:
+    sealed = row[19]
+    if not sealed or user is None:
+        return None
+    # Rare (a cancelled consultation with a reason): the one selector decides and decrypts.
+    consultation = Consultation(
+        pk=row[0],
+        employee_id=row[1],
+        practitioner_id=row[5],
+        cancelled_by_id=row[18],
+        cancel_reason_sealed=sealed,
+    )
+    return selectors.cancel_reason_for(user=user, consultation=consultation)
+
+
+def _consultation(row: tuple, dt, user) -> dict:
+    (
+        pk,
+        employee_id,
+        employee_first,
+        employee_last,
+        employee_email,
+        practitioner_id,
+        practitioner_first,
+        practitioner_last,
+        practitioner_email,
+        company_id,
+        kind,
+        status,
+        scheduled_at,
+        scheduled_end,
+        started_at,
+        ended_at,
+        duration_seconds,
+        cancelled_at,
+        cancelled_by_id,
+        _sealed,
+        cancelled_late,
+        created_at,
+    ) = row
+    return {
+        "id": str(pk),
+        "employee": {
+            "id": str(employee_id),
+            "name": _name(employee_first, employee_last, employee_email),
+        },
+        "practitioner": {
+            "id": str(practitioner_id),
+            "name": _name(practitioner_first, practitioner_last, practitioner_email),
+        },
+        "companyId": str(company_id),
+        "type": kind,
+        "kind": kind,
+        "status": status,
+        "scheduledAt": dt(scheduled_at),
+        "scheduledEnd": dt(scheduled_end),
+        "startedAt": dt(started_at),
+        "endedAt": dt(ended_at),
+        "durationSeconds": duration_seconds,
+        "cancelledAt": dt(cancelled_at),
+        "cancelledById": None if cancelled_by_id is None else str(cancelled_by_id),
+        "cancelReason": _cancel_reason(row, user),
+        "cancelledLate": cancelled_late,
+        "createdAt": dt(created_at),
+    }
+
+
+def datetime_text(tz=None):
+    """DRF's DateTimeField.to_representation (ISO 8601 in the current time zone, `Z`
+    for UTC; None for None) with the time zone looked up once, for many values."""
+    tz = tz or timezone.get_current_timezone()
+
+    def text(value):
+        if value is None:
+            return None
+        value = value.astimezone(tz).isoformat()
+        return value[:-6] + "Z" if value.endswith("+00:00") else value
+
+    return text
 
 
 class BookingSerializer(CamelSerializer):
@@ -161,14 +282,25 @@ class SlotSerializer(CamelSerializer):
     end = serializers.DateTimeField()
 
     def to_representation(self, slot):
-        """Built directly: four weeks hold a few hundred slots (held equal to DRF's walk
-        by tests/consultations/test_api_representation.py)."""
-        dt = _DATETIME.to_representation
+        dt = datetime_text()
         return {"start": dt(slot["start"]), "end": dt(slot["end"])}
 
 
+# The schema of the answer; `represent` builds it (DRF's walk over a few hundred slots
+# was most of the request): tests/consultations/test_api_representation.py holds the two
+# equal. A comment, not a docstring: drf-spectacular would print it in the schema.
 class SlotsSerializer(CamelSerializer):
     practitioner_id = serializers.UUIDField()
     time_zone = serializers.CharField()
     length_minutes = serializers.IntegerField()
     slots = SlotSerializer(many=True)
+
+    @staticmethod
+    def represent(*, practitioner_id, time_zone: str, length_minutes: int, slots) -> dict:
+        dt = datetime_text()
+        return {
+            "practitionerId": str(practitioner_id),
+            "timeZone": time_zone,
+            "lengthMinutes": length_minutes,
+            "slots": [{"start": dt(slot.start), "end": dt(slot.end)} for slot in slots],
+        }

@@ -6,6 +6,8 @@ import re
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import InvalidPage, Page, Paginator
+from django.db.models import Count, Window
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers
@@ -14,6 +16,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from huntzen.exceptions import RateLimited, Refusal
+
+_MAX_OFFSET = 2**63 - 1  # PostgreSQL's bigint
 
 
 class Pagination(PageNumberPagination):
@@ -25,6 +29,42 @@ class Pagination(PageNumberPagination):
     max_page_size = 200
 
     def paginate_queryset(self, queryset, request, view=None):
+        self._check_params(request)
+        return super().paginate_queryset(queryset, request, view)
+
+    def paginate_rows(self, queryset, fields, request, view=None) -> list[tuple]:
+        """The page as tuples of `fields` (values_list: no model instance per row), the
+        total counted in the same statement (COUNT(*) OVER the filtered rows, before the
+        LIMIT): one query. The same parameters, count, links and 404 for a page beyond
+        the last one as `paginate_queryset` (tests/test_api_pagination.py)."""
+        self._check_params(request)
+        self.request = request
+        page_size = self.get_page_size(request)
+        number = request.query_params.get(self.page_query_param) or 1
+        try:
+            number = int(number)  # what Django's Paginator accepts ("2.0" is not a page)
+        except (TypeError, ValueError):
+            raise exceptions.NotFound(self.invalid_page_message) from None
+        offset = (number - 1) * page_size
+        if offset > _MAX_OFFSET:  # past any last page (and PostgreSQL's OFFSET): 404
+            raise exceptions.NotFound(self.invalid_page_message)
+        rows = list(
+            queryset.annotate(_page_total=Window(Count("*"))).values_list(*fields, "_page_total")[
+                offset : offset + page_size
+            ]
+        )
+        paginator = Paginator((), page_size)
+        paginator.count = rows[0][-1] if rows else 0  # no row: none at all, or past the end
+        try:
+            paginator.validate_number(number)
+        except InvalidPage:
+            raise exceptions.NotFound(self.invalid_page_message) from None
+        self.page = Page([row[:-1] for row in rows], number, paginator)
+        if paginator.num_pages > 1 and self.template is not None:
+            self.display_page_controls = True
+        return list(self.page)
+
+    def _check_params(self, request) -> None:
         check_query_params(
             request,
             {
@@ -34,7 +74,6 @@ class Pagination(PageNumberPagination):
                 ),
             },
         )
-        return super().paginate_queryset(queryset, request, view)
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

@@ -10,9 +10,11 @@ import json
 from datetime import date, time, timedelta
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
+from companies import directory
 from consultations import selectors, services
 from consultations.models import Consultation
 from medical import services as medical_services
@@ -73,20 +75,41 @@ def test_my_consultations(django_assert_num_queries, employee_a, practitioner_p,
     for n in days:
         completed(employee_a, practitioner_p, at=past(n))
     auth = bearer(employee_a)
+    # The session, the page with its total (COUNT(*) OVER ()).
     response = queries_of(
-        django_assert_num_queries, 3, lambda: Client().get("/api/v1/consultations/my", **auth)
+        django_assert_num_queries, 2, lambda: Client().get("/api/v1/consultations/my", **auth)
     )
     assert response.json()["count"] == 3 + extra
+    paged = queries_of(
+        django_assert_num_queries,
+        2,
+        lambda: Client().get("/api/v1/consultations/my?pageSize=2&page=2", **auth),
+    )
+    assert len(paged.json()["results"]) == min(2, 1 + extra)
 
 
-@pytest.mark.parametrize("with_q", [False, True])
-def test_practitioners(
-    django_assert_num_queries, employee_a, practitioner_p, practitioner_q, with_q
-):
-    if not with_q:
-        practitioner_q.practitioner_profile.delete()
+@pytest.mark.parametrize("more", [0, 12])
+def test_practitioners(django_assert_num_queries, employee_a, practitioner_p, staff_r2, more):
+    from companies.services import practitioner_create
+
+    for n in range(more):
+        practitioner_create(
+            actor=staff_r2,
+            email=f"coach{n}@huntzen.test",
+            profession="coach",
+            languages=["fr", "en"],
+            specialties=["stress", "sleep"][: n % 3],
+        )
     auth = bearer(employee_a)
-    queries_of(django_assert_num_queries, 5, lambda: Client().get("/api/v1/practitioners", **auth))
+    # The session only: the directory is cached (companies/directory.py).
+    response = queries_of(
+        django_assert_num_queries, 1, lambda: Client().get("/api/v1/practitioners", **auth)
+    )
+    assert response.json()["count"] == 1 + more
+    # Cold: the session, the profiles with their codes as arrays (the page is sliced).
+    cache.delete(directory.GENERATION_KEY)
+    with django_assert_num_queries(2):
+        assert Client().get("/api/v1/practitioners", **auth).json()["count"] == 1 + more
 
 
 @pytest.mark.parametrize("booked", [0, 3])
@@ -104,7 +127,9 @@ def test_slots(django_assert_num_queries, employee_a, employee_b, practitioner_p
         f"/api/v1/practitioners/{practitioner_p.pk}/slots?from={start}"
         f"&to={start + timedelta(days=27)}"
     )
-    queries_of(django_assert_num_queries, 6, lambda: Client().get(path, **auth))
+    # The session, the profile (its access function), the availability with its hours,
+    # exceptions and bookings.
+    queries_of(django_assert_num_queries, 3, lambda: Client().get(path, **auth))
 
 
 @pytest.mark.parametrize("entries", [3, 12])
