@@ -162,10 +162,11 @@ def top_up(*, size, company, others, practitioners) -> float:
                 INSERT INTO consultations_consultation
                     (id, kind, status, scheduled_at, scheduled_end, started_at, ended_at,
                      duration_seconds, created_at, company_id, employee_id, practitioner_id,
-                     cancel_reason_sealed)
+                     cancel_reason_sealed, cancelled_late, late_cancellation_paid, ics_sequence)
                 SELECT id, 'video', CASE WHEN k %% 10 = 0 THEN 'cancelled' ELSE 'completed' END,
                        at, at + INTERVAL '50 minutes', at, at + INTERVAL '50 minutes', 3000,
-                       at - INTERVAL '3 days', %(company)s, employee_id, practitioner_id, ''
+                       at - INTERVAL '3 days', %(company)s, employee_id, practitioner_id, '',
+                       false, false, 0
                 FROM filler;
                 INSERT INTO consultations_consultationuserobjectpermission
                     (content_object_id, permission_id, user_id)
