@@ -18,7 +18,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import (
+    CharField,
+    DateField,
+    F,
+    PositiveSmallIntegerField,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.utils import timezone
 
 from accounts.models import User
@@ -139,20 +147,62 @@ def _aware(day: date, at: time, tz: zoneinfo.ZoneInfo) -> datetime | None:
     return aware.astimezone(UTC)
 
 
+_WEEKLY = "weekly"
+
+
+def _hours_rows(availability: Availability, first_day: date, last_day: date):
+    """The weekly hours and the exceptions of [first_day, last_day] in one query (UNION
+    ALL): (kind or "weekly", weekday or None, date or None, start_time, end_time)."""
+
+    def columns(kind, weekday, day):
+        return {
+            "h_kind": kind,
+            "h_weekday": weekday,
+            "h_date": day,
+            "h_start": F("start_time"),
+            "h_end": F("end_time"),
+        }
+
+    weekly = (
+        WeeklyOpening.objects.filter(availability=availability)
+        .order_by()
+        .annotate(
+            **columns(
+                Value(_WEEKLY, output_field=CharField()),
+                F("weekday"),
+                Value(None, output_field=DateField()),
+            )
+        )
+        .values_list("h_kind", "h_weekday", "h_date", "h_start", "h_end")
+    )
+    exceptions = (
+        AvailabilityException.objects.filter(
+            availability=availability, date__gte=first_day, date__lte=last_day
+        )
+        .order_by()
+        .annotate(
+            **columns(F("kind"), Value(None, output_field=PositiveSmallIntegerField()), F("date"))
+        )
+        .values_list("h_kind", "h_weekday", "h_date", "h_start", "h_end")
+    )
+    return weekly.union(exceptions, all=True)
+
+
 def opening_slots(*, availability: Availability, start: datetime, end: datetime) -> list[Slot]:
     """Every slot the hours offer with `start <= slot.start < end`, before consultations
-    and notice are taken into account. Two queries (weekly hours, exceptions)."""
+    and notice are taken into account. One query (weekly hours and exceptions)."""
     tz = availability.tz
     first_day = start.astimezone(tz).date()
     last_day = end.astimezone(tz).date()
     weekly: dict[int, list[tuple[time, time]]] = defaultdict(list)
-    for opening in WeeklyOpening.objects.filter(availability=availability):
-        weekly[opening.weekday].append((opening.start_time, opening.end_time))
     exceptions: dict[date, list[AvailabilityException]] = defaultdict(list)
-    for exception in AvailabilityException.objects.filter(
-        availability=availability, date__gte=first_day, date__lte=last_day
-    ):
-        exceptions[exception.date].append(exception)
+    for kind, weekday, day, start_time, end_time in _hours_rows(availability, first_day, last_day):
+        if kind == _WEEKLY:
+            weekly[weekday].append((start_time, end_time))
+        else:
+            exceptions[day].append(
+                AvailabilityException(kind=kind, date=day, start_time=start_time, end_time=end_time)
+            )
 
     length = timedelta(minutes=availability.length_minutes)
     step = length + timedelta(minutes=availability.buffer_minutes)
