@@ -3,7 +3,7 @@
 import hashlib
 
 from allauth.account.models import EmailAddress
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from accounts.exceptions import InvitationUnusable
 from accounts.models import Invitation, NotificationAddress, Role, User
@@ -42,14 +42,20 @@ def invitations_for_company(company) -> QuerySet[Invitation]:
 def notification_address(user: User) -> str:
     """Where `user`'s appointment emails and their .ics go: the personal address she
     chose, while it is hers and verified, else her account (work) address."""
-    chosen = (
+    return notification_addresses([user])[user.pk]
+
+
+def notification_addresses(users) -> dict:
+    """`notification_address` of each of `users`, by primary key, in one query."""
+    users = list(users)
+    chosen = dict(
         NotificationAddress.objects.filter(
-            user=user, email_address__user=user, email_address__verified=True
-        )
-        .values_list("email_address__email", flat=True)
-        .first()
+            user__in=[u.pk for u in users],
+            email_address__user_id=F("user_id"),
+            email_address__verified=True,
+        ).values_list("user_id", "email_address__email")
     )
-    return chosen or user.email
+    return {u.pk: chosen.get(u.pk) or u.email for u in users}
 
 
 def personal_addresses(user: User) -> QuerySet[EmailAddress]:

@@ -14,19 +14,28 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.gates import gate, has_role_perm
 from consultations.models import Consultation
-from consultations.permissions import has_object_perm
+from consultations.permissions import has_object_perm, load_object_perms
 
 
-def get_consultation_for(user, pk) -> Consultation:
+def get_consultation_for(user, pk, *, perms: tuple[str, ...] = ()) -> Consultation:
+    """The consultation `user` may know of, else 404. `perms`: the object permissions
+    the caller's service will check next (a write), loaded with the visibility one in a
+    single query."""
     try:
         consultation = Consultation.objects.select_related(
             "employee", "practitioner", "company"
         ).get(pk=pk)
     except (Consultation.DoesNotExist, ValidationError, ValueError):
         raise Http404 from None
+    if perms and getattr(user, "is_active", False) and user.pk in _participants(consultation):
+        load_object_perms(user, consultation, ("view_consultation", *perms))
     if may_know_of(user, consultation):
         return consultation
     raise Http404
+
+
+def _participants(consultation: Consultation) -> tuple:
+    return (consultation.employee_id, consultation.practitioner_id)
 
 
 def is_participant(user, consultation: Consultation, *, perm: str = "view_consultation") -> bool:
@@ -37,11 +46,7 @@ def is_participant(user, consultation: Consultation, *, perm: str = "view_consul
     Costs no query for anyone else, one indexed query for the two participants."""
     return (
         user is not None
-        and user.pk
-        in (
-            consultation.employee_id,
-            consultation.practitioner_id,
-        )
+        and user.pk in _participants(consultation)
         and has_object_perm(user, perm, consultation)
     )
 

@@ -135,13 +135,16 @@ class ConsultationDetailView(APIView):
 
 class _TransitionView(APIView):
     body_serializer = EmptySerializer
+    # The object permission the service checks: loaded with the visibility check.
+    object_perm = ""
 
     def act(self, *, actor, consultation, body):
         raise NotImplementedError
 
     @idempotency_keys.idempotent
     def post(self, request, pk):
-        consultation = get_consultation_for(request.user, pk)
+        perms = (self.object_perm,) if self.object_perm else ()
+        consultation = get_consultation_for(request.user, pk, perms=perms)
         body = self.body_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         consultation = self.act(
@@ -165,6 +168,8 @@ def _transition_schema(operation_id: str, request=EmptySerializer):
 
 
 class ConsultationStartView(_TransitionView):
+    object_perm = "start_consultation"
+
     @_transition_schema("consultations_start")
     def post(self, request, pk):
         return super().post(request, pk)
@@ -174,6 +179,8 @@ class ConsultationStartView(_TransitionView):
 
 
 class ConsultationEndView(_TransitionView):
+    object_perm = "end_consultation"
+
     @_transition_schema("consultations_end")
     def post(self, request, pk):
         return super().post(request, pk)
@@ -183,6 +190,7 @@ class ConsultationEndView(_TransitionView):
 
 
 class ConsultationCancelView(_TransitionView):
+    object_perm = "cancel_consultation"
     body_serializer = CancelSerializer
 
     @extend_schema(
@@ -212,6 +220,7 @@ class ConsultationCancelView(_TransitionView):
 
 
 class ConsultationRescheduleView(_TransitionView):
+    object_perm = "cancel_consultation"
     body_serializer = RescheduleSerializer
 
     @extend_schema(
@@ -247,6 +256,8 @@ class ConsultationRescheduleView(_TransitionView):
 
 
 class ConsultationNoShowView(_TransitionView):
+    object_perm = "mark_no_show_consultation"
+
     @_transition_schema("consultations_no_show")
     def post(self, request, pk):
         return super().post(request, pk)

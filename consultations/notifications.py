@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import notification_address
+from accounts.selectors import notification_addresses
 from consultations import ics, selectors
 from consultations.models import Consultation
 from huntzen.emails import render_templated
@@ -87,11 +87,12 @@ def _queue(
 ) -> None:
     """One outbox row per (recipient, template, values of her own), in one INSERT."""
     facts = _facts(consultation, ics_method=ics_method)
+    addresses = notification_addresses(recipient for recipient, _template, _extra in emails)
     messages_queue_to_render(
         [
             ToRender(
                 # Her personal address, if she chose one.
-                recipient=notification_address(recipient),
+                recipient=addresses[recipient.pk],
                 kind=TEMPLATES + template,
                 renderer=RENDERER,
                 language=recipient.language or settings.LANGUAGE_CODE,

@@ -1,8 +1,13 @@
 """Guardian object permissions of a consultation, in one module."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import connections, router
 
 from consultations.models import Consultation, ConsultationUserObjectPermission
+
+User = get_user_model()
 
 EMPLOYEE_PERMS = ("view_consultation", "chat_consultation", "cancel_consultation")
 PRACTITIONER_PERMS = (
@@ -17,27 +22,37 @@ PRACTITIONER_PERMS = (
 
 
 def grant_participants(consultation: Consultation) -> None:
-    """Guardian's direct-FK rows for both participants, in two queries (assign_perm
-    would cost three per permission, the bulk of a booking's time)."""
-    permissions = {
-        p.codename: p
-        for p in Permission.objects.filter(
-            content_type__app_label="consultations",
-            codename__in=set(EMPLOYEE_PERMS) | set(PRACTITIONER_PERMS),
-        )
-    }
-    ConsultationUserObjectPermission.objects.bulk_create(
-        [
-            ConsultationUserObjectPermission(
-                user_id=user_id, permission=permissions[codename], content_object=consultation
-            )
-            for user_id, codenames in (
-                (consultation.employee_id, EMPLOYEE_PERMS),
-                (consultation.practitioner_id, PRACTITIONER_PERMS),
-            )
-            for codename in codenames
-        ]
+    """Guardian's direct-FK rows for both participants, in one INSERT ... SELECT that
+    finds the permissions by codename itself (assign_perm would cost three queries per
+    permission; no per-process memo of their ids, which a rebuilt database changes)."""
+    connection = connections[router.db_for_write(ConsultationUserObjectPermission)]
+    quote = connection.ops.quote_name
+    table, permission, content_type, user = (
+        quote(model._meta.db_table)
+        for model in (ConsultationUserObjectPermission, Permission, ContentType, User)
     )
+    user_field = ConsultationUserObjectPermission._meta.get_field("user")
+    object_field = ConsultationUserObjectPermission._meta.get_field("content_object")
+    employee, practitioner, pk = (
+        user_field.get_db_prep_value(consultation.employee_id, connection),
+        user_field.get_db_prep_value(consultation.practitioner_id, connection),
+        object_field.get_db_prep_value(consultation.pk, connection),
+    )
+    pairs = [(employee, codename) for codename in EMPLOYEE_PERMS] + [
+        (practitioner, codename) for codename in PRACTITIONER_PERMS
+    ]
+    wanted = " OR ".join(["(u.id = %s AND p.codename = %s)"] * len(pairs))
+    # Only quoted table names and placeholders are formatted in.
+    sql = (
+        f"INSERT INTO {table} (permission_id, user_id, content_object_id) "  # noqa: S608  # nosec B608
+        f"SELECT p.id, u.id, %s FROM {permission} p "
+        f"JOIN {content_type} ct ON ct.id = p.content_type_id, {user} u "
+        f"WHERE ct.app_label = 'consultations' AND ({wanted})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk, *(value for pair in pairs for value in pair)])
+        if cursor.rowcount != len(pairs):
+            raise RuntimeError(f"Granted {cursor.rowcount} of {len(pairs)} permissions.")
 
 
 def consultations_with_perm(user, codename: str):
@@ -59,15 +74,36 @@ def consultations_with_perm(user, codename: str):
     )
 
 
+def load_object_perms(user, consultation: Consultation, codenames) -> None:
+    """Which of `codenames` `user` holds on `consultation`, in one query, remembered on
+    this instance for `has_object_perm`: what a write request loads with the
+    consultation, so that the view's visibility check and the service's rule cost one
+    query. Only the request that loaded the instance uses it (another load asks again)."""
+    codenames = frozenset(codenames)
+    held = frozenset(
+        ConsultationUserObjectPermission.objects.filter(
+            user_id=user.pk,
+            content_object_id=consultation.pk,
+            permission__content_type__app_label="consultations",
+            permission__codename__in=codenames,
+        ).values_list("permission__codename", flat=True)
+    )
+    consultation._loaded_perms = (user.pk, codenames, held)
+
+
 def has_object_perm(user, codename: str, consultation: Consultation) -> bool:
     """The object permission itself: a superuser's or a global grant does not count
     (staff and superusers never start, end or cancel somebody's consultation).
 
     One indexed query on guardian's direct-FK table (its unique index starts with the
     user), where get_objects_for_user would build a subquery over the consultations;
-    only the rows granted to the user count (no global, group or superuser grant)."""
+    only the rows granted to the user count (no global, group or superuser grant).
+    None when `load_object_perms` already asked for it on this instance."""
     if not getattr(user, "is_active", False):
         return False
+    loaded = consultation.__dict__.get("_loaded_perms")
+    if loaded is not None and loaded[0] == user.pk and codename in loaded[1]:
+        return codename in loaded[2]
     return ConsultationUserObjectPermission.objects.filter(
         user_id=user.pk,
         content_object_id=consultation.pk,

@@ -21,7 +21,15 @@ from typing import NamedTuple, TypeVar
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import (
+    CharField,
+    DateField,
+    F,
+    PositiveSmallIntegerField,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.utils import timezone
 
 from accounts.models import User
@@ -143,20 +151,69 @@ def _aware(day: date, at: time, tz: zoneinfo.ZoneInfo) -> datetime | None:
     return aware.astimezone(UTC)
 
 
+_WEEKLY = "weekly"
+
+
+def _hours_rows(availability: Availability, first_day: date, last_day: date):
+    """The weekly hours and the exceptions of [first_day, last_day] in one query (UNION
+    ALL): (kind or "weekly", weekday or None, date or None, start_time, end_time)."""
+
+    def columns(kind, weekday, day):
+        return {
+            "h_kind": kind,
+            "h_weekday": weekday,
+            "h_date": day,
+            "h_start": F("start_time"),
+            "h_end": F("end_time"),
+        }
+
+    weekly = (
+        WeeklyOpening.objects.filter(availability=availability)
+        .order_by()
+        .annotate(
+            **columns(
+                Value(_WEEKLY, output_field=CharField()),
+                F("weekday"),
+                Value(None, output_field=DateField()),
+            )
+        )
+        .values_list("h_kind", "h_weekday", "h_date", "h_start", "h_end")
+    )
+    exceptions = (
+        AvailabilityException.objects.filter(
+            availability=availability, date__gte=first_day, date__lte=last_day
+        )
+        .order_by()
+        .annotate(
+            **columns(F("kind"), Value(None, output_field=PositiveSmallIntegerField()), F("date"))
+        )
+        .values_list("h_kind", "h_weekday", "h_date", "h_start", "h_end")
+    )
+    return weekly.union(exceptions, all=True)
+
+
+def _hours(availability: Availability, first_day: date, last_day: date):
+    """The weekly windows by weekday, and the exceptions of [first_day, last_day] by
+    date (one query)."""
+    weekly: dict[int, list[tuple[time, time]]] = defaultdict(list)
+    exceptions: dict[date, list[AvailabilityException]] = defaultdict(list)
+    for kind, weekday, day, start_time, end_time in _hours_rows(availability, first_day, last_day):
+        if kind == _WEEKLY:
+            weekly[weekday].append((start_time, end_time))
+        else:
+            exceptions[day].append(
+                AvailabilityException(kind=kind, date=day, start_time=start_time, end_time=end_time)
+            )
+    return weekly, exceptions
+
+
 def opening_slots(*, availability: Availability, start: datetime, end: datetime) -> list[Slot]:
     """Every slot the hours offer with `start <= slot.start < end`, before consultations
-    and notice are taken into account. Two queries (weekly hours, exceptions)."""
+    and notice are taken into account. One query (weekly hours and exceptions)."""
     tz = availability.tz
     first_day = start.astimezone(tz).date()
     last_day = end.astimezone(tz).date()
-    weekly: dict[int, list[tuple[time, time]]] = defaultdict(list)
-    for opening in WeeklyOpening.objects.filter(availability=availability):
-        weekly[opening.weekday].append((opening.start_time, opening.end_time))
-    exceptions: dict[date, list[AvailabilityException]] = defaultdict(list)
-    for exception in AvailabilityException.objects.filter(
-        availability=availability, date__gte=first_day, date__lte=last_day
-    ):
-        exceptions[exception.date].append(exception)
+    weekly, exceptions = _hours(availability, first_day, last_day)
     return _opening_slots(
         availability=availability, start=start, end=end, weekly=weekly, exceptions=exceptions
     )
@@ -325,10 +382,32 @@ def slot_is_bookable(*, practitioner: User, start: datetime, now: datetime | Non
 
 
 def slot_is_offered(*, availability: Availability, start: datetime) -> bool:
-    """Whether the hours offer a slot starting exactly at `start` (taken or not)."""
-    return Slot(start, start + timedelta(minutes=availability.length_minutes)) in opening_slots(
-        availability=availability, start=start, end=start + timedelta(seconds=1)
-    )
+    """Whether the hours offer a slot starting exactly at `start` (taken or not): what
+    `opening_slots` answers for [start, start + 1 s), without listing the day's slots.
+
+    A slot of a window starts a whole number of steps after the window's start (wall
+    clock), ends within it, and its wall-clock time maps back to `start` (a skipped hour
+    offers nothing; of a repeated hour, only the first occurrence counts)."""
+    tz = availability.tz
+    wall = start.astimezone(tz).replace(tzinfo=None, fold=0)
+    day = wall.date()
+    length = timedelta(minutes=availability.length_minutes)
+    step = length + timedelta(minutes=availability.buffer_minutes)
+    weekly, exceptions = _hours(availability, day, day)
+    for window_start, window_end in _day_windows(day, weekly, exceptions.get(day, [])):
+        first = datetime.combine(day, window_start)
+        if wall < first or wall + length > datetime.combine(day, window_end):
+            continue
+        if (wall - first) % step:
+            continue
+        if _aware(day, wall.time(), tz) != start:
+            continue
+        window_end_utc = _aware(day, window_end, tz) or (
+            datetime.combine(day, window_end).replace(tzinfo=tz).astimezone(UTC)
+        )
+        if start + length <= window_end_utc:
+            return True
+    return False
 
 
 def slot_is_free(

@@ -13,7 +13,8 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from consultations import services
 from consultations.access import get_consultation_for, is_participant, may_know_of
-from consultations.models import Consultation
+from consultations.models import Consultation, ConsultationUserObjectPermission
+from consultations.permissions import EMPLOYEE_PERMS, PRACTITIONER_PERMS, has_object_perm
 from tests.consultations.conftest import NOW, paris
 from tests.consultations.factories import book
 
@@ -387,3 +388,70 @@ def test_portal_lifecycle_buttons_refuse_the_same(cast, consultation, client, wh
 def test_services_refuse_a_superuser_who_is_not_a_participant(cast, consultation):
     with pytest.raises(PermissionDenied):
         services.consultation_cancel(actor=cast["superuser"], consultation=consultation)
+
+
+# --- One permission query per write (the view's visibility, the service's rule) --------
+
+
+def test_booking_grants_each_side_its_object_permissions_only(cast, consultation):
+    rows = ConsultationUserObjectPermission.objects.filter(content_object=consultation)
+    granted = {}
+    for user_id, codename in rows.values_list("user_id", "permission__codename"):
+        granted.setdefault(user_id, []).append(codename)
+    assert {user_id: sorted(codenames) for user_id, codenames in granted.items()} == {
+        cast["employee_a"].pk: sorted(EMPLOYEE_PERMS),
+        consultation.practitioner_id: sorted(PRACTITIONER_PERMS),
+    }
+    assert rows.count() == len(EMPLOYEE_PERMS) + len(PRACTITIONER_PERMS)
+
+
+def test_a_write_loads_the_visibility_and_the_action_permission_in_one_query(
+    cast, consultation, django_assert_num_queries
+):
+    practitioner = cast["practitioner_p"]
+    with django_assert_num_queries(2):  # the consultation, then both permissions
+        loaded = get_consultation_for(practitioner, consultation.pk, perms=("start_consultation",))
+    with django_assert_num_queries(0):
+        assert has_object_perm(practitioner, "start_consultation", loaded)
+        assert has_object_perm(practitioner, "view_consultation", loaded)
+    with django_assert_num_queries(1):  # not loaded: asked
+        assert has_object_perm(practitioner, "end_consultation", loaded)
+    with django_assert_num_queries(1):  # somebody else: asked
+        assert not has_object_perm(cast["employee_a"], "start_consultation", loaded)
+
+
+def test_what_a_write_loaded_stays_with_that_instance(cast, consultation):
+    practitioner = cast["practitioner_p"]
+    loaded = get_consultation_for(practitioner, consultation.pk, perms=("start_consultation",))
+    remove_perm("consultations.start_consultation", practitioner, consultation)
+    assert is_participant(practitioner, loaded, perm="start_consultation")
+    again = get_consultation_for(practitioner, consultation.pk, perms=("start_consultation",))
+    assert not is_participant(practitioner, again, perm="start_consultation")
+    assert not is_participant(practitioner, consultation, perm="start_consultation")
+
+
+@pytest.mark.parametrize("action", ["start", "no-show", "cancel"])
+def test_a_write_without_its_object_permission_is_403_without_the_view_one_404(
+    cast, consultation, api_client, action
+):
+    """The view loads both, the service decides: losing the action's object permission
+    refuses the write (403); losing the view permission hides the consultation (404)."""
+    practitioner = cast["practitioner_p"]
+    codename = {"start": "start", "no-show": "mark_no_show", "cancel": "cancel"}[action]
+    at, body = ACTIONS[action]
+    remove_perm(f"consultations.{codename}_consultation", practitioner, consultation)
+    with time_machine.travel(at, tick=False):
+        response = _client(api_client, practitioner).post(
+            f"/api/v1/consultations/{consultation.pk}/{action}", body, format="json"
+        )
+    assert response.status_code == 403
+    assign_perm(f"consultations.{codename}_consultation", practitioner, consultation)
+    remove_perm("consultations.view_consultation", practitioner, consultation)
+    with time_machine.travel(at, tick=False):
+        response = _client(api_client, practitioner).post(
+            f"/api/v1/consultations/{consultation.pk}/{action}", body, format="json"
+        )
+    assert response.status_code == 404
+    consultation.refresh_from_db()
+    assert consultation.status == "scheduled"
+    assert consultation.status_changes.count() == 1

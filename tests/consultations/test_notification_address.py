@@ -10,7 +10,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from icalendar import Calendar
 
-from accounts.selectors import notification_address
+from accounts.selectors import notification_address, notification_addresses
 from accounts.services import notification_address_choose
 from companies.models import Specialty
 from consultations import services
@@ -97,6 +97,29 @@ def test_removing_the_address_removes_the_choice(employee_a):
     notification_address_choose(user=employee_a, email_address=personal)
     personal.delete()
     assert notification_address(employee_a) == "alice@acme.test"
+
+
+def test_the_addresses_of_several_users_in_one_query(
+    employee_a, employee_b, practitioner_p, django_assert_num_queries
+):
+    """Each her own: a chosen verified address, an address that lost its verification,
+    none chosen; an address moved to another user no longer counts for the first."""
+    notification_address_choose(user=employee_a, email_address=add_address(employee_a))
+    moved = add_address(employee_b, "bob.perso@example.org")
+    notification_address_choose(user=employee_b, email_address=moved)
+    EmailAddress.objects.filter(pk=moved.pk).update(verified=False)
+    with django_assert_num_queries(1):
+        addresses = notification_addresses([employee_a, employee_b, practitioner_p])
+    assert addresses == {
+        employee_a.pk: PERSONAL,
+        employee_b.pk: employee_b.email,
+        practitioner_p.pk: practitioner_p.email,
+    }
+    EmailAddress.objects.filter(pk=moved.pk).update(verified=True, user=practitioner_p)
+    assert notification_addresses([employee_b, practitioner_p]) == {
+        employee_b.pk: employee_b.email,
+        practitioner_p.pk: practitioner_p.email,
+    }
 
 
 # --- The emails --------------------------------------------------------------------

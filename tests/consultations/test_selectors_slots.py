@@ -220,3 +220,45 @@ def test_exception_kinds_validated(p_open):
             end_time=time(9),
         )
     assert not AvailabilityException.objects.exists()
+
+
+@pytest.mark.parametrize("time_zone", ["Europe/Paris", "America/New_York"])
+def test_a_slot_is_offered_exactly_when_the_days_slots_list_it(practitioner_p, time_zone):
+    """slot_is_offered (booking) answers without listing the day's slots: the same
+    answer as opening_slots for every 5 minutes of a week holding both clock changes'
+    days, closed hours, a day off and an extra opening through the skipped hour."""
+    services.availability_update(
+        actor=practitioner_p, time_zone=time_zone, length_minutes=35, buffer_minutes=10
+    )
+    services.weekly_hours_set(
+        actor=practitioner_p,
+        openings=[(day, time(0, 30), time(3, 50)) for day in range(7)]
+        + [(day, time(9, 5), time(12)) for day in range(7)]
+        + [(0, time(12, 30), time(14, 20))],
+    )
+    for day, kind, start, end in [
+        (date(2026, 3, 8), "open", time(1, 40), time(4, 30)),
+        (date(2026, 3, 29), "open", time(1, 40), time(4, 30)),
+        (date(2026, 3, 30), "closed", time(10), time(11)),
+        (date(2026, 10, 25), "closed", time(9), time(10)),
+        (date(2026, 10, 26), "closed", None, None),
+        (date(2026, 11, 1), "open", time(0), time(3)),
+    ]:
+        services.availability_exception_add(
+            actor=practitioner_p, kind=kind, day=day, start_time=start, end_time=end
+        )
+    availability = selectors.availability_for(practitioner_p)
+    for first in (date(2026, 3, 7), date(2026, 3, 28), date(2026, 10, 24), date(2026, 10, 31)):
+        start = datetime.combine(first, time(0), tzinfo=UTC)
+        end = start + timedelta(days=3)
+        listed = {
+            s.start
+            for s in selectors.opening_slots(availability=availability, start=start, end=end)
+        }
+        assert listed
+        at = start
+        while at < end:
+            assert selectors.slot_is_offered(availability=availability, start=at) == (
+                at in listed
+            ), at
+            at += timedelta(minutes=5)
