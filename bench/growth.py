@@ -274,6 +274,9 @@ def main():
             "HUNTZEN_API_RATE_LIMIT": "1000000/m",
             "LOG_LEVEL": "WARNING",
             "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+            # Loading a million rows and recreating the exclusion constraints take
+            # minutes: the production statement timeout (30 s) would cancel them.
+            "DATABASE_STATEMENT_TIMEOUT_MS": "0",
         }
     )
     from bench.api import recreate_database
