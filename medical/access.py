@@ -20,12 +20,15 @@ allowed verdict in that transaction (it rolls back with a write that fails) and 
 `AccessRefused`, which the service logs after rolling back.
 """
 
+from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.auth_cache import cached_user
 from accounts.models import Role
 from consultations.access import is_participant
 from consultations.models import Consultation
@@ -68,18 +71,45 @@ def can_chat(user, consultation) -> bool:
     participants (object permission granted on booking), whose role may chat
     (`accounts.chat_participate`: employees and practitioners). Not when: chat.access.
 
-    Asked on every chat event with a freshly loaded user: two queries for a
-    participant, none for anyone else."""
+    Asked on every chat decision: one query for a participant (the object permission)
+    when the role's permission comes from a current auth-cache copy, two otherwise;
+    none for anyone else."""
     return is_medical_participant(
         user, consultation, perm="chat_consultation"
     ) and _holds_role_perm(user, CHAT_ROLE_PERM)
 
 
 def _holds_role_perm(user, perm: str) -> bool:
-    """user.has_perm(perm) for a permission of the user's role (no object), in one
-    query (Django's ModelBackend.with_perm) where has_perm loads the user's and the
-    groups' permissions in two, on every freshly loaded user."""
+    """user.has_perm(perm) for a permission of the user's role (no object), as the
+    database says it now: from the user's copy in the auth cache when that copy is
+    current (no query), else in one query (Django's ModelBackend.with_perm) where
+    has_perm loads the user's and the groups' permissions in two."""
+    catalogue = _current_catalogue(user)
+    if catalogue is not None:
+        return perm in catalogue
     return ModelBackend().with_perm(perm, include_superusers=False).filter(pk=user.pk).exists()
+
+
+def _current_catalogue(user) -> frozenset[str] | None:
+    """The role permissions of `user` as the auth cache holds them, when it can vouch
+    for them, else None (ask the database).
+
+    Never the catalogue the object at hand carries: a socket keeps its user for a while,
+    and a role or group permission removed since must count at once. The cache's copy
+    counts only if stored under the current generations (accounts.auth_cache.cached_user:
+    any change of the user, its groups or permissions, or any group's permissions bumps
+    them at once and again on commit), read now, from the shared cache (not the
+    per-process memory it falls back to while Redis is down: another process's
+    invalidation is not there)."""
+    if not settings.HUNTZEN_AUTH_CACHE_SECONDS:
+        return None
+    current = cached_user(user.pk, lambda: None)  # a miss or a stale copy: None
+    if current is None or getattr(cache, "is_down", False):
+        return None
+    permissions = getattr(current, "_perm_cache", None)
+    if permissions is None or current.is_superuser:  # Django's catalogue: every permission
+        return None
+    return frozenset(permissions) if current.is_active else frozenset()
 
 
 class AccessRefused(Exception):

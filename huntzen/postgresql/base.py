@@ -1,18 +1,53 @@
-"""Django's PostgreSQL backend, with a pool that recovers from a restart at once (F4).
+"""Django's PostgreSQL backend, with a pool that recovers from a restart at once (F4) and
+checks its connections without a round trip.
 
-Django's pool checks each connection as it leaves the pool (CONN_HEALTH_CHECKS), but
+Django's pool checks each connection as it leaves the pool (psycopg_pool's
+`check_connection`: an empty query, one round trip to the server on every request).
+Here a connection leaves the pool unchecked when it looks healthy from this side alone
+(`looks_alive`): open, idle, and nothing waiting on its socket. An idle connection the
+server still serves has nothing to read; one the server ended (restart,
+pg_terminate_backend, idle timeout, a cut proxy) has its FATAL message or the end of
+the stream waiting there, or is already marked broken. Only then is the real check run.
+
 psycopg_pool waits 1 s, then 2 s, ... between two failed checks of one request: after a
 PostgreSQL restart, with every pooled connection stale, the first requests ran out of
 their pool timeout on dead connections one at a time. Here the first failed check
 sweeps the whole pool (`ConnectionPool.check`: each idle connection tested, the dead ones
 replaced), so the request's next try gets a fresh connection.
+
+What no check from this side can see without a round trip: a server that vanished
+without closing the TCP connection (a network partition); the request's first query then
+fails, as the empty query would have hung until the TCP timeout.
 """
 
+import select
+
 from django.db.backends.postgresql import base
+from psycopg import pq
 from psycopg_pool import ConnectionPool
 
 
+def looks_alive(conn) -> bool:
+    """Whether `conn` is open, idle and has nothing from the server waiting to be read,
+    with no round trip (a zero-timeout poll of its socket). False when in doubt."""
+    if conn.closed or conn.broken:
+        return False
+    pgconn = conn.pgconn
+    if pgconn.status != pq.ConnStatus.OK:
+        return False
+    if pgconn.transaction_status != pq.TransactionStatus.IDLE:
+        return False
+    try:
+        poller = select.poll()
+        poller.register(pgconn.socket, select.POLLIN | select.POLLPRI)
+        return not poller.poll(0)  # anything readable: a FATAL notice, EOF, an error
+    except Exception:  # no socket any more, no poll on this platform
+        return False
+
+
 def check_connection_and_sweep(conn) -> None:
+    if looks_alive(conn):
+        return
     try:
         ConnectionPool.check_connection(conn)
     except Exception:
