@@ -16,8 +16,8 @@ generation. Any save or deletion of the user, and any change of its groups or di
 permissions, bumps the counter at once and again once the transaction commits, so neither
 a request still holding the old row nor one that read it before the commit can store a
 copy that will be believed. A change of any group's permissions bumps one global counter
-(every cached catalogue is dropped). When the cache is unreachable, users are read from
-the database as before.
+(every cached catalogue is dropped). When the cache is unreachable (or answers from a
+process's own memory while Redis is down), users are read from the database as before.
 """
 
 import logging
@@ -51,6 +51,10 @@ def cached_user(user_id, load):
     if keys is None or not seconds:
         return load()
     user_key, generation_key = keys
+    if getattr(cache, "is_down", False):
+        # Redis is unreachable and the cache answers from this process's memory, where
+        # another process's invalidation never arrives: the database decides meanwhile.
+        return load()
     try:
         found = cache.get_many([user_key, generation_key, _PERMS_GENERATION])
     except Exception:

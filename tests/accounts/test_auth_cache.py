@@ -179,3 +179,23 @@ def test_mfa_enrolment_is_read_once_and_refreshed_when_an_authenticator_changes(
     assert not must_enroll_mfa(backend.get_user(practitioner_p.pk))
     authenticator.delete()
     assert must_enroll_mfa(backend.get_user(practitioner_p.pk))
+
+
+def test_while_redis_is_down_the_database_decides(monkeypatch, employee_a):
+    """The fallback memory is this process's own: another process's invalidation (a role
+    removed there) never reaches it, so no copy is believed or stored meanwhile."""
+    real = auth_cache.cache
+
+    class DownCache:  # the shared cache answering from this process's memory
+        is_down = True
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+    backend = ModelBackend()
+    assert backend.get_user(employee_a.pk) == employee_a  # warm while the cache is up
+    monkeypatch.setattr(auth_cache, "cache", DownCache())
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            assert backend.get_user(employee_a.pk) == employee_a
+        assert _user_queries(queries)
