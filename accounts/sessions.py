@@ -21,7 +21,7 @@ class SessionStore(DbSessionStore):
         quote = connection.ops.quote_name
         meta = model._meta
         # Names from the model, quoted; the values are parameters.
-        sql = "SELECT {data} FROM {table} WHERE {key} = %s AND {expiry} > %s".format(  # noqa: S608
+        sql = "SELECT {data} FROM {table} WHERE {key} = %s AND {expiry} > %s".format(  # noqa: S608  # nosec B608
             data=quote(meta.get_field("session_data").column),
             table=quote(meta.db_table),
             key=quote(meta.get_field("session_key").column),
