@@ -7,6 +7,7 @@ derived from the object type and id, inside the INSERT itself (a subquery, no ex
 round trip on the chat's hot path). The INSERT is plain SQL built once per process.
 """
 
+import functools
 import uuid
 
 from django.db import connections, router, transaction
@@ -90,6 +91,13 @@ _COLUMNS = (
 )
 
 
+@functools.cache
+def _fields():
+    """(name, field) of the INSERT's columns, in order."""
+    meta = AccessLogEntry._meta
+    return [(name, meta.get_field(name)) for name in _COLUMNS]
+
+
 def _insert_sql(connection, kind: str | None) -> str:
     key = (connection.alias, kind or "")
     sql = _INSERT_SQL.get(key)
@@ -147,25 +155,25 @@ def log_access(
         "request_id": request_id or current_request_id() or "",
         "client_request_id": current_client_request_id() or "",
     }
-    params = [
-        values["at"],
-        values["user_id"],
-        values["user_email"],
-        values["role"],
-        *([] if kind is None else [subject_param]),
-        values["object_type"],
-        values["object_id"],
-        values["action"],
-        values["allowed"],
-        values["request_id"],
-        values["client_request_id"],
-    ]
     using = router.db_for_write(AccessLogEntry)
     connection = connections[using]
+    # Each value as its field gives it to this database (a UUID is text on SQLite).
+    params = [
+        field.get_db_prep_save(
+            subject_param if name == "subject" else values[field.attname], connection
+        )
+        for name, field in _fields()
+        if name != "subject" or kind is not None
+    ]
     with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
         cursor.execute(_insert_sql(connection, kind), params)
         pk, subject_id = cursor.fetchone()
-    row = AccessLogEntry(id=pk, subject_id=subject_id, **values)
+    meta = AccessLogEntry._meta
+    row = AccessLogEntry(
+        id=meta.pk.to_python(pk),
+        subject_id=meta.get_field("subject").target_field.to_python(subject_id),
+        **values,
+    )
     row._state.adding = False
     row._state.db = using
     return row

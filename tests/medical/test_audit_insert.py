@@ -155,6 +155,7 @@ def test_the_sql_text_is_built_once_per_kind(practitioner_p, consultation):
     assert sorted(kind for _alias, kind in audit._INSERT_SQL) == ["", "consultation"]
 
 
+@pytest.mark.postgres  # SQLite does not enforce a column's length: nothing fails there
 def test_a_failed_insert_marks_the_transaction_for_rollback(practitioner_p):
     with pytest.raises(DatabaseError), transaction.atomic():
         with pytest.raises(DatabaseError):
@@ -167,3 +168,18 @@ def test_a_failed_insert_marks_the_transaction_for_rollback(practitioner_p):
             )
         assert transaction.get_rollback()
         AccessLogEntry.objects.count()  # refused: the transaction is broken
+
+
+def test_the_row_is_written_on_the_embedded_database_too(practitioner_p, consultation):
+    """The INSERT's values go through their fields (a UUID is text on SQLite): `make
+    demo` writes the log on SQLite."""
+    row = log_access(
+        user=practitioner_p,
+        object_type="consultation",
+        object_id=consultation.pk,
+        action="read",
+        allowed=True,
+    )
+    stored = AccessLogEntry.objects.get(pk=row.pk)
+    assert (stored.user_id, stored.subject_id) == (practitioner_p.pk, consultation.employee_id)
+    assert (row.pk, row.subject_id) == (stored.pk, stored.subject_id)
