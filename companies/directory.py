@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from companies.selectors import CARD_FIELDS, practitioner_list, with_card_codes
+from companies.selectors import card_rows_of, practitioner_list
 
 GENERATION_KEY = "directory:generation"
 DIRECTORY_CACHE_SECONDS = 60
@@ -37,7 +37,7 @@ def card_rows(
     rows = cache.get(key)
     if rows is None:
         profiles = practitioner_list(specialty=specialty, language=language, profession=profession)
-        rows = list(with_card_codes(profiles).values_list(*CARD_FIELDS))
+        rows = card_rows_of(profiles)
         cache.set(key, rows, timeout=DIRECTORY_CACHE_SECONDS)
     return rows
 

@@ -3,6 +3,7 @@
 happen by accident: the scoping is in the queryset a view is given, not in the view."""
 
 from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
 from django.db.models import Case, CharField, OuterRef, Prefetch, QuerySet, Value, When
 
 from accounts import selectors as account_selectors
@@ -120,3 +121,14 @@ def with_card_codes(profiles: QuerySet[PractitionerProfile]) -> QuerySet[Practit
         specialty_codes=ArraySubquery(specialties.order_by("specialty_id").values("specialty_id")),
         language_codes=ArraySubquery(languages.order_by("language_id").values("language_id")),
     )
+
+
+def card_rows_of(profiles: QuerySet[PractitionerProfile]) -> list[tuple]:
+    """The `CARD_FIELDS` rows of `profiles`: one query with the codes as arrays on
+    PostgreSQL; on the embedded SQLite (`make demo`), which has no arrays, the same
+    rows from the prefetched instances."""
+    if connection.vendor == "postgresql":
+        return list(with_card_codes(profiles).values_list(*CARD_FIELDS))
+    from companies.serializers import PractitionerSerializer
+
+    return [PractitionerSerializer.row_of(profile) for profile in profiles]

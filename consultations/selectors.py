@@ -514,6 +514,48 @@ def _slot_inputs_sql() -> str:
     """  # noqa: S608 # nosec B608
 
 
+def _slot_inputs_row_orm(params: dict) -> tuple | None:
+    """The row of `_slot_inputs_sql` through the ORM, in four queries: the embedded
+    SQLite (`make demo`, a run of the tests without DATABASE_URL) has no LATERAL join
+    nor arrays. tests/consultations/test_slots_api.py holds both equal."""
+    practitioner = params["practitioner"]
+    availability = (
+        Availability.objects.filter(practitioner_id=practitioner)
+        .values_list("time_zone", "length_minutes", "buffer_minutes")
+        .first()
+    )
+    if availability is None:
+        return None
+    openings = list(
+        WeeklyOpening.objects.filter(availability_id=practitioner).values_list(
+            "weekday", "start_time", "end_time"
+        )
+    )
+    exceptions = list(
+        AvailabilityException.objects.filter(
+            availability_id=practitioner,
+            date__gte=params["first_date"],
+            date__lte=params["last_date"],
+        ).values_list("kind", "date", "start_time", "end_time")
+    )
+    busy = list(
+        Consultation.objects.filter(
+            practitioner_id=practitioner,
+            status__in=params["statuses"],
+            scheduled_at__gt=params["busy_low"],
+            scheduled_at__lt=params["busy_high"],
+            scheduled_end__gt=params["busy_end_after"],
+        )
+        .order_by("scheduled_at")
+        .values_list("scheduled_at", "scheduled_end", "buffer_minutes")
+    )
+
+    def columns(rows, width):
+        return [list(column) for column in zip(*rows, strict=True)] if rows else [None] * width
+
+    return (*availability, *columns(openings, 3), *columns(exceptions, 4), *columns(busy, 3))
+
+
 def slot_inputs(
     *, practitioner_id, first_day: date | None, last_day: date | None, now: datetime
 ) -> SlotInputs | None:
@@ -535,20 +577,21 @@ def slot_inputs(
     busy_low, busy_high, busy_end_after = _busy_bounds(
         start=low, end=high, buffer=timedelta(minutes=MAX_BUFFER_MINUTES)
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _slot_inputs_sql(),
-            {
-                "practitioner": practitioner_id,
-                "first_date": low.date() - timedelta(days=1),
-                "last_date": high.date() + timedelta(days=1),
-                "statuses": list(Consultation.BLOCKING_STATUSES),
-                "busy_low": busy_low,
-                "busy_high": busy_high,
-                "busy_end_after": busy_end_after,
-            },
-        )
-        row = cursor.fetchone()
+    params = {
+        "practitioner": practitioner_id,
+        "first_date": low.date() - timedelta(days=1),
+        "last_date": high.date() + timedelta(days=1),
+        "statuses": list(Consultation.BLOCKING_STATUSES),
+        "busy_low": busy_low,
+        "busy_high": busy_high,
+        "busy_end_after": busy_end_after,
+    }
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_slot_inputs_sql(), params)
+            row = cursor.fetchone()
+    else:
+        row = _slot_inputs_row_orm(params)
     if row is None:
         return None
     (time_zone, length, buffer, weekdays, opening_starts, opening_ends) = row[:6]

@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from companies import services
 from companies.models import PractitionerProfile
-from companies.selectors import CARD_FIELDS, practitioners_active, with_card_codes
+from companies.selectors import card_rows_of, practitioners_active
 from companies.serializers import PractitionerSerializer
 from huntzen.api import camel
 
@@ -38,7 +38,7 @@ def _declared() -> list[str]:
 
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_every_profile_is_shaped_as_drf_would(profiles, language):
-    rows = list(with_card_codes(practitioners_active()).values_list(*CARD_FIELDS))
+    rows = card_rows_of(practitioners_active())
     assert len(rows) == len(profiles) == 3
     seen = set()
     with translation.override(language):
@@ -82,7 +82,7 @@ def test_the_list_answers_each_profiles_own_shape(profiles, employee_a, api_clie
 
 def test_a_profile_without_specialties_has_an_empty_list(profiles):
     coach = PractitionerProfile.objects.get(user__email="coach.c@huntzen.test")
-    (row,) = with_card_codes(practitioners_active().filter(pk=coach.pk)).values_list(*CARD_FIELDS)
+    (row,) = card_rows_of(practitioners_active().filter(pk=coach.pk))
     (card,) = PractitionerSerializer.represent_rows([row])
     assert card["specialties"] == []
     assert card["languages"] == ["en"]
