@@ -88,6 +88,7 @@ def test_my_consultations(django_assert_num_queries, employee_a, practitioner_p,
     assert len(paged.json()["results"]) == min(2, 1 + extra)
 
 
+@pytest.mark.postgres  # the pinned path: PostgreSQL's arrays (SQLite falls back to the ORM)
 @pytest.mark.parametrize("more", [0, 12])
 def test_practitioners(django_assert_num_queries, employee_a, practitioner_p, staff_r2, more):
     from companies.services import practitioner_create
@@ -112,6 +113,7 @@ def test_practitioners(django_assert_num_queries, employee_a, practitioner_p, st
         assert Client().get("/api/v1/practitioners", **auth).json()["count"] == 1 + more
 
 
+@pytest.mark.postgres  # the pinned path: one LATERAL statement (SQLite falls back to the ORM)
 @pytest.mark.parametrize("booked", [0, 3])
 def test_slots(django_assert_num_queries, employee_a, employee_b, practitioner_p, booked):
     open_weekdays(practitioner_p)

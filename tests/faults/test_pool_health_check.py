@@ -13,7 +13,7 @@ from psycopg_pool import ConnectionPool
 
 from huntzen.postgresql.base import check_connection_and_sweep, looks_alive
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 
 @pytest.fixture
