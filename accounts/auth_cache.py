@@ -43,9 +43,13 @@ def _keys(user_id) -> tuple[str, str] | None:
     return f"auth.user.{hex_id}", f"auth.user.{hex_id}.gen"
 
 
-def cached_user(user_id, load):
+def cached_user(user_id, load, *, step=None):
     """The user `load()` returns, from the cache when a copy stored under the current
-    generations is there. `load` returns None for no (or an inactive) user: not cached."""
+    generations is there. `load` returns None for no (or an inactive) user: not cached.
+
+    With `step` (huntzen.throttling.FoldedStep), that rate-limit step is taken in the same
+    Redis round trip and its answer left in `step.answer` (None when it was not taken:
+    no Redis, or Redis down; the throttle then counts on its own)."""
     keys = _keys(user_id)
     seconds = settings.HUNTZEN_AUTH_CACHE_SECONDS
     if keys is None or not seconds:
@@ -55,8 +59,15 @@ def cached_user(user_id, load):
         # Redis is unreachable and the cache answers from this process's memory, where
         # another process's invalidation never arrives: the database decides meanwhile.
         return load()
+    keys = [user_key, generation_key, _PERMS_GENERATION]
+    fold = getattr(cache, "get_many_and_hit_window", None) if step is not None else None
     try:
-        found = cache.get_many([user_key, generation_key, _PERMS_GENERATION])
+        if fold is not None:
+            found, step.answer = fold(
+                keys, step.key, now=step.now, window=step.duration, limit=step.limit
+            )
+        else:
+            found = cache.get_many(keys)
     except Exception:
         logger.warning("Auth cache unavailable: reading the user from the database")
         return load()

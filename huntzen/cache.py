@@ -81,6 +81,32 @@ local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return {allowed, hits, oldest[2] or ''}
 """
 
+# The same step on the last key, after reading the others (GET each: their values, nil
+# for none), in one round trip: a signed-in API request's cached user and its rate limit
+# (accounts/auth_cache.py). Returns {values..., allowed, hits, oldest}.
+_GET_THEN_WINDOW_LUA = """
+local values = {}
+local window_key = KEYS[#KEYS]
+for i = 1, #KEYS - 1 do
+  values[i] = redis.call('GET', KEYS[i])
+end
+local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', window_key, '-inf', now - window)
+local hits = redis.call('ZCARD', window_key)
+local allowed = 0
+if hits < limit then
+  redis.call('ZADD', window_key, now, ARGV[4])
+  redis.call('EXPIRE', window_key, math.ceil(window))
+  hits = hits + 1
+  allowed = 1
+end
+local oldest = redis.call('ZRANGE', window_key, 0, 0, 'WITHSCORES')
+values[#KEYS] = allowed
+values[#KEYS + 1] = hits
+values[#KEYS + 2] = oldest[2] or ''
+return values
+"""
+
 
 class FailoverRedisCache(RedisCache):
     """Django's Redis cache, falling back to a per-process LocMemCache while Redis fails.
@@ -155,6 +181,35 @@ class FailoverRedisCache(RedisCache):
             return None
         self._came_back()
         return bool(allowed), int(hits), float(oldest) if oldest else None
+
+    def get_many_and_hit_window(
+        self, keys: list[str], window_key: str, *, now: float, window: int, limit: int
+    ):
+        """`get_many(keys)` and `hit_window(window_key, ...)` in one round trip (one Lua
+        script): `(found, step)` as they would answer, found holding only the keys
+        present. Raises what `get_many` raises; while Redis is down, both from this
+        process's memory."""
+        if self.is_down:
+            return self.local.get_many(keys), None
+        full_keys = [self.make_and_validate_key(key) for key in keys]
+        full_window_key = self.make_and_validate_key(f"{window_key}:window")
+        client = self._cache.get_client(full_window_key, write=True)
+        script = getattr(client, "huntzen_get_window_script", None)
+        if script is None:
+            script = client.huntzen_get_window_script = client.register_script(_GET_THEN_WINDOW_LUA)
+        try:
+            *values, allowed, hits, oldest = script(
+                keys=[*full_keys, full_window_key],
+                args=[repr(now), window, limit, uuid.uuid4().hex],
+                client=client,
+            )
+        except REDIS_DOWN_ERRORS as exc:
+            self._went_down(exc)
+            return self.local.get_many(keys), None
+        self._came_back()
+        loads = self._cache._serializer.loads
+        found = {key: loads(value) for key, value in zip(keys, values, strict=True) if value is not None}
+        return found, (bool(allowed), int(hits), float(oldest) if oldest else None)
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         return self._run("add", key, value, timeout, version)

@@ -378,7 +378,7 @@ HUNTZEN_MIN_GROUP_SIZE = env_int("HUNTZEN_MIN_GROUP_SIZE", 5, minimum=1)
 # --- REST API -------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "allauth.headless.contrib.rest_framework.authentication.JWTTokenAuthentication",
+        "accounts.api_auth.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [

@@ -7,12 +7,16 @@ this process: a looser limit for the outage, logged loudly, never no limit and n
 """
 
 import logging
+from dataclasses import dataclass
 
 from django.core.cache import cache as shared_cache
 from django.core.cache.backends.locmem import LocMemCache
 from rest_framework.throttling import UserRateThrottle
 
 logger = logging.getLogger(__name__)
+
+# The request attribute holding the steps taken ahead: {cache key: FoldedStep}.
+FOLDED_STEPS = "huntzen_folded_rate_steps"
 
 
 class FallbackCache:
@@ -56,9 +60,35 @@ class FallbackCache:
 fallback_cache = FallbackCache()
 
 
+@dataclass
+class FoldedStep:
+    """A user's rate-limit step taken ahead, in the Redis round trip that reads the
+    signed-in user (accounts/api_auth.py, accounts/auth_cache.py); `answer` is
+    hit_window's, None if it was not taken."""
+
+    key: str
+    now: float
+    duration: int
+    limit: int
+    answer: tuple | None = None
+
+
 class OneTripThrottleMixin:
     """DRF's sliding window counted in one Redis round trip, atomically, where the cache
-    can (huntzen.cache.FailoverRedisCache.hit_window); else DRF's get and set."""
+    can (huntzen.cache.FailoverRedisCache.hit_window); else DRF's get and set.
+
+    A bearer-token request takes the step of its user ahead, in the round trip that
+    reads the user (`step_for_user`): the window is then counted once the token is
+    verified, before the permission checks (DRF counts after them), and a request
+    refused by a permission counts too."""
+
+    def step_for_user(self, user_pk) -> FoldedStep | None:
+        """The step `allow_request` would take for this signed-in user, to be taken
+        ahead and left on the request (`FOLDED_STEPS`)."""
+        if self.rate is None:
+            return None
+        key = self.cache_format % {"scope": self.scope, "ident": user_pk}
+        return FoldedStep(key, self.timer(), self.duration, self.num_requests)
 
     def allow_request(self, request, view):
         self.window = None
@@ -67,8 +97,14 @@ class OneTripThrottleMixin:
         key = self.get_cache_key(request, view)
         if key is None:
             return True
-        now = self.timer()
-        step = self.cache.hit_window(key, now=now, window=self.duration, limit=self.num_requests)
+        folded = getattr(request, FOLDED_STEPS, {}).pop(key, None)
+        if folded is not None:
+            now, step = folded.now, folded.answer
+        else:
+            now = self.timer()
+            step = self.cache.hit_window(
+                key, now=now, window=self.duration, limit=self.num_requests
+            )
         if step is None:
             return super().allow_request(request, view)
         allowed, hits, oldest = step

@@ -1,0 +1,89 @@
+"""The API's bearer tokens: allauth's JWTs, validated as allauth does, in fewer steps.
+
+allauth checks an access token's signature and expiry, then its session (live in
+PostgreSQL: a logout or a session end is seen by the very next request), then the
+session's user as Django's `get_user` reads it (the backend named in the session, the
+session's auth hash against the user's current password), then that the token names that
+user. All of that is kept, and allauth's own code still does the token and the session.
+What changes is how the user is read: the backend's cached user (accounts/auth_cache.py)
+is read in the same Redis round trip as the API rate limit's step for that user (each
+was a round trip of its own), without building a Django request around the session.
+
+Anything out of the ordinary (a backend that is not ours, a session hash that only a
+fallback secret verifies, no auth cache) goes through allauth's own path unchanged.
+"""
+
+from allauth.account.internal.userkit import user_id_to_str
+from allauth.headless import app_settings
+from allauth.headless.contrib.rest_framework.authentication import JWTTokenAuthentication
+from allauth.headless.tokens.strategies.jwt import internal
+from django.conf import settings
+from django.contrib.auth import (
+    BACKEND_SESSION_KEY,
+    HASH_SESSION_KEY,
+    SESSION_KEY,
+    get_user_model,
+    load_backend,
+)
+from django.utils.crypto import constant_time_compare
+from rest_framework.exceptions import AuthenticationFailed
+
+from accounts.auth_cache import CachedUserMixin, cached_user
+from huntzen.throttling import FOLDED_STEPS, OneTripThrottleMixin
+
+
+class JWTAuthentication(JWTTokenAuthentication):
+    def authenticate(self, request):
+        self.request = request  # an instance per request (DRF's get_authenticators)
+        return super().authenticate(request)
+
+    def authenticate_credentials(self, key: str):
+        payload = internal.decode_token(key, "access")
+        if payload is None or not app_settings.JWT_STATEFUL_VALIDATION_ENABLED:
+            return super().authenticate_credentials(key)
+        session = internal.get_token_session(payload)
+        if session is None:
+            raise AuthenticationFailed("Invalid token.")
+        user = self._session_user(session, payload)
+        if user is None:
+            raise AuthenticationFailed("Invalid token.")
+        return user, payload
+
+    def _session_user(self, session, payload):
+        """allauth's `validate_token_user`: the session's user (Django's `get_user`)
+        if the token names it, else None."""
+        try:
+            user_id = get_user_model()._meta.pk.to_python(session[SESSION_KEY])
+            backend_path = session[BACKEND_SESSION_KEY]
+        except KeyError:
+            return None
+        if backend_path not in settings.AUTHENTICATION_BACKENDS:
+            return None
+        backend = load_backend(backend_path)
+        if not isinstance(backend, CachedUserMixin) or not settings.HUNTZEN_AUTH_CACHE_SECONDS:
+            return internal.validate_token_user(payload, session)
+        step = self._rate_step(user_id)
+        user = cached_user(user_id, lambda: backend._load_user(user_id), step=step)
+        if step is not None and step.answer is not None:
+            setattr(self.request, FOLDED_STEPS, {step.key: step})  # for the throttle
+        if user is None:
+            return None
+        session_hash = session.get(HASH_SESSION_KEY)
+        if not session_hash or not constant_time_compare(
+            session_hash, user.get_session_auth_hash()
+        ):
+            # Django's own answer: a fallback secret's hash (the session is then moved to
+            # the current one), or the session flushed.
+            return internal.validate_token_user(payload, session)
+        return user if user_id_to_str(user) == payload["sub"] else None
+
+    def _rate_step(self, user_id):
+        """The view's first one-trip rate limit's step for this user (taken with the
+        user's cache read), or None."""
+        view = (self.request.parser_context or {}).get("view")
+        if view is None:
+            return None
+        for throttle in view.get_throttles():
+            if isinstance(throttle, OneTripThrottleMixin):
+                return throttle.step_for_user(user_id)
+        return None

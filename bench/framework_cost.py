@@ -1,0 +1,163 @@
+"""Benchmark: the framework's own cost per request, counted in instructions.
+
+bench/api.py's in-process figures are times, which a shared machine moves by half or
+more from one minute to the next. Instructions executed by this process (valgrind's
+callgrind) do not move with the load: two runs of the same code count the same within
+a fraction of a percent. This script runs hello and a few API endpoints through Django's
+test client on bench/api.py's data and settings, in two steps:
+
+    .venv/bin/python bench/framework_cost.py setup --state /tmp/fc.json \
+        [--database-url ...] [--redis-url ...]
+    .venv/bin/python bench/framework_cost.py run --state /tmp/fc.json \
+        [--endpoints hello me ...] [--requests 200]
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+        .venv/bin/python bench/framework_cost.py count --state /tmp/fc.json --requests 100
+
+`setup` (re)creates the database and Redis db as bench/api.py does and writes the
+settings' secrets and the signed-in readers to `--state` (the database keeps the
+rest). `run` prints, per endpoint, the median wall and CPU ms of `--requests` requests
+after a warm-up, and the query count, as bench/api.py's in-process run does. `count`
+runs each endpoint `--requests` times after the same warm-up and reads callgrind's
+instruction counter around each endpoint's requests (through callgrind's client
+request, via ctypes; zero outside valgrind): instructions per request, per endpoint.
+"""
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ENDPOINTS = ["hello", "me", "my_consultations", "practitioners"]
+WARM_UP = 10
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("step", choices=["setup", "run", "count"])
+    parser.add_argument("--state", type=Path, required=True)
+    parser.add_argument("--endpoints", nargs="+", default=ENDPOINTS)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--profile", type=Path, help="run: cProfile summaries there")
+    parser.add_argument("--measure", help="count: the endpoint whose requests are run")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/huntzen_bench_api"
+        ),
+    )
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
+    )
+    return parser.parse_args()
+
+
+def setup(args) -> None:
+    from bench import api
+
+    env = api.bench_env(args)
+    os.environ.update(env)
+    api.recreate_database(args.database_url)
+    import redis
+
+    redis.Redis.from_url(args.redis_url).flushdb()
+    data = api.setup_data()
+    targets = api.Targets(data)
+    requests = {endpoint: targets.request(endpoint, 0) for endpoint in api.READS}
+    args.state.write_text(json.dumps({"env": env, "requests": requests}))
+
+
+def start(args) -> dict:
+    state = json.loads(args.state.read_text())
+    os.environ.update(state["env"])
+    import django
+
+    django.setup()
+    return state["requests"]
+
+
+def one_request(client, request):
+    method, path, body, auth = request
+    headers = {}
+    if auth and auth[0] == "jwt":
+        headers["Authorization"] = f"Bearer {auth[1]['token']}"
+    elif auth:
+        client.cookies["sessionid"] = auth[1]["session"]
+    response = client.get(path, headers=headers)
+    if response.status_code != 200:
+        raise SystemExit(f"{method} {path}: {response.status_code}")
+    return response
+
+
+def write_profile(profiler, path: Path) -> None:
+    text = io.StringIO()
+    stats = pstats.Stats(profiler, stream=text)
+    stats.sort_stats("cumulative").print_stats(80)
+    stats.sort_stats("tottime").print_stats(40)
+    venv = str(Path(sys.executable).parent.parent)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text.getvalue().replace(str(ROOT) + "/", "").replace(venv, "venv"))
+
+
+def run(args) -> None:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    requests = start(args)
+    print("| endpoint | ms | CPU ms | queries |")
+    for endpoint in args.endpoints:
+        client, request = Client(), requests[endpoint]
+        for _ in range(WARM_UP):
+            one_request(client, request)
+        times, cpu = [], []
+        profiler = cProfile.Profile() if args.profile else None
+        for _ in range(args.requests):
+            if profiler:
+                profiler.enable()
+            t0, c0 = time.perf_counter(), time.process_time()
+            one_request(client, request)
+            times.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
+            if profiler:
+                profiler.disable()
+        if profiler:
+            write_profile(profiler, args.profile / f"{endpoint}.txt")
+        with CaptureQueriesContext(connection) as captured:
+            one_request(client, request)
+        print(
+            f"| {endpoint} | {statistics.median(times) * 1000:.3f} "
+            f"| {statistics.median(cpu) * 1000:.3f} | {len(captured)} |"
+        )
+
+
+def count(args) -> None:
+    """Every endpoint's warm-up, then `--requests` requests of `--measure` (none without
+    it): the caller subtracts the totals of two such runs under callgrind."""
+    from django.test import Client
+
+    requests = start(args)
+    clients = {endpoint: Client() for endpoint in args.endpoints}
+    for endpoint in args.endpoints:
+        for _ in range(WARM_UP):
+            one_request(clients[endpoint], requests[endpoint])
+    if args.measure:
+        for _ in range(args.requests):
+            one_request(clients[args.measure], requests[args.measure])
+
+
+def main():
+    args = parse_args()
+    {"setup": setup, "run": run, "count": count}[args.step](args)
+
+
+if __name__ == "__main__":
+    main()
