@@ -208,7 +208,9 @@ class FailoverRedisCache(RedisCache):
             return self.local.get_many(keys), None
         self._came_back()
         loads = self._cache._serializer.loads
-        found = {key: loads(value) for key, value in zip(keys, values, strict=True) if value is not None}
+        found = {
+            key: loads(value) for key, value in zip(keys, values, strict=True) if value is not None
+        }
         return found, (bool(allowed), int(hits), float(oldest) if oldest else None)
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
