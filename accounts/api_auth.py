@@ -13,6 +13,10 @@ Anything out of the ordinary (a backend that is not ours, a session hash that on
 fallback secret verifies, no auth cache) goes through allauth's own path unchanged.
 """
 
+import functools
+from types import SimpleNamespace
+
+import jwt
 from allauth.account.internal.userkit import user_id_to_str
 from allauth.headless import app_settings
 from allauth.headless.contrib.rest_framework.authentication import JWTTokenAuthentication
@@ -25,6 +29,7 @@ from django.contrib.auth import (
     get_user_model,
     load_backend,
 )
+from django.core.signals import setting_changed
 from django.utils.crypto import constant_time_compare
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -32,15 +37,61 @@ from accounts.auth_cache import CachedUserMixin, cached_user
 from huntzen.throttling import FOLDED_STEPS, OneTripThrottleMixin
 
 
+@functools.cache
+def _jwt_settings():
+    """allauth's JWT settings, read once: each read goes through allauth's settings
+    module (a tenth of the token's check). Read again after a settings change."""
+    return SimpleNamespace(
+        keyword=app_settings.JWT_AUTHORIZATION_HEADER_SCHEME,
+        stateful=app_settings.JWT_STATEFUL_VALIDATION_ENABLED,
+        config=internal._get_jwt_config(),
+    )
+
+
+setting_changed.connect(
+    lambda **kwargs: _jwt_settings.cache_clear(), weak=False, dispatch_uid="accounts.api_auth"
+)
+
+
+def decode_access_token(token: str) -> dict | None:
+    """allauth's `decode_token(token, "access")` with its settings read once."""
+    config = _jwt_settings().config
+    try:
+        payload = jwt.decode(
+            token,
+            key=config.verifying_key,
+            algorithms=[config.algorithm],
+            options={
+                "verify_signature": True,
+                "verify_iss": False,
+                "verify_aud": False,
+                "verify_exp": True,
+            },
+        )
+    except jwt.PyJWTError:
+        return None
+    if payload.get("token_use") != "access":
+        return None
+    if not all(isinstance(payload.get(key), str) for key in ("jti", "sub", "sid")):
+        return None
+    return payload
+
+
 class JWTAuthentication(JWTTokenAuthentication):
+    @property
+    def keyword(self) -> str:
+        return _jwt_settings().keyword
+
     def authenticate(self, request):
         self.request = request  # an instance per request (DRF's get_authenticators)
         return super().authenticate(request)
 
     def authenticate_credentials(self, key: str):
-        payload = internal.decode_token(key, "access")
-        if payload is None or not app_settings.JWT_STATEFUL_VALIDATION_ENABLED:
+        if not _jwt_settings().stateful:
             return super().authenticate_credentials(key)
+        payload = decode_access_token(key)
+        if payload is None:
+            raise AuthenticationFailed("Invalid token.")
         session = internal.get_token_session(payload)
         if session is None:
             raise AuthenticationFailed("Invalid token.")

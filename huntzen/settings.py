@@ -389,6 +389,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "huntzen.api_docs.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "huntzen.negotiation.ContentNegotiation",
     "DEFAULT_PARSER_CLASSES": ["huntzen.parsers.BoundedJSONParser"],
     "EXCEPTION_HANDLER": "huntzen.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

@@ -5,6 +5,7 @@ logout or a new password is seen by the next request, Redis up or down."""
 
 import json
 
+import jwt
 import pytest
 from allauth.headless.contrib.rest_framework.authentication import JWTTokenAuthentication
 from allauth.headless.tokens.strategies.jwt import internal
@@ -14,7 +15,7 @@ from django.test import Client
 from django.utils.crypto import salted_hmac
 from rest_framework.throttling import SimpleRateThrottle
 
-from accounts.api_auth import JWTAuthentication
+from accounts.api_auth import JWTAuthentication, decode_access_token
 from huntzen.cache import FailoverRedisCache
 from tests.conftest import PASSWORD
 
@@ -179,3 +180,47 @@ def test_without_the_auth_cache_allauths_own_path_answers(employee_a, settings):
     assert _me(access).status_code == 200
     Client().delete(SESSION, HTTP_AUTHORIZATION=f"Bearer {access}")
     assert _me(access).status_code == 401
+
+
+def _tokens(user):
+    """An access token, a refresh token, and variants that must all be refused."""
+    access = _sign_in(user)
+    header, body, signature = access.split(".")
+    other_key = jwt.encode(jwt.decode(access, options={"verify_signature": False}), "k" * 64)
+    claims = jwt.decode(access, options={"verify_signature": False})
+    config = internal._get_jwt_config()
+    expired = jwt.encode({**claims, "exp": 1}, config.signing_key, algorithm=config.algorithm)
+    no_sid = jwt.encode(
+        {k: v for k, v in claims.items() if k != "sid"}, config.signing_key, algorithm="HS256"
+    )
+    refresh = internal.create_refresh_token(user, _token_session(access))
+    return {
+        "access": access,
+        "refresh": refresh,
+        "tampered": f"{header}.{body}.{signature[:-2]}xx",
+        "other key": other_key,
+        "expired": expired,
+        "no sid": no_sid,
+        "garbage": "not-a-token",
+    }
+
+
+def test_decoding_answers_as_allauth_does(employee_a):
+    tokens = _tokens(employee_a)
+    for name, token in tokens.items():
+        assert decode_access_token(token) == internal.decode_token(token, "access"), name
+    assert decode_access_token(tokens["access"]) is not None
+    assert all(decode_access_token(tokens[n]) is None for n in tokens if n != "access")
+
+
+def test_a_refresh_token_is_no_access_token(employee_a):
+    refresh = _tokens(employee_a)["refresh"]
+    assert _me(refresh).status_code == 401
+
+
+def test_the_header_scheme_follows_the_setting(employee_a, settings):
+    access = _sign_in(employee_a)
+    settings.HEADLESS_JWT_AUTHORIZATION_HEADER_SCHEME = "Token"
+    assert _me(access).status_code == 401
+    response = Client().get(ME, HTTP_AUTHORIZATION=f"Token {access}")
+    assert response.status_code == 200

@@ -57,3 +57,46 @@ def test_it_is_the_engine_of_every_request(client, employee_a, settings):
     assert client.get("/api/v1/auth/me").json()["email"] == employee_a.email
     Session.objects.all().delete()  # signed out everywhere
     assert client.get("/api/v1/auth/me").status_code in (401, 403)
+
+
+def _signed(data: dict) -> str:
+    return SessionStore().encode(data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"_auth_user_id": "42"}, {"_auth_user_id": "42", "long": "tisane " * 500}],
+    ids=["plain", "compressed"],
+)
+def test_decoding_gives_djangos_answer_first_and_again(data):
+    text = _signed(data)
+    assert text.startswith(".") == ("long" in data)
+    first = SessionStore().decode(text)
+    first["changed"] = True  # each read gets its own dict
+    again = SessionStore().decode(text)
+    assert first != again
+    assert again == DjangoStore().decode(text) == data
+
+
+def test_a_tampered_session_decodes_to_nothing_every_time():
+    text = _signed({"_auth_user_id": "42"})
+    tampered = text[:-3] + ("aaa" if not text.endswith("aaa") else "bbb")
+    for _ in range(2):
+        assert SessionStore().decode(tampered) == {}
+    forged = signing_with_other_key({"_auth_user_id": "1"})
+    assert SessionStore().decode(forged) == {}
+
+
+def test_a_new_secret_key_forgets_what_the_old_one_verified(settings):
+    text = _signed({"_auth_user_id": "42"})
+    assert SessionStore().decode(text) == {"_auth_user_id": "42"}
+    settings.SECRET_KEY = "another-secret-" + "y" * 40
+    assert SessionStore().decode(text) == {}
+
+
+def signing_with_other_key(data: dict) -> str:
+    from django.core import signing
+
+    return signing.dumps(
+        data, key="not-our-key-" + "z" * 40, salt=SessionStore().key_salt, compress=True
+    )
