@@ -152,6 +152,14 @@ def count(args) -> None:
     if args.measure:
         for _ in range(args.requests):
             one_request(clients[args.measure], requests[args.measure])
+        return
+    # Without --measure: each endpoint's requests between two calls of os.getppid, on
+    # which `valgrind --tool=callgrind --dump-before=os_getppid` writes its counters.
+    for endpoint in args.endpoints:
+        os.getppid()
+        for _ in range(args.requests):
+            one_request(clients[endpoint], requests[endpoint])
+    os.getppid()
 
 
 def main():

@@ -1,18 +1,21 @@
 #!/bin/sh
-# Instructions per request of each endpoint, counted by callgrind (bench/framework_cost.py):
-# the total of a run with N requests of the endpoint minus that of a run with none, over N.
+# Instructions per request of each endpoint, counted by callgrind in one run
+# (bench/framework_cost.py count): callgrind dumps its counters each time the script
+# calls os.getppid, between one endpoint's requests and the next's.
 #   bench/framework_cost.sh STATE [N] [ENDPOINT...]
 set -eu
 state=$1; n=${2:-100}; shift 2 || shift $#
 endpoints=${*:-hello me my_consultations practitioners}
 python=${PYTHON:-.venv/bin/python}
-total() {
-    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$python" \
-        bench/framework_cost.py count --state "$state" --endpoints $endpoints "$@" 2>&1 \
-        | sed -n 's/.*Collected : *\([0-9]*\).*/\1/p'
-}
-base=$(total)
+out=$(mktemp -d)
+valgrind --tool=callgrind --dump-before=os_getppid --callgrind-out-file="$out/cg" \
+    "$python" bench/framework_cost.py count --state "$state" --endpoints $endpoints \
+    --requests "$n" > "$out/log" 2>&1
+# Dumps 1.. are: warm-up, then one per endpoint in order.
+i=0
 for endpoint in $endpoints; do
-    with=$(total --measure "$endpoint" --requests "$n")
-    echo "$endpoint $(( (with - base) / n )) instructions per request"
+    i=$((i + 1))
+    total=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$out/cg.$((i + 1))")
+    echo "$endpoint $((total / n)) instructions per request"
 done
+rm -rf "$out"
