@@ -8,6 +8,7 @@ not once per request, and Redis is tried again every few seconds.
 """
 
 import logging
+import os
 import threading
 import time
 import uuid
@@ -198,9 +199,10 @@ class FailoverRedisCache(RedisCache):
         if script is None:
             script = client.huntzen_get_window_script = client.register_script(_GET_THEN_WINDOW_LUA)
         try:
+            # As bytes: redis-py's packer takes them as they are (a third of its work).
             *values, allowed, hits, oldest = script(
-                keys=[*full_keys, full_window_key],
-                args=[repr(now), window, limit, uuid.uuid4().hex],
+                keys=[key.encode() for key in (*full_keys, full_window_key)],
+                args=[repr(now).encode(), b"%d" % window, b"%d" % limit, os.urandom(16)],
                 client=client,
             )
         except REDIS_DOWN_ERRORS as exc:
