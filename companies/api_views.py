@@ -135,14 +135,20 @@ class PractitionerListView(generics.GenericAPIView):
         responses={200: PractitionerSerializer(many=True), 400: None, 403: _DENIED},
     )
     def get(self, request):
+        # The same for every employee: each answer cached (companies.directory), and
+        # stored only once its parameters passed every check below.
+        found = directory.cached_answer(request)
+        if found.value is not None:
+            return Response(found.value)
         check_query_params(request, dict.fromkeys(PractitionerFilterForm.base_fields))
         form = PractitionerFilterForm(request.query_params)
         if not form.is_valid():
             raise ValidationError({field: errors for field, errors in form.errors.items()})
         filters = {name: value for name, value in form.cleaned_data.items() if value}
-        # The same for every employee: cached (companies.directory), the page sliced from it.
         rows = self.paginate_queryset(directory.card_rows(**filters))
-        return self.get_paginated_response(PractitionerSerializer.represent_rows(rows))
+        response = self.get_paginated_response(PractitionerSerializer.represent_rows(rows))
+        directory.store_answer(found, response.data)
+        return response
 
 
 class PractitionerDetailView(generics.GenericAPIView):
