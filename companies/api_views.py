@@ -26,7 +26,7 @@ from companies.serializers import (
     EmployeeSerializer,
     PractitionerSerializer,
 )
-from huntzen.api import check_query_params
+from huntzen.api import check_query_params, render, rendered_response
 
 _DENIED = OpenApiResponse(description="Not allowed for this role.")
 _NOT_FOUND = OpenApiResponse(description="No such company for this user (other tenants too).")
@@ -139,7 +139,7 @@ class PractitionerListView(generics.GenericAPIView):
         # stored only once its parameters passed every check below.
         found = directory.cached_answer(request)
         if found.value is not None:
-            return Response(found.value)
+            return rendered_response(request, found.value)
         check_query_params(request, dict.fromkeys(PractitionerFilterForm.base_fields))
         form = PractitionerFilterForm(request.query_params)
         if not form.is_valid():
@@ -147,8 +147,9 @@ class PractitionerListView(generics.GenericAPIView):
         filters = {name: value for name, value in form.cleaned_data.items() if value}
         rows = self.paginate_queryset(directory.card_rows(**filters))
         response = self.get_paginated_response(PractitionerSerializer.represent_rows(rows))
-        directory.store_answer(found, response.data)
-        return response
+        content = render(self, response.data)
+        directory.store_answer(found, content)
+        return rendered_response(request, content)
 
 
 class PractitionerDetailView(generics.GenericAPIView):

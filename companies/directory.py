@@ -1,10 +1,11 @@
 """The practitioner directory's answers, cached: the directory is the same for every
 employee of every company (nothing in it says who consults whom), so each answer of
-`GET /api/v1/practitioners` is computed once per generation and kept under what else it
-depends on: the whole URL (filters, page, and the host its links name) and the language
-(the professions' labels). Every change that can alter a card starts a new generation
-once its transaction commits (huntzen.generations: answers computed before are never
-believed again, and nothing is believed or stored while Redis is down).
+`GET /api/v1/practitioners` is computed once per generation and kept, rendered, under
+what else it depends on: the whole URL (filters, page, and the host its links name), the
+language (the professions' labels) and the negotiated media type. Every change that can
+alter a card starts a new generation once its transaction commits (huntzen.generations:
+answers computed before are never believed again, and nothing is believed or stored
+while Redis is down).
 
 The generation's token is kept without expiry; the answers expire after
 DIRECTORY_CACHE_SECONDS as well, which bounds what a write that skips the model signals
@@ -38,18 +39,19 @@ def card_rows(
 
 
 def _answer_key(request) -> str:
-    url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()[:32]
-    return f"directory:answer:{translation.get_language()}:{url}"
+    asked = f"{request.accepted_media_type}\n{request.build_absolute_uri()}"
+    digest = hashlib.sha256(asked.encode()).hexdigest()[:32]
+    return f"directory:answer:{translation.get_language()}:{digest}"
 
 
 def cached_answer(request) -> generations.Read:
-    """The answer to this request if one was stored under the current generation
-    (`.value`), else what `store_answer` needs to keep it."""
+    """The answer to this request, rendered (huntzen.api.render), if one was stored
+    under the current generation (`.value`), else what `store_answer` needs."""
     return generations.read(_answer_key(request), [GENERATION_KEY])
 
 
-def store_answer(found: generations.Read, body: dict) -> None:
-    generations.store(found, body, seconds=DIRECTORY_CACHE_SECONDS)
+def store_answer(found: generations.Read, content: bytes) -> None:
+    generations.store(found, content, seconds=DIRECTORY_CACHE_SECONDS)
 
 
 def directory_changed() -> None:

@@ -28,7 +28,7 @@ from consultations.serializers import (
     SlotsQuerySerializer,
     SlotsSerializer,
 )
-from huntzen.api import check_query_params
+from huntzen.api import check_query_params, render, rendered_response
 from huntzen.idempotency import keys as idempotency_keys
 from huntzen.throttling import BookingRateThrottle
 
@@ -285,9 +285,9 @@ class PractitionerSlotsView(APIView):
         now = timezone.now()
         # The same for everyone who may browse: cached (consultations.slots_cache), and
         # stored only once the practitioner and the parameters passed every check below.
-        found, body = slots_cache.cached_answer(request, practitioner_id=pk, now=now)
-        if body is not None:
-            return Response(body)
+        found, content = slots_cache.cached_answer(request, practitioner_id=pk, now=now)
+        if content is not None:
+            return rendered_response(request, content)
         profile = get_practitioner_for(request.user, pk, card=False)
         check_query_params(request, _SLOTS_QUERY_FIELDS)
         query = SlotsQuerySerializer(data=request.query_params)
@@ -320,8 +320,9 @@ class PractitionerSlotsView(APIView):
                 availability=availability, first_day=first, last_day=first
             )
         until = selectors.slots_unchanged_until(slots, end=end, now=now, day_ends=day_ends)
-        slots_cache.store_answer(found, body, now=now, until=until)
-        return Response(body)
+        content = render(self, body)
+        slots_cache.store_answer(found, content, now=now, until=until)
+        return rendered_response(request, content)
 
 
 _SLOTS_QUERY_FIELDS = dict.fromkeys(("from", "to"))

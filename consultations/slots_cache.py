@@ -1,17 +1,17 @@
 """The answers of `GET /api/v1/practitioners/{id}/slots`, cached per practitioner.
 
 Slots say nothing of who consults (a taken slot is only a missing one) and are the same
-for everyone who may browse the directory, so an answer is kept under what it depends on:
-the practitioner, the whole query string, the booking notice and horizon, the time zone
-its times are written in, and the practitioner's generation (huntzen.generations). Every
-change that can alter it starts a new generation at once and again on commit: any
-consultation of theirs created, rescheduled, cancelled or changing status, their
-availability (time zone, length, buffer), weekly hours and exceptions (days off, closed
-or extra hours), their profile or account (the slots of a practitioner no longer listed
-are a 404). Time is part of the answer too: it is believed only from the moment it was
-computed until its first slot comes within the notice, or until midnight in the
-practitioner's time zone when the span starts "today" (selectors.slots_unchanged_until);
-one the horizon cuts is not kept.
+for everyone who may browse the directory, so an answer is kept, rendered, under what it
+depends on: the practitioner, the whole query string, the negotiated media type, the
+booking notice and horizon, the time zone its times are written in, and the
+practitioner's generation (huntzen.generations). Every change that can alter it starts
+a new generation at once and again on commit: any consultation of theirs created,
+rescheduled, cancelled or changing status, their availability (time zone, length,
+buffer), weekly hours and exceptions (days off, closed or extra hours), their profile or
+account (the slots of a practitioner no longer listed are a 404). Time is part of the
+answer too: it is believed only from the moment it was computed until its first slot
+comes within the notice, or until midnight in the practitioner's time zone when the
+span starts "today" (selectors.slots_unchanged_until); one the horizon cuts is not kept.
 
 The generations' tokens are kept a day (a missing one is a new generation), the answers
 SLOTS_CACHE_SECONDS, which bounds what a write that skips the model signals
@@ -36,7 +36,8 @@ def _generation(practitioner_id) -> str:
 
 
 def _answer_key(request, practitioner_id) -> str:
-    query = hashlib.sha256(request.META.get("QUERY_STRING", "").encode()).hexdigest()[:32]
+    asked = f"{request.accepted_media_type}\n{request.META.get('QUERY_STRING', '')}"
+    query = hashlib.sha256(asked.encode()).hexdigest()[:32]
     rules = (
         f"{settings.HUNTZEN_BOOKING_NOTICE_MINUTES}:{settings.HUNTZEN_BOOKING_HORIZON_WEEKS}:"
         f"{timezone.get_current_timezone_name()}"
@@ -45,8 +46,9 @@ def _answer_key(request, practitioner_id) -> str:
 
 
 def cached_answer(request, *, practitioner_id, now: datetime) -> tuple[generations.Read, object]:
-    """(what `store_answer` needs, the answer to this request at `now` if one is kept
-    under the practitioner's current generation and still holds at `now`, else None)."""
+    """(what `store_answer` needs, the answer to this request at `now`, rendered, if
+    one is kept under the practitioner's current generation and still holds at `now`,
+    else None)."""
     found = generations.read(
         _answer_key(request, practitioner_id),
         [_generation(practitioner_id)],
@@ -60,12 +62,12 @@ def cached_answer(request, *, practitioner_id, now: datetime) -> tuple[generatio
 
 
 def store_answer(
-    found: generations.Read, body: dict, *, now: datetime, until: datetime | None
+    found: generations.Read, content: bytes, *, now: datetime, until: datetime | None
 ) -> None:
-    """Keep `body`, computed at `now`, to be believed until `until` (excluded; None:
+    """Keep `content`, computed at `now`, to be believed until `until` (excluded; None:
     not kept)."""
     if until is not None and now < until:
-        generations.store(found, (now, until, body), seconds=SLOTS_CACHE_SECONDS)
+        generations.store(found, (now, until, content), seconds=SLOTS_CACHE_SECONDS)
 
 
 def slots_changed(practitioner_id) -> None:

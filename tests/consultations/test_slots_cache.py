@@ -6,11 +6,13 @@ the notice, the default span moves at midnight, the horizon's edge is never kept
 Redis is down nothing is believed nor stored."""
 
 import contextlib
+import json
 from datetime import date, time, timedelta
 
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from rest_framework.renderers import JSONRenderer
 
 from accounts.models import User
 from companies import services as company_services
@@ -94,6 +96,26 @@ def test_another_query_is_another_answer(slots):
     slots.warm()
     assert slots.starts("?from=2026-03-03&to=2026-03-04") == ["09:00", "10:00", "11:00"] * 2
     assert slots("?from=2026-03-04&to=2026-03-03").status_code == 400
+
+
+def test_a_cached_answer_is_the_computed_one_byte_for_byte(slots):
+    """Kept rendered, as DRF's Response renders it, headers and all."""
+    cold, warm = slots(), slots()
+    assert warm.content == cold.content == JSONRenderer().render(cold.json())
+    each = [{k: v for k, v in r.headers.items() if k != "X-Request-ID"} for r in (cold, warm)]
+    assert each[0] == each[1]
+    assert warm["Content-Type"] == "application/json"
+
+
+def test_each_media_type_has_its_answer(slots, api_client, p_open):
+    compact = slots()
+    indented = api_client.get(
+        f"/api/v1/practitioners/{p_open.pk}/slots{TUESDAY}",
+        HTTP_ACCEPT="application/json; indent=4",
+    )
+    assert indented.content.startswith(b'{\n    "practitionerId"')
+    assert json.loads(indented.content) == compact.json()
+    assert slots().content == compact.content
 
 
 # --- Consultations -------------------------------------------------------------------
