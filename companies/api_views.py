@@ -26,7 +26,7 @@ from companies.serializers import (
     EmployeeSerializer,
     PractitionerSerializer,
 )
-from huntzen.api import check_query_params
+from huntzen.api import check_query_params, render, rendered_response
 
 _DENIED = OpenApiResponse(description="Not allowed for this role.")
 _NOT_FOUND = OpenApiResponse(description="No such company for this user (other tenants too).")
@@ -135,14 +135,21 @@ class PractitionerListView(generics.GenericAPIView):
         responses={200: PractitionerSerializer(many=True), 400: None, 403: _DENIED},
     )
     def get(self, request):
+        # The same for every employee: each answer cached (companies.directory), and
+        # stored only once its parameters passed every check below.
+        found = directory.cached_answer(request)
+        if found.value is not None:
+            return rendered_response(request, found.value)
         check_query_params(request, dict.fromkeys(PractitionerFilterForm.base_fields))
         form = PractitionerFilterForm(request.query_params)
         if not form.is_valid():
             raise ValidationError({field: errors for field, errors in form.errors.items()})
         filters = {name: value for name, value in form.cleaned_data.items() if value}
-        # The same for every employee: cached (companies.directory), the page sliced from it.
         rows = self.paginate_queryset(directory.card_rows(**filters))
-        return self.get_paginated_response(PractitionerSerializer.represent_rows(rows))
+        response = self.get_paginated_response(PractitionerSerializer.represent_rows(rows))
+        content = render(self, response.data)
+        directory.store_answer(found, content)
+        return rendered_response(request, content)
 
 
 class PractitionerDetailView(generics.GenericAPIView):

@@ -1,50 +1,62 @@
-"""The practitioner directory, cached: it is the same for every employee of every company
-(nothing in it says who consults whom), so its rows are read once per generation and
-filter combination, and every change that can alter it starts a new generation once
-its transaction commits.
+"""The practitioner directory's answers, cached: the directory is the same for every
+employee of every company (nothing in it says who consults whom), so each answer of
+`GET /api/v1/practitioners` is computed once per generation and kept, rendered, under
+what else it depends on: the whole URL (filters, page, and the host its links name), the
+language (the professions' labels) and the negotiated media type. Every change that can
+alter a card starts a new generation once its transaction commits (huntzen.generations:
+answers computed before are never believed again, and nothing is believed or stored
+while Redis is down).
 
-The generation is a random token kept in the cache without expiry (an evicted or
-flushed token is simply a new generation, never an old one come back); the rows expire
-after DIRECTORY_CACHE_SECONDS as well, which bounds what a write that skips the model
-signals (queryset.update) or a Redis outage (per-process memory) could leave stale."""
+The generation's token is kept without expiry; the answers expire after
+DIRECTORY_CACHE_SECONDS as well, which bounds what a write that skips the model signals
+(queryset.update) or a bump lost while Redis was unreachable could leave stale."""
 
-import uuid
+import hashlib
 
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import translation
 
 from companies.selectors import card_rows_of, practitioner_list
+from huntzen import generations
 
 GENERATION_KEY = "directory:generation"
 DIRECTORY_CACHE_SECONDS = 60
 
 
-def generation() -> str:
-    token = cache.get(GENERATION_KEY)
-    if token is None:
-        cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
-        token = cache.get(GENERATION_KEY)
-    return token
+def generation() -> str | None:
+    """The current token (None while the cache cannot vouch for one)."""
+    return generations.current(GENERATION_KEY)
 
 
 def card_rows(
     *, specialty: str | None = None, language: str | None = None, profession: str | None = None
 ) -> list[tuple]:
-    """Every directory row (`CARD_FIELDS`) for the filters, in the directory's order;
-    two queries on a miss, none on a hit (the page is sliced from the list)."""
-    key = f"directory:{generation()}:{specialty or ''}:{language or ''}:{profession or ''}"
-    rows = cache.get(key)
-    if rows is None:
-        profiles = practitioner_list(specialty=specialty, language=language, profession=profession)
-        rows = card_rows_of(profiles)
-        cache.set(key, rows, timeout=DIRECTORY_CACHE_SECONDS)
-    return rows
+    """Every directory row (`CARD_FIELDS`) for the filters, in the directory's order (the
+    page is sliced from the list): two queries."""
+    return card_rows_of(
+        practitioner_list(specialty=specialty, language=language, profession=profession)
+    )
+
+
+def _answer_key(request) -> str:
+    asked = f"{request.accepted_media_type}\n{request.build_absolute_uri()}"
+    digest = hashlib.sha256(asked.encode()).hexdigest()[:32]
+    return f"directory:answer:{translation.get_language()}:{digest}"
+
+
+def cached_answer(request) -> generations.Read:
+    """The answer to this request, rendered (huntzen.api.render), if one was stored
+    under the current generation (`.value`), else what `store_answer` needs."""
+    return generations.read(_answer_key(request), [GENERATION_KEY])
+
+
+def store_answer(found: generations.Read, content: bytes) -> None:
+    generations.store(found, content, seconds=DIRECTORY_CACHE_SECONDS)
 
 
 def directory_changed() -> None:
     """A new generation once the current transaction commits (none if it rolls back)."""
-    transaction.on_commit(lambda: cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None))
+    generations.bump_on_commit(GENERATION_KEY)
 
 
 def _on_change(sender, raw=False, **kwargs):

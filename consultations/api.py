@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.gates import gated
 from companies.access import get_practitioner_for, may_browse_practitioners
-from consultations import selectors, services
+from consultations import selectors, services, slots_cache
 from consultations.access import get_consultation_for, may_book, may_read_own_consultations
 from consultations.models import Availability
 from consultations.serializers import (
@@ -28,7 +28,7 @@ from consultations.serializers import (
     SlotsQuerySerializer,
     SlotsSerializer,
 )
-from huntzen.api import check_query_params
+from huntzen.api import check_query_params, render, rendered_response
 from huntzen.idempotency import keys as idempotency_keys
 from huntzen.throttling import BookingRateThrottle
 
@@ -282,13 +282,18 @@ class PractitionerSlotsView(APIView):
         "`from`, at most 31 days at once, each parameter given once; else 400 naming it.",
     )
     def get(self, request, pk):
+        now = timezone.now()
+        # The same for everyone who may browse: cached (consultations.slots_cache), and
+        # stored only once the practitioner and the parameters passed every check below.
+        found, content = slots_cache.cached_answer(request, practitioner_id=pk, now=now)
+        if content is not None:
+            return rendered_response(request, content)
         profile = get_practitioner_for(request.user, pk, card=False)
         check_query_params(request, _SLOTS_QUERY_FIELDS)
         query = SlotsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         first = query.validated_data.get("from")
         last = query.validated_data.get("to")
-        now = timezone.now()
         inputs = selectors.slot_inputs(
             practitioner_id=profile.user_id, first_day=first, last_day=last, now=now
         )
@@ -303,14 +308,21 @@ class PractitionerSlotsView(APIView):
             availability=availability, first_day=first, last_day=last
         )
         slots = selectors.slots_from_inputs(inputs, start=start, end=end, now=now) if inputs else []
-        return Response(
-            SlotsSerializer.represent(
-                practitioner_id=profile.user_id,
-                time_zone=availability.time_zone,
-                length_minutes=availability.length_minutes,
-                slots=slots,
-            )
+        body = SlotsSerializer.represent(
+            practitioner_id=profile.user_id,
+            time_zone=availability.time_zone,
+            length_minutes=availability.length_minutes,
+            slots=slots,
         )
+        day_ends = None
+        if query.validated_data.get("from") is None:  # the span starts today, wherever it is
+            _, day_ends = selectors.slot_bounds_for_days(
+                availability=availability, first_day=first, last_day=first
+            )
+        until = selectors.slots_unchanged_until(slots, end=end, now=now, day_ends=day_ends)
+        content = render(self, body)
+        slots_cache.store_answer(found, content, now=now, until=until)
+        return rendered_response(request, content)
 
 
 _SLOTS_QUERY_FIELDS = dict.fromkeys(("from", "to"))

@@ -8,7 +8,10 @@ class ConsultationsConfig(AppConfig):
     verbose_name = _("Consultations")
 
     def ready(self):
+        from consultations import slots_cache
         from medical import rotation
+
+        slots_cache.connect_receivers()
 
         # `manage.py rotate_encryption_key` re-seals cancellation reasons with the notes.
         rotation.register(

@@ -648,6 +648,20 @@ def slots_from_inputs(
     return _without_busy(slots, _busy_from(rows, start=slots[0].start, buffer=buffer))
 
 
+def slots_unchanged_until(
+    slots: list[Slot], *, end: datetime, now: datetime, day_ends: datetime | None = None
+) -> datetime | None:
+    """Until when (excluded) `slots`, the bookable slots of a span ending at `end` read
+    at `now`, stay the answer as time alone passes (bookings and hours aside), or None
+    if that cannot be told. The first slot leaves when it comes within the booking
+    notice; none joins, unless the horizon cuts the span (None: it moves on). `day_ends`:
+    when the span itself moves (a span that starts "today" starts tomorrow then)."""
+    if now + booking_horizon() < end:
+        return None
+    until = slots[0].start - booking_notice() if slots else datetime.max.replace(tzinfo=UTC)
+    return min(until, day_ends) if day_ends is not None else until
+
+
 # --- Lists -------------------------------------------------------------------------
 
 

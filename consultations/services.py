@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from consultations import live, notifications, room, selectors
+from consultations import live, notifications, room, selectors, slots_cache
 from consultations.access import may_book, may_cancel, may_run_consultations
 from consultations.exceptions import (
     BookingRefused,
@@ -547,6 +547,7 @@ def weekly_hours_set(*, actor: User, openings: list[tuple[int, time, time]]) -> 
                 params={"weekday": day},
             )
     WeeklyOpening.objects.filter(availability=availability).delete()
+    slots_cache.slots_changed(actor.pk)  # bulk_create sends no post_save
     return WeeklyOpening.objects.bulk_create(rows)
 
 
@@ -616,6 +617,7 @@ def availability_exception_add(
             )
         for consultation in booked:
             consultation_cancel(actor=actor, consultation=consultation, reason=message, now=now)
+    slots_cache.slots_changed(actor.pk)  # bulk_create sends no post_save
     return AvailabilityException.objects.bulk_create(rows)
 
 

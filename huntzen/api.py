@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import InvalidPage, Page, Paginator
 from django.db.models import Count, Window
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
@@ -83,6 +83,22 @@ class Pagination(PageNumberPagination):
             elif parameter["name"] == self.page_size_query_param:
                 parameter["schema"].update(minimum=1, maximum=self.max_page_size)
         return parameters
+
+
+def render(view, data) -> bytes:
+    """`data` as DRF's Response renders it for this request (its negotiated renderer
+    and media type: `application/json; indent=4` indents): a cached answer is kept
+    rendered, its key naming `request.accepted_media_type`."""
+    request = view.request
+    return request.accepted_renderer.render(
+        data, request.accepted_media_type, view.get_renderer_context()
+    )
+
+
+def rendered_response(request, content: bytes) -> HttpResponse:
+    """The response DRF's Response gives for `content` rendered by `render` (the view's
+    headers are added by DRF's finalize_response either way)."""
+    return HttpResponse(content, content_type=request.accepted_renderer.media_type)
 
 
 REPEATED_MESSAGE = _("Ce paramètre ne peut être donné qu'une fois.")

@@ -13,6 +13,7 @@ from chat.auth import ChatAuthMiddlewareStack  # noqa: E402
 from chat.guard import SocketGuard  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
 from huntzen.origins import SiteOriginValidator  # noqa: E402
+from huntzen.process import settle  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -23,3 +24,4 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+settle()

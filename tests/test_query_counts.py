@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from companies import directory
-from consultations import selectors, services
+from consultations import selectors, services, slots_cache
 from consultations.models import Consultation
 from medical import services as medical_services
 from tests.conftest import PASSWORD
@@ -129,9 +129,13 @@ def test_slots(django_assert_num_queries, employee_a, employee_b, practitioner_p
         f"/api/v1/practitioners/{practitioner_p.pk}/slots?from={start}"
         f"&to={start + timedelta(days=27)}"
     )
-    # The session, the profile (its access function), the availability with its hours,
-    # exceptions and bookings.
-    queries_of(django_assert_num_queries, 3, lambda: Client().get(path, **auth))
+    # The session only: the answer is cached (consultations/slots_cache.py).
+    queries_of(django_assert_num_queries, 1, lambda: Client().get(path, **auth))
+    # Cold: the session, the profile (its access function), the availability with its
+    # hours, exceptions and bookings.
+    slots_cache.slots_changed(practitioner_p.pk)
+    with django_assert_num_queries(3):
+        assert Client().get(path, **auth).status_code == 200
 
 
 @pytest.mark.parametrize("entries", [3, 12])

@@ -6,12 +6,14 @@ transaction commits; a rolled-back change starts no new generation."""
 from datetime import time
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Role, User
 from companies import directory, services
 from companies.models import PractitionerProfile
 from consultations import services as consultation_services
+from huntzen import generations
 
 pytestmark = pytest.mark.django_db
 
@@ -131,3 +133,61 @@ def test_a_sign_in_or_another_role_starts_no_generation(
         employee_a.save()
     assert employee_a.role == Role.EMPLOYEE
     assert directory.generation() == before
+
+
+def test_each_language_has_its_answer(api_client, employee_a, practitioner_p):
+    """The professions' labels are translated: the language is part of the answer."""
+    api_client.force_authenticate(employee_a)
+    french = api_client.get("/api/v1/practitioners").json()["results"][0]
+    english = api_client.get("/api/v1/practitioners", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert french["professionLabel"] == "Psychologue"
+    assert english["results"][0]["professionLabel"] == "Psychologist"
+
+
+def test_each_page_and_host_has_its_answer(
+    api_client, employee_a, practitioner_p, practitioner_q, settings
+):
+    settings.ALLOWED_HOSTS = ["testserver", "other.test"]
+    api_client.force_authenticate(employee_a)
+    first = api_client.get("/api/v1/practitioners?pageSize=1").json()
+    second = api_client.get("/api/v1/practitioners?pageSize=1&page=2").json()
+    assert first["results"] != second["results"] and first["count"] == 2
+    elsewhere = api_client.get("/api/v1/practitioners?pageSize=1", HTTP_HOST="other.test").json()
+    assert first["next"].startswith("http://testserver/")
+    assert elsewhere["next"].startswith("http://other.test/")
+
+
+def test_who_may_not_browse_is_refused_warm_or_not(browse, api_client, hr_acme, practitioner_q):
+    browse()
+    for user in (hr_acme, practitioner_q):
+        api_client.force_authenticate(user)
+        assert api_client.get("/api/v1/practitioners").status_code == 403
+
+
+def test_bad_filters_are_refused_warm_or_not(browse, api_client):
+    browse()
+    assert api_client.get("/api/v1/practitioners?specialty=astrology").status_code == 400
+
+
+def test_while_redis_is_down_the_directory_is_read(
+    browse, monkeypatch, practitioner_p, django_assert_num_queries
+):
+    """The fallback memory is this process's own, where another process's new generation
+    never arrives: nothing cached is believed, nothing computed meanwhile is stored."""
+    real = generations.cache
+
+    class DownCache:
+        is_down = True
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+    cold = browse()
+    monkeypatch.setattr(generations, "cache", DownCache())
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            assert browse() == cold
+        assert len(queries) > 0  # the profiles with their codes
+    monkeypatch.setattr(generations, "cache", real)
+    with django_assert_num_queries(0):
+        assert browse() == cold

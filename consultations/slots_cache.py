@@ -1,0 +1,124 @@
+"""The answers of `GET /api/v1/practitioners/{id}/slots`, cached per practitioner.
+
+Slots say nothing of who consults (a taken slot is only a missing one) and are the same
+for everyone who may browse the directory, so an answer is kept, rendered, under what it
+depends on: the practitioner, the whole query string, the negotiated media type, the
+booking notice and horizon, the time zone its times are written in, and the
+practitioner's generation (huntzen.generations). Every change that can alter it starts
+a new generation at once and again on commit: any consultation of theirs created,
+rescheduled, cancelled or changing status, their availability (time zone, length,
+buffer), weekly hours and exceptions (days off, closed or extra hours), their profile or
+account (the slots of a practitioner no longer listed are a 404). Time is part of the
+answer too: it is believed only from the moment it was computed until its first slot
+comes within the notice, or until midnight in the practitioner's time zone when the
+span starts "today" (selectors.slots_unchanged_until); one the horizon cuts is not kept.
+
+The generations' tokens are kept a day (a missing one is a new generation), the answers
+SLOTS_CACHE_SECONDS, which bounds what a write that skips the model signals
+(queryset.update) or a bump lost while Redis was unreachable could leave stale."""
+
+import hashlib
+import uuid
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
+
+from huntzen import generations
+
+SLOTS_CACHE_SECONDS = 60
+_TOKEN_SECONDS = 24 * 3600
+
+
+def _generation(practitioner_id) -> str:
+    return f"slots:generation:{uuid.UUID(str(practitioner_id)).hex}"
+
+
+def _answer_key(request, practitioner_id) -> str:
+    asked = f"{request.accepted_media_type}\n{request.META.get('QUERY_STRING', '')}"
+    query = hashlib.sha256(asked.encode()).hexdigest()[:32]
+    rules = (
+        f"{settings.HUNTZEN_BOOKING_NOTICE_MINUTES}:{settings.HUNTZEN_BOOKING_HORIZON_WEEKS}:"
+        f"{timezone.get_current_timezone_name()}"
+    )
+    return f"slots:answer:{uuid.UUID(str(practitioner_id)).hex}:{rules}:{query}"
+
+
+def cached_answer(request, *, practitioner_id, now: datetime) -> tuple[generations.Read, object]:
+    """(what `store_answer` needs, the answer to this request at `now`, rendered, if
+    one is kept under the practitioner's current generation and still holds at `now`,
+    else None)."""
+    found = generations.read(
+        _answer_key(request, practitioner_id),
+        [_generation(practitioner_id)],
+        token_seconds=_TOKEN_SECONDS,
+    )
+    if found.value is not None:
+        computed_at, until, body = found.value
+        if computed_at <= now < until:
+            return found, body
+    return found, None
+
+
+def store_answer(
+    found: generations.Read, content: bytes, *, now: datetime, until: datetime | None
+) -> None:
+    """Keep `content`, computed at `now`, to be believed until `until` (excluded; None:
+    not kept)."""
+    if until is not None and now < until:
+        generations.store(found, (now, until, content), seconds=SLOTS_CACHE_SECONDS)
+
+
+def slots_changed(practitioner_id) -> None:
+    """A new generation of that practitioner's slots, at once and on commit."""
+    if practitioner_id is not None:
+        generations.bump(_generation(practitioner_id), token_seconds=_TOKEN_SECONDS)
+
+
+# --- Receivers: every model whose rows the slots or their access function read --------
+
+
+def _practitioner_of(instance):
+    from accounts.models import User
+    from companies.models import PractitionerProfile
+    from consultations.models import Availability, Consultation
+
+    if isinstance(instance, Consultation | Availability):
+        return instance.practitioner_id
+    if isinstance(instance, PractitionerProfile):
+        return instance.user_id
+    if isinstance(instance, User):
+        return instance.pk
+    return instance.availability_id  # weekly hours, exceptions: the availability's key
+
+
+def _on_change(sender, instance, raw=False, update_fields=None, **kwargs):
+    # A sign-in's last_login bears on nothing here.
+    if raw or update_fields == frozenset({"last_login"}):
+        return
+    slots_changed(_practitioner_of(instance))
+
+
+def connect_receivers() -> None:
+    from accounts.models import User
+    from companies.models import PractitionerProfile
+    from consultations.models import (
+        Availability,
+        AvailabilityException,
+        Consultation,
+        WeeklyOpening,
+    )
+
+    uid = "consultations.slots_cache."
+    for model in (
+        Consultation,
+        Availability,
+        WeeklyOpening,
+        AvailabilityException,
+        PractitionerProfile,
+        User,
+    ):
+        name = model._meta.label_lower
+        post_save.connect(_on_change, sender=model, dispatch_uid=f"{uid}{name}.save")
+        post_delete.connect(_on_change, sender=model, dispatch_uid=f"{uid}{name}.delete")
