@@ -139,14 +139,14 @@ if DATABASE_URL:
             ],
         )
     )
+    # Django's backend with timestamps decoded in C and, with the pool, a pool that checks
+    # each connection as it leaves and, at the first dead one, sweeps them all: after a
+    # PostgreSQL restart no request sees a stale connection (F4).
+    _db["ENGINE"] = "huntzen.postgresql"
     if env_bool("DATABASE_POOL", True):
         # psycopg's pool: a new PostgreSQL connection costs ~16 ms here.
         _db["CONN_MAX_AGE"] = 0
         _db["CONN_HEALTH_CHECKS"] = False
-        # Django's backend whose pool checks each connection as it leaves the pool and,
-        # at the first dead one, sweeps them all: after a PostgreSQL restart no request
-        # sees a stale connection (F4).
-        _db["ENGINE"] = "huntzen.postgresql"
         _options["pool"] = {
             "min_size": env_int("DATABASE_POOL_MIN", 2, minimum=0),
             "max_size": env_int("DATABASE_POOL_MAX", 20, minimum=1),

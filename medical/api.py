@@ -127,9 +127,9 @@ class JournalView(GenericAPIView):
     )
     def get(self, request):
         entries = access.journal_entries_for(request.user)
-        page = self.paginate_queryset(entries)
+        rows = self.paginator.paginate_rows(entries, selectors.ENTRY_FIELDS, request, view=self)
         return self.get_paginated_response(
-            JournalEntrySerializer(selectors.entries_content(page), many=True).data
+            JournalEntrySerializer.represent_many(map(selectors.entry_row_content, rows))
         )
 
     @extend_schema(

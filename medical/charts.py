@@ -6,8 +6,12 @@ formatted here, never by the template: Django would localise a float, and a Fren
 decimal comma ("172,0") is not an SVG number.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+
+from django.utils.formats import localize
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 
 from huntzen import dates
 from medical import limits
@@ -55,6 +59,12 @@ class MoodChart:
     x_ticks: list[Tick]
     first_day: date
     last_day: date
+    # The marks repeated per tick and per day, built once in Python (`_marks`): the
+    # template's loops over them were most of the journal page's time.
+    y_grid: SafeString = field(default=SafeString(""))
+    x_axis: SafeString = field(default=SafeString(""))
+    dot_marks: SafeString = field(default=SafeString(""))
+    value_rows: SafeString = field(default=SafeString(""))
 
 
 def mood_chart(points, *, first_day: date, last_day: date) -> MoodChart:
@@ -94,4 +104,35 @@ def mood_chart(points, *, first_day: date, last_day: date) -> MoodChart:
         x_ticks=x_ticks,
         first_day=first_day,
         last_day=last_day,
+        **_marks(dots, y_ticks, x_ticks),
     )
+
+
+def _marks(dots, y_ticks, x_ticks) -> dict[str, SafeString]:
+    """The SVG grid, axis labels and dots and the table's rows, as the template's loops
+    wrote them (tests/medical/test_journal_page.py renders both): values escaped and
+    numbers localised as a template does (the table's "3,5" in French)."""
+    left, right, bottom = localize(PAD_LEFT), localize(WIDTH - PAD_RIGHT), localize(HEIGHT - 8)
+    return {
+        "y_grid": format_html_join(
+            "",
+            '<line class="mood-grid" x1="{}" x2="{}" y1="{}" y2="{}"/><text class="mood-axis" '
+            'x="{}" y="{}" text-anchor="end" dominant-baseline="middle">{}</text>',
+            ((left, right, t.pos, t.pos, localize(PAD_LEFT - 8), t.pos, t.label) for t in y_ticks),
+        ),
+        "x_axis": format_html_join(
+            "",
+            '<text class="mood-axis" x="{}" y="{}" text-anchor="middle">{}</text>',
+            ((t.pos, bottom, t.label) for t in x_ticks),
+        ),
+        "dot_marks": format_html_join(
+            "",
+            '<circle class="mood-dot" cx="{}" cy="{}" r="4"><title>{} : {}</title></circle>',
+            ((d.x, d.y, d.label, localize(d.mood)) for d in dots),
+        ),
+        "value_rows": format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((d.label, localize(d.mood), localize(d.count)) for d in dots),
+        ),
+    }

@@ -8,6 +8,7 @@ ciphertext copied to another row or owner fails to decrypt instead of reading as
 
 import base64
 import binascii
+import functools
 import os
 import uuid
 
@@ -41,6 +42,22 @@ def current_key_id() -> str:
     return _key_ring()[0][0]
 
 
+def _key(key_id: str) -> bytes | None:
+    """The key named `key_id` in the ring as configured now (None if it is not there)."""
+    for ring_id, key in _key_ring():
+        if ring_id == key_id:
+            return key
+    return None
+
+
+@functools.lru_cache(maxsize=16)
+def _aead(key: bytes) -> AESGCM:
+    """One AESGCM per key and process: building it was most of an unseal's cost. Keyed
+    on the key bytes and always reached through the ring (`_key`), so a key rotated out
+    or removed from the ring stops decrypting at once (tests/medical/test_crypto.py)."""
+    return AESGCM(key)
+
+
 def seal(plaintext: str, *, aad: bytes) -> str:
     return seal_bytes(plaintext.encode("utf-8"), aad=aad)
 
@@ -49,7 +66,7 @@ def seal_bytes(data: bytes, *, aad: bytes) -> str:
     """`seal` for binary content (a personal-data archive): the same sealed format."""
     key_id, key = _key_ring()[0]
     nonce = os.urandom(NONCE_BYTES)
-    ciphertext = AESGCM(key).encrypt(nonce, data, aad)
+    ciphertext = _aead(key).encrypt(nonce, data, aad)
     return f"{key_id}:{base64.urlsafe_b64encode(nonce + ciphertext).decode('ascii')}"
 
 
@@ -62,7 +79,7 @@ def unseal(sealed: str, *, aad: bytes) -> str:
 
 def unseal_bytes(sealed: str, *, aad: bytes) -> bytes:
     key_id, _, encoded = (sealed or "").partition(":")
-    key = dict(_key_ring()).get(key_id)
+    key = _key(key_id)
     if key is None:
         raise DecryptionError(f"Unknown or missing encryption key id {key_id!r}.")
     try:
@@ -72,7 +89,7 @@ def unseal_bytes(sealed: str, *, aad: bytes) -> bytes:
     if len(raw) < NONCE_BYTES + 16:
         raise DecryptionError("Malformed sealed value.")
     try:
-        return AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], aad)
+        return _aead(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], aad)
     except InvalidTag:
         raise DecryptionError("Sealed value failed authentication.") from None
 

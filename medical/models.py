@@ -221,7 +221,12 @@ class JournalEntry(models.Model):
 
     def aad(self, field: str) -> bytes:
         """Binds a sealed field to this entry and its owner."""
-        return _aad(self, owner_id=self.owner_id, field=field)
+        return self.aad_of(self.pk, self.owner_id, field)
+
+    @classmethod
+    def aad_of(cls, pk, owner_id, field: str) -> bytes:
+        """`aad` from the row's columns: lists read tuples, not instances."""
+        return associated_data(table=cls._meta.db_table, row_id=pk, owner_id=owner_id, field=field)
 
 
 class JournalEntryUserObjectPermission(UserObjectPermissionBase):

@@ -17,7 +17,9 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, F, OuterRef, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from consultations.models import Consultation
@@ -176,21 +178,47 @@ def notes_to_write(*, user):
     )
 
 
+# What a list reads per journal entry (values_list: no model instance per row).
+ENTRY_FIELDS = (
+    "id",
+    "owner_id",
+    "entry_date",
+    "mood_sealed",
+    "text_sealed",
+    "created_at",
+    "updated_at",
+)
+
+
 def entry_content(entry: JournalEntry) -> EntryView:
-    fields = _unseal_fields(entry, entry.aad, object_type="journal_entry", object_id=entry.pk)
-    return EntryView(
-        id=entry.pk,
-        entry_date=entry.entry_date,
-        mood=int(fields["mood"]) if fields else None,
-        text=fields["text"] if fields else None,
-        created_at=entry.created_at,
-        updated_at=entry.updated_at,
-        unreadable=fields is None,
-    )
+    return entry_row_content(tuple(getattr(entry, field) for field in ENTRY_FIELDS))
 
 
 def entries_content(entries) -> list[EntryView]:
     return [entry_content(entry) for entry in entries]
+
+
+def entry_row_content(row: tuple) -> EntryView:
+    """The EntryView of one `ENTRY_FIELDS` row: as `entry_content` of its instance."""
+    pk, owner_id, entry_date, mood_sealed, text_sealed, created_at, updated_at = row
+    aad = JournalEntry.aad_of
+    try:
+        mood = int(crypto.unseal(mood_sealed, aad=aad(pk, owner_id, "mood")))
+        text = crypto.unseal(text_sealed, aad=aad(pk, owner_id, "text"))
+    except crypto.DecryptionError:
+        integrity_failure(
+            object_type="journal_entry", object_id=pk, row=JournalEntry(pk=pk, owner_id=owner_id)
+        )
+        mood = text = None
+    return EntryView(
+        id=pk,
+        entry_date=entry_date,
+        mood=mood,
+        text=text,
+        created_at=created_at,
+        updated_at=updated_at,
+        unreadable=text is None,
+    )
 
 
 @dataclass(frozen=True)
@@ -205,22 +233,101 @@ def mood_series(entries, *, days: int = 90, today: date | None = None) -> list[M
     owner's queryset (from medical.access.journal_entries_for); only moods are unsealed."""
     today = today or timezone.localdate()
     since = today - timedelta(days=days - 1)
-    by_day: dict[date, list[int]] = {}
-    rows = entries.filter(entry_date__gte=since, entry_date__lte=today).only(
+    rows = entries.filter(entry_date__gte=since, entry_date__lte=today).values_list(
         "id", "owner_id", "entry_date", "mood_sealed"
     )
-    for entry in rows:
-        try:
-            mood = int(crypto.unseal(entry.mood_sealed, aad=entry.aad("mood")))
-        except crypto.DecryptionError:
-            # Left out of the chart; the entries list beside it records the event.
-            logger.error("Integrity: journal entry %s mood failed to decrypt.", entry.pk)
-            continue
-        by_day.setdefault(entry.entry_date, []).append(mood)
+    return _mood_points((day, _mood_of(pk, owner_id, sealed)) for pk, owner_id, day, sealed in rows)
+
+
+def _mood_of(pk, owner_id, sealed: str) -> int | None:
+    try:
+        return int(crypto.unseal(sealed, aad=JournalEntry.aad_of(pk, owner_id, "mood")))
+    except crypto.DecryptionError:
+        # Left out of the chart; the entries list beside it records the event.
+        logger.error("Integrity: journal entry %s mood failed to decrypt.", pk)
+        return None
+
+
+def _mood_points(moods) -> list[MoodPoint]:
+    """MoodPoints, oldest first, of (day, mood) pairs; an unreadable mood (None) is left out."""
+    by_day: dict[date, list[int]] = {}
+    for day, mood in moods:
+        if mood is not None:
+            by_day.setdefault(day, []).append(mood)
     return [
         MoodPoint(day=day, mood=sum(moods) / len(moods), count=len(moods))
         for day, moods in sorted(by_day.items())
     ]
+
+
+@dataclass(frozen=True)
+class JournalPage:
+    page: Page  # of EntryView, newest first
+    points: list[MoodPoint]  # mood_series over the chart's days
+
+
+def journal_page(entries, *, number, per_page: int, days: int, today: date) -> JournalPage:
+    """One page of `entries` (the owner's queryset, newest first; `number` read as
+    Paginator.get_page reads it) decrypted, and the mood series of the last `days` days,
+    from one statement: the page's rows, the chart's rows and the total count (a window
+    over the owner's entries). What Paginator.get_page and mood_series give, without
+    their three queries nor decrypting a mood twice (tests/medical/test_journal_page.py).
+    A page number out of range (rare) costs a second statement, for the page it falls
+    back to."""
+    since = today - timedelta(days=days - 1)
+    asked = _page_number(number)
+    offset = (max(asked, 1) - 1) * per_page
+    rows = list(
+        entries.annotate(
+            _rank=Window(RowNumber(), order_by=[F("entry_date").desc(), F("created_at").desc()]),
+            _total=Window(Count("*")),
+        )
+        .filter(
+            Q(_rank__gt=offset, _rank__lte=offset + per_page)
+            | Q(entry_date__gte=since, entry_date__lte=today)
+        )
+        .values_list(*ENTRY_FIELDS, "_rank", "_total")
+    )
+    paginator = Paginator((), per_page)
+    if rows:
+        paginator.count = rows[0][-1]
+    else:  # no entry at all, or none on this page nor in the chart's days
+        paginator.count = 0 if asked == 1 else entries.count()
+    number = paginator.get_page(asked).number
+    on_page = sorted((row for row in rows if offset < row[-2] <= offset + per_page), key=_rank)
+    views = {row[0]: entry_row_content(row[:-2]) for row in on_page}
+    if number != max(asked, 1):  # out of range: get_page's fallback page
+        start = (number - 1) * per_page
+        views = {
+            row[0]: entry_row_content(row)
+            for row in entries.values_list(*ENTRY_FIELDS)[start : start + per_page]
+        }
+    points = _mood_points(
+        (row[2], _chart_mood(row, views.get(row[0]))) for row in rows if since <= row[2] <= today
+    )
+    return JournalPage(page=Page(list(views.values()), number, paginator), points=points)
+
+
+def _chart_mood(row: tuple, view: EntryView | None) -> int | None:
+    """A chart row's mood: the page's, already decrypted, else decrypted alone (as
+    mood_series does, also for an entry whose text alone is unreadable)."""
+    if view is not None and not view.unreadable:
+        return view.mood
+    return _mood_of(row[0], row[1], row[3])
+
+
+def _rank(row: tuple) -> int:
+    return row[-2]
+
+
+def _page_number(number) -> int:
+    """The page Paginator.get_page starts from: an integer, else 1."""
+    try:
+        if isinstance(number, float) and not number.is_integer():
+            raise ValueError
+        return int(number)
+    except (TypeError, ValueError):
+        return 1
 
 
 def _iso(value) -> str | None:

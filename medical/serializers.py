@@ -6,6 +6,7 @@ message would repeat the input).
 
 from rest_framework import serializers
 
+from consultations.serializers import datetime_text
 from huntzen.api import CamelSerializer
 from medical import limits
 
@@ -74,9 +75,6 @@ class JournalEntryInputSerializer(CamelSerializer):
     text = serializers.CharField(max_length=limits.JOURNAL_TEXT_MAX, trim_whitespace=True)
 
 
-_DATETIME = serializers.DateTimeField()
-
-
 class JournalEntrySerializer(CamelSerializer):
     id = serializers.UUIDField()
     entry_date = serializers.DateField()
@@ -90,16 +88,25 @@ class JournalEntrySerializer(CamelSerializer):
         """The fields above, built directly (a page of entries spent more time in DRF's
         field walk than in decrypting them); tests/medical/test_api_representation.py
         holds it equal to the generic walk. `entry` is a selectors.EntryView."""
-        dt = _DATETIME.to_representation
-        return {
-            "id": str(entry.id),
-            "entryDate": entry.entry_date.isoformat(),
-            "mood": None if entry.mood is None else int(entry.mood),
-            "text": None if entry.text is None else str(entry.text),
-            "unreadable": bool(entry.unreadable),
-            "createdAt": dt(entry.created_at),
-            "updatedAt": dt(entry.updated_at),
-        }
+        return _entry(entry, datetime_text())
+
+    @staticmethod
+    def represent_many(entries) -> list[dict]:
+        """`to_representation` of each EntryView, the time zone looked up once."""
+        dt = datetime_text()
+        return [_entry(entry, dt) for entry in entries]
+
+
+def _entry(entry, dt) -> dict:
+    return {
+        "id": str(entry.id),
+        "entryDate": entry.entry_date.isoformat(),
+        "mood": None if entry.mood is None else int(entry.mood),
+        "text": None if entry.text is None else str(entry.text),
+        "unreadable": bool(entry.unreadable),
+        "createdAt": dt(entry.created_at),
+        "updatedAt": dt(entry.updated_at),
+    }
 
 
 class JournalDeletedSerializer(CamelSerializer):

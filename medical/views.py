@@ -5,6 +5,7 @@ logs) or one access function or selector (a read: logged there), then renders. E
 page here sends Cache-Control: no-store.
 """
 
+import unicodedata
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -15,12 +16,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import linebreaksbr, truncatechars
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import localize
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from huntzen import dates
 from medical import access, exports, selectors, services
 from medical.charts import mood_chart
 from medical.exceptions import NoteNotWritable
@@ -58,27 +64,70 @@ def _show(form, error: ValidationError) -> None:
 _ANY_ID = uuid.UUID(int=0)
 
 
-def _entry_rows(entries) -> list[tuple[str, object]]:
-    """(its page's URL, entry) for each entry: one reverse() for the page, not one per
-    entry (a quarter of a millisecond each, on a page of 25)."""
-    url = reverse("medical:journal_entry", args=[_ANY_ID])
-    return [(url.replace(str(_ANY_ID), str(entry.id)), entry) for entry in entries]
+def _entry_items(entries) -> SafeString:
+    """The <li> of each entry on the journal page, built once per page: Django's template
+    loop over them was most of the page's time (bench/profiles/h3-own-reads).
+    tests/medical/test_journal_page.py holds the markup equal to that loop's: values
+    escaped, numbers localised, the same translations, the same filters on the text."""
+    url = reverse("medical:journal_entry", args=[_ANY_ID])  # one reverse() per page
+    unreadable = mark_safe(  # noqa: S308 -- our own translation, as {% translate %} writes it
+        _(
+            "Cette entrée est illisible : son contenu n'a pas passé le contrôle "
+            "d'intégrité. L'incident est enregistré et l'équipe technique en est avertie."
+        )
+    )
+    mood_line = _("Humeur : %(mood)s/5")
+    items = []
+    for entry in entries:
+        heading = format_html(
+            '<h3><a href="{}">{}</a></h3>',
+            url.replace(str(_ANY_ID), str(entry.id)),
+            dates.date_long(entry.entry_date),
+        )
+        if entry.unreadable:
+            body = format_html('<p class="integrity-error" role="alert">{}</p>', unreadable)
+        else:
+            mood = localize(entry.mood)
+            body = format_html(
+                '<p class="mood mood-{}">{}</p><p class="journal-excerpt">{}</p>',
+                mood,
+                mark_safe(mood_line % {"mood": conditional_escape(mood)}),  # noqa: S308
+                linebreaksbr(_excerpt(entry.text)),
+            )
+        items.append(format_html('<li class="card journal-entry">{}{}</li>', heading, body))
+    return mark_safe("\n".join(items))  # noqa: S308 -- each item built by format_html
+
+
+EXCERPT_CHARS = 280
+
+
+def _excerpt(text: str) -> str:
+    """`text|truncatechars:280`: Truncator's walk over each character only when the text
+    (normalised as Truncator normalises it) is longer than that."""
+    normalised = unicodedata.normalize("NFC", text)
+    return normalised if len(normalised) <= EXCERPT_CHARS else truncatechars(text, EXCERPT_CHARS)
 
 
 @never_cache
 @login_required
 def journal_list(request):
     entries = access.journal_entries_for(request.user)
-    page = Paginator(entries, JOURNAL_PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
     first_day = today - timedelta(days=CHART_DAYS - 1)
-    points = selectors.mood_series(entries, days=CHART_DAYS, today=today)
+    journal = selectors.journal_page(
+        entries,
+        number=request.GET.get("page"),
+        per_page=JOURNAL_PAGE_SIZE,
+        days=CHART_DAYS,
+        today=today,
+    )
+    points = journal.points
     return render(
         request,
         "medical/journal_list.html",
         {
-            "page": page,
-            "entries": _entry_rows(selectors.entries_content(page.object_list)),
+            "page": journal.page,
+            "entries": _entry_items(journal.page.object_list),
             "chart": mood_chart(points, first_day=first_day, last_day=today) if points else None,
             "points": points,
         },

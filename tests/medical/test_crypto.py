@@ -90,3 +90,37 @@ def test_old_keys_decrypt_and_reseal_moves_to_the_newest():
         assert crypto.key_id_of(resealed) == "b"
     with override_settings(HUNTZEN_ENCRYPTION_KEYS=[KEY_B]):
         assert crypto.unseal(resealed, aad=_aad()) == "secret"
+
+
+# The AESGCM of each key is built once per process (crypto._aead): the ring as configured
+# at each call still decides which keys exist.
+
+
+@override_settings(HUNTZEN_ENCRYPTION_KEYS=[KEY_A])
+def test_the_cipher_of_a_key_is_built_once_for_many_values():
+    crypto._aead.cache_clear()
+    values = [crypto.seal(f"entrée {n}", aad=_aad()) for n in range(5)]
+    assert [crypto.unseal(v, aad=_aad()) for v in values] == [f"entrée {n}" for n in range(5)]
+    assert crypto._aead.cache_info().misses == 1
+
+
+def test_a_key_removed_from_the_ring_stops_decrypting_though_its_cipher_was_built():
+    with override_settings(HUNTZEN_ENCRYPTION_KEYS=[KEY_B, KEY_A]):
+        old = crypto.seal("secret", aad=_aad())  # under KEY_B: first of the ring
+        assert crypto.unseal(old, aad=_aad()) == "secret"
+    with override_settings(HUNTZEN_ENCRYPTION_KEYS=[KEY_A]):
+        with pytest.raises(crypto.DecryptionError):
+            crypto.unseal(old, aad=_aad())
+        assert crypto.key_id_of(crypto.seal("new", aad=_aad())) == "a"
+
+
+def test_a_key_id_given_new_key_bytes_uses_the_new_bytes_at_once():
+    with override_settings(HUNTZEN_ENCRYPTION_KEYS=[KEY_A]):
+        sealed = crypto.seal("secret", aad=_aad())
+        assert crypto.unseal(sealed, aad=_aad()) == "secret"
+    with override_settings(HUNTZEN_ENCRYPTION_KEYS=[("a", KEY_B[1])]):
+        with pytest.raises(crypto.DecryptionError):
+            crypto.unseal(sealed, aad=_aad())
+        resealed = crypto.seal("secret", aad=_aad())
+    with override_settings(HUNTZEN_ENCRYPTION_KEYS=[KEY_A]), pytest.raises(crypto.DecryptionError):
+        crypto.unseal(resealed, aad=_aad())
