@@ -3,7 +3,6 @@ the computed one, every change that can alter a figure shows on the very next re
 (also when Redis was down meanwhile), and the cache serves no one the gate refuses."""
 
 import time
-from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group, Permission
