@@ -11,7 +11,8 @@ transaction that changes them increments and which is read with the company
 (metrics.access.get_company_for): a committed change is a new key, and an answer under
 a key never changes. So nothing here is stale, in Redis or in a process's own memory
 while Redis is down (huntzen.cache), and no change has to reach Redis to take effect.
-Entries expire after a day only to free the memory of old generations.
+Entries expire after a day only to free the memory of old generations; each process
+also keeps the last ones it used (`recent`), which is as exact.
 
 Only HR's reports are kept: HuntZen staff's read the company's members as well
 (distinct employees over the period) and are computed every time. What is kept is
@@ -21,6 +22,8 @@ about anyone in particular.
 
 import dataclasses
 import hashlib
+import threading
+from collections import OrderedDict
 from functools import cache as once
 from pathlib import Path
 
@@ -33,6 +36,7 @@ from django.utils.translation import get_language
 from metrics.small_groups import min_group_size
 
 ENTRY_SECONDS = 24 * 3600
+RECENT_ENTRIES = 128  # per process: reports and page bodies of a few kilobytes each
 _NOT_READ = object()
 
 # The code whose output is kept: a deploy that changes any of it starts new keys.
@@ -70,16 +74,62 @@ def report_key(*, company, period, granularity, until) -> str | None:
     return "metrics:report:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
+class _Recent:
+    """The entries this process read or made last. An answer never changes under its key,
+    so the process may keep it beside Redis: a hit then costs no round trip and nothing to
+    unpickle. Bounded (least recently used first out) and shared by the threads."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.entries: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str):
+        with self.lock:
+            value = self.entries.get(key)
+            if value is not None:
+                self.entries.move_to_end(key)
+            return value
+
+    def put(self, key: str, value) -> None:
+        with self.lock:
+            self.entries[key] = value
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+recent = _Recent(RECENT_ENTRIES)
+
+
+def _kept(key: str):
+    value = recent.get(key)
+    if value is None:
+        value = cache.get(key)
+        if value is not None:
+            recent.put(key, value)
+    return value
+
+
+def _keep(key: str, value) -> None:
+    recent.put(key, value)
+    cache.set(key, value, timeout=ENTRY_SECONDS)
+
+
 def cached_report(key: str | None, company, compute):
     """The report kept under `key`, else `compute()` (kept when `key`). The company is
     not kept with it: the caller's current row is put back."""
     if key is None:
         return compute()
-    kept = cache.get(key)
+    kept = _kept(key)
     if kept is not None:
         return dataclasses.replace(kept, company=company)
     report = compute()
-    cache.set(key, dataclasses.replace(report, company=None), timeout=ENTRY_SECONDS)
+    _keep(key, dataclasses.replace(report, company=None))
     return report
 
 
@@ -100,10 +150,10 @@ def cached_body(key: str | None, render) -> str:
     """The rendered body kept under `key`, else `render()` (kept when `key`)."""
     if key is None:
         return render()
-    body = cache.get(key)
+    body = _kept(key)
     if body is None:
-        body = render()
-        cache.set(key, str(body), timeout=ENTRY_SECONDS)
+        body = str(render())
+        _keep(key, body)
     return mark_safe(body)  # noqa: S308 # nosec B308 # our own rendering, escaped when made
 
 

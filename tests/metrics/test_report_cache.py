@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from accounts.models import Role
 from companies.services import company_update
 from consultations.models import Consultation
+from metrics import report_cache
 from metrics.services import counters_rebuild
 from tests.consultations.factories import completed
 from tests.metrics.helpers import make_employees, paris
@@ -29,6 +30,11 @@ YEAR = {"from": "2026-01-01", "to": "2026-12-31"}
 def june(time_machine):
     """May 2026 is over and published; June is not."""
     time_machine.move_to(paris(2026, 6, 15, 12))
+
+
+@pytest.fixture(autouse=True)
+def _nothing_kept_in_this_process():
+    report_cache.recent.clear()
 
 
 @pytest.fixture
@@ -90,6 +96,7 @@ def test_a_cached_answer_is_the_computed_one_byte_for_byte(hr_acme, acme, may):
     computed = surfaces(hr_acme, acme)
     cached = surfaces(hr_acme, acme)
     cache.clear()
+    report_cache.recent.clear()
     assert cached == computed == surfaces(hr_acme, acme)
     assert b'"consultations":6' in computed[0]
 
@@ -190,6 +197,7 @@ def test_a_change_while_redis_is_down_shows_once_it_is_back(
         assert may_consultations(hr_acme, acme) == 7  # computed, kept in this process
     finally:
         outage.until = 0.0
+    report_cache.recent.clear()  # as another process, which only has Redis
     assert may_consultations(hr_acme, acme) == 7  # Redis back: its entry is of before
 
 
@@ -207,3 +215,12 @@ def test_the_cached_answer_serves_no_one_the_gate_refuses(
     staff = api(staff_r2, acme, {**MAY, "granularity": "month"}).json()
     assert staff["activeUsers"] == 6
     assert staff["period"]["publishedUntil"] is None
+
+
+def test_a_process_keeps_its_last_entries_only():
+    recent = report_cache._Recent(2)
+    recent.put("a", 1)
+    recent.put("b", 2)
+    assert recent.get("a") == 1  # now the most recent
+    recent.put("c", 3)
+    assert (recent.get("a"), recent.get("b"), recent.get("c")) == (1, None, 3)
