@@ -53,10 +53,13 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 targets = b.Targets(data)
 N = int(os.environ.get("N", 60))
 out = {}
-for endpoint in ["hello", "me", "my_consultations", "practitioners", "slots"]:
+ENDPOINTS = os.environ.get("ENDPOINTS", "me my_consultations practitioners slots").split()
+for endpoint in ["hello", *ENDPOINTS]:
     client = Client()
     method, path, body, auth = targets.request(endpoint, 0)
-    headers = {"Authorization": f"Bearer {auth[1]['token']}"} if auth else {}
+    headers = {"Authorization": f"Bearer {auth[1]['token']}"} if auth and auth[0] == "jwt" else {}
+    if auth and auth[0] == "session":
+        client.cookies["sessionid"] = auth[1]["session"]
     walls, cpus = [], []
     for n in range(N + 5):
         with CaptureQueriesContext(connection) as q:

@@ -6,12 +6,14 @@ access functions below (existence does not leak): practitioners see themselves, 
 own company and its employees, HuntZen staff (R1/R2, superusers) everyone.
 """
 
+from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from accounts.gates import gate, has_role_perm
 from accounts.models import Role, User
 from companies.models import Company
+from metrics.models import CompanyGeneration
 from metrics.selectors import as_uuid
 
 PRACTITIONER_READ = "accounts.metrics_practitioner_usage_read"
@@ -102,9 +104,15 @@ def get_company_for(user: User, pk) -> Company:
     if pk is None or not (sees_everyone(user) or (user.company_id and pk == user.company_id)):
         raise Http404
     try:
-        return Company.objects.get(pk=pk)
+        return Company.objects.annotate(counters_generation=_GENERATION).get(pk=pk)
     except Company.DoesNotExist:
         raise Http404 from None
+
+
+# Read with the company (same query): the key of HR's cached figures (metrics.report_cache).
+_GENERATION = Subquery(
+    CompanyGeneration.objects.filter(company=OuterRef("pk")).values("generation")[:1]
+)
 
 
 def protects_small_groups(user: User) -> bool:

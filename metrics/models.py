@@ -116,6 +116,30 @@ class CompanyDay(_DayCounters):
         return f"{self.company_id} {self.day}: {self.consultations}"
 
 
+class CompanyGeneration(models.Model):
+    """How many times a company's day rows (company/day, employee/day) have changed: one
+    more in the very transaction that changes them (metrics.services), so a change and
+    its new generation commit together. HR's figures are cached under it
+    (metrics.report_cache): a committed change is a new key, whether Redis was up or not
+    when it happened."""
+
+    company = models.OneToOneField(
+        "companies.Company",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("entreprise"),
+    )
+    generation = models.PositiveBigIntegerField(_("génération"), default=0)
+
+    class Meta:
+        verbose_name = _("génération des compteurs")
+        verbose_name_plural = _("générations des compteurs")
+
+    def __str__(self):
+        return f"{self.company_id}: {self.generation}"
+
+
 class UsageSharing(models.Model):
     """An employee's choice to let her company's HR see her own usage counts.
 

@@ -4,6 +4,7 @@ and the fixed buckets (ISO weeks, calendar months) an employer reads."""
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from django.db import models
 from django.utils import timezone
@@ -67,12 +68,7 @@ class Period:
 
     def buckets(self, granularity: "Granularity") -> list["Period"]:
         """The whole buckets covering the period, in order."""
-        out, cursor = [], self.start
-        while cursor <= self.end:
-            bucket = bucket_of(cursor, granularity)
-            out.append(bucket)
-            cursor = bucket.end + timedelta(days=1)
-        return out
+        return list(_buckets(self, granularity))
 
 
 class Granularity(models.TextChoices):
@@ -81,14 +77,28 @@ class Granularity(models.TextChoices):
     MONTH = "month", _("Mois")
 
 
+# Weeks, months and a period's buckets are pure functions of dates, asked for hundreds
+# of times by one year's report (metrics.suppression judges every month's table): kept.
+@lru_cache(maxsize=4096)
 def iso_week(day: date) -> Period:
     monday = day - timedelta(days=day.weekday())
     return Period(monday, monday + timedelta(days=6))
 
 
+@lru_cache(maxsize=4096)
 def calendar_month(day: date) -> Period:
     first = day.replace(day=1)
     return Period(first, _next_month(first) - timedelta(days=1))
+
+
+@lru_cache(maxsize=1024)
+def _buckets(period: Period, granularity: "Granularity") -> tuple[Period, ...]:
+    out, cursor = [], period.start
+    while cursor <= period.end:
+        bucket = bucket_of(cursor, granularity)
+        out.append(bucket)
+        cursor = bucket.end + timedelta(days=1)
+    return tuple(out)
 
 
 def bucket_of(day: date, granularity: Granularity) -> Period:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from companies.models import Company
 from consultations.models import Consultation
+from metrics import report_cache
 from metrics.models import CompanyDay, EmployeeDay, PractitionerDay
 from metrics.periods import (
     Granularity,
@@ -289,20 +290,31 @@ def company_report(
     """The one read behind every page, API answer and CSV of a company's usage: the HR
     dashboard and home card, the employee's "what HR sees", the staff dashboard. Two
     queries at most (the company's days, and who consulted on days that leave a
-    bucket's group undecided), three for staff (distinct employees over the period)."""
+    bucket's group undecided), three for staff (distinct employees over the period).
+    HR's are kept in the cache when the company was read with its counters' generation
+    (metrics.access.get_company_for): none then, on a hit (metrics.report_cache)."""
     until = published_until_for(protect=protect)
-    parts = report_buckets(period, granularity, protect=protect, until=until)
-    rows = _company_day_rows(company, _scope(parts, protect=protect)) if parts else {}
-    return report_from_rows(
-        company=company,
-        period=period,
-        granularity=granularity,
-        protect=protect,
-        until=until,
-        rows=rows,
-        employees_on=lambda days: _employees_by_day(company, days),
-        distinct_employees=lambda span: _distinct_active_employees(company, span),
+
+    def compute() -> CompanyReport:
+        parts = report_buckets(period, granularity, protect=protect, until=until)
+        rows = _company_day_rows(company, _scope(parts, protect=protect)) if parts else {}
+        return report_from_rows(
+            company=company,
+            period=period,
+            granularity=granularity,
+            protect=protect,
+            until=until,
+            rows=rows,
+            employees_on=lambda days: _employees_by_day(company, days),
+            distinct_employees=lambda span: _distinct_active_employees(company, span),
+        )
+
+    if not protect:
+        return compute()
+    key = report_cache.report_key(
+        company=company, period=period, granularity=granularity, until=until
     )
+    return report_cache.cached_report(key, company, compute)
 
 
 def report_buckets(

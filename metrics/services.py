@@ -3,7 +3,9 @@
 Counting is idempotent and atomic in the database. The marker row is inserted first
 (`ON CONFLICT DO NOTHING`); only the transaction that actually inserted it goes on to add
 the consultation to the three daily rows, each with a single upsert that adds in SQL
-(`SET n = cur.n + excluded.n`), never a read-modify-write in Python. Everything runs in
+(`SET n = cur.n + excluded.n`), never a read-modify-write in Python. It then gives its
+company a new counters generation (the key of HR's cached figures, metrics.report_cache),
+in the same transaction. Everything runs in
 the caller's transaction: an end that rolls back leaves no count.
 
 The SQL is the upsert dialect shared by PostgreSQL (>= 9.5) and SQLite (>= 3.24).
@@ -17,9 +19,16 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 
+from companies.models import Company
 from consultations.models import Consultation
 from metrics import verification
-from metrics.models import CompanyDay, CountedConsultation, EmployeeDay, PractitionerDay
+from metrics.models import (
+    CompanyDay,
+    CompanyGeneration,
+    CountedConsultation,
+    EmployeeDay,
+    PractitionerDay,
+)
 
 
 def counting_day(scheduled_at: datetime) -> date:
@@ -127,7 +136,27 @@ def consultation_counted(*, consultation: Consultation) -> bool:
         conflict=["company", "day"],
         add=["consultations", "total_duration_seconds", "active_employees"],
     )
+    _insert(
+        CompanyGeneration,
+        {"company": consultation.company_id, "generation": 1},
+        conflict=["company"],
+        add=["generation"],
+    )
     return True
+
+
+def counters_changed(*, company_ids=None) -> None:
+    """A new counters generation for the given companies (all when None), in the
+    caller's transaction: every write of company/day or employee/day rows calls it."""
+    generations = CompanyGeneration.objects.all()
+    ids = Company.objects.values_list("pk", flat=True)
+    if company_ids is not None:
+        generations = generations.filter(company__in=company_ids)
+        ids = ids.filter(pk__in=company_ids)
+    generations.update(generation=F("generation") + 1)
+    CompanyGeneration.objects.bulk_create(
+        [CompanyGeneration(company_id=pk, generation=1) for pk in ids], ignore_conflicts=True
+    )
 
 
 @dataclass(frozen=True)
@@ -209,6 +238,7 @@ def counters_rebuild(*, start: date | None = None, end: date | None = None) -> R
         ),
         batch_size=_BATCH,
     )
+    counters_changed()
     return RebuildResult(
         consultations=CountedConsultation.objects.filter(**days).count(),
         practitioner_days=len(expected.practitioner_days),

@@ -71,6 +71,7 @@ no sum (two runs subtract to "one new person in April"): HR gets no such figure.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from metrics.periods import Granularity, Period, calendar_month, iso_week
 
@@ -86,11 +87,16 @@ class Cell:
 
 def inside_weeks(month: Period) -> list[Period]:
     """The ISO weeks wholly inside a calendar month."""
-    return [
+    return list(_inside_weeks(month))
+
+
+@lru_cache(maxsize=1024)  # a pure function of the month, asked for with every table
+def _inside_weeks(month: Period) -> tuple[Period, ...]:
+    return tuple(
         week
         for week in month.buckets(Granularity.WEEK)
         if month.start <= week.start and week.end <= month.end
-    ]
+    )
 
 
 def has_edge_days(month: Period) -> bool:

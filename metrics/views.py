@@ -3,13 +3,14 @@ Each view parses, checks access (metrics.access), calls a selector, renders."""
 
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import dateformat
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 
 from accounts.gates import gate_required
 from huntzen.dates import date_short
-from metrics import access, consent, exports, selectors
+from metrics import access, consent, exports, report_cache, selectors
 from metrics.charts import bar_chart
 from metrics.periods import (
     Granularity,
@@ -21,6 +22,9 @@ from metrics.periods import (
     require_published,
 )
 from metrics.small_groups import min_group_size
+
+DASHBOARD = "metrics/company_dashboard.html"
+DASHBOARD_BODY = "metrics/_company_dashboard_body.html"
 
 
 def _period(request) -> tuple[Period | None, dict]:
@@ -114,21 +118,48 @@ def company_dashboard(request, pk=None):
         "granularities": selectors.report_granularities(protect=protect),
     }
     if errors:
-        return render(request, "metrics/company_dashboard.html", context, status=400)
-    report = selectors.company_report(
-        company=company, period=period, granularity=granularity, protect=protect
+        # The form shows what was typed: the only part of the body that reads the request.
+        body = render_to_string(DASHBOARD_BODY, {**context, "request": request})
+        return render(request, DASHBOARD, {"company": company, "body": body}, status=400)
+    links = (
+        access.may_export_company_metrics(request.user),
+        access.may_read_employee_metrics(request.user),
     )
-    context.update(
-        report=report,
-        period=report.period,
-        min_group=min_group_size(),
-        may_export=access.may_export_company_metrics(request.user),
-        may_see_employees=access.may_read_employee_metrics(request.user),
-        chart=bar_chart(
-            [(_bucket_name(b.period, report.granularity), b.consultations) for b in report.buckets]
-        ),
+    until = selectors.published_until_for(protect=protect)
+    key = report_cache.page_body_key(
+        report_cache.report_key(
+            company=company, period=period, granularity=granularity, until=until
+        )
+        if protect
+        else None,
+        company=company,
+        links=links,
     )
-    return render(request, "metrics/company_dashboard.html", context)
+
+    def render_body() -> str:
+        report = selectors.company_report(
+            company=company, period=period, granularity=granularity, protect=protect
+        )
+        return render_to_string(
+            DASHBOARD_BODY,
+            {
+                **context,
+                "report": report,
+                "period": report.period,
+                "min_group": min_group_size(),
+                "may_export": links[0],
+                "may_see_employees": links[1],
+                "chart": bar_chart(
+                    [
+                        (_bucket_name(b.period, report.granularity), b.consultations)
+                        for b in report.buckets
+                    ]
+                ),
+            },
+        )
+
+    body = report_cache.cached_body(key, render_body)
+    return render(request, DASHBOARD, {"company": company, "body": body})
 
 
 @gate_required(access.may_export_company_metrics)
@@ -139,8 +170,13 @@ def company_export(request, pk):
     if errors:
         return render(
             request,
-            "metrics/company_dashboard.html",
-            {"company": company, "errors": errors},
+            DASHBOARD,
+            {
+                "company": company,
+                "body": render_to_string(
+                    DASHBOARD_BODY, {"company": company, "errors": errors, "request": request}
+                ),
+            },
             status=400,
         )
     report = selectors.company_report(
