@@ -5,10 +5,13 @@ again after the messages, and each signal writes what was recorded since the pre
 one to DIR/<n>.prof (pstats format), then starts over.
 
     BENCH_CPROFILE=/tmp/prof .venv/bin/python bench/chat_load.py --phases one ...
-    .venv/bin/python -c "import pstats; pstats.Stats('/tmp/prof/1.prof').sort_stats('tottime').print_stats(30)"
+    .venv/bin/python -c "import pstats; pstats.Stats('/tmp/prof/1.prof').print_stats(30)"
 
-Times are each thread's CPU time (time.thread_time), not wall time. cProfile roughly
-doubles the CPU of what it watches: compare shares, not milliseconds.
+Times are each thread's CPU time (time.thread_time), not wall time; that timer is a
+Python call per event and slows daphne several times over (open the sockets in batches:
+--connect-batch 20). BENCH_CPROFILE_TIMER=wall keeps cProfile's own clock (lighter, but
+a thread waiting on PostgreSQL, Redis or the GIL is counted as busy). Compare shares,
+not milliseconds.
 """
 
 import cProfile
@@ -30,7 +33,8 @@ _slices = [0]
 def _start() -> None:
     # CPU time of the thread, not wall time: a thread blocked on PostgreSQL, Redis or
     # its queue costs nothing here, which is what "CPU per message" asks.
-    profile = cProfile.Profile(time.thread_time)
+    wall = os.environ.get("BENCH_CPROFILE_TIMER") == "wall"
+    profile = cProfile.Profile() if wall else cProfile.Profile(time.thread_time)
     with _lock:
         _profiles.append(profile)
     profile.enable()

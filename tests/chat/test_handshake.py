@@ -2,7 +2,8 @@
 
 
 def test_autobahn_no_longer_pretty_prints_the_settings_of_every_connection():
-    import huntzen.asgi  # noqa: F401 (daphne's entry point applies it)
     from autobahn.websocket import protocol
+
+    import huntzen.asgi  # noqa: F401 (daphne's entry point applies it)
 
     assert protocol.pformat is repr
