@@ -22,6 +22,8 @@ another) and Redis db 7 (BENCH_REDIS_URL names another). Usage:
 
 --profile samples the one-daphne phase with py-spy at 100 Hz; BENCH_PYSPY_FLAGS adds
 flags (`--gil`: only the thread holding the GIL, i.e. Python's CPU, not its waits).
+BENCH_CPROFILE=DIR runs the chat's daphne under cProfile instead (where py-spy is not
+installed): DIR/1.prof the connects, DIR/2.prof the messages (bench/profiled_daphne.py).
 """
 
 import argparse
@@ -52,7 +54,9 @@ ENV = {
     "DATABASE_URL": f"{PG}/{DB_NAME}",
     "DATABASE_POOL": "true",
     "REDIS_URL": REDIS_URL,
-    "CHANNEL_LAYER_PREFIX": "bench-chat",
+    # Pub/sub channels are not per Redis database: BENCH_CHANNEL_PREFIX keeps runs of
+    # several engineers on one Redis apart.
+    "CHANNEL_LAYER_PREFIX": os.environ.get("BENCH_CHANNEL_PREFIX", "bench-chat"),
     "HUNTZEN_MFA_REQUIRED_ROLES": "",
     "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
     "LOG_LEVEL": "ERROR",
@@ -147,6 +151,8 @@ class Daphne:
         log_dir.mkdir(parents=True, exist_ok=True)
         self.log = open(log_dir / f"daphne-{port}.log", "w")  # noqa: SIM115
         command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app]
+        if CPROFILE and app != ECHO_APP:
+            command[1:3] = [str(ROOT / "bench" / "profiled_daphne.py")]
         if profile is not None:
             # py-spy samples every thread (the event loop and the database threads);
             # --nonblocking: it does not pause daphne to take a sample.
@@ -194,6 +200,19 @@ class Daphne:
             self.process.terminate()
         self.process.wait(timeout=30)
         self.log.close()
+
+
+ECHO_APP = "bench.echo_asgi:application"
+# A directory: the chat's daphne runs under cProfile (bench/profiled_daphne.py), one
+# slice for the connects (1.prof), one for the messages (2.prof).
+CPROFILE = os.environ.get("BENCH_CPROFILE")
+
+
+def profile_slice(pids) -> None:
+    """Have each daphne under cProfile write what it recorded since the last slice."""
+    if CPROFILE:
+        for pid in pids:
+            os.kill(pid, signal.SIGUSR1)
 
 
 FRAME = re.compile(r"^(\S.*) \((\S+):\d+\)$")
@@ -339,6 +358,7 @@ async def run_chat(
         opened += await asyncio.gather(*(open_one(r, s) for r, s in wanted[start : start + step]))
     connect_seconds = time.perf_counter() - connect_started
     cpu_connect = cpu_seconds(pids) - cpu_start
+    profile_slice(pids)
     accepted_s = [o[1] for o in opened if o is not None]
     ready_s = [o[2] for o in opened if o is not None]
     # Rooms whose two sockets opened take part; a lone socket is closed.
@@ -409,6 +429,7 @@ async def run_chat(
     sent = received + len(sent_at)
     await asyncio.sleep(5)  # drain
     cpu_messages = cpu_seconds(pids) - cpu_start - cpu_connect
+    profile_slice(pids)
     for ws in clients:
         await ws.close()
     for task in readers:
@@ -482,7 +503,7 @@ def main() -> None:
     results = {}
 
     if "echo" in phases:
-        echo = Daphne("bench.echo_asgi:application", free_port()).wait()
+        echo = Daphne(ECHO_APP, free_port()).wait()
         try:
             results["echo"] = asyncio.run(
                 run_echo(echo.port, 2 * args.rooms, args.rate, args.duration, [echo.pid])

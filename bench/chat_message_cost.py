@@ -2,7 +2,8 @@
 socket runs per message (chat.consumers._send: the flood counter, then
 chat.services.message_send) with the participant decision asked of guardian on every
 message (as before) and with the socket's cached decision (now). Prints statements and
-milliseconds per message (median of --messages), and cProfile's top functions.
+milliseconds per message, wall and CPU of this process (median of --messages, without
+the profiler), and cProfile's top functions (over another --messages).
 
 Uses the database and rooms of bench/chat_load.py (run that once first):
 
@@ -67,8 +68,8 @@ def main() -> None:
 
     print(f"# {args.messages} messages per variant, one room of the chat_load database")
     print(f"# load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print("| variant | statements per message | ms per message (median) |")
-    print("|---|---|---|")
+    print("| variant | statements per message | ms per message (median) | CPU ms (median) |")
+    print("|---|---|---|---|")
     profiles = {}
     variants = [("guardian asked per message", None)]
     if cached:  # the code before the cache has no such parameter
@@ -77,16 +78,22 @@ def main() -> None:
         one(participant)  # warm up
         with CaptureQueriesContext(connection) as queries:
             one(participant)
-        timings = []
+        timings, cpu = [], []
+        for _ in range(args.messages):  # unprofiled: cProfile doubles the CPU
+            started, cpu_started = time.perf_counter(), time.process_time()
+            one(participant)
+            cpu.append((time.process_time() - cpu_started) * 1000)
+            timings.append((time.perf_counter() - started) * 1000)
         profile = cProfile.Profile()
         for _ in range(args.messages):
-            started = time.perf_counter()
             profile.enable()
             one(participant)
             profile.disable()
-            timings.append((time.perf_counter() - started) * 1000)
         profiles[label] = profile
-        print(f"| {label} | {len(queries)} | {statistics.median(timings):.2f} |")
+        print(
+            f"| {label} | {len(queries)} | {statistics.median(timings):.2f} "
+            f"| {statistics.median(cpu):.2f} |"
+        )
     for label, profile in profiles.items():
         print(f"\n# cProfile, {label}: top 12 by cumulative time")
         stats = pstats.Stats(profile)

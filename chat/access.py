@@ -102,6 +102,27 @@ def chat_is_open(consultation: Consultation, now: datetime | None = None) -> boo
     return opens <= now < closes
 
 
+def chat_is_open_sql(quote, now: datetime) -> tuple[str, list]:
+    """`chat_is_open` as a condition on a consultations row in SQL (unqualified column
+    names, `quote`d), and its parameters: for a statement that decides and writes at
+    once (chat.services). Same settings, read at call time; tested against
+    chat_is_open on both sides of every bound."""
+    meta = Consultation._meta
+
+    def column(name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    opens_before = _as_duration(settings.HUNTZEN_CHAT_OPENS_BEFORE)
+    closes_after = _as_duration(settings.HUNTZEN_CHAT_CLOSES_AFTER)
+    statuses = ", ".join(["%s"] * len(CLOSED_STATUSES))
+    sql = (
+        f"{column('status')} NOT IN ({statuses}) "
+        f"AND {column('scheduled_at')} - %s <= %s "
+        f"AND COALESCE({column('ended_at')}, {column('scheduled_end')}) + %s > %s"
+    )
+    return sql, [*(str(s) for s in CLOSED_STATUSES), opens_before, now, closes_after, now]
+
+
 def _refuse(user, consultation_id, action: str, exc: type[ChatRefused]) -> ChatRefused:
     log_access(
         user=user,

@@ -149,15 +149,19 @@ def _history(user, consultation, before, *, just_read=False):
 
 @db
 def _admit_session(scope, consultation_id):
-    """(user, session key, consultation) of a cookie socket whose session signs a user
-    in who may join (logged), in one hop: the sign-in lookup and the join decision.
-    None when the session signs no one in (the socket may still bring a ticket);
-    raises a ChatRefused."""
+    """(user, session key, consultation, history page) of a cookie socket whose session
+    signs a user in who may join (logged), in one hop: the sign-in lookup, the join
+    decision and the last page (the room's group is joined before: see connect). None
+    when the session signs no one in (the socket may still bring a ticket); raises a
+    ChatRefused."""
     user = scope_user(scope)
     if user is None:
         return None
     consultation = get_socket_chat_for(user, consultation_id)
-    return user, scope["session"].session_key, consultation
+    page = services.message_history(
+        user=user, consultation=consultation, before=None, participant=True, fresh=True
+    )
+    return user, scope["session"].session_key, consultation, page
 
 
 @db
@@ -281,6 +285,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         session = self.scope.get("session")
         admitted = None
         if session is not None and session.session_key:
+            # The room's and the session's groups first, so that the join decision and
+            # the history page share one hop: what is sent after the page was read is
+            # delivered once connect returns (a refused socket drops it: not joined).
+            early = (self.group, session_group(session.session_key))
+            if not await self._add_groups(early):
+                return
             admitted = await _admit_session(self.scope, self.consultation_id)  # may refuse
         if admitted is None:
             # API client: say nothing until the first frame brings a valid ticket.
@@ -300,23 +310,33 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.accept()
         await self.close(code=code)
 
-    async def _join(self, user, session_key, consultation):
-        """Join the room's, the session's and the user's groups (those carry
-        `session.end`: accounts.session_end), then read the last page: joining first,
-        nothing sent in between can be missed (a message both in the page and
-        delivered shows once: clients go by id). Events that arrive meanwhile wait:
-        Channels dispatches them after this handler returns."""
-        self.user, self.session_key = user, session_key
-        self.scope["user"] = user
-        groups = (self.group, session_group(session_key), user_group(user.pk))
-        self.groups_joined = groups  # left on disconnect, even if joining fails midway
+    async def _add_groups(self, groups) -> bool:
+        """Join those of `groups` not joined yet; False (and closed 4503) when the
+        channel layer fails."""
+        missing = [group for group in groups if group not in self.groups_joined]
+        # Left on disconnect, even if joining fails midway.
+        self.groups_joined = (*self.groups_joined, *missing)
         try:
             await asyncio.gather(
-                *(self.channel_layer.group_add(group, self.channel_name) for group in groups)
+                *(self.channel_layer.group_add(group, self.channel_name) for group in missing)
             )
         except LAYER_ERRORS:
             logger.exception("Chat unavailable: channel layer failed on join")
             await self._unavailable()
+            return False
+        return True
+
+    async def _join(self, user, session_key, consultation, page=None):
+        """Join the room's, the session's and the user's groups (those carry
+        `session.end`: accounts.session_end), then read the last page, unless `page`
+        was read already after the room's group was joined: joining first, nothing
+        sent in between can be missed (a message both in the page and delivered shows
+        once: clients go by id). Events that arrive meanwhile wait: Channels
+        dispatches them after this handler returns."""
+        self.user, self.session_key = user, session_key
+        self.scope["user"] = user
+        groups = (self.group, session_group(session_key), user_group(user.pk))
+        if not await self._add_groups(groups):
             return
         self.joined = True
         self.checked_at = self.clock()
@@ -329,7 +349,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 "maxBodyChars": services.MAX_BODY_CHARS,
             }
         )
-        messages, has_more = await _history(user, consultation, None, just_read=True)
+        if page is None:
+            page = await _history(user, consultation, None, just_read=True)
+        messages, has_more = page
         await self.send(text_data=history_frame(messages, has_more, None))
 
     async def _unavailable(self, client_message_id=None):
@@ -481,7 +503,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.send(text_data=event["text"])
 
     async def chat_signal(self, event):
-        if event["frame"]["sender"] != str(self.user.pk) and await self._still_allowed():
+        if (
+            self.joined  # the room's group is joined before the user is known
+            and event["frame"]["sender"] != str(self.user.pk)
+            and await self._still_allowed()
+        ):
             await self.send_json(event["frame"])
 
     async def consultation_status(self, event):

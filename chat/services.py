@@ -16,10 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from chat.access import Action, ChatRefused, get_chat_for
+from chat.access import OBJECT_TYPE, Action, ChatRefused, chat_is_open_sql, get_chat_for
 from chat.models import ChatMessage
 from consultations.models import Consultation
 from medical import crypto
+from medical.access import is_barred
+from medical.audit import fields_without_subject, row_without_subject
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +117,11 @@ def message_send(
     body = validate_body(body)
     client_message_id = validate_client_message_id(client_message_id)
     now = now or timezone.now()
+    if participant:
+        sent = _send_in_one_statement(sender, consultation.pk, body, client_message_id, now)
+        if sent is not None:
+            return sent
+    # The decision step by step: with guardian, on SQLite, and for every refusal.
     refused = None
     # One transaction, so one commit, for the access-log row and the message. A refusal
     # leaves the block normally, so that its log row is committed, and raises after.
@@ -176,6 +183,108 @@ def _insert_once(message: ChatMessage) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         return cursor.fetchone() is not None
+
+
+# The message of an open socket (participant decision cached) in one statement, on
+# PostgreSQL: the consultation's window read, the access-log row and the message
+# written, atomic and committed (autocommit) in one round trip, where the transaction
+# took five (BEGIN, the window, the log row, the message, COMMIT). The CTEs that write
+# run whether or not the final SELECT reads them (PostgreSQL's rule for data-modifying
+# WITH). When the window row is missing (closed, cancelled, no such consultation)
+# nothing is written, and the step-by-step path decides and logs the refusal.
+_SEND_SQL: dict[str, str] = {}
+
+
+def _send_sql(connection, window_sql: str) -> str:
+    sql = _SEND_SQL.get(connection.alias)
+    if sql is not None:
+        return sql
+    from medical.models import AccessLogEntry
+
+    quote = connection.ops.quote_name
+    room = Consultation._meta
+    pk, employee = quote(room.pk.column), quote(room.get_field("employee").column)
+    log, message = AccessLogEntry._meta, ChatMessage._meta
+
+    def cast(field) -> str:
+        # INSERT ... SELECT types its values from the SELECT: each parameter cast to
+        # its column's type (a bare literal would be text).
+        return f"CAST(%s AS {field.cast_db_type(connection)})"
+
+    log_fields = fields_without_subject()
+    message_fields = [message.get_field(n) for n in _INSERTED]
+    message_values = ", ".join(
+        f"w.{pk}" if f.name == "consultation" else cast(f) for f in message_fields
+    )
+    conflict = ", ".join(quote(message.get_field(n).column) for n in _RESEND_KEY)
+    # Identifiers from the models' own metadata, quoted; every value a parameter.
+    sql = (
+        f"WITH w AS (SELECT {pk}, {employee} FROM {quote(room.db_table)} "  # noqa: S608  # nosec B608
+        f"WHERE {pk} = %s AND {window_sql}), "
+        f"logged AS (INSERT INTO {quote(log.db_table)} "
+        f"({', '.join(quote(f.column) for f in log_fields)}, "
+        f"{quote(log.get_field('subject').column)}) "
+        f"SELECT {', '.join(cast(f) for f in log_fields)}, w.{employee} FROM w RETURNING 1), "
+        f"stored AS (INSERT INTO {quote(message.db_table)} "
+        f"({', '.join(quote(f.column) for f in message_fields)}) "
+        f"SELECT {message_values} FROM w ON CONFLICT ({conflict}) DO NOTHING RETURNING 1) "
+        f"SELECT (SELECT count(*) FROM logged), (SELECT count(*) FROM stored)"
+    )
+    _SEND_SQL[connection.alias] = sql
+    return sql
+
+
+def _send_in_one_statement(
+    sender, consultation_id, body: str, client_message_id: str, now: datetime
+) -> tuple[Message, bool] | None:
+    """(message, created) when the chat is open and the message (or its resend) and its
+    log row are committed; None when this path does not apply (not PostgreSQL, a barred
+    account, a malformed id) or wrote nothing (no open chat of that id): the caller
+    then decides step by step, and logs the refusal."""
+    connection = connections[router.db_for_write(ChatMessage)]
+    if connection.vendor != "postgresql" or is_barred(sender):
+        return None
+    try:
+        consultation_pk = uuid.UUID(str(consultation_id))
+    except ValueError:
+        return None
+    message = ChatMessage(
+        id=uuid.uuid4(),
+        consultation_id=consultation_pk,
+        sender=sender,
+        client_message_id=client_message_id,
+        created_at=now,
+    )
+    message.body_sealed = crypto.seal(body, aad=message.aad("body"))
+    window_sql, window_params = chat_is_open_sql(connection.ops.quote_name, now)
+    log_params = row_without_subject(
+        connection,
+        user=sender,
+        object_type=OBJECT_TYPE,
+        object_id=consultation_pk,
+        action=Action.SEND,
+        allowed=True,
+        at=now,
+    )
+    message_params = [
+        f.get_db_prep_save(getattr(message, f.attname), connection)
+        for f in (ChatMessage._meta.get_field(n) for n in _INSERTED)
+        if f.name != "consultation"
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _send_sql(connection, window_sql),
+            [consultation_pk, *window_params, *log_params, *message_params],
+        )
+        logged, stored = cursor.fetchone()
+    if not logged:
+        return None
+    if stored:
+        return _decrypted_from(message, body), True
+    stored = ChatMessage.objects.get(
+        consultation_id=consultation_pk, sender=sender, client_message_id=client_message_id
+    )
+    return _decrypted(stored), False
 
 
 def _decrypted_from(message: ChatMessage, body: str) -> Message:

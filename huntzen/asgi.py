@@ -11,9 +11,12 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from chat.auth import ChatAuthMiddlewareStack  # noqa: E402
 from chat.guard import SocketGuard  # noqa: E402
+from chat.handshake import lighten_autobahn  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
 from huntzen.origins import SiteOriginValidator  # noqa: E402
 from huntzen.process import settle  # noqa: E402
+
+lighten_autobahn()
 
 application = ProtocolTypeRouter(
     {

@@ -122,6 +122,42 @@ def _insert_sql(connection, kind: str | None) -> str:
     return sql
 
 
+def _values(user, object_type, object_id, action, allowed, request_id, at) -> dict:
+    """A row's values but its subject, by attribute name."""
+    authenticated = user is not None and user.is_authenticated
+    return {
+        "at": at,
+        "user_id": user.pk if authenticated else None,
+        "user_email": user.email if authenticated else "",
+        "role": str(getattr(user, "role", "") or "") if authenticated else "",
+        "object_type": object_type,
+        "object_id": str(object_id or ""),
+        "action": str(action),
+        "allowed": bool(allowed),
+        "request_id": request_id or current_request_id() or "",
+        "client_request_id": current_client_request_id() or "",
+    }
+
+
+def fields_without_subject() -> list:
+    """The fields of a row but its subject, in the order row_without_subject gives."""
+    return [field for name, field in _fields() if name != "subject"]
+
+
+def row_without_subject(
+    connection, *, user, object_type: str, object_id, action: str, allowed: bool, at
+) -> list:
+    """The parameters of one row (fields_without_subject), the same values as
+    log_access writes, less its subject: for a statement that writes the row together
+    with what it logs and selects the subject itself (chat.services: a message and its
+    row in one statement)."""
+    values = _values(user, object_type, object_id, action, allowed, None, at)
+    return [
+        field.get_db_prep_save(values[field.attname], connection)
+        for field in fields_without_subject()
+    ]
+
+
 def log_access(
     *,
     user,
@@ -141,20 +177,8 @@ def log_access(
     Inside a transaction, a failed INSERT marks it for rollback as the ORM's create()
     did (the services' AccessRefused logs the refusal after that rollback).
     """
-    authenticated = user is not None and user.is_authenticated
     kind, subject_param = _subject_kind(object_type, object_id, subject)
-    values = {
-        "at": timezone.now(),
-        "user_id": user.pk if authenticated else None,
-        "user_email": user.email if authenticated else "",
-        "role": str(getattr(user, "role", "") or "") if authenticated else "",
-        "object_type": object_type,
-        "object_id": str(object_id or ""),
-        "action": str(action),
-        "allowed": bool(allowed),
-        "request_id": request_id or current_request_id() or "",
-        "client_request_id": current_client_request_id() or "",
-    }
+    values = _values(user, object_type, object_id, action, allowed, request_id, timezone.now())
     using = router.db_for_write(AccessLogEntry)
     connection = connections[using]
     # Each value as its field gives it to this database (a UUID is text on SQLite).

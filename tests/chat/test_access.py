@@ -127,3 +127,36 @@ def test_an_inactive_participant_is_refused(later, employee_a):
     with time_machine.travel(AT, tick=False):
         with pytest.raises(ChatUnknown):
             get_chat_for(employee_a, later.pk)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "status", ["scheduled", "in_progress", "completed", "cancelled", "no_show"]
+)
+@pytest.mark.parametrize("ended", [False, True])
+def test_the_windows_sql_condition_agrees_with_chat_is_open(later, settings, status, ended):
+    """chat_is_open_sql (a message's one statement, chat.services) decides as
+    chat_is_open does, on both sides of each bound, for every status, with and without
+    a real end, and with the settings of the moment."""
+    from django.db import connection
+
+    from chat.access import chat_is_open_sql
+    from consultations.models import Consultation
+
+    settings.HUNTZEN_CHAT_OPENS_BEFORE = timedelta(minutes=20)
+    settings.HUNTZEN_CHAT_CLOSES_AFTER = 3600  # seconds, as the environment gives it
+    Consultation.objects.filter(pk=later.pk).update(
+        status=status, ended_at=AT + timedelta(minutes=70) if ended else None
+    )
+    later.refresh_from_db()
+    opens, closes = chat_window(later)
+    tick = timedelta(microseconds=1)
+    for now in (opens - tick, opens, opens + tick, closes - tick, closes, closes + tick):
+        condition, params = chat_is_open_sql(connection.ops.quote_name, now)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM consultations_consultation WHERE id = %s AND {condition}",  # noqa: S608  # nosec B608
+                [later.pk, *params],
+            )
+            in_sql = cursor.fetchone()[0] == 1
+        assert in_sql == chat_is_open(later, now), (status, ended, now)

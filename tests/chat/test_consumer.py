@@ -393,6 +393,40 @@ async def test_history_on_join_is_ordered_and_decrypted(employee_a, practitioner
     await paula.disconnect()
 
 
+async def test_a_cookie_socket_joins_in_one_database_hop(
+    employee_a, practitioner_p, consultation, monkeypatch
+):
+    """The sign-in lookup, the join decision and the history page in one hop: the
+    room's group is joined before it, so a message sent right after is delivered."""
+    hops = []
+    real_in_thread = consumers.db
+
+    def counted(func):
+        call = real_in_thread(func)
+
+        async def counting(*args, **kwargs):
+            hops.append(func.__name__)
+            return await call(*args, **kwargs)
+
+        return counting
+
+    await sync_to_async(message_send)(
+        sender=practitioner_p, consultation=consultation, body="avant", client_message_id="b1"
+    )
+    monkeypatch.setattr(consumers, "_admit_session", counted(consumers._admit_session.__wrapped__))
+    monkeypatch.setattr(consumers, "_history", counted(consumers._history.__wrapped__))
+    alice = await ws_for(consultation.pk, employee_a)
+    history = await joined(alice)
+    assert hops == ["_admit_session"]
+    assert [m["body"] for m in history["messages"]] == ["avant"]
+    paula = await ws_for(consultation.pk, practitioner_p)
+    await joined(paula)
+    await send(paula, "après", "b2")
+    assert (await receive_type(alice, "message"))["body"] == "après"
+    await alice.disconnect()
+    await paula.disconnect()
+
+
 async def test_history_sends_the_last_50_then_older_pages(employee_a, consultation):
     @sync_to_async
     def write(n):
@@ -610,6 +644,8 @@ async def test_database_down_on_send_reports_nothing_sent(employee_a, consultati
 
     alice = await ws_for(consultation.pk, employee_a)
     await joined(alice)
+    # Where each path writes: the one statement (PostgreSQL), the transaction (SQLite).
+    monkeypatch.setattr(services, "_send_in_one_statement", down)
     monkeypatch.setattr(services, "_store", down)
     await send(alice, "perdu ?", "db-1")
     error = await alice.receive_json_from(timeout=2)

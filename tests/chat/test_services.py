@@ -73,23 +73,28 @@ def test_a_resend_with_the_same_client_id_stores_once(employee_a, practitioner_p
     assert ChatMessage.objects.count() == 2
 
 
-def test_an_open_sockets_message_costs_three_statements(employee_a, consultation):
-    """With the socket's cached participant decision: the consultation (status and
-    window), the access-log row, the message (INSERT ... ON CONFLICT ... RETURNING);
-    no guardian or role-permission query, no read-back. Savepoint statements are the
-    test's own transaction's."""
+def _statements(captured) -> list[str]:
+    """Savepoint statements are the test's own transaction's."""
+    return [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+
+
+def test_an_open_sockets_message_costs_one_statement(employee_a, consultation):
+    """With the socket's cached participant decision: the window, the access-log row
+    and the message (INSERT ... ON CONFLICT) in one statement on PostgreSQL, three on
+    SQLite; no guardian or role-permission query. A resend reads the stored row back:
+    one more."""
+    one = connection.vendor == "postgresql"
     with CaptureQueriesContext(connection) as captured:
-        _message, created = message_send(
+        message, created = message_send(
             sender=employee_a,
             consultation=consultation,
             body="vite",
             client_message_id="fast-1",
             participant=True,
         )
-    statements = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
-    assert created and len(statements) == 3, statements
+    statements = _statements(captured)
+    assert created and len(statements) == (1 if one else 3), statements
     assert not any("guardian" in sql or "auth_permission" in sql for sql in statements)
-    # A resend reads back the stored row: one more.
     with CaptureQueriesContext(connection) as captured:
         again, created = message_send(
             sender=employee_a,
@@ -98,8 +103,63 @@ def test_an_open_sockets_message_costs_three_statements(employee_a, consultation
             client_message_id="fast-1",
             participant=True,
         )
-    statements = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
-    assert not created and again.id == _message.id and len(statements) == 4
+    statements = _statements(captured)
+    assert not created and again.id == message.id and len(statements) == (2 if one else 4)
+    assert again.body == "vite"
+    assert ChatMessage.objects.count() == 1
+    assert _log(consultation) == [(employee_a.email, "send", True)] * 2
+
+
+def test_the_one_statement_writes_what_the_step_by_step_path_writes(
+    employee_a, practitioner_p, consultation
+):
+    """Same message row (sealed, bound to its row) and same access-log row (subject the
+    consultation's employee, the sender's email and role), whichever path wrote it."""
+    fast, _ = message_send(
+        sender=practitioner_p,
+        consultation=consultation,
+        body="rapide",
+        client_message_id="a",
+        participant=True,
+    )
+    slow, _ = message_send(
+        sender=practitioner_p, consultation=consultation, body="lent", client_message_id="b"
+    )
+    rows = {m.pk: m for m in ChatMessage.objects.all()}
+    for sent, body in ((fast, "rapide"), (slow, "lent")):
+        row = rows[sent.id]
+        assert (row.consultation_id, row.sender_id, row.created_at) == (
+            consultation.pk,
+            practitioner_p.pk,
+            sent.created_at,
+        )
+        assert crypto.unseal(row.body_sealed, aad=row.aad("body")) == body
+    logged = [
+        {k: v for k, v in row.items() if k not in ("id", "at")}
+        for row in AccessLogEntry.objects.filter(action="send").order_by("at", "id").values()
+    ]
+    assert len(logged) == 2 and logged[0] == logged[1]
+    assert logged[0]["subject_id"] == consultation.employee_id
+    assert (logged[0]["user_id"], logged[0]["role"]) == (practitioner_p.pk, practitioner_p.role)
+
+
+@pytest.mark.parametrize("status", ["cancelled", "no_show"])
+def test_an_open_sockets_message_to_a_closed_consultation_is_refused_once(
+    employee_a, consultation, status
+):
+    """The one statement writes nothing when the window row is missing: the refusal is
+    decided and logged by the step-by-step path, one row, no allowed one."""
+    type(consultation).objects.filter(pk=consultation.pk).update(status=status)
+    with pytest.raises(ChatClosed):
+        message_send(
+            sender=employee_a,
+            consultation=consultation,
+            body="non",
+            client_message_id="closed-1",
+            participant=True,
+        )
+    assert not ChatMessage.objects.exists()
+    assert _log(consultation) == [(employee_a.email, "send", False)]
 
 
 def test_a_cached_decision_never_lets_a_barred_account_send(employee_a, consultation):
