@@ -30,6 +30,7 @@ from consultations.models import (
     WeeklyOpening,
 )
 from consultations.permissions import grant_participants, has_object_perm
+from huntzen.transactions import atomic
 from medical import crypto
 
 Status = Consultation.Status
@@ -51,7 +52,7 @@ def _overlapping(qs, start: datetime, end: datetime):
     )
 
 
-@transaction.atomic
+@atomic
 def consultation_book(
     *,
     employee: User,
@@ -225,7 +226,7 @@ def _illegal(consultation: Consultation, message) -> IllegalTransition:
     return IllegalTransition(message, current_status=consultation.status)
 
 
-@transaction.atomic
+@atomic
 def consultation_start(
     *, actor: User, consultation: Consultation, now: datetime | None = None
 ) -> Consultation:
@@ -263,7 +264,7 @@ def duration_seconds(started_at: datetime, ended_at: datetime) -> int:
     return max(0, min(int((ended_at - started_at).total_seconds()), cap))
 
 
-@transaction.atomic
+@atomic
 def consultation_end(
     *, actor: User, consultation: Consultation, now: datetime | None = None
 ) -> Consultation:
@@ -300,7 +301,7 @@ def _sealed_cancel_reason(consultation: Consultation, reason: str) -> str:
     return crypto.seal(text, aad=consultation.cancel_reason_aad()) if text else ""
 
 
-@transaction.atomic
+@atomic
 def consultation_cancel(
     *, actor: User, consultation: Consultation, reason: str = "", now: datetime | None = None
 ) -> Consultation:
@@ -358,7 +359,7 @@ def consultation_cancel(
     return consultation
 
 
-@transaction.atomic
+@atomic
 def consultation_reschedule(
     *,
     actor: User,
@@ -450,7 +451,7 @@ def consultation_reschedule(
     return consultation
 
 
-@transaction.atomic
+@atomic
 def consultation_mark_no_show(
     *, actor: User, consultation: Consultation, now: datetime | None = None
 ) -> Consultation:
