@@ -144,7 +144,7 @@ class _TransitionView(APIView):
     @idempotency_keys.idempotent(whole=True)
     def post(self, request, pk):
         perms = (self.object_perm,) if self.object_perm else ()
-        consultation = get_consultation_for(request.user, pk, perms=perms)
+        consultation = get_consultation_for(request.user, pk, perms=perms, lock=True)
         body = self.body_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         consultation = self.act(

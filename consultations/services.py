@@ -5,7 +5,7 @@ locks the row, checks the current status, records a StatusChange, and raises
 IllegalTransition (409) without changing anything when the step is not allowed.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,7 +30,7 @@ from consultations.models import (
     WeeklyOpening,
 )
 from consultations.permissions import grant_participants, has_object_perm
-from huntzen.transactions import atomic
+from huntzen.transactions import atomic, locked_here
 from medical import crypto
 
 Status = Consultation.Status
@@ -80,11 +80,15 @@ def consultation_book(
             ),
             code="company_inactive",
         )
-    availability = (
-        selectors.availability_for(practitioner)
+    # The availability and the hours around the slot's day in one statement (the busy
+    # times it reads too are read again under the locks below).
+    day = scheduled_at.astimezone(UTC).date()
+    inputs = (
+        selectors.slot_inputs(practitioner_id=practitioner.pk, first_day=day, last_day=day, now=now)
         if practitioner.role == Role.PRACTITIONER and practitioner.is_active
         else None
     )
+    availability = inputs.availability if inputs is not None else None
     if availability is None:
         raise BookingRefused(
             _("Ce praticien n'est pas disponible."), code="practitioner_unavailable"
@@ -99,13 +103,24 @@ def consultation_book(
             code="invalid_length",
         )
     end = scheduled_at + slot_length
-    _check_slot(practitioner=practitioner, availability=availability, start=scheduled_at, now=now)
+    _check_slot(
+        practitioner=practitioner,
+        availability=availability,
+        start=scheduled_at,
+        now=now,
+        inputs=inputs,
+    )
     _lock_users(practitioner, employee)
-    if not selectors.slot_is_free(
-        practitioner=practitioner, availability=availability, start=scheduled_at, end=end
-    ):
+    slot_free, employee_free = selectors.booking_conflicts(
+        practitioner=practitioner,
+        employee=employee,
+        availability=availability,
+        start=scheduled_at,
+        end=end,
+    )
+    if not slot_free:
         raise SlotTaken()
-    if _overlapping(Consultation.objects.filter(employee=employee), scheduled_at, end).exists():
+    if not employee_free:
         raise BookingRefused(
             _("Vous avez déjà une consultation sur ce créneau."), code="employee_busy"
         )
@@ -156,7 +171,12 @@ def consultation_book(
 
 
 def _check_slot(
-    *, practitioner: User, availability: Availability, start: datetime, now: datetime
+    *,
+    practitioner: User,
+    availability: Availability,
+    start: datetime,
+    now: datetime,
+    inputs: selectors.SlotInputs | None = None,
 ) -> None:
     """`start` is a slot the practitioner's hours offer, far enough ahead and not too far
     (whether it is free is checked under the row locks)."""
@@ -172,7 +192,7 @@ def _check_slot(
         raise BookingRefused(
             _("Ce créneau n'est pas encore ouvert à la réservation."), code="too_far"
         )
-    if not selectors.slot_is_offered(availability=availability, start=start):
+    if not selectors.slot_is_offered(availability=availability, start=start, inputs=inputs):
         raise BookingRefused(
             _("Ce horaire ne correspond à aucun créneau proposé par ce praticien."),
             code="not_a_slot",
@@ -203,7 +223,10 @@ _KEPT_RELATIONS = ("employee", "practitioner", "company")
 def _locked(consultation: Consultation) -> Consultation:
     """The row read again under its lock (its status may have changed meanwhile). The
     participants and the company already loaded with `consultation` (never changed
-    after booking) are kept, so the emails and the answer do not load them again."""
+    after booking) are kept, so the emails and the answer do not load them again. A row
+    the request's handler read under its lock in this transaction is not read again."""
+    if locked_here(consultation):
+        return consultation
     locked = Consultation.objects.select_for_update().get(pk=consultation.pk)
     for name in _KEPT_RELATIONS:
         descriptor = getattr(Consultation, name)

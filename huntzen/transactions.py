@@ -42,3 +42,25 @@ def atomic(service):
         return with_savepoint(*args, **kwargs)
 
     return run
+
+
+def lock_here() -> bool:
+    """Whether a read may take its row lock now for a service to use next: inside a
+    whole transaction (the lock then lasts until the request's commit)."""
+    return _WHOLE.get() is not None
+
+
+def mark_locked(instance) -> None:
+    """`instance` was read FOR UPDATE in the whole transaction open now."""
+    instance._huntzen_locked_in = _WHOLE.get()
+
+
+def locked_here(instance) -> bool:
+    """Whether `instance` was read FOR UPDATE in the whole transaction still open (each
+    whole transaction is a new block: an instance of an earlier one never passes)."""
+    whole = _WHOLE.get()
+    return (
+        whole is not None
+        and getattr(instance, "_huntzen_locked_in", None) is whole
+        and any(block is whole for block in connection.atomic_blocks)
+    )

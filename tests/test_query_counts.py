@@ -202,7 +202,7 @@ def test_book(django_assert_num_queries, employee_a, p_every_day):
     }
     # The session, the booking, each participant's address, and both emails written to
     # the outbox in one INSERT (rendered at delivery).
-    write_queries(django_assert_num_queries, 15, bearer(employee_a), "/api/v1/consultations", body)
+    write_queries(django_assert_num_queries, 13, bearer(employee_a), "/api/v1/consultations", body)
     assert Consultation.objects.filter(employee=employee_a, scheduled_at=slot.start).exists()
 
 
@@ -210,7 +210,7 @@ def test_cancel(django_assert_num_queries, employee_a, p_every_day):
     consultation = book(employee_a, p_every_day)
     write_queries(
         django_assert_num_queries,
-        10,
+        9,
         bearer(employee_a),
         f"/api/v1/consultations/{consultation.pk}/cancel",
         {"reason": "Un empêchement."},
@@ -222,7 +222,7 @@ def test_start_and_end(django_assert_num_queries, employee_a, p_every_day):
     consultation = book(employee_a, p_every_day, at=soon)
     auth = bearer(p_every_day)
     path = f"/api/v1/consultations/{consultation.pk}"
-    write_queries(django_assert_num_queries, 8, auth, path + "/start")
-    write_queries(django_assert_num_queries, 12, auth, path + "/end")
+    write_queries(django_assert_num_queries, 7, auth, path + "/start")
+    write_queries(django_assert_num_queries, 11, auth, path + "/end")
     consultation.refresh_from_db()
     assert consultation.status == Consultation.Status.COMPLETED

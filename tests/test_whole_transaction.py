@@ -117,3 +117,24 @@ def test_a_refused_transition_through_the_api_answers_and_changes_nothing(
         assert not IdempotencyKey.objects.exists()
         consultation.refresh_from_db()
         assert consultation.status == Consultation.Status.SCHEDULED
+
+
+def test_a_row_read_under_its_lock_counts_only_in_its_own_whole_transaction(
+    employee_a, practitioner_p
+):
+    from consultations.access import get_consultation_for
+    from huntzen.transactions import locked_here
+
+    open_weekdays(practitioner_p)
+    consultation = book(employee_a, practitioner_p, at=TUESDAY_9, now=NOW)
+    outside = get_consultation_for(employee_a, consultation.pk, lock=True)
+    assert not locked_here(outside)  # no whole transaction: a plain read
+    with whole_transaction():
+        with CaptureQueriesContext(connection) as captured:
+            read = get_consultation_for(employee_a, consultation.pk, lock=True)
+        assert locked_here(read)
+        if connection.vendor == "postgresql":
+            assert 'FOR UPDATE OF "consultations_consultation"' in captured[0]["sql"]
+    assert not locked_here(read)  # that transaction is over
+    with whole_transaction():
+        assert not locked_here(read)  # another one: read it again under the lock
