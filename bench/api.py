@@ -394,6 +394,10 @@ def setup_data() -> dict:
         start=tomorrow,
         end=tomorrow + timedelta(days=14),
     )
+    # Late in the UTC day, tomorrow's first hours in the practitioner's zone are within
+    # the booking notice: only slots bookable for the whole run.
+    bookable_from = timezone.now() + selectors.booking_notice() + timedelta(hours=2)
+    slots = [slot for slot in slots if slot.start >= bookable_from]
     booking_employees = others[2 * PRACTITIONERS :]
     plans = [
         (

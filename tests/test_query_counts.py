@@ -190,6 +190,7 @@ def p_every_day(practitioner_p):
     return practitioner_p
 
 
+@pytest.mark.postgres  # the embedded SQLite reads the hours in four queries, not one
 def test_book(django_assert_num_queries, employee_a, p_every_day):
     now = timezone.now()
     slot = selectors.practitioner_slots(
@@ -200,8 +201,10 @@ def test_book(django_assert_num_queries, employee_a, p_every_day):
         "scheduledAt": slot.start.isoformat(),
         "type": "video",
     }
-    # The session, the booking, each participant's address, and both emails written to
-    # the outbox in one INSERT (rendered at delivery).
+    # The session, the practitioner, the company, the availability with its hours, the
+    # locks, both sides' live consultations, the booking, its grants and history, both
+    # participants' addresses, and both emails written to the outbox in one INSERT
+    # (rendered at delivery).
     write_queries(django_assert_num_queries, 13, bearer(employee_a), "/api/v1/consultations", body)
     assert Consultation.objects.filter(employee=employee_a, scheduled_at=slot.start).exists()
 

@@ -65,7 +65,7 @@ def test_a_refusal_in_a_whole_transaction_rolls_it_all_back():
         assert transaction.get_rollback()
 
 
-@pytest.mark.django_db(transaction=True)  # as in production: the request's block is BEGIN
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the request block: BEGIN
 def test_a_booking_through_the_api_makes_no_savepoint(api_client, employee_a, practitioner_p):
     open_weekdays(practitioner_p)
     api_client.force_authenticate(employee_a)
