@@ -52,6 +52,7 @@ Results go to stdout and bench/results/api.json.
 import argparse
 import base64
 import cProfile
+import functools
 import http.client
 import io
 import json
@@ -124,6 +125,11 @@ def parse_args():
     parser.add_argument("--rounds", type=int, default=3, help="per phase; the median is kept")
     parser.add_argument("--half-load", action="store_true")
     parser.add_argument("--profile", type=Path, help="write cProfile summaries there")
+    parser.add_argument(
+        "--sql",
+        type=Path,
+        help="write there each endpoint's statements of its last in-process request, timed",
+    )
     parser.add_argument("--no-server", action="store_true", help="in-process figures only")
     parser.add_argument(
         "--database-url",
@@ -388,6 +394,10 @@ def setup_data() -> dict:
         start=tomorrow,
         end=tomorrow + timedelta(days=14),
     )
+    # Late in the UTC day, tomorrow's first hours in the practitioner's zone are within
+    # the booking notice: only slots bookable for the whole run.
+    bookable_from = timezone.now() + selectors.booking_notice() + timedelta(hours=2)
+    slots = [slot for slot in slots if slot.start >= bookable_from]
     booking_employees = others[2 * PRACTITIONERS :]
     plans = [
         (
@@ -763,6 +773,15 @@ def bench_servers(kinds, env, targets, args) -> dict:
 # --- In process ------------------------------------------------------------------------
 
 
+def _timed_statement(timed, execute, sql, params, many, context):
+    """An execute wrapper: each statement's own wall time (Django's capture rounds to ms)."""
+    t0 = time.perf_counter()
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        timed.append(((time.perf_counter() - t0) * 1000, sql))
+
+
 def in_process(targets, args) -> dict:
     from django.db import connection
     from django.test import Client
@@ -794,7 +813,11 @@ def in_process(targets, args) -> dict:
                 kwargs = {"data": "{}", "content_type": "application/json"}
             if profiler and n >= 3:
                 profiler.enable()
-            with CaptureQueriesContext(connection) as captured:
+            timed = []
+            with (
+                CaptureQueriesContext(connection) as captured,
+                connection.execute_wrapper(functools.partial(_timed_statement, timed)),
+            ):
                 t0, c0 = time.perf_counter(), time.process_time()
                 response = call(path, headers=headers, **kwargs)
                 elapsed, used = time.perf_counter() - t0, time.process_time() - c0
@@ -818,6 +841,13 @@ def in_process(targets, args) -> dict:
         expected = EXPECTED_STATUS.get(endpoint, 200)
         if statuses != {expected}:
             wrong.append(f"{endpoint}: {sorted(statuses)} (expected {expected})")
+        if args.sql:
+            args.sql.mkdir(parents=True, exist_ok=True)
+            total = sum(ms for ms, _ in timed)
+            lines = [f"# {endpoint}: the last request's {len(timed)} statements, ms each"]
+            lines += [f"{ms:8.3f}  {sql}" for ms, sql in timed]
+            lines.append(f"{total:8.3f}  (in statements, of {elapsed * 1000:.3f} ms)")
+            (args.sql / f"{endpoint}.sql.txt").write_text("\n".join(lines) + "\n")
         if profiler:
             args.profile.mkdir(parents=True, exist_ok=True)
             text = io.StringIO()

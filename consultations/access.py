@@ -15,18 +15,27 @@ from django.utils.translation import gettext_lazy as _
 from accounts.gates import gate, has_role_perm
 from consultations.models import Consultation
 from consultations.permissions import has_object_perm, load_object_perms
+from huntzen.transactions import lock_here, mark_locked
 
 
-def get_consultation_for(user, pk, *, perms: tuple[str, ...] = ()) -> Consultation:
+def get_consultation_for(
+    user, pk, *, perms: tuple[str, ...] = (), lock: bool = False
+) -> Consultation:
     """The consultation `user` may know of, else 404. `perms`: the object permissions
     the caller's service will check next (a write), loaded with the visibility one in a
-    single query."""
+    single query. `lock`: inside a handler's whole transaction (huntzen/transactions.py),
+    the row is read FOR UPDATE, so that the service does not read it again under its
+    lock."""
+    queryset = Consultation.objects.select_related("employee", "practitioner", "company")
+    locking = lock and lock_here()
+    if locking:
+        queryset = queryset.select_for_update(of=("self",))
     try:
-        consultation = Consultation.objects.select_related(
-            "employee", "practitioner", "company"
-        ).get(pk=pk)
+        consultation = queryset.get(pk=pk)
     except (Consultation.DoesNotExist, ValidationError, ValueError):
         raise Http404 from None
+    if locking:
+        mark_locked(consultation)
     if perms and getattr(user, "is_active", False) and user.pk in _participants(consultation):
         load_object_perms(user, consultation, ("view_consultation", *perms))
     if may_know_of(user, consultation):

@@ -64,7 +64,7 @@ class ConsultationCreateView(APIView):
         "409: the slot was taken meanwhile (`slot_taken`) or the employee is busy then "
         "(`employee_busy`).",
     )
-    @idempotency_keys.idempotent
+    @idempotency_keys.idempotent(whole=True)
     def post(self, request):
         body = BookingSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -141,10 +141,10 @@ class _TransitionView(APIView):
     def act(self, *, actor, consultation, body):
         raise NotImplementedError
 
-    @idempotency_keys.idempotent
+    @idempotency_keys.idempotent(whole=True)
     def post(self, request, pk):
         perms = (self.object_perm,) if self.object_perm else ()
-        consultation = get_consultation_for(request.user, pk, perms=perms)
+        consultation = get_consultation_for(request.user, pk, perms=perms, lock=True)
         body = self.body_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         consultation = self.act(

@@ -381,9 +381,12 @@ def slot_is_bookable(*, practitioner: User, start: datetime, now: datetime | Non
     return bookable_slot(practitioner=practitioner, start=start, now=now) is not None
 
 
-def slot_is_offered(*, availability: Availability, start: datetime) -> bool:
+def slot_is_offered(
+    *, availability: Availability, start: datetime, inputs: "SlotInputs | None" = None
+) -> bool:
     """Whether the hours offer a slot starting exactly at `start` (taken or not): what
     `opening_slots` answers for [start, start + 1 s), without listing the day's slots.
+    `inputs`: the hours already read (`slot_inputs` around `start`'s day), else one query.
 
     A slot of a window starts a whole number of steps after the window's start (wall
     clock), ends within it, and its wall-clock time maps back to `start` (a skipped hour
@@ -393,7 +396,10 @@ def slot_is_offered(*, availability: Availability, start: datetime) -> bool:
     day = wall.date()
     length = timedelta(minutes=availability.length_minutes)
     step = length + timedelta(minutes=availability.buffer_minutes)
-    weekly, exceptions = _hours(availability, day, day)
+    if inputs is not None:
+        weekly, exceptions = inputs.weekly, inputs.exceptions
+    else:
+        weekly, exceptions = _hours(availability, day, day)
     for window_start, window_end in _day_windows(day, weekly, exceptions.get(day, [])):
         first = datetime.combine(day, window_start)
         if wall < first or wall + length > datetime.combine(day, window_end):
@@ -424,6 +430,77 @@ def slot_is_free(
     return not _busy_intervals(
         practitioner=practitioner, start=start, end=end, buffer=buffer, exclude=exclude
     )
+
+
+def booking_conflicts(
+    *,
+    practitioner: User,
+    employee: User,
+    availability: Availability,
+    start: datetime,
+    end: datetime,
+) -> tuple[bool, bool]:
+    """(the slot is free, the employee is free then), under the booking's row locks: the
+    practitioner's live consultations within the buffer of [start, end) (`slot_is_free`)
+    and the employee's live ones overlapping it, in one statement on PostgreSQL (two
+    queries elsewhere)."""
+    buffer = timedelta(minutes=availability.buffer_minutes)
+    if connection.vendor != "postgresql":
+        employee_busy = (
+            Consultation.objects.filter(
+                employee=employee,
+                status__in=Consultation.BLOCKING_STATUSES,
+                scheduled_at__lt=end,
+                scheduled_end__gt=start,
+            )
+            .order_by()
+            .exists()
+        )
+        free = slot_is_free(
+            practitioner=practitioner, availability=availability, start=start, end=end
+        )
+        return free, not employee_busy
+    low, high, end_after = _busy_bounds(start=start, end=end, buffer=buffer)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _booking_conflicts_sql(),
+            {
+                "practitioner": practitioner.pk,
+                "employee": employee.pk,
+                "statuses": list(Consultation.BLOCKING_STATUSES),
+                "busy_low": low,
+                "busy_high": high,
+                "busy_end_after": end_after,
+                "start": start,
+                "end": end,
+            },
+        )
+        rows = cursor.fetchall()
+    practitioner_rows = [row[1:] for row in rows if row[0] == "p"]
+    employee_busy = any(row[0] == "e" for row in rows)
+    busy = _busy_from(practitioner_rows, start=start, buffer=buffer)
+    return not busy, not employee_busy
+
+
+@functools.cache
+def _booking_conflicts_sql() -> str:
+    """`booking_conflicts`' statement: `_busy_intervals`' rows (on the (practitioner,
+    scheduled_at) index, ordered by it, as `_slot_inputs_sql` explains), then at most one
+    row of the employee's overlapping consultations."""
+    consultation = connection.ops.quote_name(Consultation._meta.db_table)
+    # The table's name from the model, values as parameters.
+    return f"""
+        (SELECT 'p', scheduled_at, scheduled_end, buffer_minutes, id FROM {consultation}
+         WHERE practitioner_id = %(practitioner)s AND status = ANY(%(statuses)s)
+           AND scheduled_at > %(busy_low)s AND scheduled_at < %(busy_high)s
+           AND scheduled_end > %(busy_end_after)s
+         ORDER BY scheduled_at)
+        UNION ALL
+        (SELECT 'e', scheduled_at, scheduled_end, buffer_minutes, id FROM {consultation}
+         WHERE employee_id = %(employee)s AND status = ANY(%(statuses)s)
+           AND scheduled_at < %(end)s AND scheduled_end > %(start)s
+         LIMIT 1)
+    """  # noqa: S608 # nosec B608
 
 
 def slot_bounds_for_days(

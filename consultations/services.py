@@ -5,7 +5,7 @@ locks the row, checks the current status, records a StatusChange, and raises
 IllegalTransition (409) without changing anything when the step is not allowed.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,6 +30,7 @@ from consultations.models import (
     WeeklyOpening,
 )
 from consultations.permissions import grant_participants, has_object_perm
+from huntzen.transactions import atomic, locked_here
 from medical import crypto
 
 Status = Consultation.Status
@@ -51,7 +52,7 @@ def _overlapping(qs, start: datetime, end: datetime):
     )
 
 
-@transaction.atomic
+@atomic
 def consultation_book(
     *,
     employee: User,
@@ -79,11 +80,15 @@ def consultation_book(
             ),
             code="company_inactive",
         )
-    availability = (
-        selectors.availability_for(practitioner)
+    # The availability and the hours around the slot's day in one statement (the busy
+    # times it reads too are read again under the locks below).
+    day = scheduled_at.astimezone(UTC).date()
+    inputs = (
+        selectors.slot_inputs(practitioner_id=practitioner.pk, first_day=day, last_day=day, now=now)
         if practitioner.role == Role.PRACTITIONER and practitioner.is_active
         else None
     )
+    availability = inputs.availability if inputs is not None else None
     if availability is None:
         raise BookingRefused(
             _("Ce praticien n'est pas disponible."), code="practitioner_unavailable"
@@ -98,13 +103,24 @@ def consultation_book(
             code="invalid_length",
         )
     end = scheduled_at + slot_length
-    _check_slot(practitioner=practitioner, availability=availability, start=scheduled_at, now=now)
+    _check_slot(
+        practitioner=practitioner,
+        availability=availability,
+        start=scheduled_at,
+        now=now,
+        inputs=inputs,
+    )
     _lock_users(practitioner, employee)
-    if not selectors.slot_is_free(
-        practitioner=practitioner, availability=availability, start=scheduled_at, end=end
-    ):
+    slot_free, employee_free = selectors.booking_conflicts(
+        practitioner=practitioner,
+        employee=employee,
+        availability=availability,
+        start=scheduled_at,
+        end=end,
+    )
+    if not slot_free:
         raise SlotTaken()
-    if _overlapping(Consultation.objects.filter(employee=employee), scheduled_at, end).exists():
+    if not employee_free:
         raise BookingRefused(
             _("Vous avez déjà une consultation sur ce créneau."), code="employee_busy"
         )
@@ -155,7 +171,12 @@ def consultation_book(
 
 
 def _check_slot(
-    *, practitioner: User, availability: Availability, start: datetime, now: datetime
+    *,
+    practitioner: User,
+    availability: Availability,
+    start: datetime,
+    now: datetime,
+    inputs: selectors.SlotInputs | None = None,
 ) -> None:
     """`start` is a slot the practitioner's hours offer, far enough ahead and not too far
     (whether it is free is checked under the row locks)."""
@@ -171,7 +192,7 @@ def _check_slot(
         raise BookingRefused(
             _("Ce créneau n'est pas encore ouvert à la réservation."), code="too_far"
         )
-    if not selectors.slot_is_offered(availability=availability, start=start):
+    if not selectors.slot_is_offered(availability=availability, start=start, inputs=inputs):
         raise BookingRefused(
             _("Ce horaire ne correspond à aucun créneau proposé par ce praticien."),
             code="not_a_slot",
@@ -202,7 +223,10 @@ _KEPT_RELATIONS = ("employee", "practitioner", "company")
 def _locked(consultation: Consultation) -> Consultation:
     """The row read again under its lock (its status may have changed meanwhile). The
     participants and the company already loaded with `consultation` (never changed
-    after booking) are kept, so the emails and the answer do not load them again."""
+    after booking) are kept, so the emails and the answer do not load them again. A row
+    the request's handler read under its lock in this transaction is not read again."""
+    if locked_here(consultation):
+        return consultation
     locked = Consultation.objects.select_for_update().get(pk=consultation.pk)
     for name in _KEPT_RELATIONS:
         descriptor = getattr(Consultation, name)
@@ -225,7 +249,7 @@ def _illegal(consultation: Consultation, message) -> IllegalTransition:
     return IllegalTransition(message, current_status=consultation.status)
 
 
-@transaction.atomic
+@atomic
 def consultation_start(
     *, actor: User, consultation: Consultation, now: datetime | None = None
 ) -> Consultation:
@@ -263,7 +287,7 @@ def duration_seconds(started_at: datetime, ended_at: datetime) -> int:
     return max(0, min(int((ended_at - started_at).total_seconds()), cap))
 
 
-@transaction.atomic
+@atomic
 def consultation_end(
     *, actor: User, consultation: Consultation, now: datetime | None = None
 ) -> Consultation:
@@ -300,7 +324,7 @@ def _sealed_cancel_reason(consultation: Consultation, reason: str) -> str:
     return crypto.seal(text, aad=consultation.cancel_reason_aad()) if text else ""
 
 
-@transaction.atomic
+@atomic
 def consultation_cancel(
     *, actor: User, consultation: Consultation, reason: str = "", now: datetime | None = None
 ) -> Consultation:
@@ -358,7 +382,7 @@ def consultation_cancel(
     return consultation
 
 
-@transaction.atomic
+@atomic
 def consultation_reschedule(
     *,
     actor: User,
@@ -450,7 +474,7 @@ def consultation_reschedule(
     return consultation
 
 
-@transaction.atomic
+@atomic
 def consultation_mark_no_show(
     *, actor: User, consultation: Consultation, now: datetime | None = None
 ) -> Consultation:

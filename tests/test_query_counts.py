@@ -202,6 +202,7 @@ def p_every_day(practitioner_p):
     return practitioner_p
 
 
+@pytest.mark.postgres  # the embedded SQLite reads the hours in four queries, not one
 def test_book(django_assert_num_queries, employee_a, p_every_day):
     now = timezone.now()
     slot = selectors.practitioner_slots(
@@ -212,9 +213,11 @@ def test_book(django_assert_num_queries, employee_a, p_every_day):
         "scheduledAt": slot.start.isoformat(),
         "type": "video",
     }
-    # The session, the booking, each participant's address, and both emails written to
-    # the outbox in one INSERT (rendered at delivery).
-    write_queries(django_assert_num_queries, 17, bearer(employee_a), "/api/v1/consultations", body)
+    # The session, the practitioner, the company, the availability with its hours, the
+    # locks, both sides' live consultations, the booking, its grants and history, both
+    # participants' addresses, and both emails written to the outbox in one INSERT
+    # (rendered at delivery).
+    write_queries(django_assert_num_queries, 13, bearer(employee_a), "/api/v1/consultations", body)
     assert Consultation.objects.filter(employee=employee_a, scheduled_at=slot.start).exists()
 
 
@@ -222,7 +225,7 @@ def test_cancel(django_assert_num_queries, employee_a, p_every_day):
     consultation = book(employee_a, p_every_day)
     write_queries(
         django_assert_num_queries,
-        12,
+        9,
         bearer(employee_a),
         f"/api/v1/consultations/{consultation.pk}/cancel",
         {"reason": "Un empêchement."},
@@ -234,8 +237,8 @@ def test_start_and_end(django_assert_num_queries, employee_a, p_every_day):
     consultation = book(employee_a, p_every_day, at=soon)
     auth = bearer(p_every_day)
     path = f"/api/v1/consultations/{consultation.pk}"
-    write_queries(django_assert_num_queries, 10, auth, path + "/start")
-    # 15: counting adds the company's counters generation (metrics.report_cache).
-    write_queries(django_assert_num_queries, 15, auth, path + "/end")
+    write_queries(django_assert_num_queries, 7, auth, path + "/start")
+    # 12: counting adds the company's counters generation (metrics.report_cache).
+    write_queries(django_assert_num_queries, 12, auth, path + "/end")
     consultation.refresh_from_db()
     assert consultation.status == Consultation.Status.COMPLETED

@@ -34,6 +34,7 @@ from rest_framework.response import Response
 
 from huntzen.exceptions import Refusal
 from huntzen.idempotency.models import IdempotencyKey
+from huntzen.transactions import whole_transaction
 from medical import crypto
 
 HEADER = "Idempotency-Key"
@@ -117,8 +118,14 @@ def _is_refusal(error: Exception) -> bool:
     return isinstance(error, Http404 | DjangoPermissionDenied | DjangoValidationError | Refusal)
 
 
-def idempotent(handler):
-    """Wrap a DRF handler method (`post`, `patch`, `delete`) as described above."""
+def idempotent(handler=None, *, whole: bool = False):
+    """Wrap a DRF handler method (`post`, `patch`, `delete`) as described above.
+
+    `whole=True`: the handler keeps nothing of a refusal of its service, so the services
+    it calls join its transaction without a savepoint (`huntzen.transactions`): their
+    refusal rolls back everything, the key included."""
+    if handler is None:
+        return functools.partial(idempotent, whole=whole)
 
     @functools.wraps(handler)
     def wrapper(view, request, *args, **kwargs):
@@ -126,7 +133,7 @@ def idempotent(handler):
         if key is not None and not _VALID_KEY.fullmatch(key):
             raise InvalidIdempotencyKey()
         refusal = None
-        with transaction.atomic():
+        with whole_transaction() if whole else transaction.atomic():
             claim = _claim(request, key, _fingerprint(request)) if key is not None else None
             if isinstance(claim, Response):
                 return claim
@@ -138,8 +145,8 @@ def idempotent(handler):
                 # A refusal: the services rolled their own writes back already; what
                 # was kept on purpose (the access log's "denied" row) commits. No key.
                 refusal = error
-                if claim is not None:
-                    claim.delete()
+                if claim is not None and not transaction.get_rollback():
+                    claim.delete()  # (a service that joined the block: all rolls back)
             else:
                 if claim is not None:
                     _keep(claim, response)

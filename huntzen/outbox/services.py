@@ -150,8 +150,8 @@ def messages_queue_to_render(messages: list[ToRender]) -> list[OutboxMessage]:
         OutboxMessage.objects.bulk_create(rows)
     if deduplicated:
         rows += _insert_new(deduplicated)
-    for row in rows:  # one delivery task per recipient
-        transaction.on_commit(partial(dispatch, [row.pk]))
+    if rows:
+        transaction.on_commit(partial(dispatch, [row.pk for row in rows]))
     return rows
 
 
@@ -170,18 +170,25 @@ def _insert_new(rows: list[OutboxMessage]) -> list[OutboxMessage]:
 
 
 def dispatch(message_ids) -> None:
-    """Hand rows to the workers. The broker may be down: the rows are committed, so the
-    sweep hands them over again once it is back; the request that queued them succeeds."""
-    from huntzen.outbox.tasks import deliver_message
+    """Hand rows to the workers in one broker message (a publish costs the request about
+    half a millisecond of CPU): one row's delivery task, or for several a task that gives
+    each row its own delivery task (each then tried and retried on its own). The broker
+    may be down: the rows are committed, so the sweep hands them over again once it is
+    back; the request that queued them succeeds."""
+    from huntzen.outbox.tasks import deliver_message, deliver_messages
 
-    for message_id in message_ids:
-        try:
-            deliver_message.delay(str(message_id))
-        except Exception:
-            logger.warning(
-                "outbox: broker unavailable, email %s stays pending for the sweep", message_id
-            )
-            return
+    ids = [str(message_id) for message_id in message_ids]
+    if not ids:
+        return
+    try:
+        if len(ids) == 1:
+            deliver_message.delay(ids[0])
+        else:
+            deliver_messages.delay(ids)
+    except Exception:
+        logger.warning(
+            "outbox: broker unavailable, %d email(s) stay pending for the sweep", len(ids)
+        )
 
 
 def _message_id(row: OutboxMessage) -> str:

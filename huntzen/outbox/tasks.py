@@ -1,4 +1,5 @@
-"""Celery tasks of the outbox: deliver one email, and the periodic sweep."""
+"""Celery tasks of the outbox: deliver one email (or hand several to their own tasks),
+and the periodic sweep."""
 
 from celery import shared_task
 from django.utils import timezone
@@ -17,6 +18,16 @@ def deliver_message(self, message_id: str) -> str | None:
         countdown = max((row.next_attempt_at - timezone.now()).total_seconds(), 1)
         raise self.retry(countdown=countdown, max_retries=None)
     return state
+
+
+@shared_task(acks_late=True)
+def deliver_messages(message_ids: list[str]) -> int:
+    """Several rows queued together (one broker message from the request): each gets
+    its own delivery task. Run twice (a worker killed midway), it queues some twice,
+    which changes nothing (a row is claimed before it is sent)."""
+    for message_id in message_ids:
+        deliver_message.delay(message_id)
+    return len(message_ids)
 
 
 @shared_task

@@ -76,3 +76,35 @@ def test_a_booking_while_the_broker_is_down_answers_201_and_mails_after_recovery
         time.sleep(1)
     assert sorted(m.to[0] for m in mail.outbox) == sorted([employee_a.email, practitioner_p.email])
     assert {(r.state, r.attempts) for r in rows.all()} == {(OutboxMessage.State.SENT, 1)}
+
+
+def test_a_booking_publishes_one_broker_message_for_both_emails_each_delivered_once(
+    api_client, employee_a, practitioner_p
+):
+    import redis
+
+    open_weekdays(practitioner_p)
+    api_client.force_authenticate(employee_a)
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    with broker(settings.REDIS_URL):
+        response = api_client.post(
+            "/api/v1/consultations",
+            {
+                "practitionerId": str(practitioner_p.pk),
+                "scheduledAt": _next_weekday_9am().isoformat(),
+                "kind": "video",
+            },
+            format="json",
+        )
+        assert response.status_code == 201, response.content
+        queued = sum(client.llen(key) for key in client.scan_iter("test-outbox:celery*"))
+        assert queued == 1  # one publish for the two participants' rows
+        rows = OutboxMessage.objects.filter(kind__startswith="consultations/email/booked_")
+        assert rows.count() == 2
+        with start_worker(celery_app, perform_ping_check=False):
+            assert _wait_until(
+                lambda: not OutboxMessage.objects.exclude(state=OutboxMessage.State.SENT).exists()
+            ), list(OutboxMessage.objects.values_list("state", "attempts", "last_error"))
+            time.sleep(1)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([employee_a.email, practitioner_p.email])
+    assert {(r.state, r.attempts) for r in rows.all()} == {(OutboxMessage.State.SENT, 1)}
