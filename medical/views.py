@@ -70,7 +70,7 @@ def _entry_items(entries) -> SafeString:
     tests/medical/test_journal_page.py holds the markup equal to that loop's: values
     escaped, numbers localised, the same translations, the same filters on the text."""
     url = reverse("medical:journal_entry", args=[_ANY_ID])  # one reverse() per page
-    unreadable = mark_safe(  # noqa: S308 -- our own translation, as {% translate %} writes it
+    unreadable = mark_safe(  # noqa: S308 # nosec B308, B703 -- our own translation, as {% translate %} writes it
         _(
             "Cette entrée est illisible : son contenu n'a pas passé le contrôle "
             "d'intégrité. L'incident est enregistré et l'équipe technique en est avertie."
@@ -91,11 +91,11 @@ def _entry_items(entries) -> SafeString:
             body = format_html(
                 '<p class="mood mood-{}">{}</p><p class="journal-excerpt">{}</p>',
                 mood,
-                mark_safe(mood_line % {"mood": conditional_escape(mood)}),  # noqa: S308
+                mark_safe(mood_line % {"mood": conditional_escape(mood)}),  # noqa: S308 # nosec B308, B703 -- the number escaped
                 linebreaksbr(_excerpt(entry.text)),
             )
         items.append(format_html('<li class="card journal-entry">{}{}</li>', heading, body))
-    return mark_safe("\n".join(items))  # noqa: S308 -- each item built by format_html
+    return mark_safe("\n".join(items))  # noqa: S308 # nosec B308, B703 -- each item built by format_html
 
 
 EXCERPT_CHARS = 280

