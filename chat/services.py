@@ -137,17 +137,23 @@ def message_send(
     raise refused
 
 
+def _sealed_message(body: str, **fields) -> ChatMessage:
+    """A new message with these fields and its body sealed (bound to its own id)."""
+    message = ChatMessage(id=uuid.uuid4(), **fields)
+    message.body_sealed = crypto.seal(body, aad=message.aad("body"))
+    return message
+
+
 def _store(
     sender, consultation, body: str, client_message_id: str, now: datetime
 ) -> tuple[Message, bool]:
-    message = ChatMessage(
-        id=uuid.uuid4(),
+    message = _sealed_message(
+        body,
         consultation=consultation,
         sender=sender,
         client_message_id=client_message_id,
         created_at=now,
     )
-    message.body_sealed = crypto.seal(body, aad=message.aad("body"))
     if _insert_once(message):
         return _decrypted_from(message, body), True
     stored = ChatMessage.objects.get(
@@ -248,14 +254,13 @@ def _send_in_one_statement(
         consultation_pk = uuid.UUID(str(consultation_id))
     except ValueError:
         return None
-    message = ChatMessage(
-        id=uuid.uuid4(),
+    message = _sealed_message(
+        body,
         consultation_id=consultation_pk,
         sender=sender,
         client_message_id=client_message_id,
         created_at=now,
     )
-    message.body_sealed = crypto.seal(body, aad=message.aad("body"))
     window_sql, window_params = chat_is_open_sql(connection.ops.quote_name, now)
     log_params = row_without_subject(
         connection,
