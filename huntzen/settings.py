@@ -159,7 +159,15 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": BASE_DIR / "var" / "db.sqlite3",
-            "OPTIONS": {"timeout": 20},
+            # A write transaction takes SQLite's write lock at BEGIN, so concurrent
+            # requests wait for it (up to `timeout` seconds) instead of failing with
+            # "database is locked" when a transaction that has read tries to write.
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+            # The tests' database is a file too: an in-memory one is a single connection
+            # that Django's live server shares between its request threads, whose
+            # transactions then interleave (the contract and browser tests send
+            # concurrent requests).
+            "TEST": {"NAME": BASE_DIR / "var" / "test-db.sqlite3"},
         }
     }
     (BASE_DIR / "var").mkdir(exist_ok=True)
