@@ -9,7 +9,7 @@ import pytest
 from django.db import connection, connections, transaction
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own locking"),
 ]
 
