@@ -19,9 +19,11 @@ between phases, so that `--dump-before=os_getppid` dumps one counter per phase:
 Uses the database and rooms of bench/chat_load.py (run that once first; `--phases none`
 makes them without running anything). The per-socket and per-user flood limits are
 raised out of the way (the flood counter's Redis round trip still runs); so are the
-time-driven re-checks and pings (see run()). --profile
-prints cProfile's top functions of the event loop's thread (its CPU time) over a second
-pass of the messages (the database threads are not profiled: chat_message_cost.py is their part).
+time-driven re-checks and pings (see run()). `--profile connect|message` prints
+cProfile's top functions of the event loop's thread (its CPU time) over the connects, or
+over a second pass of the messages (the database threads are not profiled:
+chat_message_cost.py is their part). --offset picks other rooms, so that two runs do not
+hear each other's messages.
 """
 
 import argparse
@@ -149,7 +151,7 @@ async def run(args) -> None:
     saved = sorted((ROOT / "var" / "bench").glob("chat-rooms-*.json"))
     if not saved:
         sys.exit("run bench/chat_load.py first (it makes the rooms)")
-    rooms = json.loads(saved[-1].read_text())[: args.rooms + 1]
+    rooms = json.loads(saved[-1].read_text())[args.offset : args.offset + args.rooms + 1]
     # Warm-up: one room, connected and a few messages (imports, pools, prepared SQL).
     warm = await open_room(application, rooms.pop())
     for n in range(5):
@@ -159,10 +161,14 @@ async def run(args) -> None:
     os.getppid()  # callgrind: dump (everything before the connects)
     started, wall = cpu(), time.perf_counter()
     pairs = []
+    if profile and args.profile == "connect":
+        profile.enable()
     for start in range(0, len(rooms), args.batch):
         pairs += await asyncio.gather(
             *(open_room(application, room) for room in rooms[start : start + args.batch])
         )
+    if profile and args.profile == "connect":
+        profile.disable()
     connect_cpu, connect_wall = cpu() - started, time.perf_counter() - wall
     os.getppid()  # callgrind: dump (the connects)
 
@@ -197,11 +203,12 @@ async def run(args) -> None:
             f"p99 {percentile(latencies, 99):.2f} ms"
         )
     print(line + f" ({message_wall:.2f} s wall)")
-    if profile:
+    if profile and args.profile == "message":
         profile.enable()
         for n in range(args.messages):
             await one_message(pairs[n % len(pairs)], n)
         profile.disable()
+    if profile:
         stats = pstats.Stats(profile)
         stats.sort_stats(args.sort).print_stats(args.top)
         if args.callers:
@@ -217,6 +224,9 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=400)
     parser.add_argument("--batch", type=int, default=10, help="rooms connecting together")
     parser.add_argument(
+        "--offset", type=int, default=0, help="skip that many rooms (two runs side by side)"
+    )
+    parser.add_argument(
         "--concurrent", action="store_true", help="one message per room at once, in rounds"
     )
     parser.add_argument(
@@ -224,7 +234,7 @@ def main() -> None:
         action="store_true",
         help="every delivery re-checks the session and the join rule (their cost)",
     )
-    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--profile", choices=["connect", "message"])
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--callers", help="--profile: also who calls functions matching this")
