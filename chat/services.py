@@ -289,7 +289,8 @@ def _send_in_one_statement(
         consultation_pk = uuid.UUID(str(consultation_id))
     except ValueError:
         return None
-    # The row's values as they are (no model instance: a third of this path's own CPU).
+    # The row's values as they are: no model instance (with the Consultation the socket
+    # used to build per message, 13 % of the database thread's profiled time).
     pk = uuid.uuid4()
     values = {
         "id": pk,
