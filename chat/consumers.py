@@ -195,14 +195,15 @@ def _recheck(user_id, consultation_id, session_key=None):
 
 
 @db
-def _send(user, consultation_id, body, client_message_id):
+def _send(user, room, body, client_message_id):
     """(message, created), or None when the user is over her flood budget. The
-    participant decision is the socket's (made within RECHECK_DELIVERIES_AFTER)."""
+    participant decision is the socket's (made within RECHECK_DELIVERIES_AFTER).
+    `room`: the socket's consultation, by its id only (ChatConsumer.room)."""
     if not flood.user_may_send(user.pk):
         return None
     return services.message_send(
         sender=user,
-        consultation=Consultation(pk=consultation_id),
+        consultation=room,
         body=body,
         client_message_id=client_message_id,
         participant=True,
@@ -216,10 +217,14 @@ def _encode(content) -> str:
 def history_frame(messages, has_more: bool, before) -> str:
     """The history frame, encoded, within HISTORY_FRAME_BYTES: when the page is too
     large its oldest messages are left out (and hasMore set), so the client's next
-    page starts right before what it got. The newest message always fits."""
+    page starts right before what it got. The newest message always fits. A page
+    that fits (the usual case) is encoded once, as a whole."""
     frames = [m.as_frame() for m in messages]
-    sizes = [len(_encode(frame).encode("utf-8")) + 1 for frame in frames]
     budget = HISTORY_FRAME_BYTES - 200  # the frame's own keys
+    whole = _encode({"type": "history", "before": before, "messages": frames, "hasMore": has_more})
+    if len(whole) * 4 <= budget or len(whole.encode("utf-8")) <= budget:
+        return whole
+    sizes = [len(_encode(frame).encode("utf-8")) + 1 for frame in frames]
     kept = 0
     while kept < len(frames) and (kept == 0 or sum(sizes[-kept - 1 :]) <= budget):
         kept += 1
@@ -264,6 +269,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self):
         self.consultation_id = self.scope["url_route"]["kwargs"]["consultation_id"]
+        # The consultation by its id only, made once (a model instance per message cost
+        # a tenth of the message's database thread): what the services are given.
+        self.room = Consultation(pk=self.consultation_id)
         self.group = group_name(self.consultation_id)
         self.user = None
         self.session_key = None
@@ -433,9 +441,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if not await self._still_allowed():
             return
         try:
-            sent = await _send(
-                self.user, self.consultation_id, content.get("body"), client_message_id
-            )
+            sent = await _send(self.user, self.room, content.get("body"), client_message_id)
         except ValidationError as invalid:
             code, message = _first_error(invalid)
             return await self._error(code, reply_id, message)
@@ -462,9 +468,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if not await self._still_allowed():
             return
         try:
-            messages, has_more = await _history(
-                self.user, Consultation(pk=self.consultation_id), before
-            )
+            messages, has_more = await _history(self.user, self.room, before)
         except ValidationError as invalid:
             code, message = _first_error(invalid)
             return await self._error(code, message=message)

@@ -52,9 +52,14 @@ class ChatMessage(models.Model):
 
     def aad(self, field: str = "body") -> bytes:
         """The associated data sealing `field` of this row (also used by key rotation)."""
+        return self.aad_of(self.pk, self.consultation_id, self.sender_id, field)
+
+    @classmethod
+    def aad_of(cls, row_id, consultation_id, sender_id, field: str = "body") -> bytes:
+        """`aad` of the row with these ids, for a page read as plain values."""
         return associated_data(
-            table=self._meta.db_table,
-            row_id=self.pk,
-            owner_id=f"{self.consultation_id}/{self.sender_id}",
+            table=cls._meta.db_table,
+            row_id=row_id,
+            owner_id=f"{consultation_id}/{sender_id}",
             field=field,
         )

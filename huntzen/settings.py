@@ -191,14 +191,15 @@ if REDIS_URL:
         "default": {
             # The core layer's default capacity (100) silently dropped group messages
             # at 400 sockets on these machines; pub/sub has no per-channel capacity.
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            # channels_redis's pub/sub layer, its messages sealed with AES-GCM.
+            "BACKEND": "huntzen.channel_layer.SealedPubSubChannelLayer",
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, "max_connections": 1000}],
                 "prefix": env_str("CHANNEL_LAYER_PREFIX", "huntzen"),
-                # Chat messages cross Redis pub/sub: sealed (Fernet, channels_redis),
-                # never in clear, under keys derived from HUNTZEN_ENCRYPTION_KEYS (the
-                # first seals, all open: a rotation keeps working).
-                "symmetric_encryption_keys": [
+                # Chat messages cross Redis pub/sub: sealed, never in clear, under keys
+                # derived from HUNTZEN_ENCRYPTION_KEYS (the first seals, all open: a
+                # rotation keeps working).
+                "sealing_keys": [
                     hmac.new(key, b"huntzen channel layer", hashlib.sha256).hexdigest()
                     for _key_id, key in HUNTZEN_ENCRYPTION_KEYS
                 ],

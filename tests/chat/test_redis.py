@@ -9,6 +9,7 @@ from channels_redis.pubsub import RedisPubSubChannelLayer
 
 from accounts.models import Role
 from chat.models import ChatMessage
+from huntzen.channel_layer import SealedSerializer
 from tests.chat.conftest import joined, open_consultation, receive_type, send, ws_for
 from tests.conftest import _user
 
@@ -23,7 +24,10 @@ PER_SENDER = 8
 
 
 async def test_the_layer_is_redis_pubsub():
-    assert isinstance(get_channel_layer(), RedisPubSubChannelLayer)
+    layer = get_channel_layer()
+    assert isinstance(layer, RedisPubSubChannelLayer)
+    # Sealed with AES-GCM under the keys derived from HUNTZEN_ENCRYPTION_KEYS.
+    assert isinstance(layer._serializer, SealedSerializer)
 
 
 async def test_every_message_reaches_the_other_participant(acme):
