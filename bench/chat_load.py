@@ -48,7 +48,9 @@ PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
 ENV = {
     "DJANGO_SETTINGS_MODULE": "huntzen.settings",
-    "DEBUG": "true",
+    # Production settings: DEBUG off (it wraps every cursor to record its statements).
+    "DEBUG": "false",
+    "HUNTZEN_HTTPS": "false",
     "SECRET_KEY": "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
     "HUNTZEN_ENCRYPTION_KEYS": "bench:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
     "DATABASE_URL": f"{PG}/{DB_NAME}",
