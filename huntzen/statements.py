@@ -30,6 +30,11 @@ def _stand_in(field: Field):
         return datetime.datetime(1700, 1, 1, tzinfo=datetime.UTC) + datetime.timedelta(
             microseconds=random.randrange(10**15)  # noqa: S311 # nosec B311 -- not a secret
         )
+    if kind == "DateField":
+        return datetime.date(1700, 1, 1) + datetime.timedelta(days=random.randrange(10**4))  # noqa: S311 # nosec B311
+    if kind == "IntegerField":
+        # Within a 32-bit column's range: Django drops a comparison with a value beyond.
+        return random.randrange(10**8, 2**31 - 1)  # noqa: S311 # nosec B311
     raise TypeError(f"No stand-in value for a {kind}.")
 
 
@@ -44,9 +49,11 @@ class Statement:
         self._compiled: dict[str, tuple] = {}
         self._lock = threading.Lock()
 
-    def rows(self, *, limit: int, offset: int = 0, using: str = DEFAULT_DB_ALIAS, **values):
-        """The queryset's rows for `values`, `limit` of them from `offset` (as slicing
-        it would give: its SQL ends with LIMIT and OFFSET)."""
+    def rows(
+        self, *, limit: int | None = None, offset: int = 0, using=DEFAULT_DB_ALIAS, **values
+    ) -> list[tuple]:
+        """The queryset's rows for `values`; with `limit`, that many from `offset` (as
+        slicing it would give: its SQL ends with LIMIT and OFFSET)."""
         connection = connections[using]
         compiler, sql, params, slots = self._compiled.get(using) or self._compile(using)
         params = list(params)
@@ -54,8 +61,10 @@ class Statement:
             prepared = field.get_db_prep_value(values[name], connection, prepared=False)
             for index in slots[name]:
                 params[index] = prepared
+        if limit is not None:
+            sql, params = f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset]
         with connection.cursor() as cursor:
-            cursor.execute(f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset])
+            cursor.execute(sql, params)
             fetched = cursor.fetchall()
         return list(compiler.results_iter(results=[fetched], tuple_expected=True))
 

@@ -111,11 +111,11 @@ def _excerpt(text: str) -> str:
 @never_cache
 @login_required
 def journal_list(request):
-    entries = access.journal_entries_for(request.user)
+    access.require_journal(request.user, action=Action.READ)
     today = timezone.localdate()
     first_day = today - timedelta(days=CHART_DAYS - 1)
     journal = selectors.journal_page(
-        entries,
+        request.user,
         number=request.GET.get("page"),
         per_page=JOURNAL_PAGE_SIZE,
         days=CHART_DAYS,
