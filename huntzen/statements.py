@@ -7,7 +7,8 @@ function calls the selector or access function, which builds the queryset as alw
 but calls it once per database and process, with stand-in values; it finds them among
 the compiled parameters and, for each request, runs the same SQL with the request's
 values in their places, through the compiler's own converters: the rows the queryset
-would give, on any backend (tests/test_statements.py).
+would give (tests/test_statements.py). Used by the API's own-data lists (my
+consultations, the journal) and the journal page.
 """
 
 import datetime
@@ -85,7 +86,10 @@ class Statement:
 
     def _compile_with(self, using: str) -> tuple:
         connection = connections[using]
-        stand_ins = {name: _stand_in(field) for name, field in self._fields.items()}
+        while True:  # two values' stand-ins must differ (two dates may draw the same day)
+            stand_ins = {name: _stand_in(field) for name, field in self._fields.items()}
+            if len(set(stand_ins.values())) == len(stand_ins):
+                break
         query = self._build(**stand_ins).query
         if query.low_mark or query.high_mark is not None:
             raise ValueError("A statement is sliced by `rows`, not by its queryset.")

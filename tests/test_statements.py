@@ -90,3 +90,28 @@ def test_it_refuses_a_sliced_queryset(employee_a):
     )
     with pytest.raises(ValueError, match="sliced"):
         statement.rows(user_id=employee_a.pk, after=timezone.now(), limit=1)
+
+
+def test_two_values_never_share_a_stand_in(employee_a, practitioner_p, monkeypatch):
+    """Two values whose stand-ins came out equal would take each other's places: drawn
+    again until they differ."""
+    from huntzen import statements
+
+    soon = timezone.now().replace(microsecond=0) + timedelta(days=2)
+    book(employee_a, practitioner_p, at=soon)
+    drawn = iter([soon, soon, soon - timedelta(days=1), soon + timedelta(days=1)] * 2)
+    real = statements._stand_in
+    monkeypatch.setattr(
+        statements,
+        "_stand_in",
+        lambda field: next(drawn) if field is SCHEDULED_END else real(field),
+    )
+
+    def between(user_id, after, before):
+        return _of(user_id, after).filter(scheduled_at__lt=before)
+
+    statement = Statement(between, user_id=User._meta.pk, after=SCHEDULED_END, before=SCHEDULED_END)
+    assert statement.rows(
+        user_id=employee_a.pk, after=timezone.now(), before=soon + timedelta(hours=1), limit=5
+    ) == list(between(employee_a.pk, timezone.now(), soon + timedelta(hours=1)))
+    assert statement.rows(user_id=employee_a.pk, after=timezone.now(), before=soon, limit=5) == []
