@@ -15,10 +15,11 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from accounts.gates import gated
+from accounts.models import User
 from companies.access import get_practitioner_for, may_browse_practitioners
 from consultations import selectors, services, slots_cache
 from consultations.access import get_consultation_for, may_book, may_read_own_consultations
-from consultations.models import Availability
+from consultations.models import Availability, Consultation
 from consultations.serializers import (
     BookingSerializer,
     CancelSerializer,
@@ -28,8 +29,9 @@ from consultations.serializers import (
     SlotsQuerySerializer,
     SlotsSerializer,
 )
-from huntzen.api import check_query_params, render, rendered_response
+from huntzen.api import check_query_params, render, rendered_response, with_total
 from huntzen.idempotency import keys as idempotency_keys
+from huntzen.statements import Statement
 from huntzen.throttling import BookingRateThrottle
 
 _ERRORS = {
@@ -83,6 +85,28 @@ class ConsultationCreateView(APIView):
 SCOPES = ["all", "upcoming", "past", "cancelled"]
 
 
+def _scope_statement(scope: str) -> Statement:
+    """The page of `scope` for a user (`user_id`) at an instant (`now`, for the scopes
+    that depend on it): the selector's queryset, compiled once per process."""
+    select = {
+        "all": lambda user, now: selectors.consultations_of(user).order_by("-scheduled_at"),
+        "upcoming": lambda user, now: selectors.upcoming_consultations(user, now=now),
+        "past": lambda user, now: selectors.past_consultations(user, now=now),
+        "cancelled": lambda user, now: selectors.cancelled_consultations(user),
+    }[scope]
+    fields = {"user_id": User._meta.pk}
+    if scope in ("upcoming", "past"):
+        fields["now"] = Consultation._meta.get_field("scheduled_end")
+
+    def build(user_id, now=None):
+        return with_total(select(User(pk=user_id), now), ConsultationSerializer.ROW_FIELDS)
+
+    return Statement(build, **fields)
+
+
+MY_CONSULTATIONS = {scope: _scope_statement(scope) for scope in SCOPES}
+
+
 class MyConsultationsView(generics.ListAPIView):
     serializer_class = ConsultationSerializer
     permission_classes = gated(may_read_own_consultations)
@@ -104,24 +128,14 @@ class MyConsultationsView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def list(self, request, *args, **kwargs):
-        rows = self.paginator.paginate_rows(
-            self.get_queryset(), ConsultationSerializer.ROW_FIELDS, request, view=self
+        check_query_params(request, {"scope": serializers.ChoiceField(choices=SCOPES)})
+        scope = request.query_params.get("scope", "all")
+        rows = self.paginator.paginate_statement(
+            MY_CONSULTATIONS[scope], request, view=self, user_id=request.user.pk, now=timezone.now()
         )
         return self.get_paginated_response(
             ConsultationSerializer.represent_rows(rows, request=request)
         )
-
-    def get_queryset(self):
-        user = self.request.user
-        check_query_params(self.request, {"scope": serializers.ChoiceField(choices=SCOPES)})
-        scope = self.request.query_params.get("scope", "all")
-        if scope == "upcoming":
-            return selectors.upcoming_consultations(user)
-        if scope == "past":
-            return selectors.past_consultations(user)
-        if scope == "cancelled":
-            return selectors.cancelled_consultations(user)
-        return selectors.consultations_of(user).order_by("-scheduled_at")
 
 
 class ConsultationDetailView(APIView):

@@ -3,6 +3,7 @@ query parameters, and the error answers of the OpenAPI schema."""
 
 import copy
 import re
+from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -16,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from huntzen.exceptions import RateLimited, Refusal
+from huntzen.statements import Statement
 
 _MAX_OFFSET = 2**63 - 1  # PostgreSQL's bigint
 
@@ -37,6 +39,19 @@ class Pagination(PageNumberPagination):
         total counted in the same statement (COUNT(*) OVER the filtered rows, before the
         LIMIT): one query. The same parameters, count, links and 404 for a page beyond
         the last one as `paginate_queryset` (tests/test_api_pagination.py)."""
+        rows = with_total(queryset, fields)
+        return self._paginate(request, lambda offset, limit: list(rows[offset : offset + limit]))
+
+    def paginate_statement(self, statement: Statement, request, view=None, **values):
+        """`paginate_rows` of a huntzen.statements.Statement of `with_total(queryset,
+        fields)`, run with `values`: the same page without building the queryset."""
+        return self._paginate(
+            request,
+            lambda offset, limit: statement.rows(limit=limit, offset=offset, **values),
+        )
+
+    def _paginate(self, request, fetch: Callable[[int, int], list[tuple]]) -> list[tuple]:
+        """The page that `fetch(offset, limit)` reads, its rows ending with the total."""
         self._check_params(request)
         self.request = request
         page_size = self.get_page_size(request)
@@ -48,11 +63,7 @@ class Pagination(PageNumberPagination):
         offset = (number - 1) * page_size
         if offset > _MAX_OFFSET:  # past any last page (and PostgreSQL's OFFSET): 404
             raise exceptions.NotFound(self.invalid_page_message)
-        rows = list(
-            queryset.annotate(_page_total=Window(Count("*"))).values_list(*fields, "_page_total")[
-                offset : offset + page_size
-            ]
-        )
+        rows = fetch(offset, page_size)
         paginator = Paginator((), page_size)
         paginator.count = rows[0][-1] if rows else 0  # no row: none at all, or past the end
         try:
@@ -83,6 +94,12 @@ class Pagination(PageNumberPagination):
             elif parameter["name"] == self.page_size_query_param:
                 parameter["schema"].update(minimum=1, maximum=self.max_page_size)
         return parameters
+
+
+def with_total(queryset, fields):
+    """`fields` of each row and, last, the number of rows `queryset` has before any
+    slicing (a window over the filtered rows): what `paginate_rows` reads."""
+    return queryset.annotate(_page_total=Window(Count("*"))).values_list(*fields, "_page_total")
 
 
 def render(view, data) -> bytes:

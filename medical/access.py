@@ -348,6 +348,13 @@ def journal_entries_for(user, *, action: str = Action.READ):
     measured it against guardian's get_objects_for_user (see README, Performance).
     """
     require_journal(user, action=action)
+    return own_entries(user)
+
+
+def own_entries(user):
+    """Whose entries `user`'s journal holds (a queryset, no check: callers pass
+    `require_journal` first), the one definition: journal_entries_for and the statements
+    compiled from it (medical.selectors) read it."""
     return JournalEntry.objects.filter(owner=user)
 
 

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from huntzen.api import Pagination
 from huntzen.idempotency import keys as idempotency_keys
 from medical import access, selectors, services
+from medical.models import AccessLogEntry
 from medical.serializers import (
     ClinicalNoteAmendSerializer,
     ClinicalNoteCreateSerializer,
@@ -126,8 +127,10 @@ class JournalView(GenericAPIView):
         summary="My journal entries, newest first (employees only).",
     )
     def get(self, request):
-        entries = access.journal_entries_for(request.user)
-        rows = self.paginator.paginate_rows(entries, selectors.ENTRY_FIELDS, request, view=self)
+        access.require_journal(request.user, action=AccessLogEntry.Action.READ)
+        rows = self.paginator.paginate_statement(
+            selectors.OWN_ENTRIES, request, view=self, owner_id=request.user.pk
+        )
         return self.get_paginated_response(
             JournalEntrySerializer.represent_many(map(selectors.entry_row_content, rows))
         )

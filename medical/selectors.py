@@ -18,12 +18,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.core.paginator import Page, Paginator
+from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from accounts.models import User
 from consultations.models import Consultation
 from consultations.permissions import consultations_with_perm
+from huntzen.api import with_total
+from huntzen.statements import Statement
 from medical import access, audit, crypto
 from medical.models import AccessLogEntry, ClinicalNote, ClinicalNoteVersion, JournalEntry
 
@@ -266,28 +270,50 @@ class JournalPage:
     points: list[MoodPoint]  # mood_series over the chart's days
 
 
-def journal_page(entries, *, number, per_page: int, days: int, today: date) -> JournalPage:
-    """One page of `entries` (the owner's queryset, newest first; `number` read as
-    Paginator.get_page reads it) decrypted, and the mood series of the last `days` days,
-    from one statement: the page's rows, the chart's rows and the total count (a window
-    over the owner's entries). What Paginator.get_page and mood_series give, without
-    their three queries nor decrypting a mood twice (tests/medical/test_journal_page.py).
-    A page number out of range (rare) costs a second statement, for the page it falls
-    back to."""
-    since = today - timedelta(days=days - 1)
-    asked = _page_number(number)
-    offset = (max(asked, 1) - 1) * per_page
-    rows = list(
-        entries.annotate(
+def _journal_page_rows(owner_id, first, last, since, today):
+    """The owner's entries ranked newest first, those ranked in (first, last] or dated
+    in [since, today], each with its rank and the owner's total (windows over all the
+    owner's entries)."""
+    return (
+        access.own_entries(User(pk=owner_id))
+        .annotate(
             _rank=Window(RowNumber(), order_by=[F("entry_date").desc(), F("created_at").desc()]),
             _total=Window(Count("*")),
         )
         .filter(
-            Q(_rank__gt=offset, _rank__lte=offset + per_page)
-            | Q(entry_date__gte=since, entry_date__lte=today)
+            Q(_rank__gt=first, _rank__lte=last) | Q(entry_date__gte=since, entry_date__lte=today)
         )
         .values_list(*ENTRY_FIELDS, "_rank", "_total")
     )
+
+
+_RANK = models.IntegerField()
+_DAY = JournalEntry._meta.get_field("entry_date")
+_JOURNAL_PAGE = Statement(
+    _journal_page_rows, owner_id=User._meta.pk, first=_RANK, last=_RANK, since=_DAY, today=_DAY
+)
+# A page of the owner's entries, newest first, ending with their total (medical.api).
+OWN_ENTRIES = Statement(
+    lambda owner_id: with_total(access.own_entries(User(pk=owner_id)), ENTRY_FIELDS),
+    owner_id=User._meta.pk,
+)
+
+
+def journal_page(owner, *, number, per_page: int, days: int, today: date) -> JournalPage:
+    """One page of `owner`'s entries (newest first; `number` read as Paginator.get_page
+    reads it) decrypted, and the mood series of the last `days` days, from one
+    statement: the page's rows, the chart's rows and the total count (a window over the
+    owner's entries). What Paginator.get_page and mood_series give, without their three
+    queries nor decrypting a mood twice (tests/medical/test_journal_page.py). A page
+    number out of range (rare) costs a second statement, for the page it falls back to.
+    The caller has passed medical.access.require_journal."""
+    since = today - timedelta(days=days - 1)
+    asked = _page_number(number)
+    offset = (max(asked, 1) - 1) * per_page
+    rows = _JOURNAL_PAGE.rows(
+        owner_id=owner.pk, first=offset, last=offset + per_page, since=since, today=today
+    )
+    entries = access.own_entries(owner)
     paginator = Paginator((), per_page)
     if rows:
         paginator.count = rows[0][-1]

@@ -9,6 +9,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from html import escape
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,8 +20,6 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import linebreaksbr, truncatechars
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import localize
-from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -28,7 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from huntzen import dates
 from medical import access, exports, selectors, services
-from medical.charts import mood_chart
+from medical.charts import mood_chart, number_text
 from medical.exceptions import NoteNotWritable
 from medical.forms import ClinicalNoteForm, ConfirmForm, JournalEntryForm
 from medical.models import AccessLogEntry
@@ -66,36 +65,36 @@ _ANY_ID = uuid.UUID(int=0)
 
 def _entry_items(entries) -> SafeString:
     """The <li> of each entry on the journal page, built once per page: Django's template
-    loop over them was most of the page's time (bench/profiles/h3-own-reads).
-    tests/medical/test_journal_page.py holds the markup equal to that loop's: values
-    escaped, numbers localised, the same translations, the same filters on the text."""
-    url = reverse("medical:journal_entry", args=[_ANY_ID])  # one reverse() per page
-    unreadable = mark_safe(  # noqa: S308 # nosec B308, B703 -- our own translation, as {% translate %} writes it
-        _(
-            "Cette entrée est illisible : son contenu n'a pas passé le contrôle "
-            "d'intégrité. L'incident est enregistré et l'équipe technique en est avertie."
-        )
+    loop over them was most of the page's time (bench/profiles/h3-own-reads), then
+    format_html and localize per value (bench/profiles/ha/): plain formatting with
+    html.escape, which Django's escape is. tests/medical/test_journal_page.py holds the
+    markup equal to that loop's: values escaped, numbers localised, the same
+    translations, the same filters on the text."""
+    url = escape(reverse("medical:journal_entry", args=[_ANY_ID]))  # one reverse() per page
+    any_id = str(_ANY_ID)
+    # Our own translation, as {% translate %} writes it.
+    unreadable = _(
+        "Cette entrée est illisible : son contenu n'a pas passé le contrôle "
+        "d'intégrité. L'incident est enregistré et l'équipe technique en est avertie."
     )
     mood_line = _("Humeur : %(mood)s/5")
+    number = number_text()
     items = []
     for entry in entries:
-        heading = format_html(
-            '<h3><a href="{}">{}</a></h3>',
-            url.replace(str(_ANY_ID), str(entry.id)),
-            dates.date_long(entry.entry_date),
+        heading = (
+            f'<h3><a href="{url.replace(any_id, str(entry.id))}">'
+            f"{escape(dates.date_long(entry.entry_date))}</a></h3>"
         )
         if entry.unreadable:
-            body = format_html('<p class="integrity-error" role="alert">{}</p>', unreadable)
+            body = f'<p class="integrity-error" role="alert">{unreadable}</p>'
         else:
-            mood = localize(entry.mood)
-            body = format_html(
-                '<p class="mood mood-{}">{}</p><p class="journal-excerpt">{}</p>',
-                mood,
-                mark_safe(mood_line % {"mood": conditional_escape(mood)}),  # noqa: S308 # nosec B308, B703 -- the number escaped
-                linebreaksbr(_excerpt(entry.text)),
+            mood = number(entry.mood)
+            body = (
+                f'<p class="mood mood-{mood}">{mood_line % {"mood": mood}}</p>'
+                f'<p class="journal-excerpt">{linebreaksbr(_excerpt(entry.text))}</p>'
             )
-        items.append(format_html('<li class="card journal-entry">{}{}</li>', heading, body))
-    return mark_safe("\n".join(items))  # noqa: S308 # nosec B308, B703 -- each item built by format_html
+        items.append(f'<li class="card journal-entry">{heading}{body}</li>')
+    return mark_safe("\n".join(items))  # noqa: S308 # nosec B308, B703 -- each value escaped above
 
 
 EXCERPT_CHARS = 280
@@ -111,11 +110,11 @@ def _excerpt(text: str) -> str:
 @never_cache
 @login_required
 def journal_list(request):
-    entries = access.journal_entries_for(request.user)
+    access.require_journal(request.user, action=Action.READ)
     today = timezone.localdate()
     first_day = today - timedelta(days=CHART_DAYS - 1)
     journal = selectors.journal_page(
-        entries,
+        request.user,
         number=request.GET.get("page"),
         per_page=JOURNAL_PAGE_SIZE,
         days=CHART_DAYS,

@@ -1,6 +1,7 @@
-"""`Pagination.paginate_rows` (values rows, the total counted in the page's own statement)
-answers exactly what DRF's generic pagination over model instances answers: the same
-count, results, links, and the same 404 or 400 for a bad page, on every page."""
+"""`Pagination.paginate_rows` and `paginate_statement` (values rows, the total counted
+in the page's own statement) answer exactly what DRF's generic pagination over model
+instances answers: the same count, results, links, and the same 404 or 400 for a bad
+page, on every page."""
 
 import json
 from datetime import timedelta
@@ -87,3 +88,29 @@ def test_an_empty_list(employee_b, api_client, query):
     response = api_client.get(PATH + query)
     assert (response.status_code, response.json()) == (status, body)
     assert status == (200 if "page=2" not in query else 404)
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_a_compiled_statement_pages_as_its_queryset_does(seven, query):
+    """`paginate_statement` (my consultations' statement, compiled once) and
+    `paginate_rows` over the queryset it was compiled from: the same rows and page, or
+    the same refusal."""
+    from consultations.api import MY_CONSULTATIONS
+
+    def page(paginate):
+        request = Request(APIRequestFactory().get(PATH + query))
+        request.user = seven
+        pagination = Pagination()
+        try:
+            rows = paginate(pagination, request)
+        except exceptions.APIException as error:
+            return error.status_code, error_body(error)
+        return rows, pagination.page.paginator.count, pagination.get_next_link()
+
+    queryset = selectors.consultations_of(seven).order_by("-scheduled_at")
+    fields = ConsultationSerializer.ROW_FIELDS
+    assert page(lambda p, r: p.paginate_rows(queryset, fields, r)) == page(
+        lambda p, r: p.paginate_statement(
+            MY_CONSULTATIONS["all"], r, user_id=seven.pk, now=timezone.now()
+        )
+    )

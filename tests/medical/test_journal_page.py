@@ -118,7 +118,7 @@ def test_the_selector_gives_what_the_paginator_and_mood_series_gave(
     # One statement; a second only for a page out of range (get_page's fallback).
     with django_assert_num_queries(1 if number in (None, "2", "x") else 2):
         new = selectors.journal_page(
-            entries, number=number, per_page=JOURNAL_PAGE_SIZE, days=CHART_DAYS, today=today
+            employee_a, number=number, per_page=JOURNAL_PAGE_SIZE, days=CHART_DAYS, today=today
         )
     assert (new.page.number, new.page.paginator.count) == (old.number, old.paginator.count)
     assert new.page.object_list == selectors.entries_content(old.object_list)
@@ -133,7 +133,7 @@ def test_an_unreadable_mood_is_left_out_of_the_chart_and_logged_once(employee_a,
         JournalEntry.objects.filter(pk=row.pk).update(mood_sealed=row.text_sealed)
     today = timezone.localdate()
     new = selectors.journal_page(
-        entries, number=None, per_page=JOURNAL_PAGE_SIZE, days=CHART_DAYS, today=today
+        employee_a, number=None, per_page=JOURNAL_PAGE_SIZE, days=CHART_DAYS, today=today
     )
     assert new.points == selectors.mood_series(entries, days=CHART_DAYS, today=today)
     assert [v.unreadable for v in new.page.object_list].count(True) == 1
