@@ -1,5 +1,5 @@
 """Built-in template tags for the navigation: which link is the current page, and the
-menu and footer rendered once per audience."""
+menu, the footer and the language list rendered once per audience."""
 
 import threading
 from collections import OrderedDict
@@ -18,7 +18,9 @@ register = template.Library()
 # The partials that may be rendered per audience: what they show depends on the user
 # only through the key of `_audience` (a partial that reads anything else of the user or
 # the request must not be listed here).
-AUDIENCE_PARTIALS = frozenset({"partials/nav.html", "partials/footer.html"})
+AUDIENCE_PARTIALS = frozenset(
+    {"partials/nav.html", "partials/footer.html", "partials/language_options.html"}
+)
 RENDERED_MAX = 512  # (partial, language, page, audience): a few kilobytes each
 
 
@@ -66,9 +68,9 @@ def aria_current(path: str, url: str) -> str:
 
 
 def _audience(context) -> tuple | None:
-    """All that the navigation and the footer read: the user's answer to every gate, three
-    of the user's flags, the page (its path and name) and the language and URL prefix
-    (None without a user: rendered each time)."""
+    """All that the listed partials read: the user's answer to every gate, three of the
+    user's flags, the page (its path and name) and the language and URL prefix (None
+    without a user: rendered each time)."""
     user = context.get("user")
     if not hasattr(user, "is_authenticated"):
         return None
@@ -83,8 +85,19 @@ def _audience(context) -> tuple | None:
         bool(user.is_authenticated),
         bool(getattr(user, "is_staff", False)),
         bool(getattr(user, "company_id", None)),
-        gate_answers(user),
+        _gate_answers(request, user),
     )
+
+
+def _gate_answers(request, user) -> tuple[bool, ...]:
+    """`gate_answers(user)`, asked once per request for the request's own user (the menu
+    and the footer both need them)."""
+    if request is None or user is not getattr(request, "user", None):
+        return gate_answers(user)
+    asked = getattr(request, "_audience_gate_answers", None)
+    if asked is None or asked[0] is not user:  # none yet, or a sign-in since
+        asked = request._audience_gate_answers = (user, gate_answers(user))
+    return asked[1]
 
 
 @register.simple_tag(takes_context=True)

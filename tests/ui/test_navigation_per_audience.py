@@ -1,6 +1,7 @@
-"""The menu and the footer rendered once per audience (huntzen.nav): what a cached copy
-shows is what rendering them shows, for every role, page and language; a change of what
-a user may do shows on the next page; nothing but the two partials is rendered so."""
+"""The menu, the footer and the language list rendered once per audience (huntzen.nav):
+what a cached copy shows is what rendering them shows, for every role, page and
+language; a change of what a user may do shows on the next page; nothing but the listed
+partials is rendered so."""
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -8,7 +9,9 @@ from django.template import Context, Template, TemplateSyntaxError
 from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
+from accounts.gates import gate_answers
 from accounts.models import Role
 from huntzen import nav
 
@@ -34,10 +37,22 @@ def _footer(html: str) -> str:
     return _part(html, '<footer class="site-footer">', "</footer>")
 
 
-def _rendered(response, name: str) -> str:
+def _languages(html: str) -> str:
+    return _part(html, '<select id="lang-select" name="language">', "</select>")
+
+
+PARTS = [
+    (_menu, "partials/nav.html"),
+    (_footer, "partials/footer.html"),
+    (_languages, "partials/language_options.html"),
+]
+
+
+def _rendered(response, name: str, language: str) -> str:
     """`name` rendered the plain way, in the page's own context."""
     request = response.wsgi_request
-    return render_to_string(name, {"user": request.user}, request=request).strip()
+    with translation.override(language):
+        return render_to_string(name, {"user": request.user}, request=request).strip()
 
 
 def test_a_kept_menu_and_footer_are_the_rendered_ones(cast):
@@ -50,9 +65,13 @@ def test_a_kept_menu_and_footer_are_the_rendered_ones(cast):
                 if first.status_code != 200:
                     continue
                 assert first.text.count("site-footer") == again.text.count("site-footer")
-                for part, name in ((_menu, "partials/nav.html"), (_footer, "partials/footer.html")):
+                for part, name in PARTS:
                     assert part(first.text) == part(again.text), (who, page, language)
-                    assert part(again.text).strip() == _rendered(again, name), (who, page)
+                    assert part(again.text).strip() == _rendered(again, name, language), (
+                        who,
+                        page,
+                    )
+                assert f'value="{language}" selected' in _languages(again.text)
 
 
 def test_the_current_page_is_marked_on_each_page(client, hr_acme):
@@ -103,3 +122,12 @@ def test_nothing_is_kept_with_debug(client, hr_acme, settings):
     client.force_login(hr_acme)
     client.get(reverse("accounts:hr_home"))
     assert not nav.rendered.entries
+
+
+def test_the_gates_are_asked_again_for_a_user_signed_in_during_the_request(rf, employee_a, hr_acme):
+    request = rf.get("/")
+    request.user = employee_a
+    assert nav._gate_answers(request, employee_a) == gate_answers(employee_a)
+    request.user = hr_acme
+    assert nav._gate_answers(request, hr_acme) == gate_answers(hr_acme)
+    assert gate_answers(hr_acme) != gate_answers(employee_a)
