@@ -7,19 +7,23 @@ session's auth hash against the user's current password), then that the token na
 user. All of that is kept, and allauth's own code still does the token and the session.
 What changes is how the user is read: the backend's cached user (accounts/auth_cache.py)
 is read in the same Redis round trip as the API rate limit's step for that user (each
-was a round trip of its own), without building a Django request around the session.
+was a round trip of its own), without building a Django request around the session; and
+a token's signature, claims and sid are checked once per process and token text
+(`verified_access_token`), its time claims again at each use.
 
 Anything out of the ordinary (a backend that is not ours, a session hash that only a
 fallback secret verifies, no auth cache) goes through allauth's own path unchanged.
 """
 
 import functools
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import jwt
 from allauth.account.internal.userkit import user_id_to_str
 from allauth.headless import app_settings
 from allauth.headless.contrib.rest_framework.authentication import JWTTokenAuthentication
+from allauth.headless.internal.sessionkit import lookup_session
 from allauth.headless.tokens.strategies.jwt import internal
 from django.conf import settings
 from django.contrib.auth import (
@@ -48,9 +52,21 @@ def _jwt_settings():
     )
 
 
-setting_changed.connect(
-    lambda **kwargs: _jwt_settings.cache_clear(), weak=False, dispatch_uid="accounts.api_auth"
-)
+# Access tokens whose signature and claims were checked, by their exact text, with the
+# session key their `sid` names. A client presents the same token on every request for
+# its 15 minutes: the signature, the decoding and the sid's decryption (a fifth of the
+# bearer check, bench/profiles/hd/) give the same answer each time. The time claims are
+# checked again at each use, and the session is still read from PostgreSQL every time.
+_verified: dict[str, tuple[dict, str]] = {}
+_VERIFIED_MAX = 4096
+
+
+def _settings_changed(**kwargs) -> None:
+    _jwt_settings.cache_clear()
+    _verified.clear()
+
+
+setting_changed.connect(_settings_changed, weak=False, dispatch_uid="accounts.api_auth")
 
 
 def decode_access_token(token: str) -> dict | None:
@@ -77,6 +93,36 @@ def decode_access_token(token: str) -> dict | None:
     return payload
 
 
+def verified_access_token(token: str) -> tuple[dict, str] | None:
+    """The claims of a valid access token and the key of the session it names, or None:
+    `decode_access_token` and allauth's `session_key_from_sid`, once per token text."""
+    found = _verified.get(token)
+    if found is None:
+        payload = decode_access_token(token)
+        if payload is None:
+            return None
+        session_key = internal.session_key_from_sid(payload["sid"])
+        if not session_key:
+            return None
+        if len(_verified) >= _VERIFIED_MAX:
+            _verified.clear()
+        found = _verified[token] = (payload, session_key)
+    elif not _in_time(found[0]):
+        return None
+    return dict(found[0]), found[1]
+
+
+def _in_time(payload: dict) -> bool:
+    """PyJWT's checks of the time claims (no leeway), for a token decoded earlier: not
+    expired, not issued nor valid only in the future."""
+    now = datetime.now(tz=UTC).timestamp()
+    return (
+        ("exp" not in payload or int(payload["exp"]) > now)
+        and ("iat" not in payload or int(payload["iat"]) <= now)
+        and ("nbf" not in payload or int(payload["nbf"]) <= now)
+    )
+
+
 class JWTAuthentication(JWTTokenAuthentication):
     @property
     def keyword(self) -> str:
@@ -89,10 +135,11 @@ class JWTAuthentication(JWTTokenAuthentication):
     def authenticate_credentials(self, key: str):
         if not _jwt_settings().stateful:
             return super().authenticate_credentials(key)
-        payload = decode_access_token(key)
-        if payload is None:
+        found = verified_access_token(key)
+        if found is None:
             raise AuthenticationFailed("Invalid token.")
-        session = internal.get_token_session(payload)
+        payload, session_key = found
+        session = lookup_session(session_key)  # allauth's get_token_session, its sid known
         if session is None:
             raise AuthenticationFailed("Invalid token.")
         user = self._session_user(session, payload)

@@ -36,7 +36,7 @@ from functools import cached_property, update_wrapper, wraps
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django.utils.functional import Promise
+from django.utils.functional import LazyObject, Promise, empty
 from rest_framework.permissions import BasePermission
 from rest_framework.settings import api_settings
 
@@ -50,7 +50,19 @@ def has_role_perm(user, perm: str) -> bool:
         return False
     if user.is_superuser:
         return perm in _role_group_permissions(user)
-    return user.has_perm(perm)
+    return perm in _permissions(user)
+
+
+def _permissions(user) -> frozenset[str]:
+    """What `user.has_perm` answers from (every backend's `get_all_permissions`, which
+    our backends, Django's and guardian's, answer `has_perm` from when no object is
+    given), asked once and kept on the instance as Django keeps its `_perm_cache`: a page
+    asks a dozen gates, and each `has_perm` imported every backend again
+    (bench/profiles/hd/)."""
+    permissions = user.__dict__.get("_role_permissions")
+    if permissions is None:
+        permissions = user.__dict__["_role_permissions"] = frozenset(user.get_all_permissions())
+    return permissions
 
 
 def _role_group_permissions(user) -> frozenset[str]:
@@ -118,6 +130,16 @@ def get_gate(name: str) -> Gate:
 
 def registered_gates() -> dict[str, Gate]:
     return dict(_REGISTRY)
+
+
+def gate_answers(user) -> tuple[bool, ...]:
+    """Every gate's answer for `user`, in the registry's order: what a template that asks
+    gates can show this user (huntzen.nav keys the navigation's rendering on it)."""
+    if isinstance(user, LazyObject):  # request.user: each attribute read goes through it
+        if user._wrapped is empty:
+            user._setup()
+        user = user._wrapped
+    return tuple(gate(user) for gate in _REGISTRY.values())
 
 
 def gate_required(gate: Gate):

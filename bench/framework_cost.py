@@ -47,6 +47,12 @@ def parse_args():
     parser.add_argument("--endpoints", nargs="+", default=ENDPOINTS)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--profile", type=Path, help="run: cProfile summaries there")
+    parser.add_argument(
+        "--cpu-profile",
+        action="store_true",
+        help="run: profile this process's CPU time, not wall time (waits on PostgreSQL "
+        "and Redis, and the other processes of a loaded machine, then count for nothing)",
+    )
     parser.add_argument("--measure", help="count: the endpoint whose requests are run")
     parser.add_argument(
         "--database-url",
@@ -119,7 +125,8 @@ def run(args) -> None:
         for _ in range(WARM_UP):
             one_request(client, request)
         times, cpu = [], []
-        profiler = cProfile.Profile() if args.profile else None
+        timer = (time.process_time,) if args.cpu_profile else ()
+        profiler = cProfile.Profile(*timer) if args.profile else None
         for _ in range(args.requests):
             if profiler:
                 profiler.enable()

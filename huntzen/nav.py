@@ -1,9 +1,61 @@
-"""Built-in template filter for the navigation: which link is the current page."""
+"""Built-in template tags for the navigation: which link is the current page, and the
+menu, the footer and the language list rendered once per audience."""
+
+import threading
+from collections import OrderedDict
 
 from django import template
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.urls import get_script_prefix, get_urlconf
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+
+from accounts.gates import gate_answers
 
 register = template.Library()
+
+# The partials that may be rendered per audience: what they show depends on the user
+# only through the key of `_audience` (a partial that reads anything else of the user or
+# the request must not be listed here).
+AUDIENCE_PARTIALS = frozenset(
+    {"partials/nav.html", "partials/footer.html", "partials/language_options.html"}
+)
+RENDERED_MAX = 512  # (partial, language, page, audience): a few kilobytes each
+
+
+class _Rendered:
+    """The partials rendered last, by key; bounded (least recently used first out) and
+    shared by the threads."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.entries: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.entries.get(key)
+            if value is not None:
+                self.entries.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.entries[key] = value
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+rendered = _Rendered(RENDERED_MAX)
+# A setting changed (tests: templates, languages, URLs): start afresh.
+setting_changed.connect(
+    lambda **kwargs: rendered.clear(), weak=False, dispatch_uid="huntzen.nav.rendered"
+)
 
 
 @register.filter
@@ -13,3 +65,54 @@ def aria_current(path: str, url: str) -> str:
     if url and (path == url or (url != "/" and path.startswith(url))):
         return mark_safe(' aria-current="page"')  # noqa: S308  # nosec B308 (a constant)
     return ""
+
+
+def _audience(context) -> tuple | None:
+    """All that the listed partials read: the user's answer to every gate, three of the
+    user's flags, the page (its path and name) and the language and URL prefix (None
+    without a user: rendered each time)."""
+    user = context.get("user")
+    if not hasattr(user, "is_authenticated"):
+        return None
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    return (
+        get_language(),
+        get_script_prefix(),
+        get_urlconf(),
+        getattr(request, "path", None),
+        getattr(match, "url_name", None),
+        bool(user.is_authenticated),
+        bool(getattr(user, "is_staff", False)),
+        bool(getattr(user, "company_id", None)),
+        _gate_answers(request, user),
+    )
+
+
+def _gate_answers(request, user) -> tuple[bool, ...]:
+    """`gate_answers(user)`, asked once per request for the request's own user (the menu
+    and the footer both need them)."""
+    if request is None or user is not getattr(request, "user", None):
+        return gate_answers(user)
+    asked = getattr(request, "_audience_gate_answers", None)
+    if asked is None or asked[0] is not user:  # none yet, or a sign-in since
+        asked = request._audience_gate_answers = (user, gate_answers(user))
+    return asked[1]
+
+
+@register.simple_tag(takes_context=True)
+def include_per_audience(context, name: str) -> str:
+    """`{% include name %}`, rendered once per audience and page in each process: the menu
+    cost more than any other part of a page's frame (a dozen gates, URLs and translations;
+    bench/profiles/hd/). Rendered each time with DEBUG (templates reload)."""
+    if name not in AUDIENCE_PARTIALS:
+        raise template.TemplateSyntaxError(f"{name} is not rendered per audience.")
+    audience = None if settings.DEBUG else _audience(context)
+    key = (name, *audience) if audience else None
+    html = rendered.get(key) if key else None
+    if html is None:
+        with context.push():
+            html = context.template.engine.get_template(name).render(context)
+        if key:
+            rendered.put(key, html)
+    return html

@@ -5,7 +5,8 @@ are functions of: the company's day rows (company/day, employee/day), its seats 
 yearly allowance, the period and granularity asked for, the last day published (the
 date it is read), the small-group threshold and the code and templates that compute
 them; the page's body also of the language, the company's name and the reader's two
-links (export, per-employee counters). Every one of them is in the key. The day rows
+links (export, per-employee counters); the API's answer also of the media type it is
+rendered for. Every one of them is in the key. The day rows
 enter through their generation (metrics.models.CompanyGeneration), which the very
 transaction that changes them increments and which is read with the company
 (metrics.access.get_company_for): a committed change is a new key, and an answer under
@@ -155,6 +156,26 @@ def cached_body(key: str | None, render) -> str:
         body = str(render())
         _keep(key, body)
     return mark_safe(body)  # noqa: S308 # nosec B308, B703 -- our own rendering, escaped when made
+
+
+def api_body_key(report_key_: str | None, *, media_type: str) -> str | None:
+    """The key of the report's API answer as rendered for `media_type` (an indent asked
+    in it changes the bytes)."""
+    if report_key_ is None:
+        return None
+    parts = (report_key_, get_language(), media_type)
+    return "metrics:hr-api:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def cached_content(key: str | None, render) -> bytes:
+    """The rendered answer kept under `key`, else `render()` (kept when `key`)."""
+    if key is None:
+        return render()
+    content = _kept(key)
+    if content is None:
+        content = render()
+        _keep(key, content)
+    return content
 
 
 @once

@@ -4,6 +4,7 @@ allauth's checks intact: the token's session is read from PostgreSQL each time, 
 logout or a new password is seen by the next request, Redis up or down."""
 
 import json
+from datetime import timedelta
 
 import jwt
 import pytest
@@ -12,10 +13,12 @@ from allauth.headless.tokens.strategies.jwt import internal
 from django.contrib.auth import HASH_SESSION_KEY
 from django.core.cache import caches
 from django.test import Client
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from rest_framework.throttling import SimpleRateThrottle
 
-from accounts.api_auth import JWTAuthentication, decode_access_token
+from accounts import api_auth
+from accounts.api_auth import JWTAuthentication, decode_access_token, verified_access_token
 from huntzen.cache import FailoverRedisCache
 from tests.conftest import PASSWORD
 
@@ -224,3 +227,52 @@ def test_the_header_scheme_follows_the_setting(employee_a, settings):
     assert _me(access).status_code == 401
     response = Client().get(ME, HTTP_AUTHORIZATION=f"Token {access}")
     assert response.status_code == 200
+
+
+def test_a_token_checked_once_answers_as_a_token_checked_each_time(employee_a):
+    tokens = _tokens(employee_a)
+    for _ in range(2):  # the second time from this process's memory
+        for name, token in tokens.items():
+            found = verified_access_token(token)
+            if name != "access":
+                assert found is None, name
+                continue
+            payload = internal.decode_token(token, "access")
+            assert found == (payload, internal.session_key_from_sid(payload["sid"]))
+    assert set(api_auth._verified) == {tokens["access"]}
+
+
+def test_a_token_checked_once_still_expires(employee_a, time_machine):
+    access = _sign_in(employee_a)
+    assert _me(access).status_code == 200
+    assert access in api_auth._verified
+    time_machine.move_to(timezone.now() + timedelta(minutes=15, seconds=1))
+    assert _me(access).status_code == 401
+
+
+def test_a_token_checked_once_is_not_valid_before_its_time(employee_a, time_machine):
+    claims = jwt.decode(_sign_in(employee_a), options={"verify_signature": False})
+    config = internal._get_jwt_config()
+    early = jwt.encode(
+        {**claims, "nbf": claims["iat"] + 60}, config.signing_key, algorithm=config.algorithm
+    )
+    time_machine.move_to(claims["iat"] + 61)
+    assert _me(early).status_code == 200
+    time_machine.move_to(claims["iat"] + 30)
+    assert _me(early).status_code == 401
+
+
+def test_a_token_checked_once_still_needs_its_session(employee_a):
+    access = _sign_in(employee_a)
+    assert _me(access).status_code == 200
+    Client().delete(SESSION, HTTP_AUTHORIZATION=f"Bearer {access}")
+    assert access in api_auth._verified
+    assert _me(access).status_code == 401
+
+
+def test_a_new_secret_key_forgets_every_checked_token(employee_a, settings):
+    access = _sign_in(employee_a)
+    assert _me(access).status_code == 200
+    settings.SECRET_KEY = "another-secret-key-" + "x" * 40
+    assert not api_auth._verified
+    assert _me(access).status_code == 401

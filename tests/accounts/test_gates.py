@@ -6,11 +6,12 @@ import importlib
 import re
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpResponse
 from django.template import Context, Template
 from django.test import RequestFactory
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy
 from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory, force_authenticate
@@ -18,6 +19,7 @@ from rest_framework.views import APIView
 
 from accounts import gates
 from accounts.gates import Gate, gate_required, gated, has_role_perm
+from accounts.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +64,39 @@ def test_an_inactive_or_anonymous_user_holds_nothing(employee_a):
     assert not has_role_perm(employee_a, "accounts.booking_create")
     assert not has_role_perm(AnonymousUser(), "accounts.booking_create")
     assert not has_role_perm(None, "accounts.booking_create")
+
+
+def test_it_answers_what_has_perm_answers_for_every_permission(cast):
+    """Kept once per instance, the catalogue still answers exactly as `has_perm` (every
+    backend) does, for each role and each permission there is."""
+    perms = [
+        f"{app_label}.{codename}"
+        for app_label, codename in Permission.objects.values_list(
+            "content_type__app_label", "codename"
+        )
+    ]
+    for who, user in cast.items():
+        if user.is_superuser:
+            continue
+        for perm in perms:
+            assert has_role_perm(user, perm) == user.has_perm(perm), (who, perm)
+
+
+def test_a_new_instance_sees_a_role_change(employee_a):
+    assert has_role_perm(employee_a, "accounts.booking_create")
+    Group.objects.get(name=employee_a.role).permissions.remove(
+        Permission.objects.get(codename="booking_create")
+    )
+
+    assert not has_role_perm(User.objects.get(pk=employee_a.pk), "accounts.booking_create")
+
+
+def test_every_gates_answer_in_the_registrys_order(employee_a, hr_acme):
+    for user in (employee_a, hr_acme, AnonymousUser()):
+        expected = tuple(gate(user) for gate in gates.registered_gates().values())
+        assert gates.gate_answers(user) == expected
+        assert gates.gate_answers(SimpleLazyObject(lambda user=user: user)) == expected
+    assert gates.gate_answers(employee_a) != gates.gate_answers(hr_acme)
 
 
 # --- Gate and registry ------------------------------------------------------------------

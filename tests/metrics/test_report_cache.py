@@ -2,6 +2,7 @@
 the computed one, every change that can alter a figure shows on the very next request
 (also when Redis was down meanwhile), and the cache serves no one the gate refuses."""
 
+import json
 import time
 
 import pytest
@@ -99,6 +100,21 @@ def test_a_cached_answer_is_the_computed_one_byte_for_byte(hr_acme, acme, may):
     report_cache.recent.clear()
     assert cached == computed == surfaces(hr_acme, acme)
     assert b'"consultations":6' in computed[0]
+
+
+def test_an_answer_is_kept_per_media_type(hr_acme, acme, may):
+    client = APIClient()
+    client.force_authenticate(hr_acme)
+    url = reverse("api-metrics-company", args=[acme.pk])
+    plain = client.get(url, MAY).content
+    indented = client.get(url, MAY, headers={"accept": "application/json; indent=4"}).content
+
+    assert indented != plain
+    assert json.loads(indented) == json.loads(plain)
+    assert client.get(url, MAY).content == plain
+    assert client.get(url, MAY, headers={"accept": "application/json; indent=4"}).content == (
+        indented
+    )
 
 
 def test_french_and_english_pages_are_kept_apart(hr_acme, acme, may):
