@@ -222,6 +222,30 @@ def test_book(django_assert_num_queries, employee_a, p_every_day):
     assert Consultation.objects.filter(employee=employee_a, scheduled_at=slot.start).exists()
 
 
+@pytest.mark.postgres  # as test_book
+def test_book_with_an_idempotency_key_and_its_replay(
+    django_assert_num_queries, employee_a, p_every_day
+):
+    now = timezone.now()
+    slot = selectors.practitioner_slots(
+        practitioner=p_every_day, start=now, end=now + timedelta(days=3)
+    )[0]
+    body = {
+        "practitionerId": str(p_every_day.pk),
+        "scheduledAt": slot.start.isoformat(),
+        "type": "video",
+    }
+    auth = {**bearer(employee_a), "HTTP_IDEMPOTENCY_KEY": "one-booking"}
+    # 15: test_book's 13, the key's row inserted unless known (one statement, no
+    # savepoint around it) and the answer kept in it.
+    first = write_queries(django_assert_num_queries, 15, auth, "/api/v1/consultations", body)
+    # The retry: the session, then BEGIN, the key (known: nothing inserted), the kept
+    # answer read, COMMIT.
+    again = write_queries(django_assert_num_queries, 5, auth, "/api/v1/consultations", body)
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.content == first.content
+
+
 def test_cancel(django_assert_num_queries, employee_a, p_every_day):
     consultation = book(employee_a, p_every_day)
     write_queries(
