@@ -214,11 +214,11 @@ def test_book(django_assert_num_queries, employee_a, p_every_day):
         "scheduledAt": slot.start.isoformat(),
         "type": "video",
     }
-    # The session, the practitioner, the company, the availability with its hours, the
-    # locks, both sides' live consultations, the booking, its grants and history, both
-    # participants' addresses, and both emails written to the outbox in one INSERT
-    # (rendered at delivery).
-    write_queries(django_assert_num_queries, 13, bearer(employee_a), "/api/v1/consultations", body)
+    # 12: the session, the practitioner, the locks with the employee's company (one
+    # statement), the availability with its hours, both sides' live consultations, the
+    # booking, its grants and history, both participants' addresses, and both emails
+    # written to the outbox in one INSERT (rendered at delivery); BEGIN and COMMIT.
+    write_queries(django_assert_num_queries, 12, bearer(employee_a), "/api/v1/consultations", body)
     assert Consultation.objects.filter(employee=employee_a, scheduled_at=slot.start).exists()
 
 
@@ -236,9 +236,9 @@ def test_book_with_an_idempotency_key_and_its_replay(
         "type": "video",
     }
     auth = {**bearer(employee_a), "HTTP_IDEMPOTENCY_KEY": "one-booking"}
-    # 15: test_book's 13, the key's row inserted unless known (one statement, no
+    # 14: test_book's 12, the key's row inserted unless known (one statement, no
     # savepoint around it) and the answer kept in it.
-    first = write_queries(django_assert_num_queries, 15, auth, "/api/v1/consultations", body)
+    first = write_queries(django_assert_num_queries, 14, auth, "/api/v1/consultations", body)
     # The retry: the session, then BEGIN, the key (known: nothing inserted), the kept
     # answer read, COMMIT.
     again = write_queries(django_assert_num_queries, 5, auth, "/api/v1/consultations", body)
