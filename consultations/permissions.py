@@ -3,7 +3,9 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connections, router
+from django.db.models import OuterRef
 
 from consultations.models import Consultation, ConsultationUserObjectPermission
 
@@ -74,21 +76,38 @@ def consultations_with_perm(user, codename: str):
     )
 
 
+def _held(user, codenames):
+    return ConsultationUserObjectPermission.objects.filter(
+        user_id=user.pk,
+        permission__content_type__app_label="consultations",
+        permission__codename__in=codenames,
+    ).values_list("permission__codename", flat=True)
+
+
+HELD_PERMS = "held_perms_read_with_row"
+
+
+def with_held_perms(queryset, user, codenames):
+    """`queryset` whose consultations come with which of `codenames` `user` holds on
+    each, read in the same statement (PostgreSQL: an array subquery, attribute
+    HELD_PERMS) for `load_object_perms`; elsewhere `queryset` itself (it then asks)."""
+    if connections[queryset.db].vendor != "postgresql":
+        return queryset
+    held = _held(user, codenames).filter(content_object_id=OuterRef("pk"))
+    return queryset.annotate(**{HELD_PERMS: ArraySubquery(held)})
+
+
 def load_object_perms(user, consultation: Consultation, codenames) -> None:
-    """Which of `codenames` `user` holds on `consultation`, in one query, remembered on
-    this instance for `has_object_perm`: what a write request loads with the
-    consultation, so that the view's visibility check and the service's rule cost one
-    query. Only the request that loaded the instance uses it (another load asks again)."""
+    """Which of `codenames` `user` holds on `consultation`, in one query (none when
+    `with_held_perms` read them with the row), remembered on this instance for
+    `has_object_perm`: what a write request loads with the consultation, so that the
+    view's visibility check and the service's rule cost nothing more. Only the request
+    that loaded the instance uses it (another load asks again)."""
     codenames = frozenset(codenames)
-    held = frozenset(
-        ConsultationUserObjectPermission.objects.filter(
-            user_id=user.pk,
-            content_object_id=consultation.pk,
-            permission__content_type__app_label="consultations",
-            permission__codename__in=codenames,
-        ).values_list("permission__codename", flat=True)
-    )
-    consultation._loaded_perms = (user.pk, codenames, held)
+    held = consultation.__dict__.pop(HELD_PERMS, None)
+    if held is None:
+        held = _held(user, codenames).filter(content_object_id=consultation.pk)
+    consultation._loaded_perms = (user.pk, codenames, frozenset(held))
 
 
 def has_object_perm(user, codename: str, consultation: Consultation) -> bool:
