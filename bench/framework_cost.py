@@ -9,7 +9,7 @@ test client on bench/api.py's data and settings, in two steps:
     .venv/bin/python bench/framework_cost.py setup --state /tmp/fc.json \
         [--database-url ...] [--redis-url ...]
     .venv/bin/python bench/framework_cost.py run --state /tmp/fc.json \
-        [--endpoints hello me ...] [--requests 200]
+        [--endpoints hello me ... book cancel start end] [--requests 200]
     valgrind --tool=callgrind --callgrind-out-file=/dev/null \
         .venv/bin/python bench/framework_cost.py count --state /tmp/fc.json --requests 100
 
@@ -20,6 +20,12 @@ after a warm-up, and the query count, as bench/api.py's in-process run does. `co
 runs each endpoint `--requests` times after the same warm-up and reads callgrind's
 instruction counter around each endpoint's requests (through callgrind's client
 request, via ctypes; zero outside valgrind): instructions per request, per endpoint.
+
+The writes (`book`, `cancel`, `start`, `end`) pop bench/api.py's prepared targets, each
+another user's: their cached sign-in is warmed before the counted requests (as the long
+server phases have it), and what a run used is taken off `--state`, so the next run
+(until the targets run out: then `setup` again) writes new rows. `end` ends what `start`
+started, in this run or an earlier one.
 """
 
 import argparse
@@ -78,28 +84,76 @@ def setup(args) -> None:
     data = api.setup_data()
     targets = api.Targets(data)
     requests = {endpoint: targets.request(endpoint, 0) for endpoint in api.READS}
-    args.state.write_text(json.dumps({"env": env, "requests": requests}))
+    writes = {"plans": data["plans"], "cancel": data["cancel"], "run": data["run"]}
+    args.state.write_text(
+        json.dumps({"env": env, "requests": requests, "writes": {**writes, "started": []}})
+    )
 
 
-def start(args) -> dict:
-    state = json.loads(args.state.read_text())
-    os.environ.update(state["env"])
-    import django
+class Requests:
+    """Each endpoint's next request: a read's is always the same, a write's is popped
+    from the state's targets (`save` writes back what is left)."""
 
-    django.setup()
-    return state["requests"]
+    def __init__(self, args):
+        from bench import api
+
+        self.path = args.state
+        self.state = json.loads(args.state.read_text())
+        os.environ.update(self.state["env"])
+        writes = self.state.get("writes", {"plans": [], "cancel": [], "run": [], "started": []})
+        self.targets = api.Targets(
+            {"readers": [None], "plans": writes["plans"], "cancel": writes["cancel"]}
+            | {"run": writes["run"]}
+        )
+        self.targets.started = list(writes["started"])
+        import django
+
+        django.setup()
+
+    def next(self, endpoint: str):
+        if endpoint in self.state["requests"]:
+            return self.state["requests"][endpoint]
+        request = self.targets.request(endpoint, 0)
+        if request is None:
+            raise SystemExit(f"{endpoint}: no targets left, run setup again")
+        return request
+
+    def save(self) -> None:
+        t = self.targets
+        self.state["writes"] = {
+            "plans": list(reversed(t.plans)),
+            "cancel": list(reversed(t.cancel)),
+            "run": list(reversed(t.run)),
+            "started": t.started,
+        }
+        self.path.write_text(json.dumps(self.state))
+
+
+def _headers(client, auth) -> dict:
+    if auth and auth[0] == "jwt":
+        return {"Authorization": f"Bearer {auth[1]['token']}"}
+    if auth:
+        client.cookies["sessionid"] = auth[1]["session"]
+    return {}
+
+
+def warm_sign_in(client, request) -> None:
+    """A write's user (each target another one) signed in already, as on a server."""
+    method, _, _, auth = request
+    if method == "POST":
+        client.get("/api/v1/auth/me", headers=_headers(client, auth))
 
 
 def one_request(client, request):
     method, path, body, auth = request
-    headers = {}
-    if auth and auth[0] == "jwt":
-        headers["Authorization"] = f"Bearer {auth[1]['token']}"
-    elif auth:
-        client.cookies["sessionid"] = auth[1]["session"]
-    response = client.get(path, headers=headers)
-    if response.status_code != 200:
-        raise SystemExit(f"{method} {path}: {response.status_code}")
+    headers = _headers(client, auth)
+    if method == "GET":
+        response = client.get(path, headers=headers)
+    else:
+        response = client.post(path, body or "{}", "application/json", headers=headers)
+    expected = 201 if path == "/api/v1/consultations" else 200
+    if response.status_code != expected:
+        raise SystemExit(f"{method} {path}: {response.status_code} {response.content[:300]}")
     return response
 
 
@@ -118,16 +172,20 @@ def run(args) -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    requests = start(args)
+    requests = Requests(args)
     print("| endpoint | ms | CPU ms | queries |")
     for endpoint in args.endpoints:
-        client, request = Client(), requests[endpoint]
+        client = Client()
         for _ in range(WARM_UP):
+            request = requests.next(endpoint)
+            warm_sign_in(client, request)
             one_request(client, request)
         times, cpu = [], []
         timer = (time.process_time,) if args.cpu_profile else ()
         profiler = cProfile.Profile(*timer) if args.profile else None
         for _ in range(args.requests):
+            request = requests.next(endpoint)
+            warm_sign_in(client, request)
             if profiler:
                 profiler.enable()
             t0, c0 = time.perf_counter(), time.process_time()
@@ -138,12 +196,15 @@ def run(args) -> None:
                 profiler.disable()
         if profiler:
             write_profile(profiler, args.profile / f"{endpoint}.txt")
+        request = requests.next(endpoint)
+        warm_sign_in(client, request)
         with CaptureQueriesContext(connection) as captured:
             one_request(client, request)
         print(
             f"| {endpoint} | {statistics.median(times) * 1000:.3f} "
             f"| {statistics.median(cpu) * 1000:.3f} | {len(captured)} |"
         )
+    requests.save()
 
 
 def count(args) -> None:
@@ -151,22 +212,34 @@ def count(args) -> None:
     it): the caller subtracts the totals of two such runs under callgrind."""
     from django.test import Client
 
-    requests = start(args)
+    requests = Requests(args)
     clients = {endpoint: Client() for endpoint in args.endpoints}
+
+    def batch(endpoint, n):
+        """n requests of the endpoint, their users' sign-in warmed beforehand."""
+        batch = [requests.next(endpoint) for _ in range(n)]
+        for request in batch:
+            warm_sign_in(clients[endpoint], request)
+        return batch
+
     for endpoint in args.endpoints:
-        for _ in range(WARM_UP):
-            one_request(clients[endpoint], requests[endpoint])
+        for request in batch(endpoint, WARM_UP):
+            one_request(clients[endpoint], request)
     if args.measure:
-        for _ in range(args.requests):
-            one_request(clients[args.measure], requests[args.measure])
+        for request in batch(args.measure, args.requests):
+            one_request(clients[args.measure], request)
+        requests.save()
         return
     # Without --measure: each endpoint's requests between two calls of os.getppid, on
-    # which `valgrind --tool=callgrind --dump-before=os_getppid` writes its counters.
+    # which `valgrind --tool=callgrind --dump-before=os_getppid` writes its counters
+    # (dumps 2, 4, …: the odd ones hold the warm-up and each batch's sign-ins).
     for endpoint in args.endpoints:
+        prepared = batch(endpoint, args.requests)
         os.getppid()
-        for _ in range(args.requests):
-            one_request(clients[endpoint], requests[endpoint])
-    os.getppid()
+        for request in prepared:
+            one_request(clients[endpoint], request)
+        os.getppid()
+    requests.save()
 
 
 def main():

@@ -11,11 +11,11 @@ out=$(mktemp -d)
 valgrind --tool=callgrind --dump-before=os_getppid --callgrind-out-file="$out/cg" \
     "$python" bench/framework_cost.py count --state "$state" --endpoints $endpoints \
     --requests "$n" > "$out/log" 2>&1
-# Dumps 1.. are: warm-up, then one per endpoint in order.
+# Dumps 1, 3, … are the warm-up and each batch's preparation; 2, 4, … the endpoints'.
 i=0
 for endpoint in $endpoints; do
     i=$((i + 1))
-    total=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$out/cg.$((i + 1))")
+    total=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$out/cg.$((2 * i))")
     echo "$endpoint $((total / n)) instructions per request"
 done
 rm -rf "$out"

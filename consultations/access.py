@@ -14,7 +14,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.gates import gate, has_role_perm
 from consultations.models import Consultation
-from consultations.permissions import has_object_perm, load_object_perms
+from consultations.permissions import (
+    HELD_PERMS,
+    has_object_perm,
+    load_object_perms,
+    with_held_perms,
+)
 from huntzen.transactions import lock_here, mark_locked
 
 
@@ -30,14 +35,19 @@ def get_consultation_for(
     locking = lock and lock_here()
     if locking:
         queryset = queryset.select_for_update(of=("self",))
+    codenames = ("view_consultation", *perms)
+    active = getattr(user, "is_active", False)
+    if perms and active:
+        queryset = with_held_perms(queryset, user, codenames)
     try:
         consultation = queryset.get(pk=pk)
     except (Consultation.DoesNotExist, ValidationError, ValueError):
         raise Http404 from None
     if locking:
         mark_locked(consultation)
-    if perms and getattr(user, "is_active", False) and user.pk in _participants(consultation):
-        load_object_perms(user, consultation, ("view_consultation", *perms))
+    if perms and active and user.pk in _participants(consultation):
+        load_object_perms(user, consultation, codenames)
+    consultation.__dict__.pop(HELD_PERMS, None)  # a non-participant's: never used
     if may_know_of(user, consultation):
         return consultation
     raise Http404

@@ -136,6 +136,44 @@ class Consultation(models.Model):
     def __str__(self):
         return f"{self.scheduled_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"
 
+    def save(self, *args, **kwargs):
+        """Saved, the row as the slots see it is the one just written (see `from_db`)."""
+        super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        loaded = getattr(self, "_slots_as_loaded", None)
+        if update_fields is None:
+            self._slots_as_loaded = self._slots_view_if_loaded()
+        elif loaded is not None:
+            written = {self._meta.get_field(name).attname for name in update_fields}
+            now = self.slots_view()
+            self._slots_as_loaded = {
+                name: now[name] if name in written else value for name, value in loaded.items()
+            }
+
+    # What a practitioner's slots read of the row (consultations.selectors' busy times).
+    SLOTS_READ = ("practitioner_id", "status", "scheduled_at", "scheduled_end", "buffer_minutes")
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        """Keeps what the slots read of the row as it was loaded, so that a save which
+        changes none of it starts no new slots generation (consultations.slots_cache)."""
+        instance = super().from_db(db, field_names, values)
+        instance._slots_as_loaded = instance._slots_view_if_loaded()
+        return instance
+
+    def _slots_view_if_loaded(self) -> dict | None:
+        """`slots_view`, or None when a field it reads is deferred (never a query)."""
+        if any(name not in self.__dict__ for name in self.SLOTS_READ):
+            return None
+        return self.slots_view()
+
+    def slots_view(self) -> dict:
+        """The row as the slots see it: its times and practitioner, and whether its
+        status holds the time (scheduled, in progress and completed alike)."""
+        view = {name: getattr(self, name) for name in self.SLOTS_READ}
+        view["status"] = self.status in self.BLOCKING_STATUSES
+        return view
+
     def cancel_reason_aad(self) -> bytes:
         """Binds the sealed cancellation reason to this consultation and its author, so
         a ciphertext copied to another row fails to decrypt."""

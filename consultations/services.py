@@ -5,15 +5,17 @@ locks the row, checks the current status, records a StatusChange, and raises
 IllegalTransition (409) without changing anything when the step is not allowed.
 """
 
+import functools
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from companies.models import Company
 from consultations import live, notifications, room, selectors, slots_cache
 from consultations.access import may_book, may_cancel, may_run_consultations
 from consultations.exceptions import (
@@ -71,7 +73,8 @@ def consultation_book(
     """
     now = now or timezone.now()
     may_book.check(employee)
-    company = employee.company
+    # The locks first: the employee's company comes with her row (no query of its own).
+    company = _lock_users_reading_company(practitioner, employee)
     if not company.is_active:
         raise BookingRefused(
             _(
@@ -110,7 +113,6 @@ def consultation_book(
         now=now,
         inputs=inputs,
     )
-    _lock_users(practitioner, employee)
     slot_free, employee_free = selectors.booking_conflicts(
         practitioner=practitioner,
         employee=employee,
@@ -208,6 +210,45 @@ def _lock_users(practitioner: User, employee: User) -> None:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def _lock_users_reading_company(practitioner: User, employee: User):
+    """`_lock_users`, and the employee's company read in the same statement on
+    PostgreSQL (elsewhere its own query), kept on `employee` as `employee.company`."""
+    if connection.vendor != "postgresql":
+        _lock_users(practitioner, employee)
+        return employee.company
+    fields = Company._meta.concrete_fields
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _lock_users_sql(), {"practitioner": practitioner.pk, "employee": employee.pk}
+        )
+        rows = cursor.fetchall()
+    company = None
+    for row in rows:
+        if row[0] == employee.pk and row[1] is not None:
+            company = Company.from_db(connection.alias, [f.attname for f in fields], row[1:])
+    User.company.field.set_cached_value(employee, company)
+    return company
+
+
+@functools.cache
+def _lock_users_sql() -> str:
+    """Both users' rows locked in the order of their keys (as `_lock_users`), the
+    employee's with her company's columns."""
+    qn = connection.ops.quote_name
+    user, company = User._meta, Company._meta
+    columns = ", ".join(f"c.{qn(f.column)}" for f in company.concrete_fields)
+    key, company_key = qn(user.pk.column), qn(user.get_field("company").column)
+    return f"""
+        SELECT u.{key}, {columns}
+        FROM {qn(user.db_table)} u
+        LEFT JOIN {qn(company.db_table)} c
+            ON c.{qn(company.pk.column)} = u.{company_key} AND u.{key} = %(employee)s
+        WHERE u.{key} IN (%(practitioner)s, %(employee)s)
+        ORDER BY u.{key}
+        FOR UPDATE OF u
+    """  # noqa: S608 # nosec B608 # identifiers from the models, values as parameters
 
 
 def _format_delay(delay: timedelta) -> str:

@@ -6,7 +6,9 @@ depends on: the practitioner, the whole query string, the negotiated media type,
 booking notice and horizon, the time zone its times are written in, and the
 practitioner's generation (huntzen.generations). Every change that can alter it starts
 a new generation at once and again on commit: any consultation of theirs created,
-rescheduled, cancelled or changing status, their availability (time zone, length,
+rescheduled, cancelled or changing status into or out of the blocking ones (a start or
+an end, scheduled to in progress to completed, holds the same time: no new
+generation), their availability (time zone, length,
 buffer), weekly hours and exceptions (days off, closed or extra hours), their profile or
 account (the slots of a practitioner no longer listed are a 404). Time is part of the
 answer too: it is believed only from the moment it was computed until its first slot
@@ -93,9 +95,28 @@ def _practitioner_of(instance):
     return instance.availability_id  # weekly hours, exceptions: the availability's key
 
 
+def _slots_unchanged(instance, update_fields) -> bool:
+    """A consultation saved with `update_fields` that write nothing the slots read
+    differently from the row as it was loaded (a start or an end: still a blocking
+    status, the same times; a reminder's stamp). Any other save counts as a change:
+    a whole row (the admin), a new row, a row not loaded whole."""
+    from consultations.models import Consultation
+
+    if not isinstance(instance, Consultation) or update_fields is None:
+        return False
+    loaded = getattr(instance, "_slots_as_loaded", None)
+    if loaded is None:
+        return False
+    now = instance.slots_view()
+    written = {instance._meta.get_field(name).attname for name in update_fields}
+    return all(loaded[name] == now[name] for name in written.intersection(loaded))
+
+
 def _on_change(sender, instance, raw=False, update_fields=None, **kwargs):
     # A sign-in's last_login bears on nothing here.
     if raw or update_fields == frozenset({"last_login"}):
+        return
+    if _slots_unchanged(instance, update_fields):
         return
     slots_changed(_practitioner_of(instance))
 

@@ -11,6 +11,7 @@ from datetime import date, time, timedelta
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -213,19 +214,46 @@ def test_book(django_assert_num_queries, employee_a, p_every_day):
         "scheduledAt": slot.start.isoformat(),
         "type": "video",
     }
-    # The session, the practitioner, the company, the availability with its hours, the
-    # locks, both sides' live consultations, the booking, its grants and history, both
-    # participants' addresses, and both emails written to the outbox in one INSERT
-    # (rendered at delivery).
-    write_queries(django_assert_num_queries, 13, bearer(employee_a), "/api/v1/consultations", body)
+    # 12: the session, the practitioner, the locks with the employee's company (one
+    # statement), the availability with its hours, both sides' live consultations, the
+    # booking, its grants and history, both participants' addresses, and both emails
+    # written to the outbox in one INSERT (rendered at delivery); BEGIN and COMMIT.
+    write_queries(django_assert_num_queries, 12, bearer(employee_a), "/api/v1/consultations", body)
     assert Consultation.objects.filter(employee=employee_a, scheduled_at=slot.start).exists()
+
+
+@pytest.mark.postgres  # as test_book
+def test_book_with_an_idempotency_key_and_its_replay(
+    django_assert_num_queries, employee_a, p_every_day
+):
+    now = timezone.now()
+    slot = selectors.practitioner_slots(
+        practitioner=p_every_day, start=now, end=now + timedelta(days=3)
+    )[0]
+    body = {
+        "practitionerId": str(p_every_day.pk),
+        "scheduledAt": slot.start.isoformat(),
+        "type": "video",
+    }
+    auth = {**bearer(employee_a), "HTTP_IDEMPOTENCY_KEY": "one-booking"}
+    # 14: test_book's 12, the key's row inserted unless known (one statement, no
+    # savepoint around it) and the answer kept in it.
+    first = write_queries(django_assert_num_queries, 14, auth, "/api/v1/consultations", body)
+    # The retry: the session, then BEGIN, the key (known: nothing inserted), the kept
+    # answer read, COMMIT.
+    again = write_queries(django_assert_num_queries, 5, auth, "/api/v1/consultations", body)
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.content == first.content
 
 
 def test_cancel(django_assert_num_queries, employee_a, p_every_day):
     consultation = book(employee_a, p_every_day)
+    # 8 on PostgreSQL: the session, the consultation locked with the permissions its
+    # participant holds on it (one statement; two elsewhere), the update, its history
+    # row, both addresses, both emails in one INSERT; BEGIN and COMMIT.
     write_queries(
         django_assert_num_queries,
-        9,
+        8 if connection.vendor == "postgresql" else 9,
         bearer(employee_a),
         f"/api/v1/consultations/{consultation.pk}/cancel",
         {"reason": "Un empêchement."},
@@ -237,8 +265,14 @@ def test_start_and_end(django_assert_num_queries, employee_a, p_every_day):
     consultation = book(employee_a, p_every_day, at=soon)
     auth = bearer(p_every_day)
     path = f"/api/v1/consultations/{consultation.pk}"
-    write_queries(django_assert_num_queries, 7, auth, path + "/start")
-    # 12: counting adds the company's counters generation (metrics.report_cache).
-    write_queries(django_assert_num_queries, 12, auth, path + "/end")
+    postgresql = connection.vendor == "postgresql"
+    # 6 on PostgreSQL: the session, the consultation locked with the permissions its
+    # participant holds on it (one statement; two elsewhere), the update, its history
+    # row; BEGIN and COMMIT.
+    write_queries(django_assert_num_queries, 6 if postgresql else 7, auth, path + "/start")
+    # 7 on PostgreSQL: the same four, and the counting in one statement (its marker,
+    # three daily rows and the company's counters generation: metrics.services);
+    # elsewhere the permissions' query, and the counting in five statements.
+    write_queries(django_assert_num_queries, 7 if postgresql else 12, auth, path + "/end")
     consultation.refresh_from_db()
     assert consultation.status == Consultation.Status.COMPLETED

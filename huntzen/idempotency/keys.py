@@ -22,7 +22,7 @@ import re
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -95,12 +95,8 @@ def _claim(request, key: str, fingerprint: str) -> IdempotencyKey | Response:
         response_sealed="",
         created_at=now,
     )
-    try:
-        with transaction.atomic():
-            record.save(force_insert=True)
+    if _insert_unless_known(record):
         return record
-    except IntegrityError:
-        pass
     first = IdempotencyKey.objects.select_for_update().get(user=request.user, key=key)
     if first.created_at <= now - settings.HUNTZEN_IDEMPOTENCY_TTL:
         first.delete()  # expired: this is a new request
@@ -109,6 +105,31 @@ def _claim(request, key: str, fingerprint: str) -> IdempotencyKey | Response:
     if first.fingerprint != fingerprint:
         raise IdempotencyKeyReused()
     return _replay(first)
+
+
+def _insert_unless_known(record: IdempotencyKey) -> bool:
+    """INSERT the row unless its (user, key) exists: True when it was inserted. One
+    statement, no savepoint around an error: `ON CONFLICT DO NOTHING` waits, like the
+    unique index, for a concurrent insert of the same key to commit (then inserts
+    nothing) or roll back (then inserts). PostgreSQL and SQLite (>= 3.35) alike."""
+    meta = IdempotencyKey._meta
+    qn = connection.ops.quote_name
+    fields = list(meta.concrete_fields)
+    columns = ", ".join(qn(f.column) for f in fields)
+    params = [f.get_db_prep_save(f.pre_save(record, True), connection) for f in fields]
+    conflict = ", ".join(qn(meta.get_field(name).column) for name in ("user", "key"))
+    sql = (
+        f"INSERT INTO {qn(meta.db_table)} ({columns}) "  # noqa: S608 # nosec B608
+        f"VALUES ({', '.join(['%s'] * len(params))}) "
+        f"ON CONFLICT ({conflict}) DO NOTHING RETURNING 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        inserted = cursor.fetchone() is not None
+    if inserted:
+        record._state.adding = False
+        record._state.db = connection.alias
+    return inserted
 
 
 def _is_refusal(error: Exception) -> bool:

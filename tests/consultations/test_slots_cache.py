@@ -174,28 +174,66 @@ def test_a_status_changed_by_hand_shows_on_the_next_request(slots, committed, p_
     assert slots.starts() == ["09:00", "10:00", "11:00"]
 
 
-def test_a_start_and_an_end_are_read_again(
+def test_a_start_and_an_end_keep_the_answer(
     slots, committed, p_open, employee_b, django_assert_num_queries
 ):
-    """Still blocking statuses (the answer stays), but the cached one is not believed."""
+    """Scheduled, in progress and completed all hold the time: the kept answer is still
+    the right one and still believed (no new generation, no query); computed again, it
+    is the same."""
     consultation = book(employee_b, p_open, at=TUESDAY_9, now=NOW)
     assert slots.warm() == ["10:00", "11:00"]
     consultation = committed(
         services.consultation_start, actor=p_open, consultation=consultation, now=TUESDAY_9
     )
-    with computed():
-        assert slots.starts() == ["10:00", "11:00"]
     with django_assert_num_queries(0):
-        slots.starts()
+        assert slots.starts() == ["10:00", "11:00"]
     committed(
         services.consultation_end,
         actor=p_open,
         consultation=consultation,
         now=TUESDAY_9 + timedelta(minutes=45),
     )
-    with computed():
+    with django_assert_num_queries(0):
         assert slots.starts() == ["10:00", "11:00"]
     assert Consultation.objects.get(pk=consultation.pk).status == Consultation.Status.COMPLETED
+    slots_cache.slots_changed(p_open.pk)
+    with computed():
+        assert slots.starts() == ["10:00", "11:00"]
+
+
+def test_a_reminders_stamp_keeps_the_answer(slots, committed, p_open, employee_b):
+    consultation = book(employee_b, p_open, at=TUESDAY_10, now=NOW)
+    assert slots.warm() == ["09:00", "11:00"]
+    row = Consultation.objects.get(pk=consultation.pk)
+    row.reminder_24h_sent_at = NOW
+    committed(row.save, update_fields=["reminder_24h_sent_at"])
+    slots.warm()
+
+
+def test_a_row_saved_again_is_compared_with_what_it_last_wrote(
+    slots, committed, p_open, employee_b
+):
+    """The same instance cancelled by hand, then scheduled again: two changes."""
+    consultation = book(employee_b, p_open, at=TUESDAY_10, now=NOW)
+    assert slots.warm() == ["09:00", "11:00"]
+    row = Consultation.objects.get(pk=consultation.pk)
+    row.status = Consultation.Status.CANCELLED
+    committed(row.save, update_fields=["status"])
+    assert slots.warm() == ["09:00", "10:00", "11:00"]
+    row.status = Consultation.Status.SCHEDULED
+    committed(row.save, update_fields=["status"])
+    assert slots.starts() == ["09:00", "11:00"]
+
+
+def test_a_row_not_loaded_whole_counts_as_a_change(slots, committed, p_open, employee_b):
+    """What it held before cannot be compared: a new generation, to be safe."""
+    consultation = book(employee_b, p_open, at=TUESDAY_10, now=NOW)
+    assert slots.warm() == ["09:00", "11:00"]
+    row = Consultation.objects.only("pk", "status").get(pk=consultation.pk)
+    row.status = Consultation.Status.IN_PROGRESS
+    committed(row.save, update_fields=["status"])
+    with computed():
+        assert slots.starts() == ["09:00", "11:00"]
 
 
 def test_a_rolled_back_booking_changes_nothing(slots, p_open, employee_b):
