@@ -3,14 +3,33 @@ the manifest gives, a file the manifest lacks still raises, DEBUG still answers 
 unhashed URL."""
 
 import pytest
+from django.core.management import call_command
+from django.test import override_settings
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 from huntzen.staticfiles import StaticFilesStorage
 
+PRODUCTION_STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "huntzen.staticfiles.StaticFilesStorage"},
+}
+
+
+@pytest.fixture(scope="module")
+def collected(tmp_path_factory):
+    """`collectstatic` as a deployment runs it (the tests' settings have DEBUG on and
+    no manifest)."""
+    root = tmp_path_factory.mktemp("static")
+    with override_settings(STATIC_ROOT=root, DEBUG=False, STORAGES=PRODUCTION_STORAGES):
+        call_command("collectstatic", interactive=False, verbosity=0)
+    return root
+
 
 @pytest.fixture
-def storage():
-    return StaticFilesStorage()
+def storage(collected, settings):
+    settings.DEBUG = False
+    settings.STATIC_ROOT = collected
+    return StaticFilesStorage(location=collected)
 
 
 def _manifests_url(storage, name) -> str:
