@@ -194,13 +194,10 @@ class CompanyMetricsView(APIView):
         period, granularity = _report_request(request, protect=protect)
         # HR's answer kept rendered beside its report (metrics.report_cache): building and
         # rendering the body cost more than finding the report (bench/profiles/hd/).
-        until = selectors.published_until_for(protect=protect)
         key = report_cache.api_body_key(
-            report_cache.report_key(
-                company=company, period=period, granularity=granularity, until=until
-            )
-            if protect
-            else None,
+            selectors.company_report_key(
+                company=company, period=period, granularity=granularity, protect=protect
+            ),
             media_type=request.accepted_media_type,
         )
 

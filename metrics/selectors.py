@@ -317,6 +317,19 @@ def company_report(
     return report_cache.cached_report(key, company, compute)
 
 
+def company_report_key(*, company, period, granularity, protect: bool) -> str | None:
+    """The key HR's report of `company_report` is kept under, for the answers rendered
+    from it (metrics.report_cache); None for staff's reports, never kept."""
+    if not protect:
+        return None
+    return report_cache.report_key(
+        company=company,
+        period=period,
+        granularity=granularity,
+        until=published_until_for(protect=protect),
+    )
+
+
 def report_buckets(
     period: Period, granularity: Granularity, *, protect: bool, until: date | None
 ) -> list[Period]:

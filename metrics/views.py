@@ -125,13 +125,10 @@ def company_dashboard(request, pk=None):
         access.may_export_company_metrics(request.user),
         access.may_read_employee_metrics(request.user),
     )
-    until = selectors.published_until_for(protect=protect)
     key = report_cache.page_body_key(
-        report_cache.report_key(
-            company=company, period=period, granularity=granularity, until=until
-        )
-        if protect
-        else None,
+        selectors.company_report_key(
+            company=company, period=period, granularity=granularity, protect=protect
+        ),
         company=company,
         links=links,
     )
