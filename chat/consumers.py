@@ -32,9 +32,9 @@ close; its client resends it. A message's id is the same for every attempt
 Delivery is at least once: a message frame carries its id, and a resend (same
 clientMessageId, after a reconnect) is broadcast to the room again (after its commit),
 so that a message stored but never broadcast (the process died, Redis failed) still
-reaches the other participant; clients ignore an id they already show. A history frame stays under
-HISTORY_FRAME_BYTES (daphne refuses to send a frame over 1 MiB): when a page would not
-fit, its oldest messages are left for the next page (hasMore).
+reaches the other participant; clients ignore an id they already show. A history
+frame stays under HISTORY_FRAME_BYTES (daphne refuses to send a frame over 1 MiB): when
+a page would not fit, its oldest messages are left for the next page (hasMore).
 
 A socket belongs to the session that opened it (the cookie session, or the token
 session its ticket was issued under): it joins that session's and its user's groups

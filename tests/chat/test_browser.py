@@ -1,6 +1,7 @@
 """Employee and practitioner chat in two browser pages, through a real daphne process
 (pytest-django's live server speaks no websocket)."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -120,6 +121,14 @@ _WATCH_LOG = """() => {
 }"""
 
 
+def _wait_until(condition):
+    """Polls `condition` (the page's CSP forbids the eval wait_for_function polls with)."""
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
 def _run(statements):
     from django.db import connection
 
@@ -151,7 +160,7 @@ def test_a_message_whose_commit_failed_is_retracted_then_shown_once(
                 alice.get_by_label("Votre message").fill("Tenez bon")
                 alice.get_by_label("Votre message").press("Enter")
                 # Paula's page showed it on insert, then took it back when the commit failed.
-                paula.wait_for_function("window.chatSeen.removed >= 1")
+                _wait_until(lambda: paula.evaluate("() => window.chatSeen.removed") >= 1)
                 # Alice's stays on screen, pending, to be resent.
                 expect(alice.locator(".chat-msg.is-mine")).to_contain_text("Tenez bon")
             finally:
