@@ -15,16 +15,26 @@ Client -> server frames (JSON objects):
 Server -> client frames:
   ready, history {messages, hasMore, before}, message {id, sender, body, createdAt,
   clientMessageId}, typing {sender, active}, read {sender, upTo},
+  retracted {id, clientMessageId} (a message shown before its commit, not stored),
   error {code, message[, clientMessageId]},
   status {event, status, ...} (the consultation's lifecycle: consultations.live)
 Close codes: see chat.access (4401, 4403, 4404, 4409; 4503 "unavailable, retry").
 
+Delivered on insert, confirmed on commit: a new message is handed to the room (the
+other participant's sockets and the sender's other sockets) as soon as its row is
+inserted, before the COMMIT that waits for the disk; the sending socket gets its own
+message frame (its confirmation) only once the COMMIT returned: a message its sender saw
+confirmed is stored. Should the COMMIT fail, the room gets a `retracted` frame (clients
+remove that id) and the sender `error unavailable` with its clientMessageId, then a 4503
+close; its client resends it. A message's id is the same for every attempt
+(chat.services.message_id), so a resend shows once where the first attempt was seen.
+
 Delivery is at least once: a message frame carries its id, and a resend (same
-clientMessageId, after a reconnect) is broadcast to the room again, so that a message
-stored but never broadcast (the process died, Redis failed) still reaches the other
-participant; clients ignore an id they already show. A history frame stays under
-HISTORY_FRAME_BYTES (daphne refuses to send a frame over 1 MiB): when a page would not
-fit, its oldest messages are left for the next page (hasMore).
+clientMessageId, after a reconnect) is broadcast to the room again (after its commit),
+so that a message stored but never broadcast (the process died, Redis failed) still
+reaches the other participant; clients ignore an id they already show. A history
+frame stays under HISTORY_FRAME_BYTES (daphne refuses to send a frame over 1 MiB): when
+a page would not fit, its oldest messages are left for the next page (hasMore).
 
 A socket belongs to the session that opened it (the cookie session, or the token
 session its ticket was issued under): it joins that session's and its user's groups
@@ -195,10 +205,11 @@ def _recheck(user_id, consultation_id, session_key=None):
 
 
 @db
-def _send(user, room, body, client_message_id):
+def _send(user, room, body, client_message_id, announce=None):
     """(message, created), or None when the user is over her flood budget. The
     participant decision is the socket's (made within RECHECK_DELIVERIES_AFTER).
-    `room`: the socket's consultation, by its id only (ChatConsumer.room)."""
+    `room`: the socket's consultation, by its id only (ChatConsumer.room). `announce`:
+    services.message_send's, called in this (database) thread before the COMMIT."""
     if not flood.user_may_send(user.pk):
         return None
     return services.message_send(
@@ -207,7 +218,54 @@ def _send(user, room, body, client_message_id):
         body=body,
         client_message_id=client_message_id,
         participant=True,
+        announce=announce,
     )
+
+
+class EarlyDelivery:
+    """A new message handed to the room before its COMMIT: `announce` runs in the
+    database thread (between the insert and the COMMIT, services.message_send) and only
+    schedules the group_send on the socket's event loop, so that the COMMIT is not kept
+    waiting and no transaction stays open across an await. The event names the sending
+    socket (`origin`), which skips it: that socket confirms after the COMMIT."""
+
+    def __init__(self, consumer, loop):
+        self.consumer, self.loop = consumer, loop
+        self.text = None
+        self.message = None
+        self.sent = None  # the group_send's concurrent future
+
+    def announce(self, message):
+        self.message = message
+        self.text = _encode({"type": "message", **message.as_frame()})
+        event = {"type": "chat.message", "text": self.text, "origin": self.consumer.channel_name}
+        self.sent = asyncio.run_coroutine_threadsafe(
+            self.consumer.channel_layer.group_send(self.consumer.group, event), self.loop
+        )
+
+    async def delivered(self):
+        """Wait for the early group_send; raises what it raised."""
+        await asyncio.wrap_future(self.sent)
+
+    async def retract(self):
+        """The COMMIT failed: have the room's clients remove the message (after the
+        early frame, so that no socket gets the retraction first)."""
+        try:
+            await self.delivered()
+        except LAYER_ERRORS:
+            logger.warning("Channel layer failed on an early delivery")
+        frame = {
+            "type": "retracted",
+            "id": str(self.message.id),
+            "clientMessageId": self.message.client_message_id,
+        }
+        try:
+            await self.consumer.channel_layer.group_send(
+                self.consumer.group, {"type": "chat.retracted", "frame": frame}
+            )
+        except LAYER_ERRORS:
+            # The resend (same id) or the next history page puts the recipient right.
+            logger.exception("Chat: channel layer failed on a retraction")
 
 
 def _encode(content) -> str:
@@ -440,13 +498,33 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return await self._error("rate_limited", reply_id)
         if not await self._still_allowed():
             return
+        early = EarlyDelivery(self, asyncio.get_running_loop())
         try:
-            sent = await _send(self.user, self.room, content.get("body"), client_message_id)
+            sent = await _send(
+                self.user, self.room, content.get("body"), client_message_id, early.announce
+            )
         except ValidationError as invalid:
             code, message = _first_error(invalid)
             return await self._error(code, reply_id, message)
+        except Exception:
+            if early.sent is None:
+                raise
+            # Shown to the room, then not stored (the COMMIT failed): take it back; the
+            # sender's client keeps it pending and resends it under the same id.
+            logger.exception("Chat unavailable: a message announced failed to commit")
+            await early.retract()
+            return await self._unavailable(reply_id)
         if sent is None:  # the user's budget, across her sockets and processes
             return await self._error("rate_limited", reply_id)
+        if early.sent is not None:
+            # Stored: the sender's confirmation, then the early delivery's outcome.
+            await self.send(text_data=early.text)
+            try:
+                await early.delivered()
+            except LAYER_ERRORS:
+                logger.exception("Chat unavailable: channel layer failed on send")
+                await self._unavailable()
+            return
         message, _created = sent
         # Encoded once here, sent as is by every socket of the room (chat_message).
         text = _encode({"type": "message", **message.as_frame()})
@@ -503,8 +581,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     # --- Events from the channel layer ---------------------------------------------
 
     async def chat_message(self, event):
-        if await self._still_allowed():
+        # The sending socket confirms its message itself, after the COMMIT (on_message).
+        if event.get("origin") != self.channel_name and await self._still_allowed():
             await self.send(text_data=event["text"])
+
+    async def chat_retracted(self, event):
+        """A message delivered before its COMMIT was not stored (on_message)."""
+        if await self._still_allowed():
+            await self.send_json(event["frame"])
 
     async def chat_signal(self, event):
         if (

@@ -1,8 +1,13 @@
 """Chat writes and reads. Both go through the chat access rule (which logs).
 
-A message is sealed and committed here; the caller broadcasts it only after
+A message is sealed and committed here; the caller confirms it to its sender only after
 `message_send` has returned, i.e. after the commit (call it outside any transaction):
-nothing is ever shown as sent that was not stored.
+nothing is ever shown to its sender as sent that was not stored. The other participant
+may see it earlier ("deliver on insert, confirm on commit"): given `announce`, the
+one-statement path calls it with the new message once the row is inserted and before
+its transaction commits; should the commit fail, message_send raises and the caller
+retracts what it announced. A message's id is drawn from (room, sender, client message
+id) (message_id), so that the resend of a retracted message shows under the same id.
 """
 
 import logging
@@ -29,6 +34,20 @@ MAX_BODY_CHARS = 4000
 MAX_CLIENT_ID_CHARS = 64
 HISTORY_PAGE = 50
 MAX_HISTORY_PAGE = 100
+
+# The namespace of message ids (message_id). Fixed: changing it would give a resend of a
+# message stored before the change another id than the one its recipient may show.
+MESSAGE_ID_NAMESPACE = uuid.UUID("6f1d3c52-8a4e-4b7f-9c1e-2d5a7b3e9f40")
+
+
+def message_id(consultation_id, sender_id, client_message_id: str) -> uuid.UUID:
+    """The id of the message `client_message_id` of `sender_id` in `consultation_id`:
+    the same for every attempt to send it, so that a message announced, retracted (its
+    commit failed) and resent shows once, under one id, wherever it was seen. Ids are
+    not secrets (the sealed body binds its id as associated data, nothing more)."""
+    return uuid.uuid5(
+        MESSAGE_ID_NAMESPACE, f"{uuid.UUID(str(consultation_id))}/{sender_id}/{client_message_id}"
+    )
 
 
 @dataclass(frozen=True)
@@ -134,10 +153,15 @@ def message_send(
     client_message_id: str,
     now: datetime | None = None,
     participant: bool | None = None,
+    announce=None,
 ) -> tuple[Message, bool]:
     """Store `body` from `sender` (the authenticated user, never client input) at `now`
     (server time; given explicitly only by server code such as the demo data).
     `participant`: an open socket's cached participant decision (chat.access.get_chat_for).
+    `announce`: called with the new Message after its row is inserted and before it is
+    committed, on the one-statement path only (PostgreSQL, an open socket, a new message,
+    called outside any transaction); it must not block (the websocket hands the frame to
+    its event loop). When it was called and this raises, the message is not stored.
 
     Returns (message, created). A resend with the same client message id returns the
     stored message with created=False and stores nothing. Raises ValidationError for a
@@ -147,7 +171,9 @@ def message_send(
     client_message_id = validate_client_message_id(client_message_id)
     now = now or timezone.now()
     if participant:
-        sent = _send_in_one_statement(sender, consultation.pk, body, client_message_id, now)
+        sent = _send_in_one_statement(
+            sender, consultation.pk, body, client_message_id, now, announce
+        )
         if sent is not None:
             return sent
     # The decision step by step: with guardian, on SQLite, and for every refusal.
@@ -174,7 +200,8 @@ def _sealed_body(body: str, pk, consultation_id, sender_id) -> str:
 
 def _sealed_message(body: str, **fields) -> ChatMessage:
     """A new message with these fields and its body sealed (bound to its own id)."""
-    message = ChatMessage(id=uuid.uuid4(), **fields)
+    message = ChatMessage(**fields)
+    message.pk = message_id(message.consultation_id, message.sender_id, message.client_message_id)
     message.body_sealed = _sealed_body(body, message.pk, message.consultation_id, message.sender_id)
     return message
 
@@ -198,11 +225,14 @@ def _store(
 
 
 _INSERTED = ("id", "consultation", "sender", "body_sealed", "client_message_id", "created_at")
-_RESEND_KEY = ("consultation", "sender", "client_message_id")
+# Every unique index an arbiter, not only the resend key's: the id is drawn from that
+# key (message_id), so two attempts at one message racing on two connections collide
+# on the primary key too, which a targeted ON CONFLICT would raise on.
+_ON_CONFLICT = "ON CONFLICT DO NOTHING"
 
 
 def _insert_once(message: ChatMessage) -> bool:
-    """INSERT ... ON CONFLICT (the resend key) DO NOTHING RETURNING id, in one
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, in one
     statement: True if `message` was stored, False if a row with its client message id
     was already there (a resend, even one racing on another connection). Django's
     bulk_create(ignore_conflicts=True) does not say which happened, which cost a
@@ -212,13 +242,12 @@ def _insert_once(message: ChatMessage) -> bool:
     quote = connection.ops.quote_name
     meta = ChatMessage._meta
     fields = [meta.get_field(name) for name in _INSERTED]
-    conflict = ", ".join(quote(meta.get_field(name).column) for name in _RESEND_KEY)
     # Identifiers from the model's own metadata, quoted; every value a parameter.
     columns = ", ".join(quote(f.column) for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608  # nosec B608
-        f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote(meta.pk.column)}"
+        f"{_ON_CONFLICT} RETURNING {quote(meta.pk.column)}"
     )
     values = [f.get_db_prep_save(getattr(message, f.attname), connection) for f in fields]
     with connection.cursor() as cursor:
@@ -257,7 +286,6 @@ def _send_sql(connection, window_sql: str) -> str:
     message_values = ", ".join(
         f"w.{pk}" if f.name == "consultation" else cast(f) for f in message_fields
     )
-    conflict = ", ".join(quote(message.get_field(n).column) for n in _RESEND_KEY)
     # Identifiers from the models' own metadata, quoted; every value a parameter.
     sql = (
         f"WITH w AS (SELECT {pk}, {employee} FROM {quote(room.db_table)} "  # noqa: S608  # nosec B608
@@ -268,7 +296,7 @@ def _send_sql(connection, window_sql: str) -> str:
         f"SELECT {', '.join(cast(f) for f in log_fields)}, w.{employee} FROM w RETURNING 1), "
         f"stored AS (INSERT INTO {quote(message.db_table)} "
         f"({', '.join(quote(f.column) for f in message_fields)}) "
-        f"SELECT {message_values} FROM w ON CONFLICT ({conflict}) DO NOTHING RETURNING 1) "
+        f"SELECT {message_values} FROM w {_ON_CONFLICT} RETURNING 1) "
         f"SELECT (SELECT count(*) FROM logged), (SELECT count(*) FROM stored)"
     )
     _SEND_SQL[connection.alias] = sql
@@ -276,12 +304,17 @@ def _send_sql(connection, window_sql: str) -> str:
 
 
 def _send_in_one_statement(
-    sender, consultation_id, body: str, client_message_id: str, now: datetime
+    sender, consultation_id, body: str, client_message_id: str, now: datetime, announce=None
 ) -> tuple[Message, bool] | None:
     """(message, created) when the chat is open and the message (or its resend) and its
     log row are committed; None when this path does not apply (not PostgreSQL, a barred
     account, a malformed id) or wrote nothing (no open chat of that id): the caller
-    then decides step by step, and logs the refusal."""
+    then decides step by step, and logs the refusal.
+
+    With `announce` (and no transaction around), the statement runs in a transaction of
+    its own and a new message is announced between the statement and its COMMIT (which
+    waits for the WAL's flush: the other participant need not). Without, it commits on
+    its own (autocommit), in one round trip."""
     connection = connections[router.db_for_write(ChatMessage)]
     if connection.vendor != "postgresql" or is_barred(sender):
         return None
@@ -291,7 +324,7 @@ def _send_in_one_statement(
         return None
     # The row's values as they are: no model instance (with the Consultation the socket
     # used to build per message, 13 % of the database thread's profiled time).
-    pk = uuid.uuid4()
+    pk = message_id(consultation_pk, sender.pk, client_message_id)
     values = {
         "id": pk,
         "sender": sender.pk,
@@ -314,27 +347,31 @@ def _send_in_one_statement(
         for f in (ChatMessage._meta.get_field(n) for n in _INSERTED)
         if f.name != "consultation"
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _send_sql(connection, window_sql),
-            [consultation_pk, *window_params, *log_params, *message_params],
-        )
-        logged, stored = cursor.fetchone()
+    params = [consultation_pk, *window_params, *log_params, *message_params]
+    message = Message(
+        id=pk, sender_id=sender.pk, body=body, created_at=now, client_message_id=client_message_id
+    )
+    if announce is None or connection.in_atomic_block:
+        logged, stored = _execute(connection, _send_sql(connection, window_sql), params)
+    else:
+        with transaction.atomic(using=connection.alias):
+            logged, stored = _execute(connection, _send_sql(connection, window_sql), params)
+            if stored:
+                announce(message)
     if not logged:
         return None
     if stored:
-        message = Message(
-            id=pk,
-            sender_id=sender.pk,
-            body=body,
-            created_at=now,
-            client_message_id=client_message_id,
-        )
         return message, True
     stored = ChatMessage.objects.get(
         consultation_id=consultation_pk, sender=sender, client_message_id=client_message_id
     )
     return _decrypted(stored), False
+
+
+def _execute(connection, sql: str, params) -> tuple:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
 
 
 def _decrypted_from(message: ChatMessage, body: str) -> Message:

@@ -166,6 +166,9 @@
       case "message":
         this.receive(frame);
         break;
+      case "retracted":
+        this.retract(frame.id);
+        break;
       case "typing":
         this.showTyping(frame.active);
         break;
@@ -246,6 +249,8 @@
   };
 
   // At least once: a resend after a reconnect is broadcast again; one id shows once.
+  // The other participant's message may arrive before the server committed it: a
+  // "retracted" frame then takes it back (retract).
   Chat.prototype.receive = function (message) {
     var confirmed = message.sender === this.me && this.pending[message.clientMessageId];
     if (this.byId[message.id]) {
@@ -272,6 +277,17 @@
         message.body === null ? this.d.labelUnreadable : message.body);
       this.markRead();
     }
+  };
+
+  // Shown before its commit, then not stored (the server's commit failed): removed. Its
+  // sender's client still has it pending and resends it; it comes back under the same id.
+  // (The sender's own pending copy carries no id yet: it stays, "sending".)
+  Chat.prototype.retract = function (id) {
+    var element = this.byId[id];
+    if (!element) { return; }
+    element.remove();
+    delete this.byId[id];
+    if (this.lastReadSent === id) { this.lastReadSent = null; }
   };
 
   Chat.prototype.showTyping = function (active) {

@@ -1,6 +1,7 @@
 """Employee and practitioner chat in two browser pages, through a real daphne process
 (pytest-django's live server speaks no websocket)."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -92,3 +93,84 @@ def test_a_closed_chat_shows_its_history_read_only(browser, employee_a, practiti
             expect(page.get_by_label("Votre message")).to_be_hidden()
         finally:
             context.close()
+
+
+# Every chat message's COMMIT fails while this deferred trigger exists (its insert does
+# not): the database losing the commit after the early delivery.
+_DOOM = (
+    "CREATE FUNCTION test_doomed_commit() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN RAISE EXCEPTION 'commit refused'; END $$",
+    "CREATE CONSTRAINT TRIGGER test_doomed_commit AFTER INSERT ON chat_chatmessage "
+    "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_doomed_commit()",
+)
+_HEAL = (
+    "DROP TRIGGER IF EXISTS test_doomed_commit ON chat_chatmessage",
+    "DROP FUNCTION IF EXISTS test_doomed_commit()",
+)
+
+# Counts the messages the log adds and removes (window.chatSeen).
+_WATCH_LOG = """() => {
+  window.chatSeen = { added: 0, removed: 0 };
+  const count = (nodes, key) => nodes.forEach((node) => {
+    if (node.classList && node.classList.contains("chat-msg")) { window.chatSeen[key] += 1; }
+  });
+  new MutationObserver((changes) => changes.forEach((change) => {
+    count(change.addedNodes, "added");
+    count(change.removedNodes, "removed");
+  })).observe(document.querySelector("[data-chat-log]"), { childList: true });
+}"""
+
+
+def _wait_until(condition):
+    """Polls `condition` (the page's CSP forbids the eval wait_for_function polls with)."""
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def _run(statements):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+
+
+def test_a_message_whose_commit_failed_is_retracted_then_shown_once(
+    browser,
+    employee_a,
+    practitioner_p,
+    consultation,  # noqa: F811
+):
+    from chat.models import ChatMessage
+
+    with daphne_processes(1) as (port,):
+        alice_context, alice = _page_for(browser, port, employee_a)
+        paula_context, paula = _page_for(browser, port, practitioner_p)
+        try:
+            errors = []
+            for page in (alice, paula):
+                page.on("pageerror", lambda error: errors.append(str(error)))
+                page.goto(f"/consultations/{consultation.pk}/chat/")
+                expect(page.locator("[data-chat-status]")).to_have_text("Connecté")
+            paula.evaluate(_WATCH_LOG)
+            _run(_DOOM)
+            try:
+                alice.get_by_label("Votre message").fill("Tenez bon")
+                alice.get_by_label("Votre message").press("Enter")
+                # Paula's page showed it on insert, then took it back when the commit failed.
+                _wait_until(lambda: paula.evaluate("() => window.chatSeen.removed") >= 1)
+                # Alice's stays on screen, pending, to be resent.
+                expect(alice.locator(".chat-msg.is-mine")).to_contain_text("Tenez bon")
+            finally:
+                _run(_HEAL)
+            # Alice's page reconnects and resends it: stored once, shown once on both.
+            expect(alice.locator(".chat-msg.is-mine[data-id]")).to_have_count(1)
+            expect(paula.locator(".chat-msg")).to_have_count(1)
+            expect(paula.locator(".chat-msg")).to_contain_text("Tenez bon")
+            assert ChatMessage.objects.count() == 1
+            assert errors == []
+        finally:
+            alice_context.close()
+            paula_context.close()
