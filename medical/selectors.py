@@ -205,10 +205,10 @@ def entries_content(entries) -> list[EntryView]:
 def entry_row_content(row: tuple) -> EntryView:
     """The EntryView of one `ENTRY_FIELDS` row: as `entry_content` of its instance."""
     pk, owner_id, entry_date, mood_sealed, text_sealed, created_at, updated_at = row
-    aad = JournalEntry.aad_of
+    mood_aad, text_aad = JournalEntry.aads_of(pk, owner_id, "mood", "text")
     try:
-        mood = int(crypto.unseal(mood_sealed, aad=aad(pk, owner_id, "mood")))
-        text = crypto.unseal(text_sealed, aad=aad(pk, owner_id, "text"))
+        mood = int(crypto.unseal(mood_sealed, aad=mood_aad))
+        text = crypto.unseal(text_sealed, aad=text_aad)
     except crypto.DecryptionError:
         integrity_failure(
             object_type="journal_entry", object_id=pk, row=JournalEntry(pk=pk, owner_id=owner_id)
