@@ -82,8 +82,9 @@ def mood_chart(points, *, first_day: date, last_day: date) -> MoodChart:
         scale = (mood - limits.MOOD_MIN) / (limits.MOOD_MAX - limits.MOOD_MIN)
         return svg_number(PAD_TOP + plot_h * (1 - scale))
 
+    date_long = dates.days_long()
     dots = [
-        Dot(x_of(p.day), y_of(p.mood), p.day, round(p.mood, 1), p.count, dates.date_long(p.day))
+        Dot(x_of(p.day), y_of(p.mood), p.day, round(p.mood, 1), p.count, date_long(p.day))
         for p in points
     ]
     y_ticks = [Tick(y_of(m), str(m)) for m in range(limits.MOOD_MIN, limits.MOOD_MAX + 1)]
