@@ -127,6 +127,14 @@ def include_per_audience(context, name: str) -> str:
 # --- Blocks rendered once per language ---------------------------------------------
 
 _block_ids = itertools.count()
+# (block, language, URL prefix and configuration, autoescape, current app): the
+# blocks of every page in two languages and each app's namespace, a few hundred bytes
+# each; apart from the menus so that neither pushes the other out.
+FIXED_MAX = 2048
+fixed = _Rendered(FIXED_MAX)
+setting_changed.connect(
+    lambda **kwargs: fixed.clear(), weak=False, dispatch_uid="huntzen.nav.fixed"
+)
 
 
 def _is_constant(expression) -> bool:
@@ -185,20 +193,20 @@ class PerLanguageNode(template.Node):
             getattr(request, "current_app", None),
             getattr(match, "namespace", None),
         )
-        html = rendered.get(key)
+        html = fixed.get(key)
         if html is None:
             html = self.nodelist.render(context)
-            rendered.put(key, html)
+            fixed.put(key, html)
         return html
 
 
 @register.tag
 def per_language(parser, token):
     """`{% per_language %}…{% end_per_language %}`: the enclosed text, translations, URLs
-    and static paths rendered once per language in each process (in `rendered`, with the
-    menus). About 10 µs a translation, 30 µs a URL: on the portal's pages, most of what
-    their frame and fixed headings cost (bench/profiles/ic/). The enclosed nodes are
-    checked when the template is parsed: nothing that reads the context."""
+    and static paths rendered once per language in each process (in `fixed`). About
+    10 µs a translation, 30 µs a URL: on the portal's pages, most of what their frame
+    and fixed headings cost (bench/profiles/ic/). The enclosed nodes are checked when
+    the template is parsed: nothing that reads the context."""
     nodelist = parser.parse(("end_per_language",))
     parser.delete_first_token()
     _check_fixed(nodelist)

@@ -31,8 +31,9 @@ PAGES = [
 @pytest.fixture(autouse=True)
 def _nothing_rendered_yet():
     nav.rendered.clear()
+    nav.fixed.clear()
     yield
-    nav.rendered.clear()
+    nav.fixed.clear()
 
 
 def _without_csrf(html: bytes) -> bytes:
@@ -134,4 +135,4 @@ def test_nothing_is_kept_with_debug(settings):
     settings.DEBUG = True
     block = '{% load i18n %}{% per_language %}{% translate "Menu" %}{% end_per_language %}'
     Template(block).render(Context({}))
-    assert not nav.rendered.entries
+    assert not nav.fixed.entries
