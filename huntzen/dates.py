@@ -31,6 +31,16 @@ def _day_formatted(value: date, style: str, language: str | None) -> str:
     return dateformat.format(value, _format(style))
 
 
+def days_long():
+    """`date_long` for many days (`date`s) of one page, the language looked up once."""
+    language = get_language()
+
+    def text(day: date) -> str:
+        return _day_formatted(day, "long", language) if day else ""
+
+    return text
+
+
 def date_short(value) -> str:
     return _formatted(value, "short") if value else ""
 

@@ -56,7 +56,7 @@ class Statement:
         """The queryset's rows for `values`; with `limit`, that many from `offset` (as
         slicing it would give: its SQL ends with LIMIT and OFFSET)."""
         connection = connections[using]
-        compiler, sql, params, slots = self._compiled.get(using) or self._compile(using)
+        compiler, sql, params, slots, converters = self._compiled.get(using) or self._compile(using)
         params = list(params)
         for name, field in self._fields.items():
             prepared = field.get_db_prep_value(values[name], connection, prepared=False)
@@ -67,7 +67,10 @@ class Statement:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
-        return list(compiler.results_iter(results=[fetched], tuple_expected=True))
+        if not converters:
+            return fetched  # the driver's rows are tuples already
+        # What results_iter does, with the converters looked up once (not per request).
+        return list(map(tuple, compiler.apply_converters(fetched, converters)))
 
     def _compile(self, using: str) -> tuple:
         """Compiled twice with different stand-ins: the SQL must be the same and differ
@@ -103,7 +106,10 @@ class Statement:
             slots[name] = tuple(i for i, param in enumerate(params) if param == prepared)
             if not slots[name]:
                 raise ValueError(f"{self._build!r} does not use {name}.")
-        return compiler, sql, tuple(params), slots
+        selected = [column[0] for column in compiler.select[: compiler.col_count]]
+        if compiler.has_composite_fields(selected):
+            raise ValueError("A statement selects no composite primary key.")
+        return compiler, sql, tuple(params), slots, compiler.get_converters(selected)
 
 
 def _in_slots(index: int, slots: dict) -> bool:

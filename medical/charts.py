@@ -82,8 +82,9 @@ def mood_chart(points, *, first_day: date, last_day: date) -> MoodChart:
         scale = (mood - limits.MOOD_MIN) / (limits.MOOD_MAX - limits.MOOD_MIN)
         return svg_number(PAD_TOP + plot_h * (1 - scale))
 
+    date_long = dates.days_long()
     dots = [
-        Dot(x_of(p.day), y_of(p.mood), p.day, round(p.mood, 1), p.count, dates.date_long(p.day))
+        Dot(x_of(p.day), y_of(p.mood), p.day, round(p.mood, 1), p.count, date_long(p.day))
         for p in points
     ]
     y_ticks = [Tick(y_of(m), str(m)) for m in range(limits.MOOD_MIN, limits.MOOD_MAX + 1)]
@@ -119,25 +120,27 @@ def _marks(dots, y_ticks, x_ticks) -> dict[str, SafeString]:
     number = number_text()
     left, right, bottom = number(PAD_LEFT), number(WIDTH - PAD_RIGHT), number(HEIGHT - 8)
     label_x = number(PAD_LEFT - 8)
+    # Coordinates are svg_number's digits, sign and point: nothing to escape in them.
     y_grid = "".join(
-        f'<line class="mood-grid" x1="{left}" x2="{right}" y1="{pos}" y2="{pos}"/><text '
-        f'class="mood-axis" x="{label_x}" y="{pos}" text-anchor="end" '
+        f'<line class="mood-grid" x1="{left}" x2="{right}" y1="{t.pos}" y2="{t.pos}"/><text '
+        f'class="mood-axis" x="{label_x}" y="{t.pos}" text-anchor="end" '
         f'dominant-baseline="middle">{escape(t.label)}</text>'
-        for t, pos in ((t, escape(t.pos)) for t in y_ticks)
+        for t in y_ticks
     )
     x_axis = "".join(
-        f'<text class="mood-axis" x="{escape(t.pos)}" y="{bottom}" text-anchor="middle">'
+        f'<text class="mood-axis" x="{t.pos}" y="{bottom}" text-anchor="middle">'
         f"{escape(t.label)}</text>"
         for t in x_ticks
     )
+    labels = [(d, escape(d.label), number(d.mood)) for d in dots]
     dot_marks = "".join(
-        f'<circle class="mood-dot" cx="{escape(d.x)}" cy="{escape(d.y)}" r="4"><title>'
-        f"{escape(d.label)} : {number(d.mood)}</title></circle>"
-        for d in dots
+        f'<circle class="mood-dot" cx="{d.x}" cy="{d.y}" r="4"><title>'
+        f"{label} : {mood}</title></circle>"
+        for d, label, mood in labels
     )
     value_rows = "".join(
-        f"<tr><td>{escape(d.label)}</td><td>{number(d.mood)}</td><td>{number(d.count)}</td></tr>"
-        for d in dots
+        f"<tr><td>{label}</td><td>{mood}</td><td>{number(d.count)}</td></tr>"
+        for d, label, mood in labels
     )
     # Every value above is escaped or a number.
     return {

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
 NONCE_BYTES = 12
+_URLSAFE_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
 
 
 class DecryptionError(Exception):
@@ -28,6 +29,13 @@ class DecryptionError(Exception):
 
 def associated_data(*, table: str, row_id, owner_id, field: str) -> bytes:
     return f"huntzen-care/v1|{table}|{_as_str(row_id)}|{_as_str(owner_id)}|{field}".encode()
+
+
+def associated_data_of_fields(*, table: str, row_id, owner_id, fields) -> tuple[bytes, ...]:
+    """`associated_data` of each of one row's `fields`, the row's part written once
+    (a list unseals two fields per row)."""
+    row = f"huntzen-care/v1|{table}|{_as_str(row_id)}|{_as_str(owner_id)}|"
+    return tuple(f"{row}{field}".encode() for field in fields)
 
 
 def _as_str(value) -> str:
@@ -83,7 +91,8 @@ def unseal_bytes(sealed: str, *, aad: bytes) -> bytes:
     if key is None:
         raise DecryptionError(f"Unknown or missing encryption key id {key_id!r}.")
     try:
-        raw = base64.urlsafe_b64decode(encoded.encode("ascii"))
+        # base64.urlsafe_b64decode's own two steps, without its two layers of calls.
+        raw = binascii.a2b_base64(encoded.encode("ascii").translate(_URLSAFE_TO_STANDARD))
     except (binascii.Error, ValueError, UnicodeEncodeError):
         raise DecryptionError("Malformed sealed value.") from None
     if len(raw) < NONCE_BYTES + 16:

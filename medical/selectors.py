@@ -205,10 +205,10 @@ def entries_content(entries) -> list[EntryView]:
 def entry_row_content(row: tuple) -> EntryView:
     """The EntryView of one `ENTRY_FIELDS` row: as `entry_content` of its instance."""
     pk, owner_id, entry_date, mood_sealed, text_sealed, created_at, updated_at = row
-    aad = JournalEntry.aad_of
+    mood_aad, text_aad = JournalEntry.aads_of(pk, owner_id, "mood", "text")
     try:
-        mood = int(crypto.unseal(mood_sealed, aad=aad(pk, owner_id, "mood")))
-        text = crypto.unseal(text_sealed, aad=aad(pk, owner_id, "text"))
+        mood = int(crypto.unseal(mood_sealed, aad=mood_aad))
+        text = crypto.unseal(text_sealed, aad=text_aad)
     except crypto.DecryptionError:
         integrity_failure(
             object_type="journal_entry", object_id=pk, row=JournalEntry(pk=pk, owner_id=owner_id)
@@ -313,12 +313,11 @@ def journal_page(owner, *, number, per_page: int, days: int, today: date) -> Jou
     rows = _JOURNAL_PAGE.rows(
         owner_id=owner.pk, first=offset, last=offset + per_page, since=since, today=today
     )
-    entries = access.own_entries(owner)
     paginator = Paginator((), per_page)
     if rows:
         paginator.count = rows[0][-1]
     else:  # no entry at all, or none on this page nor in the chart's days
-        paginator.count = 0 if asked == 1 else entries.count()
+        paginator.count = 0 if asked == 1 else access.own_entries(owner).count()
     number = paginator.get_page(asked).number
     on_page = sorted((row for row in rows if offset < row[-2] <= offset + per_page), key=_rank)
     views = {row[0]: entry_row_content(row[:-2]) for row in on_page}
@@ -326,7 +325,9 @@ def journal_page(owner, *, number, per_page: int, days: int, today: date) -> Jou
         start = (number - 1) * per_page
         views = {
             row[0]: entry_row_content(row)
-            for row in entries.values_list(*ENTRY_FIELDS)[start : start + per_page]
+            for row in access.own_entries(owner).values_list(*ENTRY_FIELDS)[
+                start : start + per_page
+            ]
         }
     points = _mood_points(
         (row[2], _chart_mood(row, views.get(row[0]))) for row in rows if since <= row[2] <= today

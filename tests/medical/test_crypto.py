@@ -124,3 +124,54 @@ def test_a_key_id_given_new_key_bytes_uses_the_new_bytes_at_once():
         resealed = crypto.seal("secret", aad=_aad())
     with override_settings(HUNTZEN_ENCRYPTION_KEYS=[KEY_A]), pytest.raises(crypto.DecryptionError):
         crypto.unseal(resealed, aad=_aad())
+
+
+def test_the_aad_of_several_fields_is_each_fields_own():
+    row, owner = uuid.uuid4(), uuid.uuid4()
+    fields = ("mood", "text", "")
+    together = crypto.associated_data_of_fields(
+        table="medical_journalentry", row_id=row, owner_id=owner, fields=fields
+    )
+    assert together == tuple(
+        crypto.associated_data(table="medical_journalentry", row_id=row, owner_id=owner, field=f)
+        for f in fields
+    )
+    from medical.models import JournalEntry
+
+    assert JournalEntry.aads_of(row, owner, "mood", "text") == (
+        JournalEntry.aad_of(row, owner, "mood"),
+        JournalEntry.aad_of(row, owner, "text"),
+    )
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    [
+        "",
+        "QUJD",
+        "QUJ",
+        "QU",
+        "Q",
+        "QUJD\n",
+        "-_-_",
+        "+/+/",
+        "QUJD====",
+        "Q!U@J#D",
+        "QUJDé",
+        "ＱＵＪＤ",
+    ],
+)
+def test_the_payload_is_read_as_urlsafe_b64decode_reads_it(encoded):
+    """unseal_bytes decodes with binascii directly: what base64.urlsafe_b64decode gives
+    or refuses, byte for byte."""
+    import binascii
+
+    try:
+        expected = base64.urlsafe_b64decode(encoded.encode("ascii"))
+    except (binascii.Error, ValueError, UnicodeEncodeError) as error:
+        expected = type(error)
+    try:
+        got = binascii.a2b_base64(encoded.encode("ascii").translate(crypto._URLSAFE_TO_STANDARD))
+    except (binascii.Error, ValueError, UnicodeEncodeError) as error:
+        got = type(error)
+    assert got == expected

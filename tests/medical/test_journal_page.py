@@ -31,6 +31,7 @@ TEXTS = [
     'Deux lignes\nsur <b>deux</b> & "guillemets" l\'apostrophe',
     "e\u0301" * 150 + " longue " + "x" * 300,  # combining accents, then truncated
     "Ω" * 280,  # exactly the limit
+    "trois\r\nlignes\rWindows & <Mac>\n\n",  # newlines as linebreaksbr normalises them
 ]
 
 
