@@ -61,6 +61,32 @@ def notification_addresses(users) -> dict:
             [pk.get_db_prep_value(u.pk, connection) for u in users],
         )
         chosen = {pk.to_python(user_id): email for user_id, email in cursor.fetchall()}
+    return addresses_from(users, chosen)
+
+
+def chosen_address_sql(user_id_column: str) -> str:
+    """`notification_addresses`' rule as a scalar subquery, for a statement that reads
+    users anyway (the booking's row locks): the verified address the user whose key is
+    `user_id_column` (an SQL column, e.g. `u."id"`) chose, if it is still hers, else
+    NULL (then her account address)."""
+    qn = connection.ops.quote_name
+    chosen, address = NotificationAddress._meta, EmailAddress._meta
+
+    def col(meta, name):
+        return qn(meta.get_field(name).column)
+
+    return (
+        f"(SELECT a.{col(address, 'email')} "  # noqa: S608 # nosec B608
+        f"FROM {qn(chosen.db_table)} c JOIN {qn(address.db_table)} a "
+        f"ON a.{col(address, 'id')} = c.{col(chosen, 'email_address')} "
+        f"WHERE c.{col(chosen, 'user')} = {user_id_column} "
+        f"AND a.{col(address, 'user')} = c.{col(chosen, 'user')} AND a.{col(address, 'verified')})"
+    )
+
+
+def addresses_from(users, chosen: dict) -> dict:
+    """`notification_addresses` of `users` from the addresses they chose (`chosen`, by
+    key, as `chosen_address_sql` reads them)."""
     return {u.pk: chosen.get(u.pk) or u.email for u in users}
 
 

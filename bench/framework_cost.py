@@ -61,6 +61,9 @@ def parse_args():
     )
     parser.add_argument("--measure", help="count: the endpoint whose requests are run")
     parser.add_argument(
+        "--sql", type=Path, help="run: each endpoint's statements of its last request there"
+    )
+    parser.add_argument(
         "--database-url",
         default=os.environ.get(
             "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/huntzen_bench_api"
@@ -200,6 +203,11 @@ def run(args) -> None:
         warm_sign_in(client, request)
         with CaptureQueriesContext(connection) as captured:
             one_request(client, request)
+        if args.sql:
+            args.sql.mkdir(parents=True, exist_ok=True)
+            (args.sql / f"{endpoint}.sql.txt").write_text(
+                "".join(f"{query['sql']}\n" for query in captured)
+            )
         print(
             f"| {endpoint} | {statistics.median(times) * 1000:.3f} "
             f"| {statistics.median(cpu) * 1000:.3f} | {len(captured)} |"

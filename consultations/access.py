@@ -9,10 +9,13 @@ Medical content (chat, notes) adds its own rule on top of `is_participant`:
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connections
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from accounts.gates import gate, has_role_perm
+from accounts.selectors import addresses_from, chosen_address_sql
 from consultations.models import Consultation
 from consultations.permissions import (
     HELD_PERMS,
@@ -24,17 +27,23 @@ from huntzen.transactions import lock_here, mark_locked
 
 
 def get_consultation_for(
-    user, pk, *, perms: tuple[str, ...] = (), lock: bool = False
+    user, pk, *, perms: tuple[str, ...] = (), lock: bool = False, addresses: bool = False
 ) -> Consultation:
     """The consultation `user` may know of, else 404. `perms`: the object permissions
     the caller's service will check next (a write), loaded with the visibility one in a
     single query. `lock`: inside a handler's whole transaction (huntzen/transactions.py),
     the row is read FOR UPDATE, so that the service does not read it again under its
-    lock."""
+    lock. `addresses`: on PostgreSQL, both participants' notification addresses read in
+    the same query, for the emails of the change the caller makes next
+    (`NOTIFICATION_ADDRESSES` on the instance, by key, as `notification_addresses`
+    answers)."""
     queryset = Consultation.objects.select_related("employee", "practitioner", "company")
     locking = lock and lock_here()
     if locking:
         queryset = queryset.select_for_update(of=("self",))
+    addresses = addresses and connections[queryset.db].vendor == "postgresql"
+    if addresses:
+        queryset = queryset.annotate(**_chosen_addresses())
     codenames = ("view_consultation", *perms)
     active = getattr(user, "is_active", False)
     if perms and active:
@@ -45,12 +54,37 @@ def get_consultation_for(
         raise Http404 from None
     if locking:
         mark_locked(consultation)
+    if addresses:
+        chosen = {
+            consultation.employee_id: consultation.__dict__.pop(_CHOSEN["employee"]),
+            consultation.practitioner_id: consultation.__dict__.pop(_CHOSEN["practitioner"]),
+        }
+        consultation.__dict__[NOTIFICATION_ADDRESSES] = addresses_from(
+            (consultation.employee, consultation.practitioner), chosen
+        )
     if perms and active and user.pk in _participants(consultation):
         load_object_perms(user, consultation, codenames)
     consultation.__dict__.pop(HELD_PERMS, None)  # a non-participant's: never used
     if may_know_of(user, consultation):
         return consultation
     raise Http404
+
+
+NOTIFICATION_ADDRESSES = "notification_addresses_read_with_row"
+_CHOSEN = {side: f"{side}_chosen_address_read_with_row" for side in ("employee", "practitioner")}
+
+
+def _chosen_addresses() -> dict:
+    """The annotations of both participants' chosen addresses (accounts.selectors)."""
+    quote = connections["default"].ops.quote_name
+    table = quote(Consultation._meta.db_table)
+    return {
+        name: RawSQL(  # noqa: S611 # nosec B611 # identifiers from the models, no value
+            chosen_address_sql(f"{table}.{quote(Consultation._meta.get_field(side).column)}"),
+            (),
+        )
+        for side, name in _CHOSEN.items()
+    }
 
 
 def _participants(consultation: Consultation) -> tuple:

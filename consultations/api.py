@@ -152,6 +152,8 @@ class _TransitionView(APIView):
     body_serializer = EmptySerializer
     # The object permission the service checks: loaded with the visibility check.
     object_perm = ""
+    # Whether the change emails both participants: their addresses read with the row.
+    emails_both = False
 
     def act(self, *, actor, consultation, body):
         raise NotImplementedError
@@ -159,7 +161,9 @@ class _TransitionView(APIView):
     @idempotency_keys.idempotent(whole=True)
     def post(self, request, pk):
         perms = (self.object_perm,) if self.object_perm else ()
-        consultation = get_consultation_for(request.user, pk, perms=perms, lock=True)
+        consultation = get_consultation_for(
+            request.user, pk, perms=perms, lock=True, addresses=self.emails_both
+        )
         body = self.body_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         consultation = self.act(
@@ -207,6 +211,7 @@ class ConsultationEndView(_TransitionView):
 class ConsultationCancelView(_TransitionView):
     object_perm = "cancel_consultation"
     body_serializer = CancelSerializer
+    emails_both = True
 
     @extend_schema(
         operation_id="consultations_cancel",
@@ -237,6 +242,7 @@ class ConsultationCancelView(_TransitionView):
 class ConsultationRescheduleView(_TransitionView):
     object_perm = "cancel_consultation"
     body_serializer = RescheduleSerializer
+    emails_both = True
 
     @extend_schema(
         operation_id="consultations_reschedule",
@@ -272,6 +278,7 @@ class ConsultationRescheduleView(_TransitionView):
 
 class ConsultationNoShowView(_TransitionView):
     object_perm = "mark_no_show_consultation"
+    emails_both = True
 
     @_transition_schema("consultations_no_show")
     def post(self, request, pk):

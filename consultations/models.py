@@ -139,15 +139,19 @@ class Consultation(models.Model):
     def save(self, *args, **kwargs):
         """Saved, the row as the slots see it is the one just written (see `from_db`)."""
         super().save(*args, **kwargs)
-        update_fields = kwargs.get("update_fields")
+        self.written(kwargs.get("update_fields"))
+
+    def written(self, update_fields=None) -> None:
+        """What `save` keeps of the row it wrote (all of it, or `update_fields`): also
+        called by a service that wrote the row in a statement of its own."""
         loaded = getattr(self, "_slots_as_loaded", None)
         if update_fields is None:
             self._slots_as_loaded = self._slots_view_if_loaded()
         elif loaded is not None:
-            written = {self._meta.get_field(name).attname for name in update_fields}
+            changed = {self._meta.get_field(name).attname for name in update_fields}
             now = self.slots_view()
             self._slots_as_loaded = {
-                name: now[name] if name in written else value for name, value in loaded.items()
+                name: now[name] if name in changed else value for name, value in loaded.items()
             }
 
     # What a practitioner's slots read of the row (consultations.selectors' busy times).

@@ -25,6 +25,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import notification_addresses
 from consultations import ics, selectors
+from consultations.access import NOTIFICATION_ADDRESSES
 from consultations.models import Consultation
 from huntzen.emails import render_templated
 from huntzen.links import absolute_url
@@ -84,10 +85,16 @@ def _queue(
     *,
     ics_method: str | None,
     dedup_keys: dict | None = None,
+    addresses: dict | None = None,
 ) -> None:
-    """One outbox row per (recipient, template, values of her own), in one INSERT."""
+    """One outbox row per (recipient, template, values of her own), in one INSERT.
+    `addresses`: the recipients' `notification_addresses`, when the caller read them
+    already (else those read with the consultation's row, if any: access)."""
     facts = _facts(consultation, ics_method=ics_method)
-    addresses = notification_addresses(recipient for recipient, _template, _extra in emails)
+    if addresses is None:
+        addresses = consultation.__dict__.get(NOTIFICATION_ADDRESSES)
+    if addresses is None or any(r.pk not in addresses for r, _template, _extra in emails):
+        addresses = notification_addresses(recipient for recipient, _template, _extra in emails)
     messages_queue_to_render(
         [
             ToRender(
@@ -172,12 +179,14 @@ def _side(consultation: Consultation, recipient: User) -> str:
     return "practitioner" if recipient.pk == consultation.practitioner_id else "employee"
 
 
-def send_booked(consultation: Consultation) -> None:
-    """The employee: "your appointment is confirmed"; the practitioner: "a new booking"."""
+def send_booked(consultation: Consultation, *, addresses: dict | None = None) -> None:
+    """The employee: "your appointment is confirmed"; the practitioner: "a new booking".
+    `addresses`: both participants' `notification_addresses`, if read already."""
     _queue(
         consultation,
         [(r, f"booked_{_side(consultation, r)}", {}) for r in _both(consultation)],
         ics_method=ics.REQUEST,
+        addresses=addresses,
     )
 
 

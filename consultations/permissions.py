@@ -29,11 +29,17 @@ def grant_participants(consultation: Consultation) -> None:
     finds the permissions by codename itself (assign_perm would cost three queries per
     permission; no per-process memo of their ids, which a rebuilt database changes)."""
     connection = connections[router.db_for_write(ConsultationUserObjectPermission)]
-    quote = connection.ops.quote_name
-    table, permission, content_type, user = (
-        quote(model._meta.db_table)
-        for model in (ConsultationUserObjectPermission, Permission, ContentType, User)
-    )
+    sql, params, count = participants_grant(consultation, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if cursor.rowcount != count:
+            raise RuntimeError(f"Granted {cursor.rowcount} of {count} permissions.")
+
+
+def participants_grant(consultation: Consultation, connection) -> tuple[str, list, int]:
+    """`grant_participants`' INSERT ... SELECT, its parameters and the number of rows it
+    must insert: for a caller that runs it within a statement of its own (the booking's
+    one statement on PostgreSQL)."""
     user_field = ConsultationUserObjectPermission._meta.get_field("user")
     object_field = ConsultationUserObjectPermission._meta.get_field("content_object")
     employee, practitioner, pk = (
@@ -44,18 +50,26 @@ def grant_participants(consultation: Consultation) -> None:
     pairs = [(employee, codename) for codename in EMPLOYEE_PERMS] + [
         (practitioner, codename) for codename in PRACTITIONER_PERMS
     ]
-    wanted = " OR ".join(["(u.id = %s AND p.codename = %s)"] * len(pairs))
+    params = [pk, *(value for pair in pairs for value in pair)]
+    return _grant_sql(connection.alias, len(pairs)), params, len(pairs)
+
+
+@functools.cache
+def _grant_sql(alias: str, count: int) -> str:
+    """The INSERT ... SELECT of `count` (user, codename) pairs on one consultation."""
+    quote = connections[alias].ops.quote_name
+    table, permission, content_type, user = (
+        quote(model._meta.db_table)
+        for model in (ConsultationUserObjectPermission, Permission, ContentType, User)
+    )
+    wanted = " OR ".join(["(u.id = %s AND p.codename = %s)"] * count)
     # Only quoted table names and placeholders are formatted in.
-    sql = (
+    return (
         f"INSERT INTO {table} (permission_id, user_id, content_object_id) "  # noqa: S608  # nosec B608
         f"SELECT p.id, u.id, %s FROM {permission} p "
         f"JOIN {content_type} ct ON ct.id = p.content_type_id, {user} u "
         f"WHERE ct.app_label = 'consultations' AND ({wanted})"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [pk, *(value for pair in pairs for value in pair)])
-        if cursor.rowcount != len(pairs):
-            raise RuntimeError(f"Granted {cursor.rowcount} of {len(pairs)} permissions.")
 
 
 def consultations_with_perm(user, codename: str):

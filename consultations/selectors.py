@@ -439,12 +439,18 @@ def booking_conflicts(
     availability: Availability,
     start: datetime,
     end: datetime,
+    inputs: "SlotInputs | None" = None,
 ) -> tuple[bool, bool]:
     """(the slot is free, the employee is free then), under the booking's row locks: the
     practitioner's live consultations within the buffer of [start, end) (`slot_is_free`)
     and the employee's live ones overlapping it, in one statement on PostgreSQL (two
-    queries elsewhere)."""
+    queries elsewhere); none when `inputs` (`slot_inputs` with `booking` of this
+    employee and `start`, read under the same locks) holds them already."""
     buffer = timedelta(minutes=availability.buffer_minutes)
+    if inputs is not None and inputs.employee_busy is not None:
+        low, high, end_after = _busy_bounds(start=start, end=end, buffer=buffer)
+        rows = [row for row in inputs.busy if low < row[0] < high and row[1] > end_after]
+        return not _busy_from(rows, start=start, buffer=buffer), not inputs.employee_busy
     if connection.vendor != "postgresql":
         employee_busy = (
             Consultation.objects.filter(
@@ -540,26 +546,42 @@ class SlotInputs:
     weekly: dict[int, list[tuple[time, time]]]
     exceptions: dict[date, list[ExceptionHours]]
     busy: list[tuple[datetime, datetime, int, object]]
+    # With `slot_inputs(booking=...)`: whether the employee has a live consultation
+    # overlapping the slot (None otherwise).
+    employee_busy: bool | None = None
 
 
 @functools.cache
-def _slot_inputs_sql() -> str:
+def _slot_inputs_sql(booking: bool = False) -> str:
     """One statement, written once per process (the ORM spent longer building it than
     PostgreSQL running it): the availability, its weekly hours and exceptions, the
     practitioner's live consultations, each list as parallel arrays. Every condition
     compares a column with a constant, so the (practitioner, scheduled_at) index bounds
-    the consultations whatever the history's size."""
+    the consultations whatever the history's size. With `booking`, one more column:
+    whether the employee (`employee`) has a live consultation overlapping the slot
+    starting at `start` of the availability's length."""
     quote = connection.ops.quote_name
     availability = quote(Availability._meta.db_table)
     opening = quote(WeeklyOpening._meta.db_table)
     exception = quote(AvailabilityException._meta.db_table)
     consultation = quote(Consultation._meta.db_table)
+    employee_busy = (
+        f""",
+               EXISTS (
+                   SELECT FROM {consultation}
+                   WHERE employee_id = %(employee)s AND status = ANY(%(statuses)s)
+                     AND scheduled_at < %(start)s + a.length_minutes * interval '1 minute'
+                     AND scheduled_end > %(start)s
+               )"""  # noqa: S608 # nosec B608
+        if booking
+        else ""
+    )
     # Table names from the models, values as parameters.
     return f"""
         SELECT a.time_zone, a.length_minutes, a.buffer_minutes,
                o.weekdays, o.starts, o.ends,
                e.kinds, e.dates, e.starts, e.ends,
-               c.starts, c.ends, c.buffers
+               c.starts, c.ends, c.buffers{employee_busy}
         FROM {availability} a
         CROSS JOIN LATERAL (
             SELECT array_agg(weekday) AS weekdays, array_agg(start_time) AS starts,
@@ -630,18 +652,42 @@ def _slot_inputs_row_orm(params: dict) -> tuple | None:
     def columns(rows, width):
         return [list(column) for column in zip(*rows, strict=True)] if rows else [None] * width
 
-    return (*availability, *columns(openings, 3), *columns(exceptions, 4), *columns(busy, 3))
+    row = (*availability, *columns(openings, 3), *columns(exceptions, 4), *columns(busy, 3))
+    if "employee" not in params:
+        return row
+    start = params["start"]
+    employee_busy = (
+        Consultation.objects.filter(
+            employee_id=params["employee"],
+            status__in=params["statuses"],
+            scheduled_at__lt=start + timedelta(minutes=availability[1]),
+            scheduled_end__gt=start,
+        )
+        .order_by()
+        .exists()
+    )
+    return (*row, employee_busy)
 
 
 def slot_inputs(
-    *, practitioner_id, first_day: date | None, last_day: date | None, now: datetime
+    *,
+    practitioner_id,
+    first_day: date | None,
+    last_day: date | None,
+    now: datetime,
+    booking: tuple[object, datetime] | None = None,
 ) -> SlotInputs | None:
     """Everything `slots_from_inputs` needs for the local days `first_day` to
     `last_day` (their defaults: today in the practitioner's time zone, then six more
     days), in one query, or None without an availability. Its bounds hold whatever the
     time zone (UTC-12 to UTC+14) and are cut to the bookable window of `now`, so a
     long history or far future costs nothing; `slots_from_inputs` applies the exact
-    bounds of `practitioner_slots`."""
+    bounds of `practitioner_slots`.
+
+    `booking`: (an employee's key, a slot's start) of a booking, which reads this under
+    its row locks: the live consultations then cover whatever can conflict with that
+    slot too, and `employee_busy` answers for the employee (`booking_conflicts`, with
+    no statement of its own)."""
     today = now.astimezone(UTC).date()
     first = first_day or today - timedelta(days=1)
     last = last_day or (first_day or today + timedelta(days=1)) + timedelta(days=6)
@@ -663,16 +709,32 @@ def slot_inputs(
         "busy_high": busy_high,
         "busy_end_after": busy_end_after,
     }
+    if booking is not None:
+        employee_id, start = booking
+        # Any length and buffer: the availability's are not known before the answer.
+        widest = _busy_bounds(
+            start=start,
+            end=start + timedelta(minutes=MAX_LENGTH_MINUTES),
+            buffer=timedelta(minutes=MAX_BUFFER_MINUTES),
+        )
+        params.update(
+            employee=employee_id,
+            start=start,
+            busy_low=min(busy_low, widest[0]),
+            busy_high=max(busy_high, widest[1]),
+            busy_end_after=min(busy_end_after, widest[2]),
+        )
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(_slot_inputs_sql(), params)
+            cursor.execute(_slot_inputs_sql(booking is not None), params)
             row = cursor.fetchone()
     else:
         row = _slot_inputs_row_orm(params)
     if row is None:
         return None
     (time_zone, length, buffer, weekdays, opening_starts, opening_ends) = row[:6]
-    kinds, dates, exception_starts, exception_ends, busy_starts, busy_ends, buffers = row[6:]
+    kinds, dates, exception_starts, exception_ends, busy_starts, busy_ends, buffers = row[6:13]
+    employee_busy = row[13] if booking is not None else None
     availability = Availability(
         practitioner_id=practitioner_id,
         time_zone=time_zone,
@@ -698,7 +760,13 @@ def slot_inputs(
         ),
         key=itemgetter(0),
     )
-    return SlotInputs(availability=availability, weekly=weekly, exceptions=exceptions, busy=busy)
+    return SlotInputs(
+        availability=availability,
+        weekly=weekly,
+        exceptions=exceptions,
+        busy=busy,
+        employee_busy=employee_busy,
+    )
 
 
 def slots_from_inputs(

@@ -10,11 +10,13 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from accounts.selectors import addresses_from, chosen_address_sql
 from companies.models import Company
 from consultations import live, notifications, room, selectors, slots_cache
 from consultations.access import may_book, may_cancel, may_run_consultations
@@ -31,7 +33,7 @@ from consultations.models import (
     StatusChange,
     WeeklyOpening,
 )
-from consultations.permissions import grant_participants, has_object_perm
+from consultations.permissions import grant_participants, has_object_perm, participants_grant
 from huntzen.transactions import atomic, locked_here
 from medical import crypto
 
@@ -73,8 +75,9 @@ def consultation_book(
     """
     now = now or timezone.now()
     may_book.check(employee)
-    # The locks first: the employee's company comes with her row (no query of its own).
-    company = _lock_users_reading_company(practitioner, employee)
+    # The locks first: the employee's company and both users' notification addresses
+    # come with their rows (no query of their own).
+    company, addresses = _lock_users_reading_company(practitioner, employee)
     if not company.is_active:
         raise BookingRefused(
             _(
@@ -83,11 +86,18 @@ def consultation_book(
             ),
             code="company_inactive",
         )
-    # The availability and the hours around the slot's day in one statement (the busy
-    # times it reads too are read again under the locks below).
+    # Under the locks, in one statement: the availability, the hours around the slot's
+    # day, the practitioner's live consultations around the slot and whether the
+    # employee has one then (for booking_conflicts).
     day = scheduled_at.astimezone(UTC).date()
     inputs = (
-        selectors.slot_inputs(practitioner_id=practitioner.pk, first_day=day, last_day=day, now=now)
+        selectors.slot_inputs(
+            practitioner_id=practitioner.pk,
+            first_day=day,
+            last_day=day,
+            now=now,
+            booking=(employee.pk, scheduled_at),
+        )
         if practitioner.role == Role.PRACTITIONER and practitioner.is_active
         else None
     )
@@ -119,6 +129,7 @@ def consultation_book(
         availability=availability,
         start=scheduled_at,
         end=end,
+        inputs=inputs,
     )
     if not slot_free:
         raise SlotTaken()
@@ -149,27 +160,175 @@ def consultation_book(
                 % {"n": allowance},
                 code="allowance_exhausted",
             )
-    try:
-        # No savepoint of its own: a failed insert leaves this function at once, and its
-        # atomic block rolls everything back.
-        consultation = Consultation.objects.create(
-            employee=employee,
-            practitioner=practitioner,
-            company=company,
-            kind=kind,
-            scheduled_at=scheduled_at,
-            scheduled_end=end,
-            buffer_minutes=availability.buffer_minutes,
-            created_at=now,
-        )
-    except IntegrityError as exc:
-        # An exclusion constraint: a concurrent booking won the race.
-        raise SlotTaken() from exc
-    grant_participants(consultation)
-    _record(consultation, actor=employee, from_status="", to_status=Status.SCHEDULED, at=now)
+    consultation = Consultation(
+        employee=employee,
+        practitioner=practitioner,
+        company=company,
+        kind=kind,
+        scheduled_at=scheduled_at,
+        scheduled_end=end,
+        buffer_minutes=availability.buffer_minutes,
+        created_at=now,
+    )
+    _insert_booking(consultation, at=now)
     # Queued in the outbox with this change: delivered after commit, never lost.
-    notifications.send_booked(consultation)
+    notifications.send_booked(consultation, addresses=addresses)
     return consultation
+
+
+def _insert_booking(consultation: Consultation, *, at: datetime) -> None:
+    """The new consultation's row, both participants' permissions and its first status
+    change (by the employee, at `at`): on PostgreSQL in one statement (three INSERTs as
+    data-modifying WITH queries, one round trip, no ORM compiling), elsewhere through
+    the ORM. The model's save signals are sent as `save()` sends them (the slots'
+    generation, the counting). No savepoint of its own: a failed insert leaves the
+    booking at once, and its atomic block rolls everything back."""
+    if connection.vendor != "postgresql":
+        try:
+            consultation.save(force_insert=True)
+        except IntegrityError as exc:
+            # An exclusion constraint: a concurrent booking won the race.
+            raise SlotTaken() from exc
+        grant_participants(consultation)
+        _record(
+            consultation,
+            actor=consultation.employee,
+            from_status="",
+            to_status=Status.SCHEDULED,
+            at=at,
+        )
+        return
+    record = StatusChange(
+        consultation=consultation,
+        actor_id=consultation.employee_id,
+        from_status="",
+        to_status=Status.SCHEDULED,
+        at=at,
+    )
+    grant, grant_params, granted = participants_grant(consultation, connection)
+    params = [
+        *_insert_values(consultation),
+        *grant_params,
+        *_insert_values(record),
+    ]
+    pre_save.send(
+        Consultation, instance=consultation, raw=False, using=connection.alias, update_fields=None
+    )
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(_insert_booking_sql(grant), params)
+            (count,) = cursor.fetchone()
+    except IntegrityError as exc:
+        if _violated_table(exc) == Consultation._meta.db_table:
+            # An exclusion constraint: a concurrent booking won the race.
+            raise SlotTaken() from exc
+        raise
+    if count != granted:
+        raise RuntimeError(f"Granted {count} of {granted} permissions.")
+    consultation._state.adding = False
+    consultation._state.db = connection.alias
+    post_save.send(
+        Consultation,
+        instance=consultation,
+        created=True,
+        update_fields=None,
+        raw=False,
+        using=connection.alias,
+    )
+    consultation.written()
+
+
+def _write_change(consultation: Consultation, fields: list[str], record: StatusChange) -> None:
+    """`consultation.save(update_fields=fields)` and the new `record` of its change: on
+    PostgreSQL in one statement (an UPDATE and an INSERT, one round trip), elsewhere
+    two. The model's save signals are sent as `save()` sends them (the slots'
+    generation, the counting of an end, in this same transaction)."""
+    if connection.vendor != "postgresql":
+        consultation.save(update_fields=fields)
+        record.save(force_insert=True)
+        return
+    update_fields = frozenset(fields)
+    pre_save.send(
+        Consultation,
+        instance=consultation,
+        raw=False,
+        using=connection.alias,
+        update_fields=update_fields,
+    )
+    changed = [Consultation._meta.get_field(name) for name in fields]
+    params = [
+        *(f.get_db_prep_save(f.pre_save(consultation, False), connection) for f in changed),
+        Consultation._meta.pk.get_db_prep_value(consultation.pk, connection),
+        *_insert_values(record),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_write_change_sql(tuple(fields)), params)
+        (count,) = cursor.fetchone()
+    if count != 1:
+        raise DatabaseError("Save with update_fields did not affect any rows.")
+    post_save.send(
+        Consultation,
+        instance=consultation,
+        created=False,
+        update_fields=update_fields,
+        raw=False,
+        using=connection.alias,
+    )
+    consultation.written(fields)
+
+
+@functools.cache
+def _write_change_sql(fields: tuple[str, ...]) -> str:
+    """The consultation's UPDATE of `fields` and its status change's INSERT, answering
+    how many consultations it updated."""
+    qn = connection.ops.quote_name
+    meta = Consultation._meta
+    assignments = ", ".join(f"{qn(meta.get_field(name).column)} = %s" for name in fields)
+    return f"""
+        WITH changed AS (
+            UPDATE {qn(meta.db_table)} SET {assignments} WHERE {qn(meta.pk.column)} = %s
+            RETURNING 1
+        ),
+        recorded AS ({_insert_sql(StatusChange)})
+        SELECT count(*) FROM changed
+    """  # noqa: S608 # nosec B608 # identifiers from the models, values as parameters
+
+
+def _insert_sql(model) -> str:
+    """INSERT of one row of `model` (`_insert_values` of an instance as parameters)."""
+    qn = connection.ops.quote_name
+    fields = _inserted_fields(model)
+    columns = ", ".join(qn(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    return f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608 # nosec B608
+
+
+def _inserted_fields(model) -> list:
+    return [f for f in model._meta.concrete_fields if not f.primary_key or f.has_default()]
+
+
+def _insert_values(instance) -> list:
+    return [
+        f.get_db_prep_save(f.pre_save(instance, True), connection)
+        for f in _inserted_fields(type(instance))
+    ]
+
+
+@functools.cache
+def _insert_booking_sql(grant: str) -> str:
+    """The consultation's INSERT, `grant` (the permissions' INSERT ... SELECT) and the
+    status change's INSERT in one statement, answering how many permissions it granted."""
+    return f"""
+        WITH booked AS ({_insert_sql(Consultation)}),
+        granted AS ({grant} RETURNING 1),
+        recorded AS ({_insert_sql(StatusChange)})
+        SELECT count(*) FROM granted
+    """  # noqa: S608 # nosec B608 # identifiers from the models, values as parameters
+
+
+def _violated_table(exc: IntegrityError) -> str | None:
+    diag = getattr(exc.__cause__, "diag", None)
+    return getattr(diag, "table_name", None)
 
 
 def _check_slot(
@@ -213,35 +372,38 @@ def _lock_users(practitioner: User, employee: User) -> None:
 
 
 def _lock_users_reading_company(practitioner: User, employee: User):
-    """`_lock_users`, and the employee's company read in the same statement on
-    PostgreSQL (elsewhere its own query), kept on `employee` as `employee.company`."""
+    """`_lock_users`, and the employee's company (kept on `employee` as
+    `employee.company`) and both users' notification addresses (by key, as
+    `notification_addresses` answers) read in the same statement on PostgreSQL
+    (elsewhere: the company its own query, the addresses None, read when queued)."""
     if connection.vendor != "postgresql":
         _lock_users(practitioner, employee)
-        return employee.company
+        return employee.company, None
     fields = Company._meta.concrete_fields
     with connection.cursor() as cursor:
         cursor.execute(
             _lock_users_sql(), {"practitioner": practitioner.pk, "employee": employee.pk}
         )
         rows = cursor.fetchall()
-    company = None
+    company, chosen = None, {}
     for row in rows:
-        if row[0] == employee.pk and row[1] is not None:
-            company = Company.from_db(connection.alias, [f.attname for f in fields], row[1:])
+        chosen[row[0]] = row[1]
+        if row[0] == employee.pk and row[2] is not None:
+            company = Company.from_db(connection.alias, [f.attname for f in fields], row[2:])
     User.company.field.set_cached_value(employee, company)
-    return company
+    return company, addresses_from([employee, practitioner], chosen)
 
 
 @functools.cache
 def _lock_users_sql() -> str:
-    """Both users' rows locked in the order of their keys (as `_lock_users`), the
-    employee's with her company's columns."""
+    """Both users' rows locked in the order of their keys (as `_lock_users`), each with
+    the notification address she chose, the employee's with her company's columns."""
     qn = connection.ops.quote_name
     user, company = User._meta, Company._meta
     columns = ", ".join(f"c.{qn(f.column)}" for f in company.concrete_fields)
     key, company_key = qn(user.pk.column), qn(user.get_field("company").column)
     return f"""
-        SELECT u.{key}, {columns}
+        SELECT u.{key}, {chosen_address_sql(f"u.{key}")}, {columns}
         FROM {qn(user.db_table)} u
         LEFT JOIN {qn(company.db_table)} c
             ON c.{qn(company.pk.column)} = u.{company_key} AND u.{key} = %(employee)s
@@ -310,13 +472,16 @@ def consultation_start(
         raise room.StartRefused(consultation)
     consultation.status = Status.IN_PROGRESS
     consultation.started_at = now
-    consultation.save(update_fields=["status", "started_at"])
-    _record(
+    _write_change(
         consultation,
-        actor=actor,
-        from_status=Status.SCHEDULED,
-        to_status=Status.IN_PROGRESS,
-        at=now,
+        ["status", "started_at"],
+        StatusChange(
+            consultation=consultation,
+            actor=actor,
+            from_status=Status.SCHEDULED,
+            to_status=Status.IN_PROGRESS,
+            at=now,
+        ),
     )
     live.status_changed(consultation)
     return consultation
@@ -346,13 +511,16 @@ def consultation_end(
     consultation.ended_at = now
     consultation.duration_seconds = duration_seconds(consultation.started_at, now)
     # Counting follows through post_save: metrics/receivers.py, in this same transaction.
-    consultation.save(update_fields=["status", "ended_at", "duration_seconds"])
-    _record(
+    _write_change(
         consultation,
-        actor=actor,
-        from_status=Status.IN_PROGRESS,
-        to_status=Status.COMPLETED,
-        at=now,
+        ["status", "ended_at", "duration_seconds"],
+        StatusChange(
+            consultation=consultation,
+            actor=actor,
+            from_status=Status.IN_PROGRESS,
+            to_status=Status.COMPLETED,
+            at=now,
+        ),
     )
     live.status_changed(consultation)
     return consultation
@@ -398,8 +566,9 @@ def consultation_cancel(
     consultation.late_cancellation_paid = late and consultation.company.late_cancellations_paid
     consultation.cancel_reason_sealed = _sealed_cancel_reason(consultation, reason)
     consultation.ics_sequence += 1
-    consultation.save(
-        update_fields=[
+    _write_change(
+        consultation,
+        [
             "status",
             "cancelled_at",
             "cancelled_by",
@@ -407,15 +576,15 @@ def consultation_cancel(
             "late_cancellation_paid",
             "cancel_reason_sealed",
             "ics_sequence",
-        ]
-    )
-    StatusChange.objects.create(
-        consultation=consultation,
-        actor=actor,
-        from_status=Status.SCHEDULED,
-        to_status=Status.CANCELLED,
-        at=now,
-        note=StatusChange.Note.LATE_CANCELLATION if late else StatusChange.Note.NONE,
+        ],
+        StatusChange(
+            consultation=consultation,
+            actor=actor,
+            from_status=Status.SCHEDULED,
+            to_status=Status.CANCELLED,
+            at=now,
+            note=StatusChange.Note.LATE_CANCELLATION if late else StatusChange.Note.NONE,
+        ),
     )
     # Queued in the outbox with this change: delivered after commit, never lost.
     notifications.send_cancelled(consultation)

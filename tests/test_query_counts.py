@@ -214,11 +214,12 @@ def test_book(django_assert_num_queries, employee_a, p_every_day):
         "scheduledAt": slot.start.isoformat(),
         "type": "video",
     }
-    # 12: the session, the practitioner, the locks with the employee's company (one
-    # statement), the availability with its hours, both sides' live consultations, the
-    # booking, its grants and history, both participants' addresses, and both emails
-    # written to the outbox in one INSERT (rendered at delivery); BEGIN and COMMIT.
-    write_queries(django_assert_num_queries, 12, bearer(employee_a), "/api/v1/consultations", body)
+    # 8: the session, the practitioner, the locks with the employee's company and both
+    # participants' addresses (one statement), the availability with its hours and both
+    # sides' live consultations (one statement), the booking with its grants and
+    # history (one statement), and both emails written to the outbox in one INSERT
+    # (rendered at delivery); BEGIN and COMMIT.
+    write_queries(django_assert_num_queries, 8, bearer(employee_a), "/api/v1/consultations", body)
     assert Consultation.objects.filter(employee=employee_a, scheduled_at=slot.start).exists()
 
 
@@ -236,9 +237,9 @@ def test_book_with_an_idempotency_key_and_its_replay(
         "type": "video",
     }
     auth = {**bearer(employee_a), "HTTP_IDEMPOTENCY_KEY": "one-booking"}
-    # 14: test_book's 12, the key's row inserted unless known (one statement, no
+    # 10: test_book's 8, the key's row inserted unless known (one statement, no
     # savepoint around it) and the answer kept in it.
-    first = write_queries(django_assert_num_queries, 14, auth, "/api/v1/consultations", body)
+    first = write_queries(django_assert_num_queries, 10, auth, "/api/v1/consultations", body)
     # The retry: the session, then BEGIN, the key (known: nothing inserted), the kept
     # answer read, COMMIT.
     again = write_queries(django_assert_num_queries, 5, auth, "/api/v1/consultations", body)
@@ -248,12 +249,13 @@ def test_book_with_an_idempotency_key_and_its_replay(
 
 def test_cancel(django_assert_num_queries, employee_a, p_every_day):
     consultation = book(employee_a, p_every_day)
-    # 8 on PostgreSQL: the session, the consultation locked with the permissions its
-    # participant holds on it (one statement; two elsewhere), the update, its history
-    # row, both addresses, both emails in one INSERT; BEGIN and COMMIT.
+    # 6 on PostgreSQL: the session, the consultation locked with the permissions its
+    # participant holds on it and both participants' addresses (one statement; three
+    # elsewhere), the update with its history row (one statement; two elsewhere), both
+    # emails in one INSERT; BEGIN and COMMIT.
     write_queries(
         django_assert_num_queries,
-        8 if connection.vendor == "postgresql" else 9,
+        6 if connection.vendor == "postgresql" else 9,
         bearer(employee_a),
         f"/api/v1/consultations/{consultation.pk}/cancel",
         {"reason": "Un empêchement."},
@@ -266,13 +268,13 @@ def test_start_and_end(django_assert_num_queries, employee_a, p_every_day):
     auth = bearer(p_every_day)
     path = f"/api/v1/consultations/{consultation.pk}"
     postgresql = connection.vendor == "postgresql"
-    # 6 on PostgreSQL: the session, the consultation locked with the permissions its
-    # participant holds on it (one statement; two elsewhere), the update, its history
-    # row; BEGIN and COMMIT.
-    write_queries(django_assert_num_queries, 6 if postgresql else 7, auth, path + "/start")
-    # 7 on PostgreSQL: the same four, and the counting in one statement (its marker,
+    # 5 on PostgreSQL: the session, the consultation locked with the permissions its
+    # participant holds on it (one statement; two elsewhere), the update with its
+    # history row (one statement; two elsewhere); BEGIN and COMMIT.
+    write_queries(django_assert_num_queries, 5 if postgresql else 7, auth, path + "/start")
+    # 6 on PostgreSQL: the same three, and the counting in one statement (its marker,
     # three daily rows and the company's counters generation: metrics.services);
     # elsewhere the permissions' query, and the counting in five statements.
-    write_queries(django_assert_num_queries, 7 if postgresql else 12, auth, path + "/end")
+    write_queries(django_assert_num_queries, 6 if postgresql else 12, auth, path + "/end")
     consultation.refresh_from_db()
     assert consultation.status == Consultation.Status.COMPLETED

@@ -1,6 +1,8 @@
 """selectors.booking_conflicts (the booking's checks under its locks, one statement on
 PostgreSQL) answers what the two checks it replaces answer: `slot_is_free` for the
-practitioner (buffers included) and no live consultation of the employee overlapping."""
+practitioner (buffers included) and no live consultation of the employee overlapping;
+and so does it from `slot_inputs(booking=...)`, which a booking reads under its locks
+(then no statement of its own), on PostgreSQL and on SQLite."""
 
 from datetime import timedelta
 
@@ -45,6 +47,29 @@ def _together(practitioner, employee, start, end):
     return answer
 
 
+def _from_inputs(practitioner, employee, start, end):
+    """What a booking asks: `slot_inputs` with `booking`, then `booking_conflicts` on it
+    (no statement of its own)."""
+    inputs = selectors.slot_inputs(
+        practitioner_id=practitioner.pk,
+        first_day=start.date(),
+        last_day=start.date(),
+        now=NOW,
+        booking=(employee.pk, start),
+    )
+    with CaptureQueriesContext(connection) as captured:
+        answer = selectors.booking_conflicts(
+            practitioner=practitioner,
+            employee=employee,
+            availability=inputs.availability,
+            start=start,
+            end=end,
+            inputs=inputs,
+        )
+    assert not captured
+    return answer
+
+
 def test_booking_conflicts_answers_as_the_two_checks(
     employee_a, employee_b, practitioner_p, practitioner_q
 ):
@@ -69,9 +94,11 @@ def test_booking_conflicts_answers_as_the_two_checks(
                     employee.email,
                     start,
                 )
+                assert _from_inputs(practitioner, employee, start, end) == answer
                 seen.add(answer)
             start = paris(*TUESDAY, 12, 30)  # employee_b busy with Q then, P free
             answer = _together(practitioner, employee, start, start + length)
             assert answer == _separately(practitioner, employee, start, start + length)
+            assert _from_inputs(practitioner, employee, start, start + length) == answer
             seen.add(answer)
     assert seen == {(True, True), (False, True), (True, False), (False, False)}

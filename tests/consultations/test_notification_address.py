@@ -8,12 +8,14 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import connection
 from icalendar import Calendar
 
 from accounts.selectors import notification_address, notification_addresses
 from accounts.services import notification_address_choose
 from companies.models import Specialty
 from consultations import services
+from consultations.access import NOTIFICATION_ADDRESSES, get_consultation_for
 from consultations.reminders import send_due_reminders
 from tests.consultations.conftest import NOW, paris
 
@@ -190,3 +192,36 @@ def test_no_subject_nor_calendar_title_names_psychology_the_practitioner_or_a_sp
     for text in subjects | titles:
         for word in forbidden:
             assert word not in text.lower(), (word, text)
+
+
+def test_the_addresses_read_with_a_consultation_follow_the_same_rule(
+    employee_a, employee_b, p_open, django_capture_on_commit_callbacks
+):
+    """What a cancellation's handler reads with the row (access.get_consultation_for,
+    `addresses`, PostgreSQL) is what notification_addresses answers: a chosen verified
+    address, one that lost its verification, one moved to another user, none chosen."""
+    consultation = book(employee_a, p_open, django_capture_on_commit_callbacks)
+    personal = add_address(employee_a)
+    notification_address_choose(user=employee_a, email_address=personal)
+
+    def read():
+        found = get_consultation_for(employee_a, consultation.pk, addresses=True)
+        return found.__dict__.get(NOTIFICATION_ADDRESSES)
+
+    expected = notification_addresses([employee_a, p_open])
+    assert expected == {employee_a.pk: PERSONAL, p_open.pk: p_open.email}
+    if connection.vendor != "postgresql":
+        assert read() is None  # asked when the emails are queued
+        return
+    assert read() == expected
+    EmailAddress.objects.filter(pk=personal.pk).update(verified=False)
+    assert (
+        read()
+        == notification_addresses([employee_a, p_open])
+        == {
+            employee_a.pk: employee_a.email,
+            p_open.pk: p_open.email,
+        }
+    )
+    EmailAddress.objects.filter(pk=personal.pk).update(verified=True, user=employee_b)
+    assert read() == notification_addresses([employee_a, p_open])
