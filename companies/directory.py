@@ -47,7 +47,15 @@ def _answer_key(request) -> str:
 def cached_answer(request) -> generations.Read:
     """The answer to this request, rendered (huntzen.api.render), if one was stored
     under the current generation (`.value`), else what `store_answer` needs."""
-    return generations.read(_answer_key(request), [GENERATION_KEY])
+    return generations.read(_answer_key(request), [GENERATION_KEY], request=request)
+
+
+def read_ahead(request) -> generations.Ahead | None:
+    """What `cached_answer(request)` reads, to be fetched with the signed-in user (None
+    before the media type is negotiated)."""
+    if getattr(request, "accepted_media_type", None) is None:
+        return None
+    return generations.ahead(_answer_key(request), [GENERATION_KEY])
 
 
 def store_answer(found: generations.Read, content: bytes) -> None:
