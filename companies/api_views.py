@@ -129,15 +129,15 @@ class PractitionerListView(generics.GenericAPIView):
     serializer_class = PractitionerSerializer
     permission_classes = gated(may_browse_practitioners)
 
+    def cache_read_ahead(self, request):
+        """The cached answer's keys, fetched with a bearer token's user (one round trip)."""
+        return directory.read_ahead(request)
+
     @extend_schema(
         summary="Active practitioners (employees and staff), filtered.",
         parameters=_FILTERS,
         responses={200: PractitionerSerializer(many=True), 400: None, 403: _DENIED},
     )
-    def cache_read_ahead(self, request):
-        """The cached answer's keys, fetched with a bearer token's user (one round trip)."""
-        return directory.read_ahead(request)
-
     def get(self, request):
         # The same for every employee: each answer cached (companies.directory), and
         # stored only once its parameters passed every check below.

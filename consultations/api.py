@@ -283,6 +283,10 @@ class ConsultationNoShowView(_TransitionView):
 class PractitionerSlotsView(APIView):
     permission_classes = gated(may_browse_practitioners)
 
+    def cache_read_ahead(self, request):
+        """The cached answer's keys, fetched with a bearer token's user (one round trip)."""
+        return slots_cache.read_ahead(request, practitioner_id=self.kwargs["pk"])
+
     @extend_schema(
         operation_id="practitioners_slots",
         parameters=[
@@ -295,10 +299,6 @@ class PractitionerSlotsView(APIView):
         description="Bookable slots, days read in the practitioner's time zone. `to` ≥ "
         "`from`, at most 31 days at once, each parameter given once; else 400 naming it.",
     )
-    def cache_read_ahead(self, request):
-        """The cached answer's keys, fetched with a bearer token's user (one round trip)."""
-        return slots_cache.read_ahead(request, practitioner_id=self.kwargs["pk"])
-
     def get(self, request, pk):
         now = timezone.now()
         # The same for everyone who may browse: cached (consultations.slots_cache), and
