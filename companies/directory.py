@@ -39,9 +39,18 @@ def card_rows(
 
 
 def _answer_key(request) -> str:
-    asked = f"{request.accepted_media_type}\n{request.build_absolute_uri()}"
+    """The answer's key, computed once per request (its media type and language
+    compared again): a bearer token's request asks for it twice, with its user
+    (`read_ahead`) and in the view (`cached_answer`)."""
+    asked_in = (request.accepted_media_type, translation.get_language())
+    memo = getattr(request, "_huntzen_directory_key", None)
+    if memo is not None and memo[0] == asked_in:
+        return memo[1]
+    asked = f"{asked_in[0]}\n{request.build_absolute_uri()}"
     digest = hashlib.sha256(asked.encode()).hexdigest()[:32]
-    return f"directory:answer:{translation.get_language()}:{digest}"
+    key = f"directory:answer:{asked_in[1]}:{digest}"
+    request._huntzen_directory_key = (asked_in, key)
+    return key
 
 
 def cached_answer(request) -> generations.Read:
