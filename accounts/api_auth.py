@@ -7,7 +7,9 @@ session's auth hash against the user's current password), then that the token na
 user. All of that is kept, and allauth's own code still does the token and the session.
 What changes is how the user is read: the backend's cached user (accounts/auth_cache.py)
 is read in the same Redis round trip as the API rate limit's step for that user (each
-was a round trip of its own), without building a Django request around the session; and
+was a round trip of its own), and so is a view's cached answer (a view's
+`cache_read_ahead`: the directory, the slots; huntzen.generations.Ahead), without
+building a Django request around the session; and
 a token's signature, claims and sid are checked once per process and token text
 (`verified_access_token`), its time claims again at each use.
 
@@ -38,6 +40,7 @@ from django.utils.crypto import constant_time_compare
 from rest_framework.exceptions import AuthenticationFailed
 
 from accounts.auth_cache import CachedUserMixin, cached_user
+from huntzen import generations
 from huntzen.throttling import FOLDED_STEPS, OneTripThrottleMixin
 
 
@@ -161,9 +164,12 @@ class JWTAuthentication(JWTTokenAuthentication):
         if not isinstance(backend, CachedUserMixin) or not settings.HUNTZEN_AUTH_CACHE_SECONDS:
             return internal.validate_token_user(payload, session)
         step = self._rate_step(user_id)
-        user = cached_user(user_id, lambda: backend._load_user(user_id), step=step)
+        ahead = self._read_ahead()
+        user = cached_user(user_id, lambda: backend._load_user(user_id), step=step, ahead=ahead)
         if step is not None and step.answer is not None:
             setattr(self.request, FOLDED_STEPS, {step.key: step})  # for the throttle
+        if ahead is not None and ahead.found is not None:
+            setattr(self.request, generations.AHEAD, ahead)  # for the view's cached answer
         if user is None:
             return None
         session_hash = session.get(HASH_SESSION_KEY)
@@ -174,6 +180,13 @@ class JWTAuthentication(JWTTokenAuthentication):
             # the current one), or the session flushed.
             return internal.validate_token_user(payload, session)
         return user if user_id_to_str(user) == payload["sub"] else None
+
+    def _read_ahead(self):
+        """The view's cached-answer read (its `cache_read_ahead(request)`,
+        huntzen.generations.Ahead), to be fetched with the user, or None."""
+        view = (self.request.parser_context or {}).get("view")
+        read_ahead = getattr(view, "cache_read_ahead", None)
+        return read_ahead(self.request) if read_ahead is not None else None
 
     def _rate_step(self, user_id):
         """The view's first one-trip rate limit's step for this user (taken with the

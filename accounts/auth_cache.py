@@ -43,13 +43,15 @@ def _keys(user_id) -> tuple[str, str] | None:
     return f"auth.user.{hex_id}", f"auth.user.{hex_id}.gen"
 
 
-def cached_user(user_id, load, *, step=None):
+def cached_user(user_id, load, *, step=None, ahead=None):
     """The user `load()` returns, from the cache when a copy stored under the current
     generations is there. `load` returns None for no (or an inactive) user: not cached.
 
     With `step` (huntzen.throttling.FoldedStep), that rate-limit step is taken in the same
     Redis round trip and its answer left in `step.answer` (None when it was not taken:
-    no Redis, or Redis down; the throttle then counts on its own)."""
+    no Redis, or Redis down; the throttle then counts on its own). With `ahead`
+    (huntzen.generations.Ahead), its keys are read in that round trip too and left in
+    `ahead.found` (left None unless they came from Redis itself)."""
     keys = _keys(user_id)
     seconds = settings.HUNTZEN_AUTH_CACHE_SECONDS
     if keys is None or not seconds:
@@ -60,6 +62,8 @@ def cached_user(user_id, load, *, step=None):
         # another process's invalidation never arrives: the database decides meanwhile.
         return load()
     keys = [user_key, generation_key, _PERMS_GENERATION]
+    if ahead is not None:
+        keys += ahead.keys
     fold = getattr(cache, "get_many_and_hit_window", None) if step is not None else None
     try:
         if fold is not None:
@@ -71,6 +75,8 @@ def cached_user(user_id, load, *, step=None):
     except Exception:
         logger.warning("Auth cache unavailable: reading the user from the database")
         return load()
+    if ahead is not None and not getattr(cache, "is_down", False):
+        ahead.found = {key: found[key] for key in ahead.keys if key in found}
     generation = (found.get(generation_key, 0), found.get(_PERMS_GENERATION, 0))
     entry = found.get(user_key)
     if entry is not None and entry[0] == generation:

@@ -3,9 +3,11 @@
 Every signed-in request reads its session from PostgreSQL (the sessions are deliberately
 not cached: huntzen/settings.py says why). Django builds that query through the ORM each
 time, which costs about four times the statement itself (0.5 ms of CPU against 0.1 ms
-here, bench/profiles/issue15-reads). The statement is the same as the ORM's — the session
-of this key whose expiry is still ahead — and everything else (writes, flush, the
-session-ending rules of accounts.session_end) is Django's own. Decoding a session string
+here, bench/profiles/issue15-reads), and PostgreSQL used to parse and plan it each time
+(now once per connection: it is prepared, huntzen/postgresql/base.py `prepared_cursor`).
+The statement is the same as the ORM's — the session of this key whose expiry is still
+ahead — and everything else (writes, flush, the session-ending rules of
+accounts.session_end) is Django's own. Decoding a session string
 already verified in this process skips its signature check (`_verified`).
 """
 
@@ -71,7 +73,9 @@ class SessionStore(DbSessionStore):
             expiry=quote(meta.get_field("expire_date").column),
         )
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        with connection.cursor() as cursor:
+        # On PostgreSQL, parsed and planned once per connection (huntzen.postgresql).
+        prepared_cursor = getattr(connection, "prepared_cursor", connection.cursor)
+        with prepared_cursor() as cursor:
             cursor.execute(sql, [self.session_key, now])
             row = cursor.fetchone()
         if row is None:

@@ -39,15 +39,32 @@ def card_rows(
 
 
 def _answer_key(request) -> str:
-    asked = f"{request.accepted_media_type}\n{request.build_absolute_uri()}"
+    """The answer's key, computed once per request (its media type and language
+    compared again): a bearer token's request asks for it twice, with its user
+    (`read_ahead`) and in the view (`cached_answer`)."""
+    asked_in = (request.accepted_media_type, translation.get_language())
+    memo = getattr(request, "_huntzen_directory_key", None)
+    if memo is not None and memo[0] == asked_in:
+        return memo[1]
+    asked = f"{asked_in[0]}\n{request.build_absolute_uri()}"
     digest = hashlib.sha256(asked.encode()).hexdigest()[:32]
-    return f"directory:answer:{translation.get_language()}:{digest}"
+    key = f"directory:answer:{asked_in[1]}:{digest}"
+    request._huntzen_directory_key = (asked_in, key)
+    return key
 
 
 def cached_answer(request) -> generations.Read:
     """The answer to this request, rendered (huntzen.api.render), if one was stored
     under the current generation (`.value`), else what `store_answer` needs."""
-    return generations.read(_answer_key(request), [GENERATION_KEY])
+    return generations.read(_answer_key(request), [GENERATION_KEY], request=request)
+
+
+def read_ahead(request) -> generations.Ahead | None:
+    """What `cached_answer(request)` reads, to be fetched with the signed-in user (None
+    before the media type is negotiated)."""
+    if getattr(request, "accepted_media_type", None) is None:
+        return None
+    return generations.ahead(_answer_key(request), [GENERATION_KEY])
 
 
 def store_answer(found: generations.Read, content: bytes) -> None:

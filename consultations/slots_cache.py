@@ -55,12 +55,21 @@ def cached_answer(request, *, practitioner_id, now: datetime) -> tuple[generatio
         _answer_key(request, practitioner_id),
         [_generation(practitioner_id)],
         token_seconds=_TOKEN_SECONDS,
+        request=request,
     )
     if found.value is not None:
         computed_at, until, body = found.value
         if computed_at <= now < until:
             return found, body
     return found, None
+
+
+def read_ahead(request, *, practitioner_id) -> generations.Ahead | None:
+    """What `cached_answer` reads for this request, to be fetched with the signed-in user
+    (None before the media type is negotiated)."""
+    if getattr(request, "accepted_media_type", None) is None:
+        return None
+    return generations.ahead(_answer_key(request, practitioner_id), [_generation(practitioner_id)])
 
 
 def store_answer(

@@ -44,17 +44,51 @@ class Read:
         return self.tokens is not None
 
 
-def read(key: str, generations: Sequence[str], *, token_seconds: int | None = None) -> Read:
+# The request attribute holding a read fetched ahead (`Ahead`).
+AHEAD = "huntzen_cache_read_ahead"
+
+
+@dataclass
+class Ahead:
+    """The keys of a `read` to come, fetched ahead in another round trip of the same
+    request (a bearer token's, with its user: accounts/api_auth.py). `found` holds those
+    present, once fetched from the store every process shares (None until then: `read`
+    then makes its own round trip). Used once, by the `read` of exactly these keys."""
+
+    keys: tuple[str, ...]
+    found: dict | None = None
+
+
+def ahead(key: str, generations: Sequence[str]) -> Ahead:
+    """What `read(key, generations)` will fetch, to be fetched ahead and left on the
+    request (`AHEAD`)."""
+    return Ahead((*generations, key))
+
+
+def _fetched_ahead(request, keys: tuple[str, ...]) -> dict | None:
+    fetched = getattr(request, AHEAD, None) if request is not None else None
+    if fetched is None or fetched.found is None or fetched.keys != keys:
+        return None
+    found, fetched.found = fetched.found, None
+    return found
+
+
+def read(
+    key: str, generations: Sequence[str], *, token_seconds: int | None = None, request=None
+) -> Read:
     """The value stored at `key` if it was stored under the current tokens of
-    `generations`, and those tokens (one round trip when they exist). A generation
-    without a token gets one, kept `token_seconds` (None: until evicted)."""
+    `generations`, and those tokens (one round trip when they exist; none when `request`
+    carries them fetched ahead, `Ahead`). A generation without a token gets one, kept
+    `token_seconds` (None: until evicted)."""
     if not _shared():
         return Read(key, None)
-    try:
-        found = cache.get_many([*generations, key])
-    except Exception:
-        logger.warning("Cache unavailable: %s computed", key)
-        return Read(key, None)
+    found = _fetched_ahead(request, (*generations, key))
+    if found is None:
+        try:
+            found = cache.get_many([*generations, key])
+        except Exception:
+            logger.warning("Cache unavailable: %s computed", key)
+            return Read(key, None)
     if not _shared():  # Redis failed during that call: it answered from local memory
         return Read(key, None)
     tokens = []

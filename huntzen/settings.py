@@ -139,6 +139,11 @@ if DATABASE_URL:
             ],
         )
     )
+    # Statements bound server-side are prepared at their first run on a connection: only
+    # the session read of every signed-in request is (huntzen/postgresql/base.py
+    # `prepared_cursor`), the rest is bound client-side. Needs connections that keep
+    # their prepared statements (direct ones, psycopg's pool; not a transaction pooler).
+    _options.setdefault("prepare_threshold", 0)
     # Django's backend with timestamps decoded in C and, with the pool, a pool that checks
     # each connection as it leaves and, at the first dead one, sweeps them all: after a
     # PostgreSQL restart no request sees a stale connection (F4).

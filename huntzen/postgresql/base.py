@@ -109,7 +109,29 @@ def _adapters(template):
     return adapters
 
 
+class PreparedCursor(base.ServerBindingCursor):
+    """Django's server-side binding cursor that keeps its statement when it runs
+    prepared as well (psycopg keeps it only when it does not): Django's query log reads
+    it there (`last_executed_query`)."""
+
+    def _send_query_prepared(self, name, pgq, *, binary=None):
+        self._query = pgq
+        super()._send_query_prepared(name, pgq, binary=binary)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    def prepared_cursor(self):
+        """Django's cursor (its wrapper: logged, errors translated) with server-side
+        binding, for the statement every signed-in request runs (accounts/sessions.py):
+        with the connection's `prepare_threshold` at 0 (settings), PostgreSQL parses and
+        plans it once per connection, pooled ones included, instead of once per request
+        (psycopg re-prepares it after a rollback, which drops its prepared statements).
+        Every other statement keeps Django's client-side binding, never prepared."""
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        with self.wrap_database_errors:
+            return self._prepare_cursor(PreparedCursor(self.connection))
+
     def get_connection_params(self):
         params = super().get_connection_params()
         if "context" in params:
