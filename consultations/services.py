@@ -5,6 +5,7 @@ locks the row, checks the current status, records a StatusChange, and raises
 IllegalTransition (409) without changing anything when the step is not allowed.
 """
 
+import contextlib
 import functools
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -211,30 +212,20 @@ def _insert_booking(consultation: Consultation, *, at: datetime) -> None:
         *grant_params,
         *_insert_values(record),
     ]
-    pre_save.send(
-        Consultation, instance=consultation, raw=False, using=connection.alias, update_fields=None
-    )
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(_insert_booking_sql(grant), params)
-            (count,) = cursor.fetchone()
-    except IntegrityError as exc:
-        if _violated_table(exc) == Consultation._meta.db_table:
-            # An exclusion constraint: a concurrent booking won the race.
-            raise SlotTaken() from exc
-        raise
-    if count != granted:
-        raise RuntimeError(f"Granted {count} of {granted} permissions.")
-    consultation._state.adding = False
-    consultation._state.db = connection.alias
-    post_save.send(
-        Consultation,
-        instance=consultation,
-        created=True,
-        update_fields=None,
-        raw=False,
-        using=connection.alias,
-    )
+    with _saved_as_save_does(consultation, created=True):
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(_insert_booking_sql(grant), params)
+                (count,) = cursor.fetchone()
+        except IntegrityError as exc:
+            if _violated_table(exc) == Consultation._meta.db_table:
+                # An exclusion constraint: a concurrent booking won the race.
+                raise SlotTaken() from exc
+            raise
+        if count != granted:
+            raise RuntimeError(f"Granted {count} of {granted} permissions.")
+        consultation._state.adding = False
+        consultation._state.db = connection.alias
     consultation.written()
 
 
@@ -247,34 +238,30 @@ def _write_change(consultation: Consultation, fields: list[str], record: StatusC
         consultation.save(update_fields=fields)
         record.save(force_insert=True)
         return
-    update_fields = frozenset(fields)
-    pre_save.send(
-        Consultation,
-        instance=consultation,
-        raw=False,
-        using=connection.alias,
-        update_fields=update_fields,
-    )
-    changed = [Consultation._meta.get_field(name) for name in fields]
-    params = [
-        *(f.get_db_prep_save(f.pre_save(consultation, False), connection) for f in changed),
-        Consultation._meta.pk.get_db_prep_value(consultation.pk, connection),
-        *_insert_values(record),
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(_write_change_sql(tuple(fields)), params)
-        (count,) = cursor.fetchone()
-    if count != 1:
-        raise DatabaseError("Save with update_fields did not affect any rows.")
-    post_save.send(
-        Consultation,
-        instance=consultation,
-        created=False,
-        update_fields=update_fields,
-        raw=False,
-        using=connection.alias,
-    )
+    with _saved_as_save_does(consultation, created=False, update_fields=frozenset(fields)):
+        changed = [Consultation._meta.get_field(name) for name in fields]
+        params = [
+            *(f.get_db_prep_save(f.pre_save(consultation, False), connection) for f in changed),
+            Consultation._meta.pk.get_db_prep_value(consultation.pk, connection),
+            *_insert_values(record),
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(_write_change_sql(tuple(fields)), params)
+            (count,) = cursor.fetchone()
+        if count != 1:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
     consultation.written(fields)
+
+
+@contextlib.contextmanager
+def _saved_as_save_does(consultation: Consultation, *, created: bool, update_fields=None):
+    """Around a hand-written write of `consultation`: its pre_save and post_save signals
+    as `save()` sends them (the slots' generation, the counting of an end, in the same
+    transaction); post_save only once the block wrote without raising."""
+    signal = {"raw": False, "using": connection.alias, "update_fields": update_fields}
+    pre_save.send(Consultation, instance=consultation, **signal)
+    yield
+    post_save.send(Consultation, instance=consultation, created=created, **signal)
 
 
 @functools.cache
