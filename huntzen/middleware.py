@@ -1,10 +1,17 @@
 import contextlib
+import functools
 import logging
 import re
 import uuid
 
 from asgiref.local import Local
+from csp import constants as csp_constants
+from csp import middleware as csp_middleware
+from csp.utils import build_policy as csp_build_policy
+from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import connections
+from django.utils.functional import Promise
 
 # What a client's own X-Request-ID may look like to be kept (beside ours, never as ours).
 _CLIENT_REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -107,3 +114,76 @@ class ReleaseConnectionsMiddleware:
             return self.get_response(request)
         finally:
             release_connections()
+
+
+# A response's own policy (django-csp's decorators) or exemption: django-csp builds it.
+_CSP_PER_RESPONSE = (
+    "_csp_config",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_config_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+)
+_CSP_SETTINGS = ("CONTENT_SECURITY_POLICY", "CONTENT_SECURITY_POLICY_REPORT_ONLY")
+# django-csp leaves these answers alone in DEBUG (Django's technical pages).
+_CSP_DEBUG_STATUSES = (500, 404)
+
+
+@functools.cache
+def settings_csp_policies() -> tuple[tuple[str, str, str, tuple[str, ...]], ...] | None:
+    """The settings' policies as django-csp builds them for a response of no policy of
+    its own: (header, policy, the response's exemption attribute, excluded path
+    prefixes) for the enforced one, then the report-only one. None when a policy cannot
+    be built once for all: it names the nonce (each request's own), or holds a lazy
+    value (translated per language)."""
+    policies = []
+    for name, header, exempt, report_only in (
+        (_CSP_SETTINGS[0], csp_constants.HEADER, "_csp_exempt", False),
+        (_CSP_SETTINGS[1], csp_constants.HEADER_REPORT_ONLY, "_csp_exempt_ro", True),
+    ):
+        config = getattr(settings, name, None) or {}
+        for value in (config.get("DIRECTIVES") or {}).values():
+            values = value if isinstance(value, list | tuple | set) else (value,)
+            if any(v is csp_constants.NONCE or isinstance(v, Promise) for v in values):
+                return None
+        prefixes = tuple(config.get("EXCLUDE_URL_PREFIXES", None) or ())
+        policies.append((header, csp_build_policy(report_only=report_only), exempt, prefixes))
+    return tuple(policies)
+
+
+def _csp_settings_changed(*, setting, **kwargs) -> None:
+    if setting in _CSP_SETTINGS:
+        settings_csp_policies.cache_clear()
+
+
+setting_changed.connect(_csp_settings_changed, dispatch_uid="huntzen.middleware.csp")
+
+
+class CSPMiddleware(csp_middleware.CSPMiddleware):
+    """django-csp's middleware, the settings' policies built once per process.
+
+    django-csp builds the policy twice per response (enforced and report-only: a
+    dataclass turned into a dict, every directive copied, sorted and joined), the same
+    text each time unless the response brings its own (`csp_update`, `csp_replace`...)
+    or the policy names the request's nonce. Those responses, and Django's debug pages,
+    are still built by django-csp; every other one gets the text built once, which is
+    django-csp's own (`settings_csp_policies`), under the same conditions."""
+
+    def process_response(self, request, response):
+        policies = None
+        if not any(getattr(response, name, None) is not None for name in _CSP_PER_RESPONSE):
+            policies = settings_csp_policies()
+        if policies is None or (settings.DEBUG and response.status_code in _CSP_DEBUG_STATUSES):
+            return super().process_response(request, response)
+        for header, policy, exempt, prefixes in policies:
+            if (
+                policy
+                and header not in response
+                and getattr(response, exempt, False) is False
+                and not request.path_info.startswith(prefixes)
+            ):
+                response[header] = policy
+        if getattr(request, "_csp_nonce", None) is None:
+            request.csp_nonce = csp_middleware.CheckableLazyObject(self._csp_nonce_post_response)
+        return response
