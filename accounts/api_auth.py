@@ -35,6 +35,7 @@ from django.contrib.auth import (
     get_user_model,
     load_backend,
 )
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.signals import setting_changed
 from django.utils.crypto import constant_time_compare
 from rest_framework.exceptions import AuthenticationFailed
@@ -47,12 +48,42 @@ from huntzen.throttling import FOLDED_STEPS, OneTripThrottleMixin
 @functools.cache
 def _jwt_settings():
     """allauth's JWT settings, read once: each read goes through allauth's settings
-    module (a tenth of the token's check). Read again after a settings change."""
+    module (a tenth of the token's check). Read again after a settings change. With
+    them, what Django's `get_user` looks up each time: the user model's primary key
+    field."""
     return SimpleNamespace(
         keyword=app_settings.JWT_AUTHORIZATION_HEADER_SCHEME,
         stateful=app_settings.JWT_STATEFUL_VALIDATION_ENABLED,
         config=internal._get_jwt_config(),
+        user_pk=get_user_model()._meta.pk,
     )
+
+
+@functools.cache
+def _backend(path: str):
+    """Django's `load_backend(path)`, the backend built once per process (Django builds
+    one per call; ours keep no state of their own)."""
+    return load_backend(path)
+
+
+# The session auth hash of each password hash (Django's HMAC of it under SECRET_KEY,
+# `get_session_auth_hash`), computed once per process: a user's copy comes from the
+# cache on every request with the same password hash. Cleared on a settings change.
+_auth_hashes: dict[str, str] = {}
+_AUTH_HASHES_MAX = 4096
+
+
+def session_auth_hash(user) -> str:
+    """`user.get_session_auth_hash()`, Django's own method, once per password hash."""
+    if type(user).get_session_auth_hash is not AbstractBaseUser.get_session_auth_hash:
+        return user.get_session_auth_hash()  # a model of its own rule
+    found = _auth_hashes.get(user.password)
+    if found is None:
+        found = user.get_session_auth_hash()
+        if len(_auth_hashes) >= _AUTH_HASHES_MAX:
+            _auth_hashes.clear()
+        _auth_hashes[user.password] = found
+    return found
 
 
 # Access tokens whose signature and claims were checked, by their exact text, with the
@@ -66,7 +97,9 @@ _VERIFIED_MAX = 4096
 
 def _settings_changed(**kwargs) -> None:
     _jwt_settings.cache_clear()
+    _backend.cache_clear()
     _verified.clear()
+    _auth_hashes.clear()
 
 
 setting_changed.connect(_settings_changed, weak=False, dispatch_uid="accounts.api_auth")
@@ -154,13 +187,13 @@ class JWTAuthentication(JWTTokenAuthentication):
         """allauth's `validate_token_user`: the session's user (Django's `get_user`)
         if the token names it, else None."""
         try:
-            user_id = get_user_model()._meta.pk.to_python(session[SESSION_KEY])
+            user_id = _jwt_settings().user_pk.to_python(session[SESSION_KEY])
             backend_path = session[BACKEND_SESSION_KEY]
         except KeyError:
             return None
         if backend_path not in settings.AUTHENTICATION_BACKENDS:
             return None
-        backend = load_backend(backend_path)
+        backend = _backend(backend_path)
         if not isinstance(backend, CachedUserMixin) or not settings.HUNTZEN_AUTH_CACHE_SECONDS:
             return internal.validate_token_user(payload, session)
         step = self._rate_step(user_id)
@@ -173,9 +206,7 @@ class JWTAuthentication(JWTTokenAuthentication):
         if user is None:
             return None
         session_hash = session.get(HASH_SESSION_KEY)
-        if not session_hash or not constant_time_compare(
-            session_hash, user.get_session_auth_hash()
-        ):
+        if not session_hash or not constant_time_compare(session_hash, session_auth_hash(user)):
             # Django's own answer: a fallback secret's hash (the session is then moved to
             # the current one), or the session flushed.
             return internal.validate_token_user(payload, session)

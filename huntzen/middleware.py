@@ -9,9 +9,15 @@ from csp import constants as csp_constants
 from csp import middleware as csp_middleware
 from csp.utils import build_policy as csp_build_policy
 from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
+from django.contrib.messages import middleware as messages_middleware
+from django.contrib.messages.storage import default_storage
 from django.core.signals import setting_changed
 from django.db import connections
-from django.utils.functional import Promise
+from django.middleware import locale
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.functional import Promise, SimpleLazyObject, empty
 
 # What a client's own X-Request-ID may look like to be kept (beside ours, never as ours).
 _CLIENT_REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -187,3 +193,48 @@ class CSPMiddleware(csp_middleware.CSPMiddleware):
         if getattr(request, "_csp_nonce", None) is None:
             request.csp_nonce = csp_middleware.CheckableLazyObject(self._csp_nonce_post_response)
         return response
+
+
+class LocaleMiddleware(locale.LocaleMiddleware):
+    """Django's LocaleMiddleware, without its language-prefixed URL steps where the
+    URLconf has no `i18n_patterns` (ours): each request looked for a language in its
+    path twice and asked twice whether prefixes are used, for answers that only matter
+    with prefixes. The language chosen, `request.LANGUAGE_CODE`, `Vary` and
+    `Content-Language` are Django's; a URLconf with prefixes gets Django's middleware."""
+
+    def process_request(self, request):
+        if _language_prefixes_used(request):
+            return super().process_request(request)
+        translation.activate(translation.get_language_from_request(request))
+        request.LANGUAGE_CODE = translation.get_language()
+
+    def process_response(self, request, response):
+        if _language_prefixes_used(request):
+            return super().process_response(request, response)
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response
+
+
+def _language_prefixes_used(request) -> bool:
+    urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
+    return is_language_prefix_patterns_used(urlconf)[0]
+
+
+class MessageMiddleware(messages_middleware.MessageMiddleware):
+    """Django's MessageMiddleware, its storage built when a request first uses it.
+
+    Django builds the message storage (a cookie storage with its signer and a session
+    storage) for every request, API calls included, which never use it. Here
+    `request._messages` is that same storage, made on first use (`messages.add_message`,
+    the templates' `messages`); at the response it is saved as Django saves it, and not
+    built at all when nothing used it (an untouched storage saves nothing)."""
+
+    def process_request(self, request):
+        request._messages = SimpleLazyObject(functools.partial(default_storage, request))
+
+    def process_response(self, request, response):
+        storage = getattr(request, "_messages", None)
+        if isinstance(storage, SimpleLazyObject) and storage._wrapped is empty:
+            return response
+        return super().process_response(request, response)

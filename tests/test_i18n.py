@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
 from django.urls import reverse
+from django.utils.module_loading import import_string
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUES = [
@@ -146,7 +148,9 @@ def test_the_parser_reads_plurals_contexts_flags_and_continuations(tmp_path):
 def test_settings_offer_french_first_then_english():
     assert settings.LANGUAGE_CODE == "fr"
     assert [code for code, _ in settings.LANGUAGES] == ["fr", "en"]
-    assert "django.middleware.locale.LocaleMiddleware" in settings.MIDDLEWARE
+    # Django's, without the language-prefix steps our URLs do not use (huntzen.middleware).
+    assert "huntzen.middleware.LocaleMiddleware" in settings.MIDDLEWARE
+    assert issubclass(import_string("huntzen.middleware.LocaleMiddleware"), LocaleMiddleware)
 
 
 @pytest.mark.django_db

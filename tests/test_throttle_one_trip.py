@@ -10,6 +10,7 @@ from django.core.cache import caches
 from rest_framework.throttling import SimpleRateThrottle
 
 from huntzen.cache import FailoverRedisCache
+from tests.redis_commands import redis_commands
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db]
 
@@ -28,24 +29,10 @@ def limit_of_3(monkeypatch):
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"api": "3/m", "booking": "1/m"})
 
 
-def _commands(cache, monkeypatch):
-    """Counts the commands sent to Redis by this process's cache client."""
-    sent = []
-    client = cache._cache.get_client(write=True)
-    original = client.execute_command
-
-    def counting(*args, **options):
-        sent.append(args[0])
-        return original(*args, **options)
-
-    monkeypatch.setattr(client, "execute_command", counting)
-    return sent
-
-
 def test_one_round_trip_per_api_request_for_the_limit(api_client, employee_a, cache, monkeypatch):
     api_client.force_authenticate(employee_a)
     api_client.get(ME)  # the script is loaded once
-    sent = _commands(cache, monkeypatch)
+    sent = redis_commands(monkeypatch)
     assert api_client.get(ME).status_code == 200
     assert sent == ["EVALSHA"]
 
@@ -96,3 +83,15 @@ def test_with_redis_down_the_limit_counts_in_this_process(
     cache.local.clear()
     api_client.force_authenticate(employee_a)
     assert [api_client.get(ME).status_code for _ in range(4)] == [200, 200, 200, 429]
+
+
+def test_a_script_the_server_forgot_is_loaded_again(api_client, employee_a, cache, monkeypatch):
+    api_client.force_authenticate(employee_a)
+    assert api_client.get(ME).status_code == 200
+    cache._cache.get_client(write=True).script_flush()  # a restart, SCRIPT FLUSH
+    sent = redis_commands(monkeypatch)
+    assert api_client.get(ME).status_code == 200
+    assert sent == ["EVALSHA", "EVALSHA", "SCRIPT", "EVALSHA"]  # refused, loaded, run
+    assert cache.hit_window("t-forgotten", now=1.0, window=60, limit=1) == (True, 1, 1.0)
+    cache._cache.get_client(write=True).script_flush()
+    assert cache.hit_window("t-forgotten", now=2.0, window=60, limit=1) == (False, 1, 1.0)

@@ -132,6 +132,20 @@ class DatabaseWrapper(base.DatabaseWrapper):
         with self.wrap_database_errors:
             return self._prepare_cursor(PreparedCursor(self.connection))
 
+    def _set_autocommit(self, autocommit):
+        """Django's, which sets psycopg's `autocommit` on every checkout from the pool
+        (Django's connect), where the pool's connections already are in autocommit:
+        psycopg's setter (a generator run through its wait loop) then changes nothing.
+        An idle connection already in that mode is left as it is; any other goes
+        through psycopg's setter (its errors included)."""
+        connection = self.connection
+        if (
+            connection.autocommit == bool(autocommit)
+            and connection.pgconn.transaction_status == pq.TransactionStatus.IDLE
+        ):
+            return
+        super()._set_autocommit(autocommit)
+
     def get_connection_params(self):
         params = super().get_connection_params()
         if "context" in params:

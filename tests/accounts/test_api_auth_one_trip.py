@@ -21,6 +21,7 @@ from accounts import api_auth
 from accounts.api_auth import JWTAuthentication, decode_access_token, verified_access_token
 from huntzen.cache import FailoverRedisCache
 from tests.conftest import PASSWORD
+from tests.redis_commands import redis_commands
 
 pytestmark = pytest.mark.django_db
 
@@ -54,19 +55,9 @@ def _me(access):
 
 
 def _redis_commands(monkeypatch):
-    """The commands this process sends to Redis through the default cache's client."""
-    backend = caches["default"]
-    assert isinstance(backend, FailoverRedisCache)
-    sent = []
-    client = backend._cache.get_client(write=True)
-    original = client.execute_command
-
-    def counting(*args, **options):
-        sent.append(args[0])
-        return original(*args, **options)
-
-    monkeypatch.setattr(client, "execute_command", counting)
-    return sent
+    """The commands this process sends to Redis."""
+    assert isinstance(caches["default"], FailoverRedisCache)
+    return redis_commands(monkeypatch)
 
 
 def test_it_is_the_apis_bearer_authentication(settings):
@@ -275,4 +266,24 @@ def test_a_new_secret_key_forgets_every_checked_token(employee_a, settings):
     assert _me(access).status_code == 200
     settings.SECRET_KEY = "another-secret-key-" + "x" * 40
     assert not api_auth._verified
+    assert _me(access).status_code == 401
+
+
+def test_the_session_auth_hash_is_djangos_once_per_password(employee_a, employee_b, settings):
+    api_auth._auth_hashes.clear()
+    for user in (employee_a, employee_b, employee_a):
+        assert api_auth.session_auth_hash(user) == user.get_session_auth_hash()
+    assert len(api_auth._auth_hashes) == 2
+    employee_a.set_password("a-brand-new-passphrase-2026")
+    assert api_auth.session_auth_hash(employee_a) == employee_a.get_session_auth_hash()
+    before = api_auth.session_auth_hash(employee_b)
+    settings.SECRET_KEY = "another-secret-" + "y" * 50  # forgets every hash
+    assert api_auth._auth_hashes == {}
+    assert api_auth.session_auth_hash(employee_b) == employee_b.get_session_auth_hash() != before
+
+
+def test_a_new_secret_key_ends_the_token_at_once(employee_a, settings):
+    access = _sign_in(employee_a)
+    assert [_me(access).status_code for _ in range(2)] == [200, 200]
+    settings.SECRET_KEY = "another-secret-" + "y" * 50  # no fallback: every session ends
     assert _me(access).status_code == 401
