@@ -6,7 +6,10 @@ import psycopg
 import pytest
 from django.db import ProgrammingError, connection, transaction
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.fixture

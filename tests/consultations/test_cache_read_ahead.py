@@ -19,6 +19,7 @@ from huntzen.cache import FailoverRedisCache
 from tests.conftest import PASSWORD
 from tests.consultations.conftest import NOW, paris
 from tests.consultations.factories import book
+from tests.redis_commands import redis_commands
 
 pytestmark = [pytest.mark.django_db, pytest.mark.redis]
 
@@ -47,19 +48,9 @@ def _get(url, access, **headers):
 
 
 def _redis_commands(monkeypatch):
-    """The commands this process sends to Redis through the default cache's client."""
-    backend = caches["default"]
-    assert isinstance(backend, FailoverRedisCache)
-    sent = []
-    client = backend._cache.get_client(write=True)
-    original = client.execute_command
-
-    def counting(*args, **options):
-        sent.append(args[0])
-        return original(*args, **options)
-
-    monkeypatch.setattr(client, "execute_command", counting)
-    return sent
+    """The commands this process sends to Redis."""
+    assert isinstance(caches["default"], FailoverRedisCache)
+    return redis_commands(monkeypatch)
 
 
 @pytest.fixture
