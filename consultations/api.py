@@ -101,7 +101,7 @@ def _scope_statement(scope: str) -> Statement:
     def build(user_id, now=None):
         return with_total(select(User(pk=user_id), now), ConsultationSerializer.ROW_FIELDS)
 
-    return Statement(build, **fields)
+    return Statement(build, as_text=ConsultationSerializer.ROW_TEXT, **fields)
 
 
 MY_CONSULTATIONS = {scope: _scope_statement(scope) for scope in SCOPES}

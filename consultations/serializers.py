@@ -1,7 +1,6 @@
 """API shapes (camelCase through huntzen.api): who, when, status. Never medical."""
 
 from django.db import DEFAULT_DB_ALIAS
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -9,6 +8,7 @@ from accounts.models import Role, User
 from consultations import selectors
 from consultations.models import Consultation
 from huntzen.api import CamelModelSerializer, CamelQuerySerializer, CamelSerializer
+from huntzen.datetime_text import datetime_text
 from huntzen.statements import Statement
 
 
@@ -50,7 +50,10 @@ class ConsultationSerializer(CamelModelSerializer):
         read_only_fields = fields
 
     # What the list reads per consultation (values_list, no model instance): the same
-    # values the representation takes from an instance (`row_of`).
+    # values the representation takes from an instance (`row_of`). The list reads its
+    # ids and instants as PostgreSQL's text (huntzen.statements `as_text`): each is
+    # written as text, from either (`_consultation`).
+    ROW_TEXT = ("uuid", "timestamptz")
     ROW_FIELDS = (
         "id",
         "employee_id",
@@ -135,16 +138,19 @@ def _name(first_name: str, last_name: str, email: str) -> str:
     return f"{first_name} {last_name}".strip() or email
 
 
+_uuid = Consultation._meta.pk.to_python  # a UUID, from a UUID or the list's text of one
+
+
 def _cancel_reason(row: tuple, user) -> str | None:
     sealed = row[19]
     if not sealed or user is None:
         return None
     # Rare (a cancelled consultation with a reason): the one selector decides and decrypts.
     consultation = Consultation(
-        pk=row[0],
-        employee_id=row[1],
-        practitioner_id=row[5],
-        cancelled_by_id=row[18],
+        pk=_uuid(row[0]),
+        employee_id=_uuid(row[1]),
+        practitioner_id=_uuid(row[5]),
+        cancelled_by_id=_uuid(row[18]),
         cancel_reason_sealed=sealed,
     )
     return selectors.cancel_reason_for(user=user, consultation=consultation)
@@ -214,20 +220,6 @@ def _consultation(row: tuple, dt, user, people: _People, ids: _Ids) -> dict:
         "cancelledLate": cancelled_late,
         "createdAt": dt(created_at),
     }
-
-
-def datetime_text(tz=None):
-    """DRF's DateTimeField.to_representation (ISO 8601 in the current time zone, `Z`
-    for UTC; None for None) with the time zone looked up once, for many values."""
-    tz = tz or timezone.get_current_timezone()
-
-    def text(value):
-        if value is None:
-            return None
-        value = value.astimezone(tz).isoformat()
-        return value[:-6] + "Z" if value.endswith("+00:00") else value
-
-    return text
 
 
 def _practitioners():

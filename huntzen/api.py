@@ -73,7 +73,7 @@ class Pagination(PageNumberPagination):
         self.page = Page([row[:-1] for row in rows], number, paginator)
         if paginator.num_pages > 1 and self.template is not None:
             self.display_page_controls = True
-        return list(self.page)
+        return self.page.object_list  # the list itself: list(page) went through __getitem__
 
     def _check_params(self, request) -> None:
         check_query_params(request, self._param_fields())

@@ -9,6 +9,12 @@ the compiled parameters and, for each request, runs the same SQL with the reques
 values in their places, through the compiler's own converters: the rows the queryset
 would give (tests/test_statements.py). Used by the API's own-data lists (my
 consultations, the journal) and the journal page.
+
+On PostgreSQL a statement may also read the values of some column types as PostgreSQL
+writes them (`as_text`, psycopg's text loader on its cursor alone): a list that only
+writes its ids and instants as text (huntzen.datetime_text) then builds no UUID or
+datetime per value. Integer columns' converters are left out there too: psycopg
+already gives ints (a tuple rebuilt per row for nothing).
 """
 
 import datetime
@@ -42,11 +48,16 @@ def _stand_in(field: Field):
 class Statement:
     """`build(**values)` → a values_list queryset, whose SQL depends on the values only
     through its parameters; `fields` names each value's model field (which prepares it
-    for the database as the queryset would)."""
+    for the database as the queryset would). `as_text`: PostgreSQL type names ("uuid",
+    "timestamptz") whose values come as PostgreSQL's text (on PostgreSQL; elsewhere as
+    the queryset gives them), for a caller that writes them as text either way."""
 
-    def __init__(self, build: Callable[..., QuerySet], **fields: Field):
+    def __init__(
+        self, build: Callable[..., QuerySet], *, as_text: tuple[str, ...] = (), **fields: Field
+    ):
         self._build = build
         self._fields = fields
+        self._as_text = as_text
         self._compiled: dict[str, tuple] = {}
         self._lock = threading.Lock()
 
@@ -56,7 +67,9 @@ class Statement:
         """The queryset's rows for `values`; with `limit`, that many from `offset` (as
         slicing it would give: its SQL ends with LIMIT and OFFSET)."""
         connection = connections[using]
-        compiler, sql, params, slots, converters = self._compiled.get(using) or self._compile(using)
+        compiler, sql, params, slots, converters, text_oids = self._compiled.get(
+            using
+        ) or self._compile(using)
         params = list(params)
         for name, field in self._fields.items():
             prepared = field.get_db_prep_value(values[name], connection, prepared=False)
@@ -65,6 +78,8 @@ class Statement:
         if limit is not None:
             sql, params = f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset]
         with connection.cursor() as cursor:
+            if text_oids:
+                _load_as_text(cursor.cursor, text_oids)
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
         if not converters:
@@ -109,7 +124,37 @@ class Statement:
         selected = [column[0] for column in compiler.select[: compiler.col_count]]
         if compiler.has_composite_fields(selected):
             raise ValueError("A statement selects no composite primary key.")
-        return compiler, sql, tuple(params), slots, compiler.get_converters(selected)
+        converters = compiler.get_converters(selected)
+        text_oids = ()
+        if connection.vendor == "postgresql":
+            converters = {
+                index: (functions, expression)
+                for index, (functions, expression) in converters.items()
+                if not _int_conversion(functions, expression)
+            }
+            connection.ensure_connection()
+            types = connection.connection.adapters.types
+            text_oids = tuple(types[name].oid for name in self._as_text)
+        if text_oids and converters:
+            raise ValueError("A statement with text values converts none of its columns.")
+        return compiler, sql, tuple(params), slots, converters, text_oids
+
+
+def _int_conversion(functions: list, expression) -> bool:
+    """Whether a column's only converter is an integer expression's int() (Count, a row
+    number): psycopg gives an int for any integer type already."""
+    return functions == [
+        expression.convert_value
+    ] and expression.output_field.get_internal_type().endswith("IntegerField")
+
+
+def _load_as_text(cursor, oids: tuple[int, ...]) -> None:
+    """This psycopg cursor's values of these types as PostgreSQL's text (the
+    connection's other cursors keep their loaders)."""
+    from psycopg.types.string import TextLoader
+
+    for oid in oids:
+        cursor.adapters.register_loader(oid, TextLoader)
 
 
 def _in_slots(index: int, slots: dict) -> bool:

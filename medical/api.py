@@ -132,7 +132,7 @@ class JournalView(GenericAPIView):
             selectors.OWN_ENTRIES, request, view=self, owner_id=request.user.pk
         )
         return self.get_paginated_response(
-            JournalEntrySerializer.represent_many(map(selectors.entry_row_content, rows))
+            JournalEntrySerializer.represent_many(selectors.entry_rows_content(rows))
         )
 
     @extend_schema(

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from html import escape
+from typing import NamedTuple
 
 from django.conf import settings
 from django.utils.formats import get_format, localize
@@ -31,8 +32,7 @@ def svg_number(value: float) -> str:
     return f"{value:.1f}"
 
 
-@dataclass(frozen=True)
-class Dot:
+class Dot(NamedTuple):  # one per day: cheaper to build than a frozen dataclass
     x: str
     y: str
     day: date
@@ -41,8 +41,7 @@ class Dot:
     label: str
 
 
-@dataclass(frozen=True)
-class Tick:
+class Tick(NamedTuple):
     pos: str
     label: str
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 
 from huntzen.dates import datetime_long
-from medical.crypto import associated_data, associated_data_of_fields
+from medical.crypto import associated_data, associated_data_of_fields, associated_data_writer
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -227,6 +227,12 @@ class JournalEntry(models.Model):
     def aad_of(cls, pk, owner_id, field: str) -> bytes:
         """`aad` from the row's columns: lists read tuples, not instances."""
         return associated_data(table=cls._meta.db_table, row_id=pk, owner_id=owner_id, field=field)
+
+    @classmethod
+    def aads_writer(cls, *fields: str):
+        """`aads_of(pk, owner_id, *fields)` as a function of `pk` and `owner_id`, for
+        the many rows of a list."""
+        return associated_data_writer(table=cls._meta.db_table, fields=fields)
 
     @classmethod
     def aads_of(cls, pk, owner_id, *fields: str) -> tuple[bytes, ...]:

@@ -16,6 +16,7 @@ import logging
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from django.core.paginator import Page, Paginator
 from django.db import models
@@ -58,10 +59,12 @@ class NoteVersionView:
     content: NoteContent
 
 
-@dataclass(frozen=True)
-class EntryView:
+class EntryView(NamedTuple):
     """A journal entry in clear; mood and text None and `unreadable` when its
-    ciphertext failed to decrypt."""
+    ciphertext failed to decrypt. From a list's statement (ENTRY_TEXT), `id` and the
+    instants are PostgreSQL's text of them, which its readers write out as they are
+    (medical.serializers, huntzen.datetime_text). Immutable like the dataclasses here,
+    and a third of the cost of a frozen dataclass to build (one per entry of a list)."""
 
     id: object
     entry_date: date
@@ -202,31 +205,45 @@ def entries_content(entries) -> list[EntryView]:
     return [entry_content(entry) for entry in entries]
 
 
-def entry_row_content(row: tuple) -> EntryView:
-    """The EntryView of one `ENTRY_FIELDS` row: as `entry_content` of its instance."""
+def entry_rows_content(rows) -> list[EntryView]:
+    """`entry_row_content` of each row of a list, the key ring read once."""
+    unseal = crypto.unsealer()
+    return [entry_row_content(row, unseal) for row in rows]
+
+
+def entry_row_content(row: tuple, unseal=crypto.unseal) -> EntryView:
+    """The EntryView of one `ENTRY_FIELDS` row: as `entry_content` of its instance. The
+    ids and instants of a statement's row may be PostgreSQL's text (ENTRY_TEXT): the
+    view keeps them so (its readers write them as text)."""
     pk, owner_id, entry_date, mood_sealed, text_sealed, created_at, updated_at = row
-    mood_aad, text_aad = JournalEntry.aads_of(pk, owner_id, "mood", "text")
+    if pk.__class__ is str:  # PostgreSQL's text of the UUIDs: named by their hex
+        mood_aad, text_aad = _ENTRY_AADS(pk.replace("-", ""), owner_id.replace("-", ""))
+    else:
+        mood_aad, text_aad = _ENTRY_AADS(pk, owner_id)
     try:
-        mood = int(crypto.unseal(mood_sealed, aad=mood_aad))
-        text = crypto.unseal(text_sealed, aad=text_aad)
+        mood = int(unseal(mood_sealed, aad=mood_aad))
+        text = unseal(text_sealed, aad=text_aad)
     except crypto.DecryptionError:
         integrity_failure(
-            object_type="journal_entry", object_id=pk, row=JournalEntry(pk=pk, owner_id=owner_id)
+            object_type="journal_entry",
+            object_id=_uuid(pk),
+            row=JournalEntry(pk=_uuid(pk), owner_id=_uuid(owner_id)),
         )
         mood = text = None
-    return EntryView(
-        id=pk,
-        entry_date=entry_date,
-        mood=mood,
-        text=text,
-        created_at=created_at,
-        updated_at=updated_at,
-        unreadable=text is None,
-    )
+    return EntryView(pk, entry_date, mood, text, created_at, updated_at, text is None)
 
 
-@dataclass(frozen=True)
-class MoodPoint:
+_uuid = JournalEntry._meta.pk.to_python  # a UUID, from a UUID or PostgreSQL's text of one
+_ENTRY_AADS = JournalEntry.aads_writer("mood", "text")
+
+
+def _hex(pk) -> str:
+    """A UUID's hex, the form the associated data names it by (medical.crypto), from a
+    UUID or PostgreSQL's text of one (lower case, with hyphens)."""
+    return pk.replace("-", "") if pk.__class__ is str else pk.hex
+
+
+class MoodPoint(NamedTuple):  # one per day of a chart: see EntryView
     day: date
     mood: float
     count: int
@@ -243,9 +260,9 @@ def mood_series(entries, *, days: int = 90, today: date | None = None) -> list[M
     return _mood_points((day, _mood_of(pk, owner_id, sealed)) for pk, owner_id, day, sealed in rows)
 
 
-def _mood_of(pk, owner_id, sealed: str) -> int | None:
+def _mood_of(pk, owner_id, sealed: str, unseal=crypto.unseal) -> int | None:
     try:
-        return int(crypto.unseal(sealed, aad=JournalEntry.aad_of(pk, owner_id, "mood")))
+        return int(unseal(sealed, aad=JournalEntry.aad_of(_hex(pk), _hex(owner_id), "mood")))
     except crypto.DecryptionError:
         # Left out of the chart; the entries list beside it records the event.
         logger.error("Integrity: journal entry %s mood failed to decrypt.", pk)
@@ -259,8 +276,7 @@ def _mood_points(moods) -> list[MoodPoint]:
         if mood is not None:
             by_day.setdefault(day, []).append(mood)
     return [
-        MoodPoint(day=day, mood=sum(moods) / len(moods), count=len(moods))
-        for day, moods in sorted(by_day.items())
+        MoodPoint(day, sum(moods) / len(moods), len(moods)) for day, moods in sorted(by_day.items())
     ]
 
 
@@ -289,12 +305,23 @@ def _journal_page_rows(owner_id, first, last, since, today):
 
 _RANK = models.IntegerField()
 _DAY = JournalEntry._meta.get_field("entry_date")
+# The lists read their rows' ids and instants as PostgreSQL's text (entry_row_content).
+ENTRY_TEXT = ("uuid", "timestamptz")
 _JOURNAL_PAGE = Statement(
-    _journal_page_rows, owner_id=User._meta.pk, first=_RANK, last=_RANK, since=_DAY, today=_DAY
+    _journal_page_rows,
+    as_text=ENTRY_TEXT,
+    owner_id=User._meta.pk,
+    first=_RANK,
+    last=_RANK,
+    since=_DAY,
+    today=_DAY,
 )
-# A page of the owner's entries, newest first, ending with their total (medical.api).
+# A page of the owner's entries, newest first, ending with their total (medical.api). Its
+# days come as text too (the API writes them so; the page's statement keeps dates: its
+# chart compares them).
 OWN_ENTRIES = Statement(
     lambda owner_id: with_total(access.own_entries(User(pk=owner_id)), ENTRY_FIELDS),
+    as_text=(*ENTRY_TEXT, "date"),
     owner_id=User._meta.pk,
 )
 
@@ -319,28 +346,31 @@ def journal_page(owner, *, number, per_page: int, days: int, today: date) -> Jou
     else:  # no entry at all, or none on this page nor in the chart's days
         paginator.count = 0 if asked == 1 else access.own_entries(owner).count()
     number = paginator.get_page(asked).number
+    unseal = crypto.unsealer()
     on_page = sorted((row for row in rows if offset < row[-2] <= offset + per_page), key=_rank)
-    views = {row[0]: entry_row_content(row[:-2]) for row in on_page}
+    views = {str(row[0]): entry_row_content(row[:-2], unseal) for row in on_page}
     if number != max(asked, 1):  # out of range: get_page's fallback page
         start = (number - 1) * per_page
         views = {
-            row[0]: entry_row_content(row)
+            str(row[0]): entry_row_content(row, unseal)
             for row in access.own_entries(owner).values_list(*ENTRY_FIELDS)[
                 start : start + per_page
             ]
         }
     points = _mood_points(
-        (row[2], _chart_mood(row, views.get(row[0]))) for row in rows if since <= row[2] <= today
+        (row[2], _chart_mood(row, views.get(str(row[0])), unseal))
+        for row in rows
+        if since <= row[2] <= today
     )
     return JournalPage(page=Page(list(views.values()), number, paginator), points=points)
 
 
-def _chart_mood(row: tuple, view: EntryView | None) -> int | None:
+def _chart_mood(row: tuple, view: EntryView | None, unseal) -> int | None:
     """A chart row's mood: the page's, already decrypted, else decrypted alone (as
     mood_series does, also for an entry whose text alone is unreadable)."""
     if view is not None and not view.unreadable:
         return view.mood
-    return _mood_of(row[0], row[1], row[3])
+    return _mood_of(row[0], row[1], row[3], unseal)
 
 
 def _rank(row: tuple) -> int:

@@ -98,9 +98,10 @@ class JournalEntrySerializer(CamelSerializer):
 
 
 def _entry(entry, dt) -> dict:
+    day = entry.entry_date  # a date, or PostgreSQL's text of it (medical.selectors)
     return {
         "id": str(entry.id),
-        "entryDate": entry.entry_date.isoformat(),
+        "entryDate": day if day.__class__ is str else day.isoformat(),
         "mood": None if entry.mood is None else int(entry.mood),
         "text": None if entry.text is None else str(entry.text),
         "unreadable": bool(entry.unreadable),

@@ -94,7 +94,8 @@ def test_an_empty_list(employee_b, api_client, query):
 def test_a_compiled_statement_pages_as_its_queryset_does(seven, query):
     """`paginate_statement` (my consultations' statement, compiled once) and
     `paginate_rows` over the queryset it was compiled from: the same rows and page, or
-    the same refusal."""
+    the same refusal. The statement reads ids and instants as PostgreSQL's text: rows
+    compared as the list writes them."""
     from consultations.api import MY_CONSULTATIONS
 
     def page(paginate):
@@ -105,7 +106,8 @@ def test_a_compiled_statement_pages_as_its_queryset_does(seven, query):
             rows = paginate(pagination, request)
         except exceptions.APIException as error:
             return error.status_code, error_body(error)
-        return rows, pagination.page.paginator.count, pagination.get_next_link()
+        written = ConsultationSerializer.represent_rows(rows, request=request)
+        return written, len(rows), pagination.page.paginator.count, pagination.get_next_link()
 
     queryset = selectors.consultations_of(seven).order_by("-scheduled_at")
     fields = ConsultationSerializer.ROW_FIELDS

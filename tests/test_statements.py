@@ -2,10 +2,11 @@
 the rows the queryset built with those values gives; a builder whose SQL is not one
 statement for every value is refused."""
 
-from datetime import timedelta
+import uuid
+from datetime import datetime, timedelta
 
 import pytest
-from django.db.models import Q
+from django.db.models import Count, Q, Window
 from django.utils import timezone
 
 from accounts.models import User
@@ -115,3 +116,36 @@ def test_two_values_never_share_a_stand_in(employee_a, practitioner_p, monkeypat
         user_id=employee_a.pk, after=timezone.now(), before=soon + timedelta(hours=1), limit=5
     ) == list(between(employee_a.pk, timezone.now(), soon + timedelta(hours=1)))
     assert statement.rows(user_id=employee_a.pk, after=timezone.now(), before=soon, limit=5) == []
+
+
+def test_it_reads_the_types_asked_as_postgresqls_text(employee_a, practitioner_p):
+    """`as_text`: ids and instants as PostgreSQL writes them, the other columns as the
+    queryset gives them; the connection's other statements keep their types."""
+    soon = timezone.now() + timedelta(days=2)
+    booked = book(employee_a, practitioner_p, at=soon.replace(second=0, microsecond=0))
+    statement = Statement(
+        _of, as_text=("uuid", "timestamptz"), user_id=User._meta.pk, after=SCHEDULED_END
+    )
+    (row,) = statement.rows(user_id=employee_a.pk, after=timezone.now(), limit=5)
+    (expected,) = _of(employee_a.pk, timezone.now())
+    pk, employee_id, status, scheduled_at, created_at = row
+    assert (pk, employee_id, status) == (str(booked.pk), str(employee_a.pk), expected[2])
+    assert datetime.fromisoformat(scheduled_at) == expected[3]
+    assert scheduled_at.endswith("+00") and created_at.endswith("+00")
+    assert datetime.fromisoformat(created_at) == expected[4]
+    assert _of(employee_a.pk, timezone.now())[0] == expected  # other cursors: unchanged
+    assert isinstance(Consultation.objects.values_list("pk", flat=True)[0], uuid.UUID)
+
+
+def test_it_leaves_out_integer_conversions_only(employee_a, practitioner_p):
+    """A count's int() is left out (psycopg gives ints), the rows unchanged."""
+    book(employee_a, practitioner_p)
+
+    def counted(user_id, after):
+        return _of(user_id, after).annotate(n=Window(Count("*"))).values_list(*FIELDS, "n")
+
+    statement = Statement(counted, user_id=User._meta.pk, after=SCHEDULED_END)
+    rows = statement.rows(user_id=employee_a.pk, after=timezone.now(), limit=5)
+    assert rows == list(counted(employee_a.pk, timezone.now()))
+    assert type(rows[0][-1]) is int
+    assert statement._compiled["default"][4] == {}

@@ -175,3 +175,41 @@ def test_the_payload_is_read_as_urlsafe_b64decode_reads_it(encoded):
     except (binascii.Error, ValueError, UnicodeEncodeError) as error:
         got = type(error)
     assert got == expected
+
+
+def test_a_lists_writer_of_associated_data_writes_what_aads_of_writes():
+    from medical.models import JournalEntry
+
+    writer = JournalEntry.aads_writer("mood", "text")
+    row, owner = uuid.uuid4(), uuid.uuid4()
+    assert writer(row, owner) == JournalEntry.aads_of(row, owner, "mood", "text")
+    assert writer(row.hex, owner.hex) == writer(row, owner)  # hex text, as lists name them
+    assert writer(row, owner) != writer(owner, row)
+
+
+def test_a_lists_unsealer_reads_as_unseal_does():
+    with override_settings(HUNTZEN_ENCRYPTION_KEYS=[KEY_B, KEY_A]):
+        under_b = crypto.seal("épuisé", aad=_aad())
+    with override_settings(HUNTZEN_ENCRYPTION_KEYS=[KEY_A, KEY_B]):
+        under_a = crypto.seal("calme", aad=_aad())
+        unseal = crypto.unsealer()
+        assert [unseal(v, aad=_aad()) for v in (under_a, under_b)] == ["calme", "épuisé"]
+        for bad in (under_a, "c:" + under_a[2:], "a:%%%", "", None):
+            with pytest.raises(crypto.DecryptionError):
+                unseal(bad, aad=_aad(field="mood") if bad == under_a else _aad())
+        binary = crypto.seal_bytes(b"\xff\xfe", aad=_aad())
+        with pytest.raises(crypto.DecryptionError, match="not text"):
+            unseal(binary, aad=_aad())
+
+
+def test_a_key_removed_from_the_ring_stops_the_next_lists_unsealer():
+    with override_settings(HUNTZEN_ENCRYPTION_KEYS=[KEY_B, KEY_A]):
+        old = crypto.seal("secret", aad=_aad())
+        assert crypto.unsealer()(old, aad=_aad()) == "secret"
+    with override_settings(HUNTZEN_ENCRYPTION_KEYS=[KEY_A]), pytest.raises(crypto.DecryptionError):
+        crypto.unsealer()(old, aad=_aad())
+    with (
+        override_settings(HUNTZEN_ENCRYPTION_KEYS=[("b", KEY_A[1])]),
+        pytest.raises(crypto.DecryptionError),
+    ):
+        crypto.unsealer()(old, aad=_aad())  # the id given other bytes: those bytes
