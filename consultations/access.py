@@ -8,13 +8,16 @@ Medical content (chat, notes) adds its own rule on top of `is_participant`:
 `medical.access.is_medical_participant`, which bars staff, HR and superusers first.
 """
 
+import functools
+
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connections
+from django.db import connections, router
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from accounts.gates import gate, has_role_perm
+from accounts.models import User
 from accounts.selectors import addresses_from, chosen_address_sql
 from consultations.models import Consultation
 from consultations.permissions import (
@@ -23,6 +26,7 @@ from consultations.permissions import (
     load_object_perms,
     with_held_perms,
 )
+from huntzen.instance_statements import InstanceStatement
 from huntzen.transactions import lock_here, mark_locked
 
 
@@ -37,21 +41,22 @@ def get_consultation_for(
     the same query, for the emails of the change the caller makes next
     (`NOTIFICATION_ADDRESSES` on the instance, by key, as `notification_addresses`
     answers)."""
-    queryset = Consultation.objects.select_related("employee", "practitioner", "company")
     locking = lock and lock_here()
-    if locking:
-        queryset = queryset.select_for_update(of=("self",))
-    addresses = addresses and connections[queryset.db].vendor == "postgresql"
-    if addresses:
-        queryset = queryset.annotate(**_chosen_addresses())
+    using = router.db_for_write(Consultation) if locking else router.db_for_read(Consultation)
+    postgresql = connections[using].vendor == "postgresql"
+    addresses = addresses and postgresql
     codenames = ("view_consultation", *perms)
     active = getattr(user, "is_active", False)
-    if perms and active:
-        queryset = with_held_perms(queryset, user, codenames)
+    # The held permissions come with the row on PostgreSQL (elsewhere: asked next).
+    held = bool(perms) and active and postgresql
+    values = {"pk": pk, "user_id": user.pk} if held else {"pk": pk}
     try:
-        consultation = queryset.get(pk=pk)
-    except (Consultation.DoesNotExist, ValidationError, ValueError):
+        found = _read(codenames, locking, addresses, held).instances(using=using, **values)
+    except (ValidationError, ValueError):
         raise Http404 from None
+    if not found:
+        raise Http404
+    (consultation,) = found
     if locking:
         mark_locked(consultation)
     if addresses:
@@ -68,6 +73,28 @@ def get_consultation_for(
     if may_know_of(user, consultation):
         return consultation
     raise Http404
+
+
+@functools.cache
+def _read(codenames: tuple, locking: bool, addresses: bool, held: bool) -> InstanceStatement:
+    """`get_consultation_for`'s query (by `pk`, and `user_id` when the permissions it
+    holds are `held` with the row), built by the rule below and compiled once per
+    process: building it cost a write request more CPU than PostgreSQL's answer."""
+
+    def build(pk, user_id=None):
+        queryset = Consultation.objects.select_related("employee", "practitioner", "company")
+        if locking:
+            queryset = queryset.select_for_update(of=("self",))
+        if addresses:
+            queryset = queryset.annotate(**_chosen_addresses())
+        if held:
+            queryset = with_held_perms(queryset, User(pk=user_id), codenames)
+        return queryset.filter(pk=pk)
+
+    fields = {"pk": Consultation._meta.pk}
+    if held:
+        fields["user_id"] = User._meta.pk
+    return InstanceStatement(build, **fields)
 
 
 NOTIFICATION_ADDRESSES = "notification_addresses_read_with_row"

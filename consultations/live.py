@@ -16,12 +16,15 @@ Nothing here is medical: who is in the room and the lifecycle, never what is sai
 A lost push (channel layer down) is logged; the page shows the truth on its next load.
 """
 
+import asyncio
 import logging
+import os
+import threading
 import uuid
 from datetime import datetime, timedelta
 from functools import partial
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.core.cache import cache
 from django.db import transaction
@@ -74,15 +77,63 @@ def status_frame(consultation: Consultation, event: str, **extra) -> dict:
     return frame
 
 
+# How long a push from sync code outside any event loop may take before it is given up.
+PUSH_SECONDS = 10
+_process_loop_state: dict = {}
+_process_loop_lock = threading.Lock()
+
+
+def _outer_loop():
+    """The event loop that runs this thread's sync code (an ASGI server's, an async
+    test's: `sync_to_async`), if any: async_to_sync hands the push to it."""
+    if getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) != os.getpid():
+        return None
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    return loop if loop is not None and loop.is_running() else None
+
+
+def _process_loop() -> asyncio.AbstractEventLoop:
+    """One event loop per process, in a daemon thread of its own, for the pushes of sync
+    code that runs outside any event loop (a WSGI worker's thread): there async_to_sync
+    made a new loop, a new thread and a new channel-layer connection for every push
+    (about a tenth of a cancellation's CPU). Made again in a forked child."""
+    pid = os.getpid()
+    loop = _process_loop_state.get(pid)
+    if loop is None:
+        with _process_loop_lock:
+            loop = _process_loop_state.get(pid)
+            if loop is None:
+                loop = asyncio.new_event_loop()
+                threading.Thread(
+                    target=loop.run_forever, name="live-status-pushes", daemon=True
+                ).start()
+                _process_loop_state.clear()
+                _process_loop_state[pid] = loop
+    return loop
+
+
+async def _group_send(layer, group: str, message: dict) -> None:
+    # In the loop: a layer may keep its connections per running loop (channels_redis).
+    await layer.group_send(group, message)
+
+
 def broadcast(consultation_id, frame: dict) -> None:
     """Send `frame` to every socket of the consultation's room, now."""
     layer = get_channel_layer()
     if layer is None:
         return
+    message = {"type": STATUS_MESSAGE, "frame": frame}
     try:
-        async_to_sync(layer.group_send)(
-            group_name(consultation_id), {"type": STATUS_MESSAGE, "frame": frame}
-        )
+        if _outer_loop() is not None:
+            async_to_sync(layer.group_send)(group_name(consultation_id), message)
+        else:
+            pushed = asyncio.run_coroutine_threadsafe(
+                _group_send(layer, group_name(consultation_id), message), _process_loop()
+            )
+            try:
+                pushed.result(timeout=PUSH_SECONDS)
+            finally:
+                pushed.cancel()  # given up (a no-op once done)
     except Exception:  # a lifecycle step never fails for the push's sake
         logger.exception("Could not push the status of consultation %s", consultation_id)
 

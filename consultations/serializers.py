@@ -227,6 +227,11 @@ def _practitioners():
     return User.objects.filter(role=Role.PRACTITIONER, is_active=True)
 
 
+# The field's queryset (its model names the schema's type): built once, not by each
+# booking's copy of the field (lazy, never evaluated: the row is read by the statement).
+_PRACTITIONERS = _practitioners()
+
+
 # The practitioner's whole row by key: compiled once per process (the ORM took longer
 # to build this query than PostgreSQL to answer it).
 _PRACTITIONER_ROW = Statement(
@@ -242,7 +247,7 @@ class PractitionerField(serializers.PrimaryKeyRelatedField):
     row read by a statement compiled once."""
 
     def __init__(self, **kwargs):
-        super().__init__(queryset=_practitioners(), **kwargs)
+        super().__init__(queryset=_PRACTITIONERS, **kwargs)
 
     def to_internal_value(self, data):
         if isinstance(data, bool):

@@ -207,11 +207,12 @@ def _insert_new(rows: list[OutboxMessage]) -> list[OutboxMessage]:
 
 
 def dispatch(message_ids) -> None:
-    """Hand rows to the workers in one broker message (a publish costs the request about
-    half a millisecond of CPU): one row's delivery task, or for several a task that gives
-    each row its own delivery task (each then tried and retried on its own). The broker
-    may be down: the rows are committed, so the sweep hands them over again once it is
-    back; the request that queued them succeeds."""
+    """Hand rows to the workers in one broker message (pushed by hand on Redis:
+    huntzen/outbox/publish.py): one row's delivery task, or for several a task that
+    gives each row its own delivery task (each then tried and retried on its own). The
+    broker may be down: the rows are committed, so the sweep hands them over again once
+    it is back; the request that queued them succeeds."""
+    from huntzen.outbox import publish
     from huntzen.outbox.tasks import deliver_message, deliver_messages
 
     ids = [str(message_id) for message_id in message_ids]
@@ -219,9 +220,9 @@ def dispatch(message_ids) -> None:
         return
     try:
         if len(ids) == 1:
-            deliver_message.delay(ids[0])
+            publish.send(deliver_message, ids[0])
         else:
-            deliver_messages.delay(ids)
+            publish.send(deliver_messages, ids)
     except Exception:
         logger.warning(
             "outbox: broker unavailable, %d email(s) stay pending for the sweep", len(ids)

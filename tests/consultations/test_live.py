@@ -2,6 +2,7 @@
 transaction commits, a `status` frame to both participants' room sockets (the chat
 socket the page holds); nothing for a rolled-back write, nothing to other rooms."""
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -129,6 +130,65 @@ async def test_a_channel_layer_failure_never_fails_the_step(
         with caplog.at_level(logging.ERROR, logger="consultations.live"):
             started = await sync_to_async(services.consultation_start)(
                 actor=practitioner_p, consultation=consultation
+            )
+    finally:
+        FailingLayer.fail_group_send = False
+    assert started.status == "in_progress"
+    assert "Could not push the status" in caplog.text
+
+
+def _outside_any_loop(function, *args, **kwargs):
+    """`function` in a thread of its own that no event loop runs (a WSGI worker's)."""
+    import threading
+
+    result = []
+    thread = threading.Thread(target=lambda: result.append(function(*args, **kwargs)))
+    thread.start()
+    thread.join()
+    return result[0]
+
+
+async def test_a_step_outside_any_event_loop_is_pushed_through_the_process_loop(
+    employee_a, practitioner_p, consultation, monkeypatch
+):
+    alice, paula = await _both(consultation, employee_a, practitioner_p)
+    handed = []
+    monkeypatch.setattr(live, "async_to_sync", lambda f: handed.append(f) or f)
+    started = await asyncio.to_thread(
+        _outside_any_loop,
+        services.consultation_start,
+        actor=practitioner_p,
+        consultation=consultation,
+    )
+    await asyncio.to_thread(
+        _outside_any_loop,
+        services.consultation_end,
+        actor=practitioner_p,
+        consultation=started,
+        now=started.started_at + timedelta(minutes=46),
+    )
+    for event in ("started", "ended"):
+        for ws in (alice, paula):
+            frame = await receive_type(ws, "status")
+            assert frame["event"] == event
+    assert handed == []  # no loop of its own per push: the process's one loop
+    assert _outside_any_loop(live._process_loop) is _outside_any_loop(live._process_loop)
+    await alice.disconnect()
+    await paula.disconnect()
+
+
+async def test_a_push_outside_any_event_loop_that_fails_never_fails_the_step(
+    employee_a, practitioner_p, consultation, settings, caplog
+):
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "tests.chat.layers.FailingLayer"}}
+    FailingLayer.fail_group_send = True
+    try:
+        with caplog.at_level(logging.ERROR, logger="consultations.live"):
+            started = await asyncio.to_thread(
+                _outside_any_loop,
+                services.consultation_start,
+                actor=practitioner_p,
+                consultation=consultation,
             )
     finally:
         FailingLayer.fail_group_send = False

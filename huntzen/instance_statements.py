@@ -1,0 +1,127 @@
+"""A model queryset compiled once per process, run again with each call's values, its
+rows made into instances as the queryset makes them.
+
+`huntzen.statements.Statement` does this for `values_list` reads; this is its sibling
+for a read that answers model instances with their `select_related` relations and
+annotations (the write requests' consultation, read with its participants, company,
+row lock and held permissions: building and compiling that queryset cost a
+cancellation more CPU than PostgreSQL's answer). Its `build` function calls the access
+rule that builds the queryset as always, once per database and process, with stand-in
+values; each call runs the same SQL with its values in their places, through the
+compiler's converters and related populators (what `ModelIterable` does).
+tests/test_instance_statements.py holds the instances equal to the queryset's.
+"""
+
+import threading
+import uuid
+from collections.abc import Callable
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Field, QuerySet
+from django.db.models.query import get_related_populators
+
+
+class StatementError(RuntimeError):
+    """The queryset cannot be run again as one statement (a programming error)."""
+
+
+def _stand_in(field: Field):
+    """A value of `field`'s type that no real parameter of a statement equals."""
+    kind = field.get_internal_type()
+    if kind == "UUIDField":
+        return uuid.uuid4()
+    raise StatementError(f"No stand-in value for a {kind}.")
+
+
+class _Compiled:
+    """One database's SQL, the stand-ins' places in its parameters, and what turns a row
+    into instances."""
+
+    def __init__(self, queryset: QuerySet, using: str, stand_ins: dict, fields: dict):
+        if queryset.query.low_mark or queryset.query.high_mark is not None:
+            raise StatementError("An instance statement is not sliced.")
+        if queryset._prefetch_related_lookups or queryset._known_related_objects:
+            raise StatementError("An instance statement prefetches nothing.")
+        connection = connections[using]
+        compiler = queryset.query.get_compiler(using=using)
+        self.sql, params = compiler.as_sql()
+        self.params = tuple(params)
+        self.slots = {}
+        for name, field in fields.items():
+            prepared = field.get_db_prep_value(stand_ins[name], connection, prepared=False)
+            self.slots[name] = tuple(i for i, param in enumerate(params) if param == prepared)
+            if not self.slots[name]:
+                raise StatementError(f"The statement does not use {name}.")
+        select, klass_info = compiler.select, compiler.klass_info
+        self.compiler = compiler
+        self.converters = compiler.get_converters([s[0] for s in select[: compiler.col_count]])
+        self.model = klass_info["model"]
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        self.own = (start, end)
+        self.init_list = [f[0].target.attname for f in select[start:end]]
+        self.populators = get_related_populators(klass_info, select, using)
+        self.annotations = tuple(compiler.annotation_col_map.items())
+
+
+class InstanceStatement:
+    """`build(**values)` → a queryset of model instances whose SQL depends on the values
+    only through its parameters; `fields` names each value's model field (which
+    prepares it for the database as the queryset would). Built and compiled twice with
+    different stand-ins: the SQL must be the same (else a StatementError)."""
+
+    def __init__(self, build: Callable[..., QuerySet], **fields: Field):
+        self._build = build
+        self._fields = fields
+        self._compiled: dict[str, _Compiled] = {}
+        self._lock = threading.Lock()
+
+    def instances(self, *, using=DEFAULT_DB_ALIAS, **values) -> list:
+        """The queryset's instances for `values`, as iterating over it would give them."""
+        connection = connections[using]
+        compiled = self._compiled.get(using) or self._compile(using)
+        params = list(compiled.params)
+        for name, field in self._fields.items():
+            prepared = field.get_db_prep_value(values[name], connection, prepared=False)
+            for index in compiled.slots[name]:
+                params[index] = prepared
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchall()
+        if compiled.converters:
+            rows = compiled.compiler.apply_converters(rows, compiled.converters)
+        start, end = compiled.own
+        found = []
+        for row in rows:
+            instance = compiled.model.from_db(using, compiled.init_list, row[start:end])
+            for populator in compiled.populators:
+                populator.populate(row, instance)
+            for name, index in compiled.annotations:
+                setattr(instance, name, row[index])
+            found.append(instance)
+        return found
+
+    def _compile(self, using: str) -> _Compiled:
+        with self._lock:
+            if using in self._compiled:
+                return self._compiled[using]
+            first, second = (self._compile_with(using) for _ in range(2))
+            if first.sql != second.sql or first.slots != second.slots:
+                raise StatementError(f"{self._build!r} does not compile to one statement.")
+            others = [
+                i
+                for i in range(len(first.params))
+                if not any(i in slots for slots in first.slots.values())
+            ]
+            if [first.params[i] for i in others] != [second.params[i] for i in others]:
+                raise StatementError(
+                    f"{self._build!r} has parameters besides {list(self._fields)}."
+                )
+            self._compiled[using] = first
+            return first
+
+    def _compile_with(self, using: str) -> _Compiled:
+        while True:
+            stand_ins = {name: _stand_in(field) for name, field in self._fields.items()}
+            if len(set(stand_ins.values())) == len(stand_ins):
+                break
+        return _Compiled(self._build(**stand_ins), using, stand_ins, self._fields)
