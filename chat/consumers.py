@@ -209,17 +209,23 @@ def _send(user, room, body, client_message_id, announce=None):
     """(message, created), or None when the user is over her flood budget. The
     participant decision is the socket's (made within RECHECK_DELIVERIES_AFTER).
     `room`: the socket's consultation, by its id only (ChatConsumer.room). `announce`:
-    services.message_send's, called in this (database) thread before the COMMIT."""
-    if not flood.user_may_send(user.pk):
-        return None
-    return services.message_send(
-        sender=user,
-        consultation=room,
-        body=body,
-        client_message_id=client_message_id,
-        participant=True,
-        announce=announce,
-    )
+    services.message_send's, called in this (database) thread before the COMMIT. The
+    budget's count is sent to Redis first and its answer read once the message's
+    statement has run (services.message_send's `may_store`): the two round trips
+    overlap."""
+    budget = flood.Count(user.pk)
+    try:
+        return services.message_send(
+            sender=user,
+            consultation=room,
+            body=body,
+            client_message_id=client_message_id,
+            participant=True,
+            announce=announce,
+            may_store=budget.allows,
+        )
+    finally:
+        budget.close()
 
 
 class EarlyDelivery:
