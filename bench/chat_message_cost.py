@@ -3,7 +3,11 @@ socket runs per message (chat.consumers._send: the flood counter, then
 chat.services.message_send) with the participant decision asked of guardian on every
 message (as before) and with the socket's cached decision (now). Prints statements and
 milliseconds per message, wall and CPU of this process (median of --messages, without
-the profiler), and cProfile's top functions (over another --messages).
+the profiler), and cProfile's top functions (over another --messages). Then the
+socket's own call (chat.consumers._send, in this thread: the flood count, the
+statement, the early delivery's announce, the COMMIT): the wall time until the
+announce (when the other participant's delivery starts) and until it returns (the
+sender's confirmation), p50 and p99.
 
 Uses the database and rooms of bench/chat_load.py (run that once first):
 
@@ -94,10 +98,43 @@ def main() -> None:
             f"| {label} | {len(queries)} | {statistics.median(timings):.2f} "
             f"| {statistics.median(cpu):.2f} |"
         )
+    socket_path(sender, consultation, args.messages)
     for label, profile in profiles.items():
         print(f"\n# cProfile, {label}: top 12 by cumulative time")
         stats = pstats.Stats(profile)
         stats.sort_stats("cumulative").print_stats(12)
+
+
+def socket_path(sender, consultation, messages: int) -> None:
+    """What an open socket's message waits for in its database thread (_send)."""
+    from chat.consumers import _send
+    from consultations.models import Consultation
+
+    send = _send.__wrapped__  # the function the socket runs in its database thread
+    room = Consultation(pk=consultation.pk)
+    announced, returned = [], []
+    for n in range(messages + 1):
+        times = {}
+        started = time.perf_counter()
+        send(
+            sender,
+            room,
+            "bench " + "x" * 64,
+            uuid.uuid4().hex,
+            lambda message, times=times: times.setdefault("announced", time.perf_counter()),
+        )
+        if n:  # the first one warms up
+            returned.append((time.perf_counter() - started) * 1000)
+            announced.append((times["announced"] - started) * 1000)
+
+    def p(values, q):
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+    print("\n| socket's call (_send) | p50 ms | p90 ms | p99 ms |")
+    print("|---|---|---|---|")
+    for label, values in (("until the announce", announced), ("until it returns", returned)):
+        print(f"| {label} | {p(values, 50):.2f} | {p(values, 90):.2f} | {p(values, 99):.2f} |")
 
 
 if __name__ == "__main__":

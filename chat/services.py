@@ -8,10 +8,17 @@ one-statement path calls it with the new message once the row is inserted and be
 its transaction commits; should the commit fail, message_send raises and the caller
 retracts what it announced. A message's id is drawn from (room, sender, client message
 id) (message_id), so that the resend of a retracted message shows under the same id.
+
+`may_store` (the sender's flood budget: chat.flood.Count) is asked before anything is
+committed; on the one-statement path with `announce`, only once the statement has run
+in its still open transaction, so that the budget's Redis round trip overlaps the
+statement's instead of preceding it. A "no" stores nothing (the transaction is rolled
+back) and announces nothing.
 """
 
 import logging
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -154,7 +161,8 @@ def message_send(
     now: datetime | None = None,
     participant: bool | None = None,
     announce=None,
-) -> tuple[Message, bool]:
+    may_store=None,
+) -> tuple[Message, bool] | None:
     """Store `body` from `sender` (the authenticated user, never client input) at `now`
     (server time; given explicitly only by server code such as the demo data).
     `participant`: an open socket's cached participant decision (chat.access.get_chat_for).
@@ -162,20 +170,33 @@ def message_send(
     committed, on the one-statement path only (PostgreSQL, an open socket, a new message,
     called outside any transaction); it must not block (the websocket hands the frame to
     its event loop). When it was called and this raises, the message is not stored.
+    `may_store`: a callable (the sender's flood budget), asked before anything is
+    committed and before a refusal or a validation error is told: when it answers False,
+    nothing is stored and this returns None.
 
     Returns (message, created). A resend with the same client message id returns the
     stored message with created=False and stores nothing. Raises ValidationError for a
     bad body or id, chat.access.ChatRefused when the sender may not send now.
     """
-    body = validate_body(body)
-    client_message_id = validate_client_message_id(client_message_id)
+    try:
+        body = validate_body(body)
+        client_message_id = validate_client_message_id(client_message_id)
+    except ValidationError:
+        if may_store is not None and not may_store():
+            return None
+        raise
     now = now or timezone.now()
     if participant:
-        sent = _send_in_one_statement(
-            sender, consultation.pk, body, client_message_id, now, announce
-        )
+        try:
+            sent = _send_in_one_statement(
+                sender, consultation.pk, body, client_message_id, now, announce, may_store
+            )
+        except _NotStored:
+            return None
         if sent is not None:
             return sent
+    if may_store is not None and not may_store():
+        return None
     # The decision step by step: with guardian, on SQLite, and for every refusal.
     refused = None
     # One transaction, so one commit, for the access-log row and the message. A refusal
@@ -303,8 +324,18 @@ def _send_sql(connection, window_sql: str) -> str:
     return sql
 
 
+class _NotStored(Exception):  # noqa: N818 (not an error: `may_store` said no)
+    """Raised inside the message's transaction to roll it back."""
+
+
 def _send_in_one_statement(
-    sender, consultation_id, body: str, client_message_id: str, now: datetime, announce=None
+    sender,
+    consultation_id,
+    body: str,
+    client_message_id: str,
+    now: datetime,
+    announce=None,
+    may_store=None,
 ) -> tuple[Message, bool] | None:
     """(message, created) when the chat is open and the message (or its resend) and its
     log row are committed; None when this path does not apply (not PostgreSQL, a barred
@@ -312,9 +343,11 @@ def _send_in_one_statement(
     then decides step by step, and logs the refusal.
 
     With `announce` (and no transaction around), the statement runs in a transaction of
-    its own and a new message is announced between the statement and its COMMIT (which
-    waits for the WAL's flush: the other participant need not). Without, it commits on
-    its own (autocommit), in one round trip."""
+    its own, opened in the statement's round trip (_begun_with), and a new message is
+    announced between the statement and its COMMIT (which waits for the WAL's flush: the
+    other participant need not); `may_store` is asked there too, before the announce.
+    Without, it commits on its own (autocommit), in one round trip, once `may_store`
+    said yes. Raises _NotStored when `may_store` said no (nothing written)."""
     connection = connections[router.db_for_write(ChatMessage)]
     if connection.vendor != "postgresql" or is_barred(sender):
         return None
@@ -351,11 +384,15 @@ def _send_in_one_statement(
     message = Message(
         id=pk, sender_id=sender.pk, body=body, created_at=now, client_message_id=client_message_id
     )
+    sql = _send_sql(connection, window_sql)
     if announce is None or connection.in_atomic_block:
-        logged, stored = _execute(connection, _send_sql(connection, window_sql), params)
+        if may_store is not None and not may_store():
+            raise _NotStored
+        logged, stored = _execute(connection, sql, params)
     else:
-        with transaction.atomic(using=connection.alias):
-            logged, stored = _execute(connection, _send_sql(connection, window_sql), params)
+        with _begun_with(connection, sql, params) as (logged, stored):
+            if may_store is not None and not may_store():
+                raise _NotStored  # rolled back
             if stored:
                 announce(message)
     if not logged:
@@ -366,6 +403,34 @@ def _send_in_one_statement(
         consultation_id=consultation_pk, sender=sender, client_message_id=client_message_id
     )
     return _decrypted(stored), False
+
+
+@contextmanager
+def _begun_with(connection, sql: str, params):
+    """Run `sql` in a transaction opened in the same round trip ("BEGIN; <sql>", where
+    Django's atomic block costs the BEGIN a round trip of its own), yielding its row;
+    committed (Django's commit) when the block ends normally, rolled back when it
+    raises (the exception goes on). On an autocommit connection, outside any atomic
+    block: Django does not know of this transaction, so it ends here either way."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"BEGIN; {sql}", params)
+            cursor.nextset()
+            row = cursor.fetchone()
+        yield row
+    except BaseException:
+        _roll_back(connection)
+        raise
+    connection.commit()
+
+
+def _roll_back(connection) -> None:
+    """End the open transaction after a failure; a connection that cannot is left
+    to its pool, which rolls back or discards it."""
+    try:
+        connection.rollback()
+    except Exception:  # noqa: BLE001 (the first failure is the one raised)
+        logger.warning("Chat: rollback after a failed message failed")
 
 
 def _execute(connection, sql: str, params) -> tuple:

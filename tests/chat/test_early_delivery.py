@@ -9,10 +9,14 @@ import uuid
 import pytest
 from asgiref.sync import sync_to_async
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
+from psycopg import pq
 
 from chat import services
 from chat.access import CLOSE_UNAVAILABLE
 from chat.models import ChatMessage
+from consultations.models import Consultation
+from medical.models import AccessLogEntry
 from tests.chat.conftest import joined, receive_type, send, ws_for
 
 pytestmark = [
@@ -188,8 +192,10 @@ def test_announce_is_called_before_the_commit_on_the_one_statement_path(employee
     seen = []
 
     def announce(message):
-        # Inside the message's own transaction, not committed yet.
-        seen.append((message.client_message_id, connection.in_atomic_block))
+        # Inside the message's own transaction, not committed yet (PostgreSQL's own
+        # word: the transaction is opened with the statement, not by an atomic block).
+        status = connection.connection.info.transaction_status
+        seen.append((message.client_message_id, status == pq.TransactionStatus.INTRANS))
 
     message, created = services.message_send(
         sender=employee_a,
@@ -210,3 +216,112 @@ def test_announce_is_called_before_the_commit_on_the_one_statement_path(employee
         announce=announce,
     )
     assert not created and seen == [("a-1", True)]
+
+
+def _chat_log(consultation) -> bool:
+    return AccessLogEntry.objects.filter(
+        object_type="chat", object_id=str(consultation.pk)
+    ).exists()
+
+
+def _in_transaction() -> bool:
+    return connection.connection.info.transaction_status == pq.TransactionStatus.INTRANS
+
+
+def test_one_round_trip_opens_the_transaction_and_runs_the_statement(employee_a, consultation):
+    """The BEGIN goes with the statement (Django's atomic block sends it alone first):
+    by the announce, one statement has run, and it opened the transaction."""
+    seen = []
+
+    def announce(message):
+        seen.append(([q["sql"] for q in captured.captured_queries], _in_transaction()))
+
+    with CaptureQueriesContext(connection) as captured:
+        _message, created = services.message_send(
+            sender=employee_a,
+            consultation=consultation,
+            body="d'un coup",
+            client_message_id="trip-1",
+            participant=True,
+            announce=announce,
+        )
+    assert created
+    [(statements, in_transaction)] = seen
+    assert len(statements) == 1 and statements[0].startswith("BEGIN; WITH "), statements
+    assert in_transaction
+    assert not _in_transaction()  # committed after the announce
+    assert ChatMessage.objects.filter(client_message_id="trip-1").count() == 1
+
+
+def test_over_budget_the_statement_is_rolled_back_and_nothing_announced(employee_a, consultation):
+    """may_store (the flood budget) is asked once the statement has run, in its open
+    transaction (its Redis round trip overlaps the statement's); a "no" rolls it all
+    back: no message, no access-log row, nothing announced."""
+    asked, announced = [], []
+
+    def may_store():
+        asked.append(_in_transaction())
+        return False
+
+    sent = services.message_send(
+        sender=employee_a,
+        consultation=consultation,
+        body="de trop",
+        client_message_id="over-1",
+        participant=True,
+        announce=announced.append,
+        may_store=may_store,
+    )
+    assert sent is None and announced == [] and asked == [True]
+    assert not _in_transaction()
+    assert not ChatMessage.objects.filter(client_message_id="over-1").exists()
+    assert not _chat_log(consultation)
+
+
+def test_over_budget_is_told_before_a_bad_message_or_a_closed_chat(
+    employee_a, consultation, monkeypatch
+):
+    """As when the budget was counted before anything else: over it, a bad body or a
+    chat that is not open answers None (rate_limited), not their own error."""
+    common = {"sender": employee_a, "participant": True, "may_store": lambda: False}
+    for body, client_message_id in (("", "empty"), ("ok", "")):
+        sent = services.message_send(
+            consultation=consultation, body=body, client_message_id=client_message_id, **common
+        )
+        assert sent is None
+    Consultation.objects.filter(pk=consultation.pk).update(status=Consultation.Status.CANCELLED)
+    sent = services.message_send(
+        consultation=consultation,
+        body="ok",
+        client_message_id="closed",
+        announce=lambda message: None,
+        **common,
+    )
+    assert sent is None
+    assert not _chat_log(consultation)
+
+
+def test_a_failure_before_the_commit_rolls_the_message_back(employee_a, consultation):
+    def announce(message):
+        raise RuntimeError("the event loop is gone")
+
+    with pytest.raises(RuntimeError):
+        services.message_send(
+            sender=employee_a,
+            consultation=consultation,
+            body="perdu",
+            client_message_id="lost-1",
+            participant=True,
+            announce=announce,
+        )
+    assert not _in_transaction()
+    assert not ChatMessage.objects.filter(client_message_id="lost-1").exists()
+    # The connection goes on serving.
+    assert services.message_send(
+        sender=employee_a,
+        consultation=consultation,
+        body="retrouvé",
+        client_message_id="lost-1",
+        participant=True,
+        announce=lambda message: None,
+    )[1]

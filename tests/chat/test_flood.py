@@ -151,3 +151,35 @@ async def test_a_failing_redis_still_counts_through_the_cache(monkeypatch, froze
 
     allowed = await attempts()
     assert allowed == [True] * flood.USER_MESSAGES_PER_WINDOW + [False, False]
+
+
+@pytest.mark.redis
+async def test_a_count_is_sent_at_once_and_its_answer_read_later(frozen_window):
+    """chat.flood.Count: the INCR leaves at construction (the chat reads the answer
+    once its own statement has run); asked twice, one answer; closed unasked, the
+    message is counted all the same and the connection goes back to its pool clean."""
+    import time
+
+    from django.core.cache import cache
+
+    @sync_to_async
+    def run():
+        user_id = "00000000-0000-0000-0000-0000000000f3"
+        key = f"{flood._PREFIX}{user_id}:{int(1_000_005.0 // flood.RATE_WINDOW)}"
+        count = flood.Count(user_id)
+        deadline = time.monotonic() + 2
+        while cache.get(key) != 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        counted_before_asked = cache.get(key)
+        answers = (count.allows(), count.allows())
+        count.close()
+        unasked = flood.Count(user_id)
+        unasked.close()
+        full_key = cache.make_and_validate_key(key)
+        pool = cache._cache.get_client(full_key, write=True).connection_pool
+        return counted_before_asked, answers, cache.get(key), len(pool._in_use_connections)
+
+    counted_before_asked, answers, total, in_use = await run()
+    assert counted_before_asked == 1
+    assert answers == (True, True)
+    assert total == 2 and in_use == 0
