@@ -148,7 +148,7 @@ def settings_csp_policies() -> tuple[tuple[str, str, str, tuple[str, ...]], ...]
         (_CSP_SETTINGS[0], csp_constants.HEADER, "_csp_exempt", False),
         (_CSP_SETTINGS[1], csp_constants.HEADER_REPORT_ONLY, "_csp_exempt_ro", True),
     ):
-        config = getattr(settings, name, None) or {}
+        config = getattr(settings, name) or {}
         for value in (config.get("DIRECTIVES") or {}).values():
             values = value if isinstance(value, list | tuple | set) else (value,)
             if any(v is csp_constants.NONCE or isinstance(v, Promise) for v in values):

@@ -537,6 +537,9 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     }
 }
+# No report-only policy (django-csp's default, written here so the code reads it once:
+# huntzen.middleware.CSPMiddleware builds both policies once per process).
+CONTENT_SECURITY_POLICY_REPORT_ONLY = None
 
 # --- Faults: a database or Redis outage answers 503 with Retry-After (huntzen.errors) --
 HUNTZEN_RETRY_AFTER_SECONDS = env_int("HUNTZEN_RETRY_AFTER_SECONDS", 10, minimum=1)
