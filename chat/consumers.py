@@ -44,11 +44,9 @@ made on join and kept for the connection; a `chat.access_changed` event on the u
 group (an object permission of hers removed: chat.signals) has it made again at once,
 and every RECHECK_DELIVERIES_AFTER seconds the next event re-checks in the database
 that the session still signs the user in and that the join rule holds (the safety net
-should a broadcast be lost); an event after REFRESH_AFTER seconds already starts that
-re-check in the background, so that an active socket's events do not wait for it. The
-chat window (the consultation's status and times) is read on every message, in the
-transaction that logs and stores it. A process that could not hear the channel layer
-for a while closes its sockets with 4503 (chat.watch).
+should a broadcast be lost). The chat window (the consultation's status and times) is
+read on every message, in the transaction that logs and stores it. A process that could
+not hear the channel layer for a while closes its sockets with 4503 (chat.watch).
 
 Every channel-layer event is a method named after its type (`chat.message` ->
 chat_message): to push a new kind of event to the room, group_send to
@@ -99,9 +97,6 @@ MESSAGES_PER_WINDOW = 10  # per socket, in memory; chat.flood counts per user
 FRAMES_PER_WINDOW = 60  # every frame (typing, receipts, history pages) together
 RATE_WINDOW = 10.0
 RECHECK_DELIVERIES_AFTER = 30.0  # seconds between re-checks before delivering events
-# An event past this age of the decision is delivered at once and has the re-check
-# made in the background: a socket with events every few seconds never waits for it.
-REFRESH_AFTER = 20.0
 
 # Failures of the channel layer (Redis down, pool exhausted, timeouts).
 LAYER_ERRORS = (*UNAVAILABLE_ERRORS, RuntimeError)
@@ -353,7 +348,6 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.message_limit = RateLimit(MESSAGES_PER_WINDOW, RATE_WINDOW, self.clock)
         self.frame_limit = RateLimit(FRAMES_PER_WINDOW, RATE_WINDOW, self.clock)
         self.checked_at = 0.0
-        self.refreshing = None  # the background re-check (_still_allowed), while it runs
         self.session_socket = False
         # Accepted at once, decided after: a refused socket was accepted anyway (only
         # to carry its close code), and no frame reaches the client before `ready`.
@@ -452,8 +446,6 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             self.auth_timer.cancel()
         if self.watch is not None:
             self.watch.forget(self)
-        if self.refreshing is not None:
-            self.refreshing.cancel()
         self.joined = False
         groups, self.groups_joined = self.groups_joined, ()
         if groups:
@@ -648,15 +640,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         """Every event reads the in-memory flag a `session.end` sets (no query); at
         most every RECHECK_DELIVERIES_AFTER seconds it also re-checks the session, the
         account and the join rule in the database: a participant whose access went,
-        or a sign-in whose end was not broadcast, stops receiving soon. From
-        REFRESH_AFTER on, an event starts that re-check in the background and is
-        delivered on the decision it has (still within RECHECK_DELIVERIES_AFTER)."""
+        or a sign-in whose end was not broadcast, stops receiving soon."""
         if self.closing or not self.joined:
             return False
-        age = self.clock() - self.checked_at
-        if age < RECHECK_DELIVERIES_AFTER:
-            if age >= REFRESH_AFTER and self.refreshing is None:
-                self.refreshing = asyncio.ensure_future(self._refresh())
+        if self.clock() - self.checked_at < RECHECK_DELIVERIES_AFTER:
             return True
         try:
             await self._recheck(session=True)
@@ -664,19 +651,6 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self._refuse(refused.close_code)
             return False
         return True
-
-    async def _refresh(self):
-        """_still_allowed's re-check, ahead of time: a refusal closes the socket; a
-        fault leaves the decision as it was, re-checked (and the fault told, 4503) by
-        the first event past RECHECK_DELIVERIES_AFTER."""
-        try:
-            await self._recheck(session=True)
-        except ChatRefused as refused:
-            await self._refuse(refused.close_code)
-        except UNAVAILABLE_ERRORS:
-            logger.warning("Chat: a background re-check failed; the next event re-checks")
-        finally:
-            self.refreshing = None
 
     async def _error(self, code: str, client_message_id=None, message=None):
         frame = {"type": "error", "code": code, "message": str(message or ERRORS[code])}

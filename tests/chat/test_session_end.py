@@ -3,7 +3,6 @@ the session's own sockets for a logout or a revoked token session, every socket 
 the user for a new password, deactivation, a role change or an MFA authenticator
 removed. Sockets of other sessions stay open for session-scoped events."""
 
-import asyncio
 import json
 
 import pytest
@@ -355,61 +354,4 @@ async def test_a_lost_end_is_caught_by_the_periodic_recheck(
     now[0] += consumers.RECHECK_DELIVERIES_AFTER
     await send(paula, "personne ?", "lost-1")
     assert await alice.receive_output(timeout=2) == CLOSED
-    await paula.disconnect()
-
-
-async def test_an_active_socket_is_rechecked_in_the_background_its_events_not_held(
-    employee_a, practitioner_p, consultation, monkeypatch
-):
-    """Past REFRESH_AFTER (and within RECHECK_DELIVERIES_AFTER), an event is delivered
-    at once while the re-check it started runs (here held until released)."""
-    from chat import consumers
-
-    now = [1000.0]
-    monkeypatch.setattr(consumers.ChatConsumer, "clock", staticmethod(lambda: now[0]))
-    started, release = asyncio.Event(), asyncio.Event()
-    recheck = consumers._recheck
-
-    async def held(*args, **kwargs):
-        started.set()
-        await release.wait()
-        return await recheck(*args, **kwargs)
-
-    monkeypatch.setattr(consumers, "_recheck", held)
-    alice = await ws_for(consultation.pk, employee_a)
-    paula = await ws_for(consultation.pk, practitioner_p)
-    await joined(alice)
-    await joined(paula)
-    now[0] += consumers.REFRESH_AFTER
-    await send(paula, "tout de suite", "fresh-1")
-    assert (await receive_type(alice, "message"))["body"] == "tout de suite"
-    assert started.is_set() and not release.is_set()
-    release.set()
-    assert await alice.receive_nothing(timeout=0.5)  # still signed in: stays open
-    await alice.disconnect()
-    await paula.disconnect()
-
-
-async def test_a_lost_end_is_caught_by_the_background_recheck_without_another_event(
-    employee_a, practitioner_p, consultation, monkeypatch
-):
-    from accounts import session_end
-    from chat import consumers
-
-    monkeypatch.setattr(session_end, "_broadcast", lambda group: None)
-    now = [1000.0]
-    monkeypatch.setattr(consumers.ChatConsumer, "clock", staticmethod(lambda: now[0]))
-    laptop = await portal(employee_a)
-    alice = await cookie_socket(consultation, laptop)
-    paula = await ws_for(consultation.pk, practitioner_p)
-    await joined(paula)
-    await sync_to_async(laptop.post)(reverse("account_logout"))
-    now[0] += consumers.REFRESH_AFTER
-    await send(paula, "personne ?", "lost-2")
-    while (output := await alice.receive_output(timeout=2))["type"] != "websocket.close":
-        assert output["type"] == "websocket.send"  # the event it started with
-    assert output == CLOSED
-    # Paula, still signed in, has her confirmation and stays open.
-    assert (await receive_type(paula, "message"))["clientMessageId"] == "lost-2"
-    assert await paula.receive_nothing(timeout=0.3)
     await paula.disconnect()
