@@ -90,25 +90,43 @@ def _queue(
     """One outbox row per (recipient, template, values of her own), in one INSERT.
     `addresses`: the recipients' `notification_addresses`, when the caller read them
     already (else those read with the consultation's row, if any: access)."""
+    messages_queue_to_render(
+        _messages(
+            consultation,
+            emails,
+            ics_method=ics_method,
+            dedup_keys=dedup_keys,
+            addresses=addresses,
+        )
+    )
+
+
+def _messages(
+    consultation: Consultation,
+    emails: list[tuple[User, str, dict]],
+    *,
+    ics_method: str | None,
+    dedup_keys: dict | None = None,
+    addresses: dict | None = None,
+) -> list[ToRender]:
+    """What `_queue` queues."""
     facts = _facts(consultation, ics_method=ics_method)
     if addresses is None:
         addresses = consultation.__dict__.get(NOTIFICATION_ADDRESSES)
     if addresses is None or any(r.pk not in addresses for r, _template, _extra in emails):
         addresses = notification_addresses(recipient for recipient, _template, _extra in emails)
-    messages_queue_to_render(
-        [
-            ToRender(
-                # Her personal address, if she chose one.
-                recipient=addresses[recipient.pk],
-                kind=TEMPLATES + template,
-                renderer=RENDERER,
-                language=recipient.language or settings.LANGUAGE_CODE,
-                context={**facts, **extra},
-                dedup_key=(dedup_keys or {}).get(recipient.pk),
-            )
-            for recipient, template, extra in emails
-        ]
-    )
+    return [
+        ToRender(
+            # Her personal address, if she chose one.
+            recipient=addresses[recipient.pk],
+            kind=TEMPLATES + template,
+            renderer=RENDERER,
+            language=recipient.language or settings.LANGUAGE_CODE,
+            context={**facts, **extra},
+            dedup_key=(dedup_keys or {}).get(recipient.pk),
+        )
+        for recipient, template, extra in emails
+    ]
 
 
 def render(row: OutboxMessage) -> Rendered:
@@ -182,7 +200,12 @@ def _side(consultation: Consultation, recipient: User) -> str:
 def send_booked(consultation: Consultation, *, addresses: dict | None = None) -> None:
     """The employee: "your appointment is confirmed"; the practitioner: "a new booking".
     `addresses`: both participants' `notification_addresses`, if read already."""
-    _queue(
+    messages_queue_to_render(booked_messages(consultation, addresses=addresses))
+
+
+def booked_messages(consultation: Consultation, *, addresses: dict | None = None) -> list[ToRender]:
+    """What `send_booked` queues (for a booking that writes them in its own statement)."""
+    return _messages(
         consultation,
         [(r, f"booked_{_side(consultation, r)}", {}) for r in _both(consultation)],
         ics_method=ics.REQUEST,

@@ -35,10 +35,20 @@ from consultations.models import (
     WeeklyOpening,
 )
 from consultations.permissions import grant_participants, has_object_perm, participants_grant
+from huntzen.outbox import services as outbox
 from huntzen.transactions import atomic, locked_here
 from medical import crypto
 
 Status = Consultation.Status
+
+
+def _prepared_cursor():
+    """A cursor whose statements PostgreSQL parses and plans once per connection
+    (huntzen/postgresql `prepared_cursor`: bound server-side, prepared at their first
+    run), for the writes' statements built once per process; Django's cursor
+    elsewhere."""
+    prepared = getattr(connection, "prepared_cursor", None)
+    return prepared() if prepared is not None else connection.cursor()
 
 
 def _record(consultation: Consultation, *, actor, from_status: str, to_status: str, at):
@@ -171,19 +181,24 @@ def consultation_book(
         buffer_minutes=availability.buffer_minutes,
         created_at=now,
     )
-    _insert_booking(consultation, at=now)
-    # Queued in the outbox with this change: delivered after commit, never lost.
-    notifications.send_booked(consultation, addresses=addresses)
+    # Queued in the outbox with this change (in its statement): delivered after commit,
+    # never lost.
+    _insert_booking(
+        consultation,
+        at=now,
+        emails=notifications.booked_messages(consultation, addresses=addresses),
+    )
     return consultation
 
 
-def _insert_booking(consultation: Consultation, *, at: datetime) -> None:
-    """The new consultation's row, both participants' permissions and its first status
-    change (by the employee, at `at`): on PostgreSQL in one statement (three INSERTs as
-    data-modifying WITH queries, one round trip, no ORM compiling), elsewhere through
-    the ORM. The model's save signals are sent as `save()` sends them (the slots'
-    generation, the counting). No savepoint of its own: a failed insert leaves the
-    booking at once, and its atomic block rolls everything back."""
+def _insert_booking(consultation: Consultation, *, at: datetime, emails: list) -> None:
+    """The new consultation's row, both participants' permissions, its first status
+    change (by the employee, at `at`) and its outbox rows (`emails`, delivered once the
+    transaction commits): on PostgreSQL in one statement (four INSERTs as data-modifying
+    WITH queries, one round trip, prepared once per connection, no ORM compiling),
+    elsewhere through the ORM. The model's save signals are sent as `save()` sends them
+    (the slots' generation, the counting). No savepoint of its own: a failed insert
+    leaves the booking at once, and its atomic block rolls everything back."""
     if connection.vendor != "postgresql":
         try:
             consultation.save(force_insert=True)
@@ -198,6 +213,7 @@ def _insert_booking(consultation: Consultation, *, at: datetime) -> None:
             to_status=Status.SCHEDULED,
             at=at,
         )
+        outbox.messages_queue_to_render(emails)
         return
     record = StatusChange(
         consultation=consultation,
@@ -207,15 +223,18 @@ def _insert_booking(consultation: Consultation, *, at: datetime) -> None:
         at=at,
     )
     grant, grant_params, granted = participants_grant(consultation, connection)
+    rows = outbox.rows_to_render(emails)
+    queue, queue_params = outbox.insert_statement(rows, connection) or (None, [])
     params = [
         *_insert_values(consultation),
         *grant_params,
         *_insert_values(record),
+        *queue_params,
     ]
     with _saved_as_save_does(consultation, created=True):
         try:
-            with connection.cursor() as cursor:
-                cursor.execute(_insert_booking_sql(grant), params)
+            with _prepared_cursor() as cursor:
+                cursor.execute(_insert_booking_sql(grant, queue), params)
                 (count,) = cursor.fetchone()
         except IntegrityError as exc:
             if _violated_table(exc) == Consultation._meta.db_table:
@@ -227,6 +246,11 @@ def _insert_booking(consultation: Consultation, *, at: datetime) -> None:
         consultation._state.adding = False
         consultation._state.db = connection.alias
     consultation.written()
+    if queue is None:  # more emails than one statement holds
+        outbox.messages_queue_to_render(emails)
+    else:
+        outbox.inserted(rows, connection)
+        outbox.queued(rows)
 
 
 def _write_change(consultation: Consultation, fields: list[str], record: StatusChange) -> None:
@@ -245,7 +269,7 @@ def _write_change(consultation: Consultation, fields: list[str], record: StatusC
             Consultation._meta.pk.get_db_prep_value(consultation.pk, connection),
             *_insert_values(record),
         ]
-        with connection.cursor() as cursor:
+        with _prepared_cursor() as cursor:
             cursor.execute(_write_change_sql(tuple(fields)), params)
             (count,) = cursor.fetchone()
         if count != 1:
@@ -302,13 +326,15 @@ def _insert_values(instance) -> list:
 
 
 @functools.cache
-def _insert_booking_sql(grant: str) -> str:
-    """The consultation's INSERT, `grant` (the permissions' INSERT ... SELECT) and the
-    status change's INSERT in one statement, answering how many permissions it granted."""
+def _insert_booking_sql(grant: str, queue: str | None) -> str:
+    """The consultation's INSERT, `grant` (the permissions' INSERT ... SELECT), the
+    status change's INSERT and `queue` (the outbox rows' INSERT, if any) in one
+    statement, answering how many permissions it granted."""
+    queued = f",\n        queued AS ({queue})" if queue else ""
     return f"""
         WITH booked AS ({_insert_sql(Consultation)}),
         granted AS ({grant} RETURNING 1),
-        recorded AS ({_insert_sql(StatusChange)})
+        recorded AS ({_insert_sql(StatusChange)}){queued}
         SELECT count(*) FROM granted
     """  # noqa: S608 # nosec B608 # identifiers from the models, values as parameters
 
@@ -367,7 +393,7 @@ def _lock_users_reading_company(practitioner: User, employee: User):
         _lock_users(practitioner, employee)
         return employee.company, None
     fields = Company._meta.concrete_fields
-    with connection.cursor() as cursor:
+    with _prepared_cursor() as cursor:
         cursor.execute(
             _lock_users_sql(), {"practitioner": practitioner.pk, "employee": employee.pk}
         )

@@ -5,10 +5,10 @@ for everyone who may browse the directory, so an answer is kept, rendered, under
 depends on: the practitioner, the whole query string, the negotiated media type, the
 booking notice and horizon, the time zone its times are written in, and the
 practitioner's generation (huntzen.generations). Every change that can alter it starts
-a new generation at once and again on commit: any consultation of theirs created,
-rescheduled, cancelled or changing status into or out of the blocking ones (a start or
-an end, scheduled to in progress to completed, holds the same time: no new
-generation), their availability (time zone, length,
+a new generation when its transaction commits (one Redis round trip): any consultation
+of theirs created, rescheduled, cancelled or changing status into or out of the
+blocking ones (a start or an end, scheduled to in progress to completed, holds the same
+time: no new generation), their availability (time zone, length,
 buffer), weekly hours and exceptions (days off, closed or extra hours), their profile or
 account (the slots of a practitioner no longer listed are a 404). Time is part of the
 answer too: it is believed only from the moment it was computed until its first slot
@@ -24,6 +24,7 @@ import uuid
 from datetime import datetime
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
@@ -50,12 +51,16 @@ def _answer_key(request, practitioner_id) -> str:
 def cached_answer(request, *, practitioner_id, now: datetime) -> tuple[generations.Read, object]:
     """(what `store_answer` needs, the answer to this request at `now`, rendered, if
     one is kept under the practitioner's current generation and still holds at `now`,
-    else None)."""
+    else None). A reader inside a transaction that changed the practitioner's slots
+    (not committed yet) first starts a new generation at once, as that change used to:
+    a kept answer from before it is not believed (the commit starts another)."""
+    changed_here = _read_after_change_here(practitioner_id)
     found = generations.read(
         _answer_key(request, practitioner_id),
         [_generation(practitioner_id)],
         token_seconds=_TOKEN_SECONDS,
-        request=request,
+        # What the request fetched ahead predates that new generation.
+        request=None if changed_here else request,
     )
     if found.value is not None:
         computed_at, until, body = found.value
@@ -81,10 +86,52 @@ def store_answer(
         generations.store(found, (now, until, content), seconds=SLOTS_CACHE_SECONDS)
 
 
+class _NewGeneration:
+    """The on-commit work of `slots_changed`: a new generation (one Redis round trip),
+    and until then a mark of the change among the transaction's pending work
+    (`_read_after_change_here`)."""
+
+    def __init__(self, practitioner_id):
+        self.practitioner_id = practitioner_id
+        # Whether a read in the transaction is still to start a new generation first
+        # (no longer once it did, or once this ran: a test's captured on-commit work
+        # stays listed after it ran).
+        self.unread = True
+
+    def __call__(self):
+        self.unread = False
+        # After the commit, out of any atomic block: run at once.
+        generations.bump_on_commit(_generation(self.practitioner_id), token_seconds=_TOKEN_SECONDS)
+
+
 def slots_changed(practitioner_id) -> None:
-    """A new generation of that practitioner's slots, at once and on commit."""
+    """A new generation of that practitioner's slots once the current transaction
+    commits (at once outside one; none if it rolls back). Readers in other transactions
+    see the rows as they were until then: an answer they keep meanwhile is kept under
+    the old generation, never believed after the commit. (A new generation at once as
+    well would protect no other reader: it used to cost every write a second round
+    trip.)"""
     if practitioner_id is not None:
+        transaction.on_commit(_NewGeneration(practitioner_id))
+
+
+def _read_after_change_here(practitioner_id) -> bool:
+    """Before a read inside a transaction that changed the practitioner's slots, not
+    committed yet (a change in a savepoint rolled back no longer counts: Django drops
+    its on-commit work): a new generation at once, once per change, so that this
+    transaction does not believe an answer kept before its change. Whether it did."""
+    pending = [
+        work
+        for _sids, work, _robust in connection.run_on_commit
+        if isinstance(work, _NewGeneration)
+        and work.unread
+        and str(work.practitioner_id) == str(practitioner_id)
+    ]
+    for work in pending:
+        work.unread = False
+    if pending:
         generations.bump(_generation(practitioner_id), token_seconds=_TOKEN_SECONDS)
+    return bool(pending)
 
 
 # --- Receivers: every model whose rows the slots or their access function read --------

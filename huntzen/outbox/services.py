@@ -127,33 +127,49 @@ def messages_queue_to_render(messages: list[ToRender]) -> list[OutboxMessage]:
     """One row per email, committed with the caller's transaction, to be rendered at
     delivery. The emails without a dedup key are written by one INSERT; one with a key
     already queued (for its recipient) is not queued again."""
-    now = timezone.now()
-    rows, deduplicated = [], []
-    for message in messages:
-        if message.renderer not in _RENDERERS:
-            raise LookupError(f"outbox: no renderer {message.renderer!r}")
-        row = OutboxMessage(
-            kind=message.kind[:120],
-            dedup_key=(
-                f"{message.dedup_key}|{message.recipient.lower()}" if message.dedup_key else None
-            ),
-            recipient=message.recipient,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            headers={"Content-Language": message.language},
-            renderer=message.renderer,
-            language=message.language,
-            context=message.context,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        (deduplicated if row.dedup_key else rows).append(row)
+    rows = rows_to_render(messages)
+    deduplicated = [row for row in rows if row.dedup_key]
+    rows = [row for row in rows if not row.dedup_key]
     if rows:
         _insert(rows)
     if deduplicated:
         rows += _insert_new(deduplicated)
+    queued(rows)
+    return rows
+
+
+def rows_to_render(messages: list[ToRender]) -> list[OutboxMessage]:
+    """The unsaved rows of `messages_queue_to_render`."""
+    now = timezone.now()
+    rows = []
+    for message in messages:
+        if message.renderer not in _RENDERERS:
+            raise LookupError(f"outbox: no renderer {message.renderer!r}")
+        rows.append(
+            OutboxMessage(
+                kind=message.kind[:120],
+                dedup_key=(
+                    f"{message.dedup_key}|{message.recipient.lower()}"
+                    if message.dedup_key
+                    else None
+                ),
+                recipient=message.recipient,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                headers={"Content-Language": message.language},
+                renderer=message.renderer,
+                language=message.language,
+                context=message.context,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+    return rows
+
+
+def queued(rows: list[OutboxMessage]) -> None:
+    """`rows` were written in the current transaction: delivered once it commits."""
     if rows:
         transaction.on_commit(partial(dispatch, [row.pk for row in rows]))
-    return rows
 
 
 # Up to this many rows in one INSERT written once per process (a consultation's emails:
@@ -161,22 +177,38 @@ def messages_queue_to_render(messages: list[ToRender]) -> list[OutboxMessage]:
 _WRITTEN_OUT = 4
 
 
+def insert_statement(rows: list[OutboxMessage], connection) -> tuple[str, list] | None:
+    """The INSERT ... VALUES of `rows` (without dedup keys) and its parameters, written
+    once per process for a few rows, for a caller to run, alone or in a statement of its
+    own (then marking the rows saved: `inserted`); None for more rows."""
+    if len(rows) > _WRITTEN_OUT or any(row.dedup_key for row in rows):
+        return None
+    fields = OutboxMessage._meta.concrete_fields
+    params = [f.get_db_prep_save(f.pre_save(row, True), connection) for row in rows for f in fields]
+    return _insert_sql(connection.alias, len(rows)), params
+
+
+def inserted(rows: list[OutboxMessage], connection) -> None:
+    """`rows` were written by `insert_statement`'s statement on `connection`."""
+    for row in rows:
+        row._state.adding = False
+        row._state.db = connection.alias
+
+
 def _insert(rows: list[OutboxMessage]) -> None:
     """`OutboxMessage.objects.bulk_create(rows)`: for a few rows (a consultation's two
     emails) one INSERT ... VALUES written once per process, where bulk_create built its
     statement on every call (an array of each column's values, UNNEST), which cost a
     booking more CPU than the round trip."""
-    if len(rows) > _WRITTEN_OUT:
+    connection = connections[router.db_for_write(OutboxMessage)]
+    statement = insert_statement(rows, connection)
+    if statement is None:
         OutboxMessage.objects.bulk_create(rows)
         return
-    connection = connections[router.db_for_write(OutboxMessage)]
-    fields = OutboxMessage._meta.concrete_fields
-    params = [f.get_db_prep_save(f.pre_save(row, True), connection) for row in rows for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(connection.alias, len(rows)), params)
-    for row in rows:
-        row._state.adding = False
-        row._state.db = connection.alias
+    prepared = getattr(connection, "prepared_cursor", None)
+    with prepared() if prepared is not None else connection.cursor() as cursor:
+        cursor.execute(*statement)
+    inserted(rows, connection)
 
 
 @functools.cache

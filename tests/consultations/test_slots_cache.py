@@ -22,6 +22,7 @@ from consultations.models import AvailabilityException, Consultation
 from huntzen import generations
 from tests.consultations.conftest import NOW, paris
 from tests.consultations.factories import book
+from tests.redis_commands import redis_commands
 
 pytestmark = pytest.mark.django_db
 
@@ -454,13 +455,60 @@ def test_while_redis_is_down_no_answer_is_stored(slots, monkeypatch):
         slots.starts()
 
 
-def test_each_practitioner_has_a_generation(slots, p_open, practitioner_q):
+def test_each_practitioner_has_a_generation(slots, committed, p_open, practitioner_q):
     slots.warm()
     before = generations.current(slots_cache._generation(p_open.pk))
-    slots_cache.slots_changed(practitioner_q.pk)
+    committed(slots_cache.slots_changed, practitioner_q.pk)
     assert generations.current(slots_cache._generation(p_open.pk)) == before
-    slots_cache.slots_changed(p_open.pk)
+    committed(slots_cache.slots_changed, p_open.pk)
     assert generations.current(slots_cache._generation(p_open.pk)) != before
+
+
+def test_a_change_starts_its_generation_at_the_commit_in_one_write(
+    slots, p_open, employee_b, django_capture_on_commit_callbacks, monkeypatch
+):
+    """One Redis write per change, once it commits: other transactions read the rows
+    as they were until then, so an answer they keep meanwhile is under the old token."""
+    slots.warm()
+    generation = slots_cache._generation(p_open.pk)
+    before = generations.current(generation)
+    sent = redis_commands(monkeypatch)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        book(employee_b, p_open, at=TUESDAY_10, now=NOW)
+        assert generations.current(generation) == before  # not yet: not committed
+        del sent[:]
+    assert sent == ["SET"]  # the new generation (the emails: eager tasks here, no push)
+    assert generations.current(generation) != before
+    assert slots.starts() == ["09:00", "11:00"]
+
+
+def test_a_rolled_back_change_starts_no_generation(slots, p_open, django_assert_num_queries):
+    cold = slots.warm()
+    generation = slots_cache._generation(p_open.pk)
+    before = generations.current(generation)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        slots_cache.slots_changed(p_open.pk)
+        raise RuntimeError
+    assert generations.current(generation) == before
+    with django_assert_num_queries(0):
+        assert slots.starts() == cold
+
+
+def test_a_read_inside_the_changing_transaction_believes_no_kept_answer(
+    slots, p_open, employee_b, django_capture_on_commit_callbacks
+):
+    """The transaction sees its own booking: the answer kept before it is not believed
+    (a new generation at once, for this reader), and the commit starts another."""
+    assert slots.warm() == ["09:00", "10:00", "11:00"]
+    generation = slots_cache._generation(p_open.pk)
+    before = generations.current(generation)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        book(employee_b, p_open, at=TUESDAY_10, now=NOW)
+        with computed():
+            assert slots.starts() == ["09:00", "11:00"]
+        early = generations.current(generation)
+        assert early != before
+    assert generations.current(generation) not in (before, early)
 
 
 def test_an_answer_is_never_believed_before_it_was_computed(slots, frozen):
