@@ -6,6 +6,7 @@ on, 409 {"code", "message", "currentStatus"} for an illegal transition, 400 nami
 
 from datetime import timedelta
 
+from django.db import connection
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -25,6 +26,7 @@ from consultations.serializers import (
     CancelSerializer,
     ConsultationSerializer,
     EmptySerializer,
+    PractitionerField,
     RescheduleSerializer,
     SlotsQuerySerializer,
     SlotsSerializer,
@@ -68,18 +70,55 @@ class ConsultationCreateView(APIView):
     )
     @idempotency_keys.idempotent(whole=True)
     def post(self, request):
-        body = BookingSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        consultation = services.consultation_book(
-            employee=request.user,
-            practitioner=body.validated_data["practitioner_id"],
-            scheduled_at=body.validated_data["scheduled_at"],
-            kind=body.validated_data["kind"],
-        )
+        body = _BookingBody(data=request.data)
+        if not body.is_valid():
+            # Refused: as BookingSerializer refuses it (its practitioner read and all).
+            body = BookingSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+        data = body.validated_data
+        practitioner = data["practitioner_id"]
+        known = {"practitioner": practitioner} if isinstance(practitioner, User) else {}
+        try:
+            consultation = services.consultation_book(
+                employee=request.user,
+                practitioner_id=None if known else practitioner,
+                scheduled_at=data["scheduled_at"],
+                kind=data["kind"],
+                **known,
+            )
+        except services.UnknownPractitioner:
+            # BookingSerializer's refusal of that key (read with the locks, first).
+            field = BookingSerializer().fields["practitionerId"]
+            try:
+                field.fail("does_not_exist", pk_value=request.data["practitionerId"])
+            except serializers.ValidationError as refused:
+                raise serializers.ValidationError({"practitionerId": refused.detail}) from None
         return Response(
             ConsultationSerializer(consultation, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
         )
+
+
+class _PractitionerKey(PractitionerField):
+    """The booking body's practitioner as BookingSerializer's field reads it, its row
+    left to the booking's statement that locks it (services.consultation_book's
+    `practitioner_id`): the key, or the field's own refusal of the value."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        try:
+            return User._meta.pk.get_db_prep_value(data, connection, prepared=False)
+        except (TypeError, ValueError):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+
+
+class _BookingBody(BookingSerializer):
+    """BookingSerializer, the practitioner's row read by the booking itself: accepts
+    what BookingSerializer accepts but an unknown practitioner, which the booking then
+    refuses before anything else, as the serializer words it."""
+
+    practitioner_id = _PractitionerKey()
 
 
 SCOPES = ["all", "upcoming", "past", "cancelled"]

@@ -67,11 +67,17 @@ def _overlapping(qs, start: datetime, end: datetime):
     )
 
 
+class UnknownPractitioner(Exception):
+    """`consultation_book`'s `practitioner_id` names no active practitioner (the API
+    answers it as its body's field would)."""
+
+
 @atomic
 def consultation_book(
     *,
     employee: User,
-    practitioner: User,
+    practitioner: User | None = None,
+    practitioner_id=None,
     scheduled_at: datetime,
     kind: str,
     length: timedelta | None = None,
@@ -79,16 +85,27 @@ def consultation_book(
 ) -> Consultation:
     """Book a bookable slot of `practitioner` for `employee` (the acting user), in the
     employee's own company; the length is the practitioner's (`length`, when given,
-    must agree with it).
+    must agree with it). Instead of `practitioner`, `practitioner_id` (a key): the row
+    is then read with the locks, and UnknownPractitioner raised, before anything else
+    is checked, unless it is an active practitioner's.
 
     No double booking: the two users' rows are locked while checking, and on
     PostgreSQL exclusion constraints refuse any overlap that slips through.
     """
     now = now or timezone.now()
     may_book.check(employee)
-    # The locks first: the employee's company and both users' notification addresses
-    # come with their rows (no query of their own).
-    company, addresses = _lock_users_reading_company(practitioner, employee)
+    # The locks first: the employee's company, both users' notification addresses and
+    # the practitioner's row if only her key is known come with their rows (no query of
+    # their own).
+    company, addresses, locked = _lock_users_reading_company(
+        practitioner.pk if practitioner is not None else practitioner_id, employee
+    )
+    if practitioner is None:
+        if locked is None or not (locked.role == Role.PRACTITIONER and locked.is_active):
+            raise UnknownPractitioner(practitioner_id)
+        practitioner = locked
+    if addresses is not None and practitioner.pk not in addresses:
+        addresses = None  # (her address read with the emails)
     if not company.is_active:
         raise BookingRefused(
             _(
@@ -384,39 +401,52 @@ def _lock_users(practitioner: User, employee: User) -> None:
     )
 
 
-def _lock_users_reading_company(practitioner: User, employee: User):
-    """`_lock_users`, and the employee's company (kept on `employee` as
-    `employee.company`) and both users' notification addresses (by key, as
-    `notification_addresses` answers) read in the same statement on PostgreSQL
-    (elsewhere: the company its own query, the addresses None, read when queued)."""
+def _lock_users_reading_company(practitioner_id, employee: User):
+    """`_lock_users`, the employee's company (kept on `employee` as `employee.company`),
+    both users' notification addresses (by key, as `notification_addresses` answers)
+    and the practitioner's row (a User, None if there is none), read in the same
+    statement on PostgreSQL (elsewhere: the company and the practitioner their own
+    queries, the addresses None, read when queued)."""
     if connection.vendor != "postgresql":
-        _lock_users(practitioner, employee)
-        return employee.company, None
-    fields = Company._meta.concrete_fields
+        _lock_users(User(pk=practitioner_id), employee)
+        practitioner = User.objects.filter(pk=practitioner_id).first()
+        return employee.company, None, practitioner
+    company_fields, user_fields = Company._meta.concrete_fields, User._meta.concrete_fields
     with _prepared_cursor() as cursor:
         cursor.execute(
-            _lock_users_sql(), {"practitioner": practitioner.pk, "employee": employee.pk}
+            _lock_users_sql(), {"practitioner": practitioner_id, "employee": employee.pk}
         )
         rows = cursor.fetchall()
-    company, chosen = None, {}
+    company, practitioner, chosen = None, None, {}
+    users = len(user_fields)
     for row in rows:
         chosen[row[0]] = row[1]
-        if row[0] == employee.pk and row[2] is not None:
-            company = Company.from_db(connection.alias, [f.attname for f in fields], row[2:])
+        if row[0] == employee.pk:
+            if row[2] is not None:
+                company = Company.from_db(
+                    connection.alias, [f.attname for f in company_fields], row[2:-users]
+                )
+        else:
+            practitioner = User.from_db(
+                connection.alias, [f.attname for f in user_fields], row[-users:]
+            )
     User.company.field.set_cached_value(employee, company)
-    return company, addresses_from([employee, practitioner], chosen)
+    found = [employee] if practitioner is None else [employee, practitioner]
+    return company, addresses_from(found, chosen), practitioner
 
 
 @functools.cache
 def _lock_users_sql() -> str:
     """Both users' rows locked in the order of their keys (as `_lock_users`), each with
-    the notification address she chose, the employee's with her company's columns."""
+    the notification address she chose and her own columns, the employee's with her
+    company's columns."""
     qn = connection.ops.quote_name
     user, company = User._meta, Company._meta
-    columns = ", ".join(f"c.{qn(f.column)}" for f in company.concrete_fields)
+    company_columns = ", ".join(f"c.{qn(f.column)}" for f in company.concrete_fields)
+    user_columns = ", ".join(f"u.{qn(f.column)}" for f in user.concrete_fields)
     key, company_key = qn(user.pk.column), qn(user.get_field("company").column)
     return f"""
-        SELECT u.{key}, {chosen_address_sql(f"u.{key}")}, {columns}
+        SELECT u.{key}, {chosen_address_sql(f"u.{key}")}, {company_columns}, {user_columns}
         FROM {qn(user.db_table)} u
         LEFT JOIN {qn(company.db_table)} c
             ON c.{qn(company.pk.column)} = u.{company_key} AND u.{key} = %(employee)s

@@ -84,7 +84,10 @@ class InstanceStatement:
             prepared = field.get_db_prep_value(values[name], connection, prepared=False)
             for index in compiled.slots[name]:
                 params[index] = prepared
-        with connection.cursor() as cursor:
+        # Prepared once per connection where the backend offers it (PostgreSQL here:
+        # huntzen/postgresql `prepared_cursor`): parsed and planned once, not per call.
+        prepared = getattr(connection, "prepared_cursor", None)
+        with prepared() if prepared is not None else connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
         if compiled.converters:

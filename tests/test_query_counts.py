@@ -214,12 +214,12 @@ def test_book(django_assert_num_queries, employee_a, p_every_day):
         "scheduledAt": slot.start.isoformat(),
         "type": "video",
     }
-    # 7: the session, the practitioner, the locks with the employee's company and both
-    # participants' addresses (one statement), the availability with its hours and both
+    # 6: the session, the locks with the practitioner's row, the employee's company and
+    # both participants' addresses (one statement), the availability with its hours and both
     # sides' live consultations (one statement), the booking with its grants, history
     # and both emails' outbox rows (rendered at delivery): one statement; BEGIN and
     # COMMIT.
-    write_queries(django_assert_num_queries, 7, bearer(employee_a), "/api/v1/consultations", body)
+    write_queries(django_assert_num_queries, 6, bearer(employee_a), "/api/v1/consultations", body)
     assert Consultation.objects.filter(employee=employee_a, scheduled_at=slot.start).exists()
 
 
@@ -237,9 +237,9 @@ def test_book_with_an_idempotency_key_and_its_replay(
         "type": "video",
     }
     auth = {**bearer(employee_a), "HTTP_IDEMPOTENCY_KEY": "one-booking"}
-    # 9: test_book's 7, the key's row inserted unless known (one statement, no
+    # 8: test_book's 6, the key's row inserted unless known (one statement, no
     # savepoint around it) and the answer kept in it.
-    first = write_queries(django_assert_num_queries, 9, auth, "/api/v1/consultations", body)
+    first = write_queries(django_assert_num_queries, 8, auth, "/api/v1/consultations", body)
     # The retry: the session, then BEGIN, the key (known: nothing inserted), the kept
     # answer read, COMMIT.
     again = write_queries(django_assert_num_queries, 5, auth, "/api/v1/consultations", body)

@@ -112,24 +112,31 @@ def _insert_unless_known(record: IdempotencyKey) -> bool:
     statement, no savepoint around an error: `ON CONFLICT DO NOTHING` waits, like the
     unique index, for a concurrent insert of the same key to commit (then inserts
     nothing) or roll back (then inserts). PostgreSQL and SQLite (>= 3.35) alike."""
-    meta = IdempotencyKey._meta
-    qn = connection.ops.quote_name
-    fields = list(meta.concrete_fields)
-    columns = ", ".join(qn(f.column) for f in fields)
+    fields = IdempotencyKey._meta.concrete_fields
     params = [f.get_db_prep_save(f.pre_save(record, True), connection) for f in fields]
-    conflict = ", ".join(qn(meta.get_field(name).column) for name in ("user", "key"))
-    sql = (
-        f"INSERT INTO {qn(meta.db_table)} ({columns}) "  # noqa: S608 # nosec B608
-        f"VALUES ({', '.join(['%s'] * len(params))}) "
-        f"ON CONFLICT ({conflict}) DO NOTHING RETURNING 1"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    # Prepared once per connection on PostgreSQL (huntzen/postgresql `prepared_cursor`).
+    prepared = getattr(connection, "prepared_cursor", None)
+    with prepared() if prepared is not None else connection.cursor() as cursor:
+        cursor.execute(_insert_unless_known_sql(connection.vendor), params)
         inserted = cursor.fetchone() is not None
     if inserted:
         record._state.adding = False
         record._state.db = connection.alias
     return inserted
+
+
+@functools.cache
+def _insert_unless_known_sql(vendor: str) -> str:
+    """`_insert_unless_known`'s statement, written once per process and vendor."""
+    meta = IdempotencyKey._meta
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(f.column) for f in meta.concrete_fields)
+    conflict = ", ".join(qn(meta.get_field(name).column) for name in ("user", "key"))
+    return (
+        f"INSERT INTO {qn(meta.db_table)} ({columns}) "  # noqa: S608 # nosec B608
+        f"VALUES ({', '.join(['%s'] * len(meta.concrete_fields))}) "
+        f"ON CONFLICT ({conflict}) DO NOTHING RETURNING 1"
+    )
 
 
 def _is_refusal(error: Exception) -> bool:
