@@ -217,6 +217,12 @@ def send_cancelled(consultation: Consultation) -> None:
     """Each side is told who cancelled (herself or the other); the practitioner learns
     whether it was late and paid; an employee whose practitioner cancelled is offered
     the practitioner's next free slots. The reason is never in the email."""
+    messages_queue_to_render(cancelled_messages(consultation))
+
+
+def cancelled_messages(consultation: Consultation) -> list[ToRender]:
+    """What `send_cancelled` queues (for a cancellation that writes them in its own
+    statement)."""
     by_practitioner = consultation.cancelled_by_id == consultation.practitioner_id
     emails = []
     for recipient in _both(consultation):
@@ -230,7 +236,7 @@ def send_cancelled(consultation: Consultation) -> None:
         if side == "employee" and by_practitioner:
             extra["offer_next_slots"] = True
         emails.append((recipient, f"cancelled_{side}", extra))
-    _queue(consultation, emails, ics_method=ics.CANCEL)
+    return _messages(consultation, emails, ics_method=ics.CANCEL)
 
 
 def send_rescheduled(consultation: Consultation, *, previous: datetime | None) -> None:

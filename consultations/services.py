@@ -35,6 +35,7 @@ from consultations.models import (
     WeeklyOpening,
 )
 from consultations.permissions import grant_participants, has_object_perm, participants_grant
+from huntzen.instance_statements import insert_values
 from huntzen.outbox import services as outbox
 from huntzen.transactions import atomic, locked_here
 from medical import crypto
@@ -270,28 +271,41 @@ def _insert_booking(consultation: Consultation, *, at: datetime, emails: list) -
         outbox.queued(rows)
 
 
-def _write_change(consultation: Consultation, fields: list[str], record: StatusChange) -> None:
-    """`consultation.save(update_fields=fields)` and the new `record` of its change: on
-    PostgreSQL in one statement (an UPDATE and an INSERT, one round trip), elsewhere
-    two. The model's save signals are sent as `save()` sends them (the slots'
-    generation, the counting of an end, in this same transaction)."""
+def _write_change(
+    consultation: Consultation, fields: list[str], record: StatusChange, *, emails=()
+) -> None:
+    """`consultation.save(update_fields=fields)`, the new `record` of its change and its
+    outbox rows (`emails`, delivered once the transaction commits): on PostgreSQL in one
+    statement (an UPDATE and the INSERTs, one round trip, prepared once per
+    connection), elsewhere one each. The model's save signals are sent as `save()` sends
+    them (the slots' generation, the counting of an end, in this same transaction)."""
     if connection.vendor != "postgresql":
         consultation.save(update_fields=fields)
         record.save(force_insert=True)
+        if emails:
+            outbox.messages_queue_to_render(emails)
         return
+    rows = outbox.rows_to_render(emails) if emails else []
+    queue, queue_params = outbox.insert_statement(rows, connection) if rows else (None, [])
     with _saved_as_save_does(consultation, created=False, update_fields=frozenset(fields)):
         changed = [Consultation._meta.get_field(name) for name in fields]
         params = [
             *(f.get_db_prep_save(f.pre_save(consultation, False), connection) for f in changed),
             Consultation._meta.pk.get_db_prep_value(consultation.pk, connection),
             *_insert_values(record),
+            *queue_params,
         ]
         with _prepared_cursor() as cursor:
-            cursor.execute(_write_change_sql(tuple(fields)), params)
+            cursor.execute(_write_change_sql(tuple(fields), queue), params)
             (count,) = cursor.fetchone()
         if count != 1:
             raise DatabaseError("Save with update_fields did not affect any rows.")
     consultation.written(fields)
+    if queue is not None:
+        outbox.inserted(rows, connection)
+        outbox.queued(rows)
+    elif emails:  # more emails than one statement holds
+        outbox.messages_queue_to_render(emails)
 
 
 @contextlib.contextmanager
@@ -306,18 +320,19 @@ def _saved_as_save_does(consultation: Consultation, *, created: bool, update_fie
 
 
 @functools.cache
-def _write_change_sql(fields: tuple[str, ...]) -> str:
-    """The consultation's UPDATE of `fields` and its status change's INSERT, answering
-    how many consultations it updated."""
+def _write_change_sql(fields: tuple[str, ...], queue: str | None = None) -> str:
+    """The consultation's UPDATE of `fields`, its status change's INSERT and `queue`
+    (the outbox rows' INSERT, if any), answering how many consultations it updated."""
     qn = connection.ops.quote_name
     meta = Consultation._meta
     assignments = ", ".join(f"{qn(meta.get_field(name).column)} = %s" for name in fields)
+    queued = f",\n        queued AS ({queue})" if queue else ""
     return f"""
         WITH changed AS (
             UPDATE {qn(meta.db_table)} SET {assignments} WHERE {qn(meta.pk.column)} = %s
             RETURNING 1
         ),
-        recorded AS ({_insert_sql(StatusChange)})
+        recorded AS ({_insert_sql(StatusChange)}){queued}
         SELECT count(*) FROM changed
     """  # noqa: S608 # nosec B608 # identifiers from the models, values as parameters
 
@@ -331,15 +346,13 @@ def _insert_sql(model) -> str:
     return f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608 # nosec B608
 
 
-def _inserted_fields(model) -> list:
-    return [f for f in model._meta.concrete_fields if not f.primary_key or f.has_default()]
+@functools.cache
+def _inserted_fields(model) -> tuple:
+    return tuple(f for f in model._meta.concrete_fields if not f.primary_key or f.has_default())
 
 
 def _insert_values(instance) -> list:
-    return [
-        f.get_db_prep_save(f.pre_save(instance, True), connection)
-        for f in _inserted_fields(type(instance))
-    ]
+    return insert_values(instance, _inserted_fields(type(instance)), connection)
 
 
 @functools.cache
@@ -628,9 +641,10 @@ def consultation_cancel(
             at=now,
             note=StatusChange.Note.LATE_CANCELLATION if late else StatusChange.Note.NONE,
         ),
+        # Queued in the outbox with this change (in its statement): delivered after
+        # commit, never lost.
+        emails=notifications.cancelled_messages(consultation),
     )
-    # Queued in the outbox with this change: delivered after commit, never lost.
-    notifications.send_cancelled(consultation)
     live.status_changed(consultation)
     return consultation
 

@@ -249,13 +249,13 @@ def test_book_with_an_idempotency_key_and_its_replay(
 
 def test_cancel(django_assert_num_queries, employee_a, p_every_day):
     consultation = book(employee_a, p_every_day)
-    # 6 on PostgreSQL: the session, the consultation locked with the permissions its
+    # 5 on PostgreSQL: the session, the consultation locked with the permissions its
     # participant holds on it and both participants' addresses (one statement; three
-    # elsewhere), the update with its history row (one statement; two elsewhere), both
-    # emails in one INSERT; BEGIN and COMMIT.
+    # elsewhere), the update with its history row and both emails' outbox rows (one
+    # statement; three elsewhere); BEGIN and COMMIT.
     write_queries(
         django_assert_num_queries,
-        6 if connection.vendor == "postgresql" else 9,
+        5 if connection.vendor == "postgresql" else 9,
         bearer(employee_a),
         f"/api/v1/consultations/{consultation.pk}/cancel",
         {"reason": "Un empêchement."},

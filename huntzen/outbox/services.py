@@ -30,6 +30,7 @@ from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from huntzen.instance_statements import insert_values
 from huntzen.outbox.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -184,7 +185,7 @@ def insert_statement(rows: list[OutboxMessage], connection) -> tuple[str, list] 
     if len(rows) > _WRITTEN_OUT or any(row.dedup_key for row in rows):
         return None
     fields = OutboxMessage._meta.concrete_fields
-    params = [f.get_db_prep_save(f.pre_save(row, True), connection) for row in rows for f in fields]
+    params = [value for row in rows for value in insert_values(row, fields, connection)]
     return _insert_sql(connection.alias, len(rows)), params
 
 
