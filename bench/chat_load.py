@@ -166,7 +166,7 @@ class Daphne:
         command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app]
         if CPROFILE and app != ECHO_APP:
             command[1:3] = [str(ROOT / "bench" / "profiled_daphne.py")]
-        elif GC_TIMES and app != ECHO_APP:
+        elif (GC_TIMES or SWITCH_INTERVAL) and app != ECHO_APP:
             command[1:3] = ["-c", GC_TIMER]
         if profile is not None:
             # py-spy samples every thread (the event loop and the database threads);
@@ -218,26 +218,42 @@ class Daphne:
         if GC_TIMES:
             log = Path(self.log.name).read_text()
             self.gc = [line for line in log.splitlines() if line.startswith("GC gen")]
+            self.gc_stamps = [
+                (float(at), int(gen[3:]), float(ms))
+                for _, _, at, gen, ms, _ in (
+                    line.split() for line in log.splitlines() if line.startswith("GC at ")
+                )
+            ]
 
 
 ECHO_APP = "bench.echo_asgi:application"
 GC_TIMES = os.environ.get("BENCH_GC") == "1"
+# Seconds: sys.setswitchinterval in the chat's daphne (an A/B of the GIL's hand-over).
+SWITCH_INTERVAL = os.environ.get("BENCH_SWITCH_INTERVAL")
 # daphne with every collection timed, the figures written to its log when it exits.
 GC_TIMER = """
-import atexit, gc, sys, time
+import atexit, gc, os, sys, time
+if os.environ.get("BENCH_SWITCH_INTERVAL"):
+    sys.setswitchinterval(float(os.environ["BENCH_SWITCH_INTERVAL"]))
 times = {0: [], 1: [], 2: []}
 started = [0.0]
 def timed(phase, info):
     if phase == "start":
         started[0] = time.perf_counter()
     else:
-        times[info["generation"]].append(time.perf_counter() - started[0])
+        spent = time.perf_counter() - started[0]
+        times[info["generation"]].append(spent)
+        if info["generation"] or spent > 0.002:
+            stamps.append((time.time(), info["generation"], spent))
+stamps = []
 gc.callbacks.append(timed)
 def report():
     for generation, spent in times.items():
         print(f"GC gen{generation}: {len(spent)} collections, "
               f"{sum(spent) * 1000:.1f} ms total, {max(spent, default=0) * 1000:.2f} ms max",
               flush=True)
+    for at, generation, spent in stamps:
+        print(f"GC at {at:.3f} gen{generation} {spent * 1000:.2f} ms", flush=True)
 atexit.register(report)
 sys.argv[0] = "daphne"
 from daphne.cli import CommandLineInterface
@@ -474,6 +490,7 @@ async def run_chat(
     ]
     clients = [ws for pair in pairs for ws in pair]
     began = began_at["t"] = time.perf_counter()
+    began_wall = time.time()
     stop_at = began + duration
     # Measure the middle of the run (after 20 % warm-up), in steady state.
     measuring["start"], measuring["stop"] = began + duration * 0.2, stop_at
@@ -511,6 +528,8 @@ async def run_chat(
         # sockets' first re-check falls RECHECK_DELIVERIES_AFTER after their join.
         "joined_before_s": began - connect_started - connect_seconds,
         "slices": slices(timeline, SLICE_S),
+        # Wall-clock bounds of the sending (and its drain), for the daphne's GC log.
+        "sending_wall": (began_wall, began_wall + duration + 5),
     }
 
 
@@ -613,8 +632,18 @@ def main() -> None:
             )
         finally:
             one.stop()
-            if GC_TIMES:
+            if GC_TIMES and "one" in results:
                 print("# one daphne: " + "; ".join(one.gc))
+                window = results["one"]["sending_wall"]
+                inside = [s for s in one.gc_stamps if window[0] <= s[0] <= window[1]]
+                for generation in (0, 1, 2):
+                    spent = [ms for _, gen, ms in inside if gen == generation]
+                    print(
+                        f"#   while sending: gen{generation} "
+                        + ("(over 2 ms only) " if generation == 0 else "")
+                        + f"{len(spent)} collections, {sum(spent):.1f} ms total, "
+                        f"{max(spent, default=0):.2f} ms max"
+                    )
 
     if "two" in phases:
         a = Daphne("huntzen.asgi:application", free_port())
@@ -682,8 +711,8 @@ def report(results: dict, duration: float) -> None:
             continue
         period = recheck_period()
         print(
-            f"\n# {key}: p50 / p99 / max ms by the second the message was sent (the "
-            f"first re-checks fall from {period:.0f} s after the join, "
+            f"\n# {key}: p50 / p99 / max ms by the second the message was sent (every "
+            f"socket re-checks within {period:.0f} s of its join; the last join "
             f"{r['joined_before_s']:.1f} s before the sending began)"
         )
         for s in r["slices"]:

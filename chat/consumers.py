@@ -86,7 +86,7 @@ from chat.access import (
     refuse_unauthenticated,
     still_allowed,
 )
-from chat.auth import db, scope_user
+from chat.auth import db, db_background, scope_user
 from chat.guard import UNAVAILABLE_ERRORS
 from chat.tickets import ticket_consume
 from chat.watch import watch
@@ -200,8 +200,7 @@ def _admit_ticket(ticket, consultation_id):
     return user, holder.session_key, consultation
 
 
-@db
-def _recheck(user_id, consultation_id, session_key=None):
+def _recheck_now(user_id, consultation_id, session_key=None):
     """Fresh user and consultation, and whether the join rule still holds (a refusal
     is logged through get_chat_for, which raises). With `session_key`, also whether
     that session still signs the user in."""
@@ -216,6 +215,12 @@ def _recheck(user_id, consultation_id, session_key=None):
     if consultation is None or not still_allowed(user, consultation):
         get_chat_for(user, consultation_id, action=Action.JOIN)
     return user, consultation
+
+
+# An event (or an access change) waits for this one: the message threads.
+_recheck = db(_recheck_now)
+# Started by an event and not waited for (ChatConsumer._still_allowed): its own threads.
+_recheck_background = db_background(_recheck_now)
 
 
 @db
@@ -653,10 +658,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.checked_at = at
         self.recheck_at = at + random.uniform(RECHECK_FROM, RECHECK_UNTIL)  # noqa: S311  # nosec B311
 
-    async def _recheck(self, *, session: bool = False):
+    async def _recheck(self, *, session: bool = False, background: bool = False):
         """The participant decision made again in the database (raises ChatRefused)."""
         started = self.clock()
-        self.user, _consultation = await _recheck(
+        check = _recheck_background if background else _recheck
+        self.user, _consultation = await check(
             self.user.pk, self.consultation_id, self.session_key if session else None
         )
         self._checked(started)
@@ -687,7 +693,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         a fault leaves the decision as it was (the first event past
         RECHECK_DELIVERIES_AFTER checks again and waits, and a fault there is 4503)."""
         try:
-            await self._recheck(session=True)
+            await self._recheck(session=True, background=True)
         except ChatRefused as refused:
             await self._refuse(refused.close_code)
         except UNAVAILABLE_ERRORS:

@@ -1,5 +1,7 @@
-"""The periodic re-check of an open socket (chat.consumers._recheck): every socket runs
+"""The periodic re-check of an open socket (chat.consumers._recheck_now): every socket runs
 it about every 25 s, so its statements are pinned here, and what it decides."""
+
+import threading
 
 import pytest
 from django.db import connection
@@ -12,7 +14,7 @@ from tests.chat.conftest import session_cookie
 
 pytestmark = pytest.mark.django_db
 
-recheck = consumers._recheck.__wrapped__
+recheck = consumers._recheck_now
 
 
 def test_the_recheck_is_three_statements(employee_a, consultation):
@@ -56,3 +58,17 @@ def test_the_recheck_refuses_a_participant_whose_permission_went(employee_a, con
     ).delete()
     with pytest.raises(consumers.ChatRefused):
         recheck(employee_a.pk, consultation.pk, key)
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+async def test_background_rechecks_run_on_their_own_threads():
+    """A burst of background re-checks never holds the threads messages run on."""
+    from chat.auth import BACKGROUND_DB_THREADS, db, db_background
+
+    def thread_name():
+        return threading.current_thread().name
+
+    assert (await db_background(thread_name)()).startswith("chat-db-background_")
+    assert (await db(thread_name)()).startswith("chat-db_")
+    assert BACKGROUND_DB_THREADS == 2

@@ -397,6 +397,7 @@ async def test_an_event_before_the_drawn_point_is_not_rechecked(
         return await recheck(*args, **kwargs)
 
     monkeypatch.setattr(consumers, "_recheck", counted)
+    monkeypatch.setattr(consumers, "_recheck_background", counted)
     alice = await ws_for(consultation.pk, employee_a)
     paula = await ws_for(consultation.pk, practitioner_p)
     await joined(alice)
@@ -421,14 +422,14 @@ async def test_past_its_drawn_point_an_event_is_delivered_while_the_recheck_runs
     now = [1000.0]
     monkeypatch.setattr(consumers.ChatConsumer, "clock", staticmethod(lambda: now[0]))
     started, release = asyncio.Event(), asyncio.Event()
-    recheck = consumers._recheck
+    recheck = consumers._recheck_background
 
     async def held(*args, **kwargs):
         started.set()
         await release.wait()
         return await recheck(*args, **kwargs)
 
-    monkeypatch.setattr(consumers, "_recheck", held)
+    monkeypatch.setattr(consumers, "_recheck_background", held)
     alice = await ws_for(consultation.pk, employee_a)
     paula = await ws_for(consultation.pk, practitioner_p)
     await joined(alice)
@@ -484,7 +485,7 @@ async def test_a_failed_background_recheck_leaves_the_bound_to_the_waiting_one(
     monkeypatch.setattr(session_end, "_broadcast", lambda group: None)
     now = [1000.0]
     monkeypatch.setattr(consumers.ChatConsumer, "clock", staticmethod(lambda: now[0]))
-    recheck = consumers._recheck
+    recheck = consumers._recheck_background
     faults = []
 
     async def failing_once(user_id, *args, **kwargs):
@@ -493,7 +494,7 @@ async def test_a_failed_background_recheck_leaves_the_bound_to_the_waiting_one(
             raise OperationalError("database down")
         return await recheck(user_id, *args, **kwargs)
 
-    monkeypatch.setattr(consumers, "_recheck", failing_once)
+    monkeypatch.setattr(consumers, "_recheck_background", failing_once)
     laptop = await portal(employee_a)
     alice = await cookie_socket(consultation, laptop)
     paula = await ws_for(consultation.pk, practitioner_p)
