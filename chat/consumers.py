@@ -681,6 +681,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             if now >= self.recheck_at and self.rechecking is None:
                 self.rechecking = asyncio.ensure_future(self._recheck_in_background())
             return True
+        if self.rechecking is not None:
+            # Started before the bound and not back yet (its threads are busy): wait for
+            # it rather than run a second one; its decision dates from its start.
+            await asyncio.shield(self.rechecking)
+            if self.closing or self.clock() - self.checked_at < RECHECK_DELIVERIES_AFTER:
+                return not self.closing
         try:
             await self._recheck(session=True)
         except ChatRefused as refused:

@@ -511,3 +511,48 @@ async def test_a_failed_background_recheck_leaves_the_bound_to_the_waiting_one(
     await send(paula, "trois", "fault-3")
     assert await alice.receive_output(timeout=2) == CLOSED
     await paula.disconnect()
+
+
+async def test_at_the_bound_an_event_waits_for_the_background_recheck_still_running(
+    employee_a, practitioner_p, consultation, monkeypatch
+):
+    """A background re-check not back by RECHECK_DELIVERIES_AFTER: the next event waits
+    for it (no second check), then is delivered on its answer."""
+    from chat import consumers
+
+    now = [1000.0]
+    monkeypatch.setattr(consumers.ChatConsumer, "clock", staticmethod(lambda: now[0]))
+    release = asyncio.Event()
+    background, waiting = [], []
+    recheck_background, recheck = consumers._recheck_background, consumers._recheck
+
+    async def held(user_id, *args, **kwargs):
+        background.append(user_id)
+        if user_id == employee_a.pk:
+            await release.wait()
+        return await recheck_background(user_id, *args, **kwargs)
+
+    async def counted(user_id, *args, **kwargs):
+        waiting.append(user_id)
+        return await recheck(user_id, *args, **kwargs)
+
+    monkeypatch.setattr(consumers, "_recheck_background", held)
+    monkeypatch.setattr(consumers, "_recheck", counted)
+    alice = await ws_for(consultation.pk, employee_a)
+    paula = await ws_for(consultation.pk, practitioner_p)
+    await joined(alice)
+    await joined(paula)
+    now[0] += consumers.RECHECK_UNTIL
+    await send(paula, "une", "bound-1")
+    assert (await receive_type(alice, "message"))["clientMessageId"] == "bound-1"
+    assert (await receive_type(paula, "message"))["clientMessageId"] == "bound-1"
+    now[0] += consumers.RECHECK_DELIVERIES_AFTER - consumers.RECHECK_UNTIL
+    await send(paula, "deux", "bound-2")
+    assert (await receive_type(paula, "message"))["clientMessageId"] == "bound-2"
+    assert await alice.receive_nothing(timeout=0.3)  # held with the check
+    release.set()
+    assert (await receive_type(alice, "message"))["clientMessageId"] == "bound-2"
+    assert background.count(employee_a.pk) == 1
+    assert employee_a.pk not in waiting
+    await alice.disconnect()
+    await paula.disconnect()
