@@ -279,7 +279,7 @@ def summarize_profile(path: Path, top: int = 30) -> list[tuple[float, str]]:
     samples (inclusive: a function counts once per stack it is on)."""
     totals: dict[str, int] = {}
     samples = 0
-    for line in path.read_text().splitlines():
+    for line in path.read_text(errors="replace").splitlines():
         stack, _, count = line.rpartition(" ")
         if not stack:
             continue
