@@ -12,6 +12,14 @@ allows 1 per second per connection, 10 per 10 s) for `--duration` seconds; we me
 the latency from send to receipt by the OTHER participant (same client process, one
 clock), the messages per second received, and count what was lost.
 
+Each open socket re-checks its session and the join rule in the database at most every
+chat.consumers.RECHECK_DELIVERIES_AFTER seconds (30) after its join: a phase shorter
+than that (the old 20 s) never meets a re-check. `--duration 45` (or `--with-rechecks`,
+which sets the duration to the re-check period + 15 s) makes every socket re-check
+inside the measured window; the report then gives the p99 per 5-s slice of the phase
+(by the time each message was sent) too, so that a tail made by the re-checks shows
+where it sits.
+
 Loopback only; its own database (huntzen_bench_chat, recreated; BENCH_CHAT_DB names
 another) and Redis db 7 (BENCH_REDIS_URL names another). Usage:
 
@@ -22,6 +30,9 @@ another) and Redis db 7 (BENCH_REDIS_URL names another). Usage:
 
 --profile samples the one-daphne phase with py-spy at 100 Hz; BENCH_PYSPY_FLAGS adds
 flags (`--gil`: only the thread holding the GIL, i.e. Python's CPU, not its waits).
+BENCH_GC=1 has the chat's daphne time each garbage collection (gc.callbacks) and print,
+on exit, their count and total / max milliseconds per generation into its log
+(var/bench/daphne-<port>.log), which the report repeats.
 BENCH_CPROFILE=DIR runs the chat's daphne under cProfile instead (where py-spy is not
 installed): DIR/1.prof the connects, DIR/2.prof the messages (bench/profiled_daphne.py).
 """
@@ -155,6 +166,8 @@ class Daphne:
         command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app]
         if CPROFILE and app != ECHO_APP:
             command[1:3] = [str(ROOT / "bench" / "profiled_daphne.py")]
+        elif (GC_TIMES or SWITCH_INTERVAL) and app != ECHO_APP:
+            command[1:3] = ["-c", GC_TIMER]
         if profile is not None:
             # py-spy samples every thread (the event loop and the database threads);
             # --nonblocking: it does not pause daphne to take a sample.
@@ -202,9 +215,50 @@ class Daphne:
             self.process.terminate()
         self.process.wait(timeout=30)
         self.log.close()
+        if GC_TIMES:
+            log = Path(self.log.name).read_text()
+            self.gc = [line for line in log.splitlines() if line.startswith("GC gen")]
+            self.gc_stamps = [
+                (float(at), int(gen[3:]), float(ms))
+                for _, _, at, gen, ms, _ in (
+                    line.split() for line in log.splitlines() if line.startswith("GC at ")
+                )
+            ]
 
 
 ECHO_APP = "bench.echo_asgi:application"
+GC_TIMES = os.environ.get("BENCH_GC") == "1"
+# Seconds: sys.setswitchinterval in the chat's daphne (an A/B of the GIL's hand-over).
+SWITCH_INTERVAL = os.environ.get("BENCH_SWITCH_INTERVAL")
+# daphne with every collection timed, the figures written to its log when it exits.
+GC_TIMER = """
+import atexit, gc, os, sys, time
+if os.environ.get("BENCH_SWITCH_INTERVAL"):
+    sys.setswitchinterval(float(os.environ["BENCH_SWITCH_INTERVAL"]))
+times = {0: [], 1: [], 2: []}
+started = [0.0]
+def timed(phase, info):
+    if phase == "start":
+        started[0] = time.perf_counter()
+    else:
+        spent = time.perf_counter() - started[0]
+        times[info["generation"]].append(spent)
+        if info["generation"] or spent > 0.002:
+            stamps.append((time.time(), info["generation"], spent))
+stamps = []
+gc.callbacks.append(timed)
+def report():
+    for generation, spent in times.items():
+        print(f"GC gen{generation}: {len(spent)} collections, "
+              f"{sum(spent) * 1000:.1f} ms total, {max(spent, default=0) * 1000:.2f} ms max",
+              flush=True)
+    for at, generation, spent in stamps:
+        print(f"GC at {at:.3f} gen{generation} {spent * 1000:.2f} ms", flush=True)
+atexit.register(report)
+sys.argv[0] = "daphne"
+from daphne.cli import CommandLineInterface
+CommandLineInterface.entrypoint()
+"""
 # A directory: the chat's daphne runs under cProfile (bench/profiled_daphne.py), one
 # slice for the connects (1.prof), one for the messages (2.prof).
 CPROFILE = os.environ.get("BENCH_CPROFILE")
@@ -225,7 +279,7 @@ def summarize_profile(path: Path, top: int = 30) -> list[tuple[float, str]]:
     samples (inclusive: a function counts once per stack it is on)."""
     totals: dict[str, int] = {}
     samples = 0
-    for line in path.read_text().splitlines():
+    for line in path.read_text(errors="replace").splitlines():
         stack, _, count = line.rpartition(" ")
         if not stack:
             continue
@@ -253,6 +307,16 @@ def cpu_seconds(pids: list[int]) -> float:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def recheck_period() -> float:
+    """chat.consumers.RECHECK_DELIVERIES_AFTER, read from the source (importing the
+    consumer would set Django up in this process before the database exists)."""
+    source = (ROOT / "chat" / "consumers.py").read_text()
+    match = re.search(r"^RECHECK_DELIVERIES_AFTER = ([0-9.]+)", source, re.MULTILINE)
+    if match is None:
+        raise RuntimeError("chat.consumers.RECHECK_DELIVERIES_AFTER not found")
+    return float(match.group(1))
 
 
 def free_port() -> int:
@@ -325,9 +389,12 @@ async def run_chat(
     participant's receipt."""
     sent_at: dict[str, float] = {}
     latencies: list[float] = []
+    # (seconds from the start of the sending to the send, latency): the tail per slice.
+    timeline: list[tuple[float, float]] = []
     received = 0
     errors: list[str] = []
     measuring = {"start": None, "stop": None, "received": 0}
+    began_at = {"t": 0.0}
 
     async def open_one(room, side):
         """(socket, seconds to accepted, seconds to the ready frame), or None when the
@@ -390,6 +457,7 @@ async def run_chat(
                 if started is not None:
                     now = time.perf_counter()
                     latencies.append(now - started)
+                    timeline.append((started - began_at["t"], now - started))
                     received += 1
                     if measuring["start"] and measuring["start"] <= now <= measuring["stop"]:
                         measuring["received"] += 1
@@ -421,7 +489,8 @@ async def run_chat(
         for side, ws in enumerate(pair)
     ]
     clients = [ws for pair in pairs for ws in pair]
-    began = time.perf_counter()
+    began = began_at["t"] = time.perf_counter()
+    began_wall = time.time()
     stop_at = began + duration
     # Measure the middle of the run (after 20 % warm-up), in steady state.
     measuring["start"], measuring["stop"] = began + duration * 0.2, stop_at
@@ -455,7 +524,33 @@ async def run_chat(
         "offered_per_s": len(clients) * rate,
         "p50_ms": percentile(latencies, 50) * 1000,
         "p99_ms": percentile(latencies, 99) * 1000,
+        # Seconds from the end of the connects to the start of the sending: the
+        # sockets' first re-check falls RECHECK_DELIVERIES_AFTER after their join.
+        "joined_before_s": began - connect_started - connect_seconds,
+        "slices": slices(timeline, SLICE_S),
+        # Wall-clock bounds of the sending (and its drain), for the daphne's GC log.
+        "sending_wall": (began_wall, began_wall + duration + 5),
     }
+
+
+SLICE_S = 5.0
+
+
+def slices(timeline: list[tuple[float, float]], width: float) -> list[dict]:
+    """p50 and p99 (ms) of the messages sent in each `width`-second slice of the phase."""
+    by_slice: dict[int, list[float]] = {}
+    for sent_s, latency in timeline:
+        by_slice.setdefault(int(sent_s // width), []).append(latency)
+    return [
+        {
+            "from_s": index * width,
+            "messages": len(values),
+            "p50_ms": percentile(values, 50) * 1000,
+            "p99_ms": percentile(values, 99) * 1000,
+            "max_ms": max(values) * 1000,
+        }
+        for index, values in sorted(by_slice.items())
+    ]
 
 
 def main() -> None:
@@ -463,6 +558,12 @@ def main() -> None:
     parser.add_argument("--rooms", type=int, default=200)
     parser.add_argument("--rate", type=float, default=0.5, help="messages/s per client")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per phase")
+    parser.add_argument(
+        "--with-rechecks",
+        action="store_true",
+        help="phases long enough for every socket's first periodic re-check "
+        "(chat.consumers.RECHECK_DELIVERIES_AFTER + 15 s)",
+    )
     parser.add_argument("--phases", default="echo,one,two", help="comma-separated: echo, one, two")
     parser.add_argument(
         "--connect-batch",
@@ -482,6 +583,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     phases = set(args.phases.split(","))
+    if args.with_rechecks:
+        args.duration = recheck_period() + 15.0
 
     print(
         f"# chat load: {args.rooms} rooms, {2 * args.rooms} clients, {args.rate} msg/s "
@@ -529,6 +632,18 @@ def main() -> None:
             )
         finally:
             one.stop()
+            if GC_TIMES and "one" in results:
+                print("# one daphne: " + "; ".join(one.gc))
+                window = results["one"]["sending_wall"]
+                inside = [s for s in one.gc_stamps if window[0] <= s[0] <= window[1]]
+                for generation in (0, 1, 2):
+                    spent = [ms for _, gen, ms in inside if gen == generation]
+                    print(
+                        f"#   while sending: gen{generation} "
+                        + ("(over 2 ms only) " if generation == 0 else "")
+                        + f"{len(spent)} collections, {sum(spent):.1f} ms total, "
+                        f"{max(spent, default=0):.2f} ms max"
+                    )
 
     if "two" in phases:
         a = Daphne("huntzen.asgi:application", free_port())
@@ -590,6 +705,21 @@ def report(results: dict, duration: float) -> None:
             f"{r['ready_p50_s']:.2f} / {r['ready_max_s']:.2f} | "
             f"{r['cpu_ms_per_message']:.2f} ({r['cpu_ms_per_connect']:.1f}) |"
         )
+    for key in ("one", "two"):
+        r = results.get(key)
+        if r is None or not r.get("slices"):
+            continue
+        period = recheck_period()
+        print(
+            f"\n# {key}: p50 / p99 / max ms by the second the message was sent (every "
+            f"socket re-checks within {period:.0f} s of its join; the last join "
+            f"{r['joined_before_s']:.1f} s before the sending began)"
+        )
+        for s in r["slices"]:
+            print(
+                f"#   {s['from_s']:4.0f}–{s['from_s'] + SLICE_S:.0f} s: {s['messages']:5d} msgs"
+                f"  {s['p50_ms']:6.1f} / {s['p99_ms']:6.1f} / {s['max_ms']:6.1f}"
+            )
     print(json.dumps(results, indent=1))
 
 

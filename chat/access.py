@@ -198,13 +198,15 @@ def get_chat_for(
 
 # What a message needs of its consultation: whether the chat is open now.
 _WINDOW_FIELDS = ("id", "status", "scheduled_at", "scheduled_end", "ended_at")
+# What a socket's re-check needs: that, and who its two participants are (can_chat).
+_RECHECK_FIELDS = (*_WINDOW_FIELDS, "employee", "practitioner")
 
 
-def _window_of(consultation_id) -> Consultation | None:
-    """The consultation with its status and times only (the rest deferred), or None:
-    a message's read, one plain statement (the ORM's SELECT of every column, built
-    anew for each message, cost about a third of a message's own work). The caller
-    reads the whole row again should the chat be closed."""
+def _window_of(consultation_id, fields=_WINDOW_FIELDS) -> Consultation | None:
+    """The consultation with its status and times only (or `fields`; the rest
+    deferred), or None: a message's read, one plain statement (the ORM's SELECT of
+    every column, built anew for each message, cost about a third of a message's own
+    work). The caller reads the whole row again should the chat be closed."""
     meta = Consultation._meta
     connection = connections[router.db_for_read(Consultation)]
     quote = connection.ops.quote_name
@@ -213,7 +215,7 @@ def _window_of(consultation_id) -> Consultation | None:
     except ValidationError:
         return None
     # Identifiers from the model's own metadata, quoted; the id a parameter.
-    columns = ", ".join(quote(meta.get_field(name).column) for name in _WINDOW_FIELDS)
+    columns = ", ".join(quote(meta.get_field(name).column) for name in fields)
     sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608  # nosec B608
     return next(iter(Consultation.objects.raw(sql, [pk])), None)
 
@@ -225,6 +227,13 @@ def _refusal_for(user, consultation) -> type[ChatRefused]:
 def _refusal(knows_of_it: bool) -> type[ChatRefused]:
     """Staff may know of the consultation, not what is said (403); others, nothing."""
     return ChatForbidden if knows_of_it else ChatUnknown
+
+
+def recheck_consultation(consultation_id) -> Consultation | None:
+    """The consultation as still_allowed needs it (the window, the two participants;
+    the rest deferred), in one plain statement, or None: an open socket's periodic
+    re-check, every socket about every 25 s."""
+    return _window_of(consultation_id, _RECHECK_FIELDS)
 
 
 def still_allowed(user, consultation: Consultation) -> bool:

@@ -26,6 +26,13 @@ from django.db import close_old_connections, connections
 # stays under DATABASE_POOL_MAX (20) with room for the HTTP side.
 DB_THREADS = 12
 _executor = ThreadPoolExecutor(max_workers=DB_THREADS, thread_name_prefix="chat-db")
+# The sockets' background re-checks (chat.consumers) on threads of their own: a burst of
+# them never holds a message's thread, and at most this many run at once. Two more
+# pooled connections at most (14 of DATABASE_POOL_MAX's 20).
+BACKGROUND_DB_THREADS = 2
+_background = ThreadPoolExecutor(
+    max_workers=BACKGROUND_DB_THREADS, thread_name_prefix="chat-db-background"
+)
 
 
 def _in_thread(func, args, kwargs):
@@ -39,18 +46,27 @@ def _in_thread(func, args, kwargs):
         close_old_connections()
 
 
-def db(func):
-    """Run `func` off the event loop: on the chat's thread pool on PostgreSQL (see
-    above), on Channels' one database thread otherwise."""
-
+def _off_the_loop(func, executor):
     @functools.wraps(func)
     async def call(*args, **kwargs):
         if connections["default"].vendor == "postgresql":
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(_executor, _in_thread, func, args, kwargs)
+            return await loop.run_in_executor(executor, _in_thread, func, args, kwargs)
         return await database_sync_to_async(func)(*args, **kwargs)
 
     return call
+
+
+def db(func):
+    """Run `func` off the event loop: on the chat's thread pool on PostgreSQL (see
+    above), on Channels' one database thread otherwise."""
+    return _off_the_loop(func, _executor)
+
+
+def db_background(func):
+    """`db` for work no frame waits for (the background re-checks): on its own
+    BACKGROUND_DB_THREADS threads on PostgreSQL."""
+    return _off_the_loop(func, _background)
 
 
 def scope_user(scope):

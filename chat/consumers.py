@@ -42,9 +42,14 @@ session its ticket was issued under): it joins that session's and its user's gro
 The participant decision (can_chat: guardian's object permission and the role's) is
 made on join and kept for the connection; a `chat.access_changed` event on the user's
 group (an object permission of hers removed: chat.signals) has it made again at once,
-and every RECHECK_DELIVERIES_AFTER seconds the next event re-checks in the database
-that the session still signs the user in and that the join rule holds (the safety net
-should a broadcast be lost). The chat window (the consultation's status and times) is
+and the socket re-checks in the database that the session still signs the user in and
+that the join rule holds (the safety net should a broadcast be lost): an event at a
+point drawn per socket and per check between RECHECK_FROM and RECHECK_UNTIL seconds
+after the last check starts that re-check in the background and is delivered at once;
+an event RECHECK_DELIVERIES_AFTER seconds or more after it waits for the check. So no
+socket reads on a decision older than RECHECK_DELIVERIES_AFTER, and sockets opened
+together (a burst of connects, a restart) do not all re-check in the same second. The
+chat window (the consultation's status and times) is
 read on every message, in the transaction that logs and stores it. A process that could
 not hear the channel layer for a while closes its sockets with 4503 (chat.watch).
 
@@ -57,6 +62,7 @@ checks `await self._still_allowed()` before sending.
 import asyncio
 import json
 import logging
+import random
 import time
 import uuid
 from collections import deque
@@ -76,10 +82,11 @@ from chat.access import (
     ChatRefused,
     get_chat_for,
     get_socket_chat_for,
+    recheck_consultation,
     refuse_unauthenticated,
     still_allowed,
 )
-from chat.auth import db, scope_user
+from chat.auth import db, db_background, scope_user
 from chat.guard import UNAVAILABLE_ERRORS
 from chat.tickets import ticket_consume
 from chat.watch import watch
@@ -96,7 +103,14 @@ AUTH_TIMEOUT = 10.0  # seconds an unauthenticated socket may wait for its ticket
 MESSAGES_PER_WINDOW = 10  # per socket, in memory; chat.flood counts per user
 FRAMES_PER_WINDOW = 60  # every frame (typing, receipts, history pages) together
 RATE_WINDOW = 10.0
-RECHECK_DELIVERIES_AFTER = 30.0  # seconds between re-checks before delivering events
+RECHECK_DELIVERIES_AFTER = 30.0  # the oldest decision an event is delivered on (s)
+# The background re-check starts with the first event past a point drawn uniformly in
+# [RECHECK_FROM, RECHECK_UNTIL] seconds after the last check, anew for each check: 400
+# sockets opened in the same second re-check over 8 s, not in one (each re-check is a
+# few statements on the database threads). RECHECK_UNTIL leaves the check 2 s to
+# return before an event would wait for it.
+RECHECK_FROM = 20.0
+RECHECK_UNTIL = 28.0
 
 # Failures of the channel layer (Redis down, pool exhausted, timeouts).
 LAYER_ERRORS = (*UNAVAILABLE_ERRORS, RuntimeError)
@@ -186,8 +200,7 @@ def _admit_ticket(ticket, consultation_id):
     return user, holder.session_key, consultation
 
 
-@db
-def _recheck(user_id, consultation_id, session_key=None):
+def _recheck_now(user_id, consultation_id, session_key=None):
     """Fresh user and consultation, and whether the join rule still holds (a refusal
     is logged through get_chat_for, which raises). With `session_key`, also whether
     that session still signs the user in."""
@@ -198,10 +211,16 @@ def _recheck(user_id, consultation_id, session_key=None):
         user = user if user is not None and user.pk == user_id else None
     if user is None or not user.is_active:
         raise refuse_unauthenticated(consultation_id, user=user)
-    consultation = Consultation.objects.filter(pk=consultation_id).first()
+    consultation = recheck_consultation(consultation_id)
     if consultation is None or not still_allowed(user, consultation):
         get_chat_for(user, consultation_id, action=Action.JOIN)
     return user, consultation
+
+
+# An event (or an access change) waits for this one: the message threads.
+_recheck = db(_recheck_now)
+# Started by an event and not waited for (ChatConsumer._still_allowed): its own threads.
+_recheck_background = db_background(_recheck_now)
 
 
 @db
@@ -348,6 +367,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.message_limit = RateLimit(MESSAGES_PER_WINDOW, RATE_WINDOW, self.clock)
         self.frame_limit = RateLimit(FRAMES_PER_WINDOW, RATE_WINDOW, self.clock)
         self.checked_at = 0.0
+        self.recheck_at = 0.0  # when an event starts the background re-check
+        self.rechecking = None  # that re-check's task, while it runs
         self.session_socket = False
         # Accepted at once, decided after: a refused socket was accepted anyway (only
         # to carry its close code), and no frame reaches the client before `ready`.
@@ -411,7 +432,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if not await self._add_groups(groups):
             return
         self.joined = True
-        self.checked_at = self.clock()
+        self._checked(self.clock())
         self.watch = watch(self, ChatConsumer._layer_lost)
         await self.send_json(
             {
@@ -446,6 +467,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             self.auth_timer.cancel()
         if self.watch is not None:
             self.watch.forget(self)
+        if self.rechecking is not None:
+            self.rechecking.cancel()
         self.joined = False
         groups, self.groups_joined = self.groups_joined, ()
         if groups:
@@ -629,28 +652,63 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             except ChatRefused as refused:
                 await self._refuse(refused.close_code)
 
-    async def _recheck(self, *, session: bool = False):
+    def _checked(self, at: float):
+        """The decision holds as of `at` (when its check started: what the database
+        said then); the next background re-check is due at a point drawn for it."""
+        self.checked_at = at
+        self.recheck_at = at + random.uniform(RECHECK_FROM, RECHECK_UNTIL)  # noqa: S311  # nosec B311
+
+    async def _recheck(self, *, session: bool = False, background: bool = False):
         """The participant decision made again in the database (raises ChatRefused)."""
-        self.user, _consultation = await _recheck(
+        started = self.clock()
+        check = _recheck_background if background else _recheck
+        self.user, _consultation = await check(
             self.user.pk, self.consultation_id, self.session_key if session else None
         )
-        self.checked_at = self.clock()
+        self._checked(started)
 
     async def _still_allowed(self) -> bool:
-        """Every event reads the in-memory flag a `session.end` sets (no query); at
-        most every RECHECK_DELIVERIES_AFTER seconds it also re-checks the session, the
-        account and the join rule in the database: a participant whose access went,
-        or a sign-in whose end was not broadcast, stops receiving soon."""
+        """Every event reads the in-memory flag a `session.end` sets (no query); from
+        the socket's drawn `recheck_at` on, an event also starts the re-check of the
+        session, the account and the join rule in the database, in the background, and
+        is delivered on the decision it has; an event RECHECK_DELIVERIES_AFTER seconds
+        or more after the last check waits for the check: a participant whose access
+        went, or a sign-in whose end was not broadcast, stops receiving within that."""
         if self.closing or not self.joined:
             return False
-        if self.clock() - self.checked_at < RECHECK_DELIVERIES_AFTER:
+        now = self.clock()
+        if now - self.checked_at < RECHECK_DELIVERIES_AFTER:
+            if now >= self.recheck_at and self.rechecking is None:
+                self.rechecking = asyncio.ensure_future(self._recheck_in_background())
             return True
+        if self.rechecking is not None:
+            # Started before the bound and not back yet (its threads are busy): wait for
+            # it rather than run a second one; its decision dates from its start.
+            await asyncio.shield(self.rechecking)
+            if self.closing or self.clock() - self.checked_at < RECHECK_DELIVERIES_AFTER:
+                return not self.closing
         try:
             await self._recheck(session=True)
         except ChatRefused as refused:
             await self._refuse(refused.close_code)
             return False
-        return True
+        return not self.closing
+
+    async def _recheck_in_background(self):
+        """_still_allowed's re-check, ahead of the bound: a refusal closes the socket;
+        a fault leaves the decision as it was (the first event past
+        RECHECK_DELIVERIES_AFTER checks again and waits, and a fault there is 4503)."""
+        try:
+            await self._recheck(session=True, background=True)
+        except ChatRefused as refused:
+            await self._refuse(refused.close_code)
+        except UNAVAILABLE_ERRORS:
+            logger.warning("Chat: a background re-check failed; the next event re-checks")
+            # Not again before the bound, where the event waits for it (and a fault
+            # closes the socket with 4503): a database down is not asked every event.
+            self.recheck_at = self.checked_at + RECHECK_DELIVERIES_AFTER
+        finally:
+            self.rechecking = None
 
     async def _error(self, code: str, client_message_id=None, message=None):
         frame = {"type": "error", "code": code, "message": str(message or ERRORS[code])}

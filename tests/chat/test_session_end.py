@@ -3,6 +3,7 @@ the session's own sockets for a logout or a revoked token session, every socket 
 the user for a new password, deactivation, a role change or an MFA authenticator
 removed. Sockets of other sessions stay open for session-scoped events."""
 
+import asyncio
 import json
 
 import pytest
@@ -354,4 +355,204 @@ async def test_a_lost_end_is_caught_by_the_periodic_recheck(
     now[0] += consumers.RECHECK_DELIVERIES_AFTER
     await send(paula, "personne ?", "lost-1")
     assert await alice.receive_output(timeout=2) == CLOSED
+    await paula.disconnect()
+
+
+async def test_each_check_draws_its_background_recheck_within_the_bounds():
+    """Drawn anew per check, between RECHECK_FROM and RECHECK_UNTIL after it, which
+    stays under the bound events wait at: sockets checked in the same second spread
+    their next re-checks over the interval."""
+    from chat import consumers
+
+    assert 0 < consumers.RECHECK_FROM < consumers.RECHECK_UNTIL
+    assert consumers.RECHECK_UNTIL < consumers.RECHECK_DELIVERIES_AFTER
+    sockets = [consumers.ChatConsumer() for _ in range(400)]
+    for socket in sockets:
+        socket._checked(1000.0)
+    due = [socket.recheck_at - 1000.0 for socket in sockets]
+    assert all(consumers.RECHECK_FROM <= d <= consumers.RECHECK_UNTIL for d in due)
+    assert all(socket.checked_at == 1000.0 for socket in sockets)
+    # 400 uniform draws over 8 s: the chance that they span less than 6 s is ~1e-48.
+    width = consumers.RECHECK_UNTIL - consumers.RECHECK_FROM
+    assert max(due) - min(due) > 0.75 * width
+    # No second holds more than a fifth of them (400 over 8 s: about 50 each).
+    per_second = {}
+    for d in due:
+        per_second[int(d)] = per_second.get(int(d), 0) + 1
+    assert max(per_second.values()) < 80
+
+
+async def test_an_event_before_the_drawn_point_is_not_rechecked(
+    employee_a, practitioner_p, consultation, monkeypatch
+):
+    from chat import consumers
+
+    now = [1000.0]
+    monkeypatch.setattr(consumers.ChatConsumer, "clock", staticmethod(lambda: now[0]))
+    calls = []
+    recheck = consumers._recheck
+
+    async def counted(*args, **kwargs):
+        calls.append(args)
+        return await recheck(*args, **kwargs)
+
+    monkeypatch.setattr(consumers, "_recheck", counted)
+    monkeypatch.setattr(consumers, "_recheck_background", counted)
+    alice = await ws_for(consultation.pk, employee_a)
+    paula = await ws_for(consultation.pk, practitioner_p)
+    await joined(alice)
+    await joined(paula)
+    now[0] += consumers.RECHECK_FROM - 0.5
+    await send(paula, "encore tôt", "early-1")
+    assert (await receive_type(alice, "message"))["body"] == "encore tôt"
+    assert (await receive_type(paula, "message"))["clientMessageId"] == "early-1"
+    assert calls == []
+    await alice.disconnect()
+    await paula.disconnect()
+
+
+async def test_past_its_drawn_point_an_event_is_delivered_while_the_recheck_runs(
+    employee_a, practitioner_p, consultation, monkeypatch
+):
+    """From the socket's drawn point (and within RECHECK_DELIVERIES_AFTER), an event
+    is delivered at once while the re-check it started runs (here held until
+    released); the decision then dates from the check's start."""
+    from chat import consumers
+
+    now = [1000.0]
+    monkeypatch.setattr(consumers.ChatConsumer, "clock", staticmethod(lambda: now[0]))
+    started, release = asyncio.Event(), asyncio.Event()
+    recheck = consumers._recheck_background
+
+    async def held(*args, **kwargs):
+        started.set()
+        await release.wait()
+        return await recheck(*args, **kwargs)
+
+    monkeypatch.setattr(consumers, "_recheck_background", held)
+    alice = await ws_for(consultation.pk, employee_a)
+    paula = await ws_for(consultation.pk, practitioner_p)
+    await joined(alice)
+    await joined(paula)
+    now[0] += consumers.RECHECK_UNTIL
+    await send(paula, "tout de suite", "fresh-1")
+    assert (await receive_type(alice, "message"))["body"] == "tout de suite"
+    assert started.is_set() and not release.is_set()
+    release.set()
+    assert await alice.receive_nothing(timeout=0.5)  # still signed in: stays open
+    await alice.disconnect()
+    await paula.disconnect()
+
+
+async def test_a_lost_end_is_caught_by_the_background_recheck_without_another_event(
+    employee_a, practitioner_p, consultation, monkeypatch
+):
+    """The logout's broadcast lost: the first event past the socket's drawn point
+    starts the re-check, which finds the session gone and closes the socket, before
+    RECHECK_DELIVERIES_AFTER and with no further event."""
+    from accounts import session_end
+    from chat import consumers
+
+    monkeypatch.setattr(session_end, "_broadcast", lambda group: None)
+    now = [1000.0]
+    monkeypatch.setattr(consumers.ChatConsumer, "clock", staticmethod(lambda: now[0]))
+    laptop = await portal(employee_a)
+    alice = await cookie_socket(consultation, laptop)
+    paula = await ws_for(consultation.pk, practitioner_p)
+    await joined(paula)
+    await sync_to_async(laptop.post)(reverse("account_logout"))
+    now[0] += consumers.RECHECK_UNTIL
+    await send(paula, "personne ?", "lost-2")
+    while (output := await alice.receive_output(timeout=2))["type"] != "websocket.close":
+        assert output["type"] == "websocket.send"  # the event it started with
+    assert output == CLOSED
+    # Paula, still signed in, has her confirmation and stays open.
+    assert (await receive_type(paula, "message"))["clientMessageId"] == "lost-2"
+    assert await paula.receive_nothing(timeout=0.3)
+    await paula.disconnect()
+
+
+async def test_a_failed_background_recheck_leaves_the_bound_to_the_waiting_one(
+    employee_a, practitioner_p, consultation, monkeypatch
+):
+    """A fault of the background re-check does not extend the decision: the first event
+    at RECHECK_DELIVERIES_AFTER waits for a check, which here finds the session gone."""
+    from django.db import OperationalError
+
+    from accounts import session_end
+    from chat import consumers
+
+    monkeypatch.setattr(session_end, "_broadcast", lambda group: None)
+    now = [1000.0]
+    monkeypatch.setattr(consumers.ChatConsumer, "clock", staticmethod(lambda: now[0]))
+    recheck = consumers._recheck_background
+    faults = []
+
+    async def failing_once(user_id, *args, **kwargs):
+        if user_id == employee_a.pk and not faults:  # Alice's first re-check only
+            faults.append(user_id)
+            raise OperationalError("database down")
+        return await recheck(user_id, *args, **kwargs)
+
+    monkeypatch.setattr(consumers, "_recheck_background", failing_once)
+    laptop = await portal(employee_a)
+    alice = await cookie_socket(consultation, laptop)
+    paula = await ws_for(consultation.pk, practitioner_p)
+    await joined(paula)
+    await sync_to_async(laptop.post)(reverse("account_logout"))
+    now[0] += consumers.RECHECK_UNTIL
+    await send(paula, "une", "fault-1")
+    assert (await receive_type(alice, "message"))["clientMessageId"] == "fault-1"
+    assert len(faults) == 1
+    now[0] += 1.0  # past the drawn point still, not at the bound: no new check
+    await send(paula, "deux", "fault-2")
+    assert (await receive_type(alice, "message"))["clientMessageId"] == "fault-2"
+    now[0] += consumers.RECHECK_DELIVERIES_AFTER - consumers.RECHECK_UNTIL
+    await send(paula, "trois", "fault-3")
+    assert await alice.receive_output(timeout=2) == CLOSED
+    await paula.disconnect()
+
+
+async def test_at_the_bound_an_event_waits_for_the_background_recheck_still_running(
+    employee_a, practitioner_p, consultation, monkeypatch
+):
+    """A background re-check not back by RECHECK_DELIVERIES_AFTER: the next event waits
+    for it (no second check), then is delivered on its answer."""
+    from chat import consumers
+
+    now = [1000.0]
+    monkeypatch.setattr(consumers.ChatConsumer, "clock", staticmethod(lambda: now[0]))
+    release = asyncio.Event()
+    background, waiting = [], []
+    recheck_background, recheck = consumers._recheck_background, consumers._recheck
+
+    async def held(user_id, *args, **kwargs):
+        background.append(user_id)
+        if user_id == employee_a.pk:
+            await release.wait()
+        return await recheck_background(user_id, *args, **kwargs)
+
+    async def counted(user_id, *args, **kwargs):
+        waiting.append(user_id)
+        return await recheck(user_id, *args, **kwargs)
+
+    monkeypatch.setattr(consumers, "_recheck_background", held)
+    monkeypatch.setattr(consumers, "_recheck", counted)
+    alice = await ws_for(consultation.pk, employee_a)
+    paula = await ws_for(consultation.pk, practitioner_p)
+    await joined(alice)
+    await joined(paula)
+    now[0] += consumers.RECHECK_UNTIL
+    await send(paula, "une", "bound-1")
+    assert (await receive_type(alice, "message"))["clientMessageId"] == "bound-1"
+    assert (await receive_type(paula, "message"))["clientMessageId"] == "bound-1"
+    now[0] += consumers.RECHECK_DELIVERIES_AFTER - consumers.RECHECK_UNTIL
+    await send(paula, "deux", "bound-2")
+    assert (await receive_type(paula, "message"))["clientMessageId"] == "bound-2"
+    assert await alice.receive_nothing(timeout=0.3)  # held with the check
+    release.set()
+    assert (await receive_type(alice, "message"))["clientMessageId"] == "bound-2"
+    assert background.count(employee_a.pk) == 1
+    assert employee_a.pk not in waiting
+    await alice.disconnect()
     await paula.disconnect()
