@@ -134,7 +134,7 @@ class ConsultationSerializer(CamelModelSerializer):
         JSONRenderer writes for it (huntzen.json_rows), without its dict:
         tests/consultations/test_my_consultations_bytes.py holds a page of them equal to
         the rendered dicts."""
-        instant = _instant_json(datetime_text())
+        instant = json_rows.instants(datetime_text())
         user = None if request is None else request.user
         people = _PeopleJson()
         return [_consultation_json(row, instant, user, people) for row in rows]
@@ -234,15 +234,6 @@ def _consultation(row: tuple, dt, user, people: _People, ids: _Ids) -> dict:
     }
 
 
-def _instant_json(dt):
-    """An instant (or None) as `dt` writes it, as JSON text."""
-
-    def instant(value) -> str:
-        return "null" if value is None else f'"{dt(value)}"'
-
-    return instant
-
-
 class _PeopleJson(dict):
     """`_People`'s objects as JSON text."""
 
@@ -255,10 +246,9 @@ class _PeopleJson(dict):
 
 
 def _consultation_json(row: tuple, instant, user, people: _PeopleJson) -> str:
-    """`_consultation(row, …)` as JSON text, its keys in the same order. Ids (UUIDs) and
-    `dt`'s instants are written between quotes as they are: their characters (hex
-    digits, "-", ":", "+", ".", "T", "Z") are never escaped; `instant` writes one
-    (`_instant_json`)."""
+    """`_consultation(row, …)` as JSON text, its keys in the same order; `instant`
+    writes an instant (json_rows.instants). Ids (UUIDs: hex digits and "-") are written
+    between quotes as they are: nothing in them to escape."""
     (
         pk,
         employee_id,
