@@ -7,8 +7,8 @@ from rest_framework import serializers
 from accounts.models import Role, User
 from consultations import selectors
 from consultations.models import Consultation
-from huntzen.api import CamelModelSerializer, CamelQuerySerializer, CamelSerializer
 from huntzen import json_rows
+from huntzen.api import CamelModelSerializer, CamelQuerySerializer, CamelSerializer
 from huntzen.datetime_text import datetime_text
 from huntzen.statements import Statement
 

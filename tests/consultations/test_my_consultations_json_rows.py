@@ -58,7 +58,9 @@ def _row(n: int, first: str, last: str, **changes) -> tuple:
 @pytest.mark.parametrize("zone", ["Europe/Paris", "UTC", "Asia/Kolkata"])
 def test_rows_are_the_renderers_text_of_their_dicts(settings, zone):
     settings.TIME_ZONE = zone
-    rows = [_row(n, first, last) for n, (first, last) in enumerate(zip(NAMES, NAMES[::-1]))]
+    rows = [
+        _row(n, first, last) for n, (first, last) in enumerate(zip(NAMES, NAMES[::-1], strict=True))
+    ]
     rows.append(
         _row(
             99,
