@@ -1,6 +1,7 @@
 """Built-in template tags for the navigation: which link is the current page, the
-menu, the footer and the language list rendered once per audience, and the fixed text
-of a page rendered once per language."""
+menu, the footer and the language list rendered once per audience, the fixed text
+of a page rendered once per language, and `{% extends %}` without its walk over the
+parent template on each render."""
 
 import itertools
 import threading
@@ -11,6 +12,13 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.template.base import TextNode, Variable
 from django.template.defaulttags import CommentNode, URLNode
+from django.template.loader_tags import (
+    BLOCK_CONTEXT_KEY,
+    BlockContext,
+    BlockNode,
+    ExtendsNode,
+)
+from django.template.loader_tags import do_extends as django_extends
 from django.templatetags.i18n import TranslateNode
 from django.templatetags.static import StaticNode
 from django.urls import get_script_prefix, get_urlconf
@@ -211,3 +219,46 @@ def per_language(parser, token):
     parser.delete_first_token()
     _check_fixed(nodelist)
     return PerLanguageNode(nodelist)
+
+
+# --- {% extends %} ------------------------------------------------------------------
+
+
+class ExtendsOnceNode(ExtendsNode):
+    """Django's `{% extends %}`, the root template's blocks found once per compiled
+    template rather than by a walk over its whole node tree on every render (sixteen
+    node lists and ninety-odd nodes for base.html, each portal page). A compiled
+    template's nodes never change; a reloaded one (DEBUG) is a new object, found anew."""
+
+    def render(self, context):
+        compiled_parent = self.get_parent(context)
+        if BLOCK_CONTEXT_KEY not in context.render_context:
+            context.render_context[BLOCK_CONTEXT_KEY] = BlockContext()
+        block_context = context.render_context[BLOCK_CONTEXT_KEY]
+        block_context.add_blocks(self.blocks)
+        blocks = compiled_parent.__dict__.get("_huntzen_root_blocks")
+        if blocks is None:
+            blocks = compiled_parent._huntzen_root_blocks = _root_blocks(compiled_parent)
+        if blocks:
+            block_context.add_blocks(blocks)
+        # As Django's: Template._render keeps the parser's context.
+        with context.render_context.push_state(compiled_parent, isolated_context=False):
+            return compiled_parent._render(context)
+
+
+def _root_blocks(template) -> dict:
+    """What Django's ExtendsNode.render adds for `template`: its blocks by name when it
+    is the root (its first node that is not text is no `{% extends %}`), else none."""
+    for node in template.nodelist:
+        if not isinstance(node, TextNode):
+            if not isinstance(node, ExtendsNode):
+                return {n.name: n for n in template.nodelist.get_nodes_by_type(BlockNode)}
+            break
+    return {}
+
+
+@register.tag("extends")
+def do_extends(parser, token):
+    """Django's `{% extends %}` (its parsing and checks), rendered by ExtendsOnceNode."""
+    node = django_extends(parser, token)
+    return ExtendsOnceNode(node.nodelist, node.parent_name, node.template_dirs)
