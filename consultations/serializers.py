@@ -134,7 +134,7 @@ class ConsultationSerializer(CamelModelSerializer):
         JSONRenderer writes for it (huntzen.json_rows), without its dict:
         tests/consultations/test_my_consultations_bytes.py holds a page of them equal to
         the rendered dicts."""
-        instant = json_rows.instants(datetime_text())
+        instant = datetime_text(json=True)
         user = None if request is None else request.user
         people = _PeopleJson()
         return [_consultation_json(row, instant, user, people) for row in rows]
@@ -247,7 +247,7 @@ class _PeopleJson(dict):
 
 def _consultation_json(row: tuple, instant, user, people: _PeopleJson) -> str:
     """`_consultation(row, …)` as JSON text, its keys in the same order; `instant`
-    writes an instant (json_rows.instants). Ids (UUIDs: hex digits and "-") are written
+    writes an instant (datetime_text with `json`). Ids (UUIDs: hex digits and "-") are written
     between quotes as they are: nothing in them to escape."""
     (
         pk,

@@ -29,17 +29,6 @@ def string_or_null(value: str | None) -> str:
     return "null" if value is None else string(value)
 
 
-def instants(dt):
-    """A function writing an instant (or None) as `dt` (huntzen.datetime_text) writes it,
-    as JSON text: between quotes as it is (digits, "-", ":", "+", ".", "T", "Z": nothing
-    to escape)."""
-
-    def instant(value) -> str:
-        return "null" if value is None else f'"{dt(value)}"'
-
-    return instant
-
-
 def writes_plain_json(view) -> bool:
     """Whether `view`'s answer is DRF's JSONRenderer's compact text (the settings that
     `json_rows` writes), without indentation."""

@@ -101,7 +101,7 @@ class JournalEntrySerializer(CamelSerializer):
     def represent_many_json(entries) -> list[str]:
         """Each representation (`represent_many`) as the JSON text DRF's JSONRenderer
         writes for it (huntzen.json_rows), without its dict."""
-        instant = json_rows.instants(datetime_text())
+        instant = datetime_text(json=True)
         return [_entry_json(entry, instant) for entry in entries]
 
 
@@ -120,7 +120,7 @@ def _entry(entry, dt) -> dict:
 
 def _entry_json(entry, instant) -> str:
     """`_entry(entry, dt)` as JSON text, its keys in the same order; `instant` writes an
-    instant (json_rows.instants). The id (a UUID) and the day are written between
+    instant (datetime_text with `json`). The id (a UUID) and the day are written between
     quotes as they are: their characters are never escaped."""
     day, mood, text = entry.entry_date, entry.mood, entry.text
     return (
