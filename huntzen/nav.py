@@ -180,6 +180,22 @@ def _check_fixed(nodelist) -> None:
         )
 
 
+_PAGE_KEY = object()  # in a render's bottom context (as IncludeNode keeps its templates)
+
+
+def _page_key(context) -> tuple:
+    """What a block's text depends on besides the language and autoescaping: the URL
+    prefix and configuration, and what {% url %} reverses namespaced names with."""
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    return (
+        get_script_prefix(),
+        get_urlconf(),
+        getattr(request, "current_app", None),
+        getattr(match, "namespace", None),
+    )
+
+
 class PerLanguageNode(template.Node):
     def __init__(self, nodelist):
         self.nodelist = nodelist
@@ -188,19 +204,14 @@ class PerLanguageNode(template.Node):
     def render(self, context) -> str:
         if settings.DEBUG:
             return self.nodelist.render(context)
-        request = context.get("request")
-        match = getattr(request, "resolver_match", None)
-        key = (
-            "per_language",
-            self.block_id,
-            get_language(),
-            get_script_prefix(),
-            get_urlconf(),
-            context.autoescape,
-            # What {% url %} reverses namespaced names with.
-            getattr(request, "current_app", None),
-            getattr(match, "namespace", None),
-        )
+        # The key's part that a page's blocks share, found once per render of the page
+        # (a dozen blocks: its lookups cost more than the rest of a block); the language
+        # and autoescaping read each time ({% language %}, {% autoescape %} change them).
+        shared = context.render_context.dicts[0]
+        page = shared.get(_PAGE_KEY)
+        if page is None:
+            page = shared[_PAGE_KEY] = _page_key(context)
+        key = (self.block_id, get_language(), context.autoescape, page)
         html = fixed.get(key)
         if html is None:
             html = self.nodelist.render(context)
