@@ -31,6 +31,7 @@ from consultations.serializers import (
     SlotsQuerySerializer,
     SlotsSerializer,
 )
+from huntzen import json_rows
 from huntzen.api import check_query_params, render, rendered_response, with_total
 from huntzen.idempotency import keys as idempotency_keys
 from huntzen.statements import Statement
@@ -173,6 +174,10 @@ class MyConsultationsView(generics.ListAPIView):
         rows = self.paginator.paginate_statement(
             MY_CONSULTATIONS[scope], request, view=self, user_id=request.user.pk, now=timezone.now()
         )
+        if json_rows.writes_plain_json(self):  # each row straight to JSON text
+            return json_rows.paginated_response(
+                self, ConsultationSerializer.represent_rows_json(rows, request=request)
+            )
         return self.get_paginated_response(
             ConsultationSerializer.represent_rows(rows, request=request)
         )

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from accounts.models import Role, User
 from consultations import selectors
 from consultations.models import Consultation
+from huntzen import json_rows
 from huntzen.api import CamelModelSerializer, CamelQuerySerializer, CamelSerializer
 from huntzen.datetime_text import datetime_text
 from huntzen.statements import Statement
@@ -127,6 +128,17 @@ class ConsultationSerializer(CamelModelSerializer):
         people, ids = _People(), _Ids()
         return [_consultation(row, dt, user, people, ids) for row in rows]
 
+    @classmethod
+    def represent_rows_json(cls, rows, *, request=None) -> list[str]:
+        """Each row's representation (`represent_rows`) as the JSON text DRF's
+        JSONRenderer writes for it (huntzen.json_rows), without its dict:
+        tests/consultations/test_my_consultations_bytes.py holds a page of them equal to
+        the rendered dicts."""
+        instant = datetime_text(json=True)
+        user = None if request is None else request.user
+        people = _PeopleJson()
+        return [_consultation_json(row, instant, user, people) for row in rows]
+
     def to_representation(self, consultation):
         request = self.context.get("request")
         user = None if request is None else request.user
@@ -220,6 +232,66 @@ def _consultation(row: tuple, dt, user, people: _People, ids: _Ids) -> dict:
         "cancelledLate": cancelled_late,
         "createdAt": dt(created_at),
     }
+
+
+class _PeopleJson(dict):
+    """`_People`'s objects as JSON text."""
+
+    def __missing__(self, person: tuple) -> str:
+        pk, first_name, last_name, email = person
+        self[person] = shown = (
+            f'{{"id":"{pk}","name":{json_rows.string(_name(first_name, last_name, email))}}}'
+        )
+        return shown
+
+
+def _consultation_json(row: tuple, instant, user, people: _PeopleJson) -> str:
+    """`_consultation(row, …)` as JSON text, its keys in the same order; `instant`
+    writes an instant (datetime_text with `json`). Ids (UUIDs: hex digits and "-") are written
+    between quotes as they are: nothing in them to escape."""
+    (
+        pk,
+        employee_id,
+        employee_first,
+        employee_last,
+        employee_email,
+        practitioner_id,
+        practitioner_first,
+        practitioner_last,
+        practitioner_email,
+        company_id,
+        kind,
+        status,
+        scheduled_at,
+        scheduled_end,
+        started_at,
+        ended_at,
+        duration_seconds,
+        cancelled_at,
+        cancelled_by_id,
+        _sealed,
+        cancelled_late,
+        created_at,
+    ) = row
+    kind = json_rows.string(kind)
+    by = "null" if cancelled_by_id is None else f'"{cancelled_by_id}"'
+    duration = "null" if duration_seconds is None else repr(int(duration_seconds))
+    return (
+        f'{{"id":"{pk}",'
+        f'"employee":{people[employee_id, employee_first, employee_last, employee_email]},'
+        '"practitioner":'
+        f"{people[practitioner_id, practitioner_first, practitioner_last, practitioner_email]},"
+        f'"companyId":"{company_id}",'
+        f'"type":{kind},"kind":{kind},"status":{json_rows.string(status)},'
+        f'"scheduledAt":{instant(scheduled_at)},"scheduledEnd":{instant(scheduled_end)},'
+        f'"startedAt":{instant(started_at)},"endedAt":{instant(ended_at)},'
+        f'"durationSeconds":{duration},'
+        f'"cancelledAt":{instant(cancelled_at)},'
+        f'"cancelledById":{by},'
+        f'"cancelReason":{json_rows.string_or_null(_cancel_reason(row, user))},'
+        f'"cancelledLate":{json_rows.LITERALS[cancelled_late]},'
+        f'"createdAt":{instant(created_at)}}}'
+    )
 
 
 def _practitioners():

@@ -1,6 +1,7 @@
 """Built-in template tags for the navigation: which link is the current page, the
-menu, the footer and the language list rendered once per audience, and the fixed text
-of a page rendered once per language."""
+menu, the footer and the language list rendered once per audience, the fixed text
+of a page rendered once per language, and `{% extends %}` without its walk over the
+parent template on each render."""
 
 import itertools
 import threading
@@ -11,6 +12,13 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.template.base import TextNode, Variable
 from django.template.defaulttags import CommentNode, URLNode
+from django.template.loader_tags import (
+    BLOCK_CONTEXT_KEY,
+    BlockContext,
+    BlockNode,
+    ExtendsNode,
+)
+from django.template.loader_tags import do_extends as django_extends
 from django.templatetags.i18n import TranslateNode
 from django.templatetags.static import StaticNode
 from django.urls import get_script_prefix, get_urlconf
@@ -172,6 +180,22 @@ def _check_fixed(nodelist) -> None:
         )
 
 
+_PAGE_KEY = object()  # in a render's bottom context (as IncludeNode keeps its templates)
+
+
+def _page_key(context) -> tuple:
+    """What a block's text depends on besides the language and autoescaping: the URL
+    prefix and configuration, and what {% url %} reverses namespaced names with."""
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    return (
+        get_script_prefix(),
+        get_urlconf(),
+        getattr(request, "current_app", None),
+        getattr(match, "namespace", None),
+    )
+
+
 class PerLanguageNode(template.Node):
     def __init__(self, nodelist):
         self.nodelist = nodelist
@@ -180,19 +204,14 @@ class PerLanguageNode(template.Node):
     def render(self, context) -> str:
         if settings.DEBUG:
             return self.nodelist.render(context)
-        request = context.get("request")
-        match = getattr(request, "resolver_match", None)
-        key = (
-            "per_language",
-            self.block_id,
-            get_language(),
-            get_script_prefix(),
-            get_urlconf(),
-            context.autoescape,
-            # What {% url %} reverses namespaced names with.
-            getattr(request, "current_app", None),
-            getattr(match, "namespace", None),
-        )
+        # The key's part that a page's blocks share, found once per render of the page
+        # (a dozen blocks: its lookups cost more than the rest of a block); the language
+        # and autoescaping read each time ({% language %}, {% autoescape %} change them).
+        shared = context.render_context.dicts[0]
+        page = shared.get(_PAGE_KEY)
+        if page is None:
+            page = shared[_PAGE_KEY] = _page_key(context)
+        key = (self.block_id, get_language(), context.autoescape, page)
         html = fixed.get(key)
         if html is None:
             html = self.nodelist.render(context)
@@ -211,3 +230,46 @@ def per_language(parser, token):
     parser.delete_first_token()
     _check_fixed(nodelist)
     return PerLanguageNode(nodelist)
+
+
+# --- {% extends %} ------------------------------------------------------------------
+
+
+class ExtendsOnceNode(ExtendsNode):
+    """Django's `{% extends %}`, the root template's blocks found once per compiled
+    template rather than by a walk over its whole node tree on every render (sixteen
+    node lists and ninety-odd nodes for base.html, each portal page). A compiled
+    template's nodes never change; a reloaded one (DEBUG) is a new object, found anew."""
+
+    def render(self, context):
+        compiled_parent = self.get_parent(context)
+        if BLOCK_CONTEXT_KEY not in context.render_context:
+            context.render_context[BLOCK_CONTEXT_KEY] = BlockContext()
+        block_context = context.render_context[BLOCK_CONTEXT_KEY]
+        block_context.add_blocks(self.blocks)
+        blocks = compiled_parent.__dict__.get("_huntzen_root_blocks")
+        if blocks is None:
+            blocks = compiled_parent._huntzen_root_blocks = _root_blocks(compiled_parent)
+        if blocks:
+            block_context.add_blocks(blocks)
+        # As Django's: Template._render keeps the parser's context.
+        with context.render_context.push_state(compiled_parent, isolated_context=False):
+            return compiled_parent._render(context)
+
+
+def _root_blocks(template) -> dict:
+    """What Django's ExtendsNode.render adds for `template`: its blocks by name when it
+    is the root (its first node that is not text is no `{% extends %}`), else none."""
+    for node in template.nodelist:
+        if not isinstance(node, TextNode):
+            if not isinstance(node, ExtendsNode):
+                return {n.name: n for n in template.nodelist.get_nodes_by_type(BlockNode)}
+            break
+    return {}
+
+
+@register.tag("extends")
+def do_extends(parser, token):
+    """Django's `{% extends %}` (its parsing and checks), rendered by ExtendsOnceNode."""
+    node = django_extends(parser, token)
+    return ExtendsOnceNode(node.nodelist, node.parent_name, node.template_dirs)

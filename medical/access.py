@@ -32,7 +32,7 @@ from accounts.auth_cache import cached_user
 from accounts.models import Role
 from consultations.access import is_participant
 from consultations.models import Consultation
-from medical.audit import log_access
+from medical.audit import log_access, record_access
 from medical.models import AccessLogEntry, ClinicalNote, JournalEntry, PersonalDataExport
 
 BARRED_ROLES = frozenset({Role.PSG_SUPER, Role.HUNTZEN_ADMIN, Role.COMPANY_RH})
@@ -129,7 +129,7 @@ class AccessRefused(Exception):
 
 
 def _log(user, *, object_type: str, object_id, action: str, allowed: bool) -> None:
-    log_access(
+    record_access(
         user=user, object_type=object_type, object_id=object_id, action=action, allowed=allowed
     )
 

@@ -14,6 +14,7 @@ from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from huntzen import json_rows
 from huntzen.api import Pagination
 from huntzen.idempotency import keys as idempotency_keys
 from medical import access, selectors, services
@@ -131,9 +132,12 @@ class JournalView(GenericAPIView):
         rows = self.paginator.paginate_statement(
             selectors.OWN_ENTRIES, request, view=self, owner_id=request.user.pk
         )
-        return self.get_paginated_response(
-            JournalEntrySerializer.represent_many(selectors.entry_rows_content(rows))
-        )
+        entries = selectors.entry_rows_content(rows)
+        if json_rows.writes_plain_json(self):  # each entry straight to JSON text
+            return json_rows.paginated_response(
+                self, JournalEntrySerializer.represent_many_json(entries)
+            )
+        return self.get_paginated_response(JournalEntrySerializer.represent_many(entries))
 
     @extend_schema(
         operation_id="medical_journal_create",

@@ -177,6 +177,38 @@ def log_access(
     Inside a transaction, a failed INSERT marks it for rollback as the ORM's create()
     did (the services' AccessRefused logs the refusal after that rollback).
     """
+    values, using, (pk, subject_id) = _write(
+        user, object_type, object_id, action, allowed, request_id, subject
+    )
+    meta = AccessLogEntry._meta
+    row = AccessLogEntry(
+        id=meta.pk.to_python(pk),
+        subject_id=meta.get_field("subject").target_field.to_python(subject_id),
+        **values,
+    )
+    row._state.adding = False
+    row._state.db = using
+    return row
+
+
+def record_access(
+    *,
+    user,
+    object_type: str,
+    object_id,
+    action: str,
+    allowed: bool,
+    request_id: str | None = None,
+    subject=None,
+) -> None:
+    """`log_access` for a caller that does not use the row: the same row written, no
+    model instance built for it (medical.access logs every verdict so)."""
+    _write(user, object_type, object_id, action, allowed, request_id, subject)
+
+
+def _write(user, object_type, object_id, action, allowed, request_id, subject):
+    """Write one row (log_access): its values but its subject, the database alias, and
+    the row's (id, subject id) as the database returned them."""
     kind, subject_param = _subject_kind(object_type, object_id, subject)
     values = _values(user, object_type, object_id, action, allowed, request_id, timezone.now())
     using = router.db_for_write(AccessLogEntry)
@@ -191,16 +223,7 @@ def log_access(
     ]
     with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
         cursor.execute(_insert_sql(connection, kind), params)
-        pk, subject_id = cursor.fetchone()
-    meta = AccessLogEntry._meta
-    row = AccessLogEntry(
-        id=meta.pk.to_python(pk),
-        subject_id=meta.get_field("subject").target_field.to_python(subject_id),
-        **values,
-    )
-    row._state.adding = False
-    row._state.db = using
-    return row
+        return values, using, cursor.fetchone()
 
 
 def disclosures_about(*, subject) -> QuerySet[AccessLogEntry]:

@@ -7,6 +7,7 @@ message would repeat the input).
 from rest_framework import serializers
 
 from consultations.serializers import datetime_text
+from huntzen import json_rows
 from huntzen.api import CamelSerializer
 from medical import limits
 
@@ -96,6 +97,13 @@ class JournalEntrySerializer(CamelSerializer):
         dt = datetime_text()
         return [_entry(entry, dt) for entry in entries]
 
+    @staticmethod
+    def represent_many_json(entries) -> list[str]:
+        """Each representation (`represent_many`) as the JSON text DRF's JSONRenderer
+        writes for it (huntzen.json_rows), without its dict."""
+        instant = datetime_text(json=True)
+        return [_entry_json(entry, instant) for entry in entries]
+
 
 def _entry(entry, dt) -> dict:
     day = entry.entry_date  # a date, or PostgreSQL's text of it (medical.selectors)
@@ -108,6 +116,21 @@ def _entry(entry, dt) -> dict:
         "createdAt": dt(entry.created_at),
         "updatedAt": dt(entry.updated_at),
     }
+
+
+def _entry_json(entry, instant) -> str:
+    """`_entry(entry, dt)` as JSON text, its keys in the same order; `instant` writes an
+    instant (datetime_text with `json`). The id (a UUID) and the day are written between
+    quotes as they are: their characters are never escaped."""
+    day, mood, text = entry.entry_date, entry.mood, entry.text
+    return (
+        f'{{"id":"{entry.id}",'
+        f'"entryDate":"{day if day.__class__ is str else day.isoformat()}",'
+        f'"mood":{"null" if mood is None else repr(int(mood))},'
+        f'"text":{"null" if text is None else json_rows.string(str(text))},'
+        f'"unreadable":{json_rows.LITERALS[bool(entry.unreadable)]},'
+        f'"createdAt":{instant(entry.created_at)},"updatedAt":{instant(entry.updated_at)}}}'
+    )
 
 
 class JournalDeletedSerializer(CamelSerializer):

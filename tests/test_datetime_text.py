@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
 
 from huntzen import datetime_text as module
 from huntzen.datetime_text import datetime_text
@@ -64,6 +65,31 @@ def test_each_instant_is_written_as_drf_writes_it(zone):
                 assert text(instant) == expected
                 assert text(instant.astimezone(zoneinfo.ZoneInfo("Asia/Tokyo"))) == expected
             assert text(None) is None
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_as_json_each_instant_is_the_renderers_text_of_drfs(zone):
+    """`json=True`: each value as JSON text, what DRF's renderer writes for DRF's text."""
+    field = serializers.DateTimeField()
+    texts = _postgresql_text(INSTANTS)
+    with timezone.override(zoneinfo.ZoneInfo(zone)):
+        for _ in range(2):
+            text = datetime_text(json=True)
+            for instant, written in zip(INSTANTS, texts, strict=True):
+                expected = JSONRenderer().render(field.to_representation(instant)).decode()
+                assert text(written) == expected
+                assert text(instant) == expected
+                assert (
+                    text("2026-06-01T12:00:00.5+02:00")
+                    == JSONRenderer()
+                    .render(
+                        field.to_representation(
+                            datetime.fromisoformat("2026-06-01T12:00:00.5+02:00")
+                        )
+                    )
+                    .decode()
+                )
+            assert text(None) == "null"
 
 
 def test_every_hour_of_a_year_in_paris():

@@ -12,6 +12,7 @@ import pytest
 from django.test import RequestFactory
 from django.utils import timezone
 from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
 
 from consultations import selectors, services
 from consultations.models import Consultation
@@ -39,6 +40,9 @@ def _both(consultation, user):
     )[0]
     (from_row,) = ConsultationSerializer.represent_rows([row], request=request)
     assert from_row == serializer.data
+    # The list's JSON text of the row (huntzen.json_rows): the renderer's text of its dict.
+    (text,) = ConsultationSerializer.represent_rows_json([row], request=request)
+    assert text.encode() == JSONRenderer().render(from_row)
     assert list(from_row) == list(serializer.data)
     return serializer.data, generic
 

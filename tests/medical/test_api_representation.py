@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from django.utils import timezone
 from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
 
 from medical import selectors, services
 from medical.models import JournalEntry
@@ -19,6 +20,9 @@ pytestmark = pytest.mark.django_db
 def _both(view):
     serializer = JournalEntrySerializer(view)
     generic = serializers.Serializer.to_representation(serializer, view)
+    # The list's JSON text of the entry (huntzen.json_rows): the renderer's text of it.
+    (text,) = JournalEntrySerializer.represent_many_json([view])
+    assert text.encode() == JSONRenderer().render(serializer.data)
     return serializer.data, generic
 
 

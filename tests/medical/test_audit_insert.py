@@ -15,7 +15,7 @@ from accounts.models import User
 from consultations.models import Consultation
 from huntzen.middleware import current_request_id
 from medical import audit
-from medical.audit import log_access
+from medical.audit import log_access, record_access
 from medical.models import AccessLogEntry, JournalEntry
 
 pytestmark = pytest.mark.django_db
@@ -94,8 +94,13 @@ def test_every_object_type_writes_the_row_the_orm_wrote(
             with time_machine.travel(NOW, tick=False):
                 old = _old_log_access(**kwargs)
                 new = log_access(**kwargs)
+                recorded = AccessLogEntry.objects.count()
+                assert record_access(**kwargs) is None  # no instance built
             assert new.pk != old.pk
             assert _row(new.pk) == _row(old.pk), kwargs
+            assert AccessLogEntry.objects.count() == recorded + 1
+            latest = AccessLogEntry.objects.exclude(pk__in=[new.pk, old.pk]).latest("id")
+            assert _row(latest.pk) == _row(old.pk), kwargs
 
 
 def test_the_derived_subjects_are_the_expected_people(

@@ -136,3 +136,15 @@ def test_nothing_is_kept_with_debug(settings):
     block = '{% load i18n %}{% per_language %}{% translate "Menu" %}{% end_per_language %}'
     Template(block).render(Context({}))
     assert not nav.fixed.entries
+
+
+def test_a_language_switched_within_a_page_is_followed():
+    """The page's shared part of the key is found once per render; the language is read
+    at each block ({% language %} switches it in the middle of a page)."""
+    block = '{% per_language %}{% translate "Mon journal" %}{% end_per_language %}'
+    english = "{% language 'en' %}" + block + "{% endlanguage %}"
+    source = "{% load i18n %}" + block + "|" + english + "|" + block
+    engine = engines["django"]
+    with translation.override("fr"):
+        for _ in range(2):
+            assert engine.from_string(source).render({}) == "Mon journal|My journal|Mon journal"
