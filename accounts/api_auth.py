@@ -19,13 +19,13 @@ fallback secret verifies, no auth cache) goes through allauth's own path unchang
 
 import functools
 from datetime import UTC, datetime
+from importlib import import_module
 from types import SimpleNamespace
 
 import jwt
 from allauth.account.internal.userkit import user_id_to_str
 from allauth.headless import app_settings
 from allauth.headless.contrib.rest_framework.authentication import JWTTokenAuthentication
-from allauth.headless.internal.sessionkit import lookup_session
 from allauth.headless.tokens.strategies.jwt import internal
 from django.conf import settings
 from django.contrib.auth import (
@@ -57,6 +57,21 @@ def _jwt_settings():
         config=internal._get_jwt_config(),
         user_pk=get_user_model()._meta.pk,
     )
+
+
+@functools.cache
+def _session_store_class():
+    """The session engine's SessionStore, imported once (allauth's `session_store`
+    imports the engine's module on every call). Read again after a settings change."""
+    return import_module(settings.SESSION_ENGINE).SessionStore
+
+
+def lookup_session(session_key: str):
+    """allauth's `lookup_session` (headless.internal.sessionkit), its engine imported
+    once: the live session of that key (read from the database each time), or None."""
+    session = _session_store_class()(session_key=session_key)
+    session.get(SESSION_KEY)  # Django's lazy load: a missing or expired session clears the key
+    return session if session.session_key else None
 
 
 @functools.cache
@@ -97,6 +112,7 @@ _VERIFIED_MAX = 4096
 
 def _settings_changed(**kwargs) -> None:
     _jwt_settings.cache_clear()
+    _session_store_class.cache_clear()
     _backend.cache_clear()
     _verified.clear()
     _auth_hashes.clear()

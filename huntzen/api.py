@@ -2,6 +2,7 @@
 query parameters, and the error answers of the OpenAPI schema."""
 
 import copy
+import json
 import re
 from collections.abc import Callable
 
@@ -12,7 +13,9 @@ from django.db.models import Count, Window
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers
+from rest_framework.compat import LONG_SEPARATORS, SHORT_SEPARATORS
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -114,9 +117,38 @@ def render(view, data) -> bytes:
     and media type: `application/json; indent=4` indents): a cached answer is kept
     rendered, its key naming `request.accepted_media_type`."""
     request = view.request
-    return request.accepted_renderer.render(
-        data, request.accepted_media_type, view.get_renderer_context()
-    )
+    renderer = request.accepted_renderer
+    media_type = request.accepted_media_type
+    context = view.get_renderer_context()
+    if (
+        type(renderer) is JSONRenderer
+        and media_type == renderer.media_type  # no parameters: no indent asked
+        and context.get("indent") is None
+        and data is not None
+    ):
+        # JSONRenderer.render's own steps for that case, with its encoder built once
+        # (json.dumps builds one per call, and the media type's parameters are parsed
+        # for an indent): tests/test_api_render.py holds the bytes equal.
+        text = _json_encoder(renderer).encode(data)
+        return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
+    return renderer.render(data, media_type, context)
+
+
+_ENCODERS: dict[tuple, json.JSONEncoder] = {}
+
+
+def _json_encoder(renderer: JSONRenderer) -> json.JSONEncoder:
+    """What `json.dumps(..., cls=renderer.encoder_class, ...)` builds for DRF's
+    JSONRenderer without an indent; JSONEncoder keeps no state between calls."""
+    key = (renderer.encoder_class, renderer.ensure_ascii, renderer.strict, renderer.compact)
+    encoder = _ENCODERS.get(key)
+    if encoder is None:
+        encoder = _ENCODERS[key] = renderer.encoder_class(
+            ensure_ascii=renderer.ensure_ascii,
+            allow_nan=not renderer.strict,
+            separators=SHORT_SEPARATORS if renderer.compact else LONG_SEPARATORS,
+        )
+    return encoder
 
 
 def rendered_response(request, content: bytes) -> HttpResponse:

@@ -102,7 +102,7 @@ def _period(request, *, whole_months=False, until=None):
         raise ValidationError({name: [str(msg)] for name, msg in exc.errors.items()}) from exc
 
 
-def _report_request(request, *, protect: bool):
+def _report_request(request, *, protect: bool, until=selectors.NOW):
     """The period (`from` and `to` are required) and granularity asked for."""
     check_query_params(request, {"from": None, "to": None, "granularity": None})
     try:
@@ -111,7 +111,7 @@ def _report_request(request, *, protect: bool):
             request.query_params.get("to"),
             request.query_params.get("granularity"),
             required=True,
-            default=selectors.default_report(protect=protect),
+            default=selectors.default_report(protect=protect, until=until),
             allowed=selectors.report_granularities(protect=protect),
         )
     except PeriodError as exc:
@@ -191,12 +191,18 @@ class CompanyMetricsView(APIView):
     def get(self, request, pk):
         company = access.get_company_for(request.user, pk)
         protect = access.protects_small_groups(request.user)
-        period, granularity = _report_request(request, protect=protect)
+        # Today read once for the default period and the key (a time zone lookup each).
+        until = selectors.published_until_for(protect=protect)
+        period, granularity = _report_request(request, protect=protect, until=until)
         # HR's answer kept rendered beside its report (metrics.report_cache): building and
         # rendering the body cost more than finding the report (bench/profiles/hd/).
         key = report_cache.api_body_key(
             selectors.company_report_key(
-                company=company, period=period, granularity=granularity, protect=protect
+                company=company,
+                period=period,
+                granularity=granularity,
+                protect=protect,
+                until=until,
             ),
             media_type=request.accepted_media_type,
         )

@@ -263,10 +263,16 @@ def report_granularities(*, protect: bool) -> tuple[Granularity, ...]:
     return (Granularity.DAY, Granularity.WEEK, Granularity.MONTH)
 
 
-def default_report(*, protect: bool) -> tuple[Period, Granularity]:
+# "Work out the last published day now": what a caller that has not read it yet passes.
+NOW = object()
+
+
+def default_report(*, protect: bool, until=NOW) -> tuple[Period, Granularity]:
     """HR: the months of the calendar year of the last published month. HuntZen staff:
-    the current month, day by day (billing)."""
-    until = published_until_for(protect=protect)
+    the current month, day by day (billing). `until`: `published_until_for(protect)`
+    when the caller has it already (each reading of today costs a time zone lookup)."""
+    if until is NOW:
+        until = published_until_for(protect=protect)
     if until:
         return Period(date(until.year, 1, 1), date(until.year, 12, 31)), Granularity.MONTH
     return default_period(), Granularity.DAY
@@ -317,16 +323,17 @@ def company_report(
     return report_cache.cached_report(key, company, compute)
 
 
-def company_report_key(*, company, period, granularity, protect: bool) -> str | None:
+def company_report_key(*, company, period, granularity, protect: bool, until=NOW) -> str | None:
     """The key HR's report of `company_report` is kept under, for the answers rendered
-    from it (metrics.report_cache); None for staff's reports, never kept."""
+    from it (metrics.report_cache); None for staff's reports, never kept. `until` as in
+    `default_report`."""
     if not protect:
         return None
     return report_cache.report_key(
         company=company,
         period=period,
         granularity=granularity,
-        until=published_until_for(protect=protect),
+        until=published_until_for(protect=protect) if until is NOW else until,
     )
 
 

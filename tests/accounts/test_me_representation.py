@@ -9,7 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.test import APIRequestFactory, force_authenticate
 
+from accounts.api_views import MeView
 from accounts.serializers import MeSerializer
 
 pytestmark = pytest.mark.django_db
@@ -47,3 +50,34 @@ def test_a_deactivated_user(employee_a):
 def test_the_api_answers_it(api_client, employee_a):
     api_client.force_authenticate(employee_a)
     assert api_client.get("/api/v1/auth/me").json() == _both(employee_a)[1]
+
+
+class _DrfMeView(MeView):
+    """/auth/me as DRF's generic path answers it: the serializer and a Response."""
+
+    def get(self, request):
+        return Response(MeSerializer(request.user).data)
+
+
+@pytest.mark.parametrize(
+    "accept", [None, "*/*", "application/json", "application/json; indent=4", "text/html"]
+)
+def test_the_view_answers_as_drfs_response_would(employee_a, accept):
+    employee_a.last_login = datetime(2026, 3, 29, 1, 30, tzinfo=ZoneInfo("UTC"))
+    headers = {} if accept is None else {"HTTP_ACCEPT": accept}
+    answers = []
+    for view in (MeView.as_view(), _DrfMeView.as_view()):
+        request = APIRequestFactory().get("/api/v1/auth/me", **headers)
+        force_authenticate(request, user=employee_a)
+        response = view(request)
+        if hasattr(response, "render"):
+            response.render()
+        answers.append((response.status_code, dict(response.items()), response.content))
+    assert answers[0] == answers[1]
+    status, headers, content = answers[0]
+    if accept == "text/html":
+        assert status == 406
+    else:
+        assert status == 200 and headers["Content-Type"] == "application/json"
+        assert headers["Allow"] == "GET, HEAD, OPTIONS"
+        assert (b"\n    " in content) == (accept == "application/json; indent=4")

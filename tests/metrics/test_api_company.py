@@ -359,3 +359,24 @@ def test_the_read_costs_the_same_for_3_or_300_days(
             assert get(api_client, hr_acme, acme, year).json()["consultations"] == H
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_hr_reads_today_once_per_answer(api_client, hr_acme, acme, march, monkeypatch):
+    """The default period and the cached answer's key share one reading of today (each
+    costs a time zone lookup): the same answer as when each read it on its own."""
+    from metrics import periods, selectors
+
+    assert selectors.default_report(
+        protect=True, until=selectors.published_until_for(protect=True)
+    ) == selectors.default_report(protect=True)
+    company_key = {"company": acme, "granularity": periods.Granularity.MONTH, "protect": True}
+    period = periods.Period(date(2026, 3, 1), date(2026, 3, 31))
+    assert selectors.company_report_key(
+        period=period, until=selectors.published_until_for(protect=True), **company_key
+    ) == selectors.company_report_key(period=period, **company_key)
+    first = get(api_client, hr_acme, acme).json()
+    readings = []
+    real_today = selectors.today
+    monkeypatch.setattr(selectors, "today", lambda: readings.append(1) or real_today())
+    assert get(api_client, hr_acme, acme).json() == first
+    assert len(readings) == 1
