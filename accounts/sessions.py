@@ -4,7 +4,8 @@ Every signed-in request reads its session from PostgreSQL (the sessions are deli
 not cached: huntzen/settings.py says why). Django builds that query through the ORM each
 time, which costs about four times the statement itself (0.5 ms of CPU against 0.1 ms
 here, bench/profiles/issue15-reads), and PostgreSQL used to parse and plan it each time
-(now once per connection: it is prepared, huntzen/postgresql/base.py `prepared_cursor`).
+(now once per connection: it is prepared, and outside transactions run through libpq's
+prepared statement without a cursor, huntzen/postgresql/base.py `text_row`).
 The statement is the same as the ORM's — the session of this key whose expiry is still
 ahead — and everything else (writes, flush, the session-ending rules of
 accounts.session_end) is Django's own. Decoding a session string
@@ -61,24 +62,42 @@ class SessionStore(DbSessionStore):
 
     def _get_session_from_db(self):
         model = self.model
-        using = router.db_for_read(model)
-        connection = connections[using]
-        quote = connection.ops.quote_name
-        meta = model._meta
-        # Names from the model, quoted; the values are parameters.
-        sql = "SELECT {data} FROM {table} WHERE {key} = %s AND {expiry} > %s".format(  # noqa: S608  # nosec B608
-            data=quote(meta.get_field("session_data").column),
-            table=quote(meta.db_table),
-            key=quote(meta.get_field("session_key").column),
-            expiry=quote(meta.get_field("expire_date").column),
-        )
+        connection = connections[router.db_for_read(model)]
+        sql = _session_sql(model, connection)
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        # On PostgreSQL, parsed and planned once per connection (huntzen.postgresql).
-        prepared_cursor = getattr(connection, "prepared_cursor", connection.cursor)
-        with prepared_cursor() as cursor:
-            cursor.execute(sql, [self.session_key, now])
-            row = cursor.fetchone()
+        # On PostgreSQL, parsed and planned once per connection, run through libpq's
+        # prepared statement where nothing watches the cursor (huntzen.postgresql).
+        text_row = getattr(connection, "text_row", None)
+        if text_row is not None:
+            row = text_row(sql, [self.session_key, now])
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [self.session_key, now])
+                row = cursor.fetchone()
         if row is None:
             self._session_key = None
             return None
         return model(session_key=self.session_key, session_data=row[0])
+
+
+# The session statement per model and database vendor (its quoting), built once.
+_session_sqls: dict[tuple, str] = {}
+
+
+def _session_sql(model, connection) -> str:
+    """The statement of the session of a key whose expiry is still ahead (names from the
+    model, quoted; the values are parameters)."""
+    key = (model, connection.vendor)
+    sql = _session_sqls.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        meta = model._meta
+        sql = _session_sqls[key] = (
+            "SELECT {data} FROM {table} WHERE {key} = %s AND {expiry} > %s".format(  # noqa: S608  # nosec B608
+                data=quote(meta.get_field("session_data").column),
+                table=quote(meta.db_table),
+                key=quote(meta.get_field("session_key").column),
+                expiry=quote(meta.get_field("expire_date").column),
+            )
+        )
+    return sql
