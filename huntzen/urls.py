@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from huntzen import views
 from huntzen.api_docs import PERMISSION_CLASSES as API_DOCS_PERMISSIONS
 from huntzen.api_views import NotFoundView
+from huntzen.url_cache import CachedResolver
 
 admin.site.site_header = _("HuntZen Care · administration")
 admin.site.site_title = _("HuntZen Care · administration")
@@ -21,7 +22,8 @@ api_v1 = [
     path("content/", include("huntzen.content.api_urls")),
 ]
 
-urlpatterns = [
+# Behind one resolver that keeps each path's resolution (huntzen/url_cache.py).
+_patterns = [
     path("", views.home, name="home"),
     # Pages without our <link rel="icon"> (the admin's, error pages, API docs).
     path("favicon.ico", views.favicon),
@@ -55,6 +57,7 @@ urlpatterns = [
     path("", include("chat.urls")),
     path("", include("huntzen.content.urls")),
 ]
+urlpatterns = [CachedResolver(_patterns)]
 
 handler403 = "huntzen.views.permission_denied"
 handler404 = "huntzen.views.page_not_found"
