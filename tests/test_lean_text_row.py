@@ -13,7 +13,10 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.sessions import _session_sql
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 3, 29, 0, 59, 59, 999999, tzinfo=UTC)  # an hour before Paris's DST

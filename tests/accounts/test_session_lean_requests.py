@@ -14,7 +14,10 @@ from django.utils import timezone
 from huntzen.postgresql import lean
 from tests.conftest import PASSWORD
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 LOGIN = "/_allauth/app/v1/auth/login"
 SESSION = "/_allauth/app/v1/auth/session"
