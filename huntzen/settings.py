@@ -141,7 +141,8 @@ if DATABASE_URL:
     )
     # Statements bound server-side are prepared at their first run on a connection: only
     # the session read of every signed-in request is (huntzen/postgresql/base.py
-    # `prepared_cursor`), the rest is bound client-side. Needs connections that keep
+    # `text_row`: libpq's prepared statement, or `prepared_cursor` inside a transaction),
+    # the rest is bound client-side. Needs connections that keep
     # their prepared statements (direct ones, psycopg's pool; not a transaction pooler).
     _options.setdefault("prepare_threshold", 0)
     # Django's backend with timestamps decoded in C and, with the pool, a pool that checks
