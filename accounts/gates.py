@@ -59,6 +59,7 @@ def _permissions(user) -> frozenset[str]:
     given), asked once and kept on the instance as Django keeps its `_perm_cache`: a page
     asks a dozen gates, and each `has_perm` imported every backend again
     (bench/profiles/hd/)."""
+    user = _unwrapped(user)  # request.user's own dict would be another cache
     permissions = user.__dict__.get("_role_permissions")
     if permissions is None:
         permissions = user.__dict__["_role_permissions"] = frozenset(user.get_all_permissions())
@@ -135,11 +136,18 @@ def registered_gates() -> dict[str, Gate]:
 def gate_answers(user) -> tuple[bool, ...]:
     """Every gate's answer for `user`, in the registry's order: what a template that asks
     gates can show this user (huntzen.nav keys the navigation's rendering on it)."""
-    if isinstance(user, LazyObject):  # request.user: each attribute read goes through it
+    user = _unwrapped(user)
+    return tuple(gate(user) for gate in _REGISTRY.values())
+
+
+def _unwrapped(user):
+    """The user behind request.user's lazy object (each attribute read goes through
+    it), or `user` itself."""
+    if isinstance(user, LazyObject):
         if user._wrapped is empty:
             user._setup()
-        user = user._wrapped
-    return tuple(gate(user) for gate in _REGISTRY.values())
+        return user._wrapped
+    return user
 
 
 def gate_required(gate: Gate):

@@ -81,17 +81,29 @@ def aria_current(path: str, url: str) -> str:
     return ""
 
 
+_AUDIENCE_KEY = object()  # in a render's bottom context, as _PAGE_KEY below
+
+
 def _audience(context) -> tuple | None:
     """All that the listed partials read: the user's answer to every gate, three of the
     user's flags, the page (its path and name) and the language and URL prefix (None
-    without a user: rendered each time)."""
+    without a user: rendered each time). Worked out once per render for its user and
+    request (a page includes three partials; a `{% with user=... %}` or another request
+    works it out anew), the language read each time ({% language %} changes it)."""
     user = context.get("user")
     if not hasattr(user, "is_authenticated"):
         return None
     request = context.get("request")
+    shared = context.render_context.dicts[0]
+    known = shared.get(_AUDIENCE_KEY)
+    if known is None or known[0] is not user or known[1] is not request:
+        known = shared[_AUDIENCE_KEY] = (user, request, _audience_of(user, request))
+    return (get_language(), *known[2])
+
+
+def _audience_of(user, request) -> tuple:
     match = getattr(request, "resolver_match", None)
     return (
-        get_language(),
         get_script_prefix(),
         get_urlconf(),
         getattr(request, "path", None),

@@ -4,6 +4,7 @@ endpoints and links: test_gate_audiences.py."""
 
 import importlib
 import re
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group, Permission
@@ -19,7 +20,7 @@ from rest_framework.views import APIView
 
 from accounts import gates
 from accounts.gates import Gate, gate_required, gated, has_role_perm
-from accounts.models import User
+from accounts.models import Role, User
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +90,19 @@ def test_a_new_instance_sees_a_role_change(employee_a):
     )
 
     assert not has_role_perm(User.objects.get(pk=employee_a.pk), "accounts.booking_create")
+
+
+def test_request_users_lazy_object_and_its_user_share_one_permission_set(employee_a, hr_acme):
+    for user in (employee_a, hr_acme):
+        user = User.objects.get(pk=user.pk)
+        lazy = SimpleLazyObject(lambda user=user: user)
+        with mock.patch.object(
+            User, "get_all_permissions", autospec=True, side_effect=User.get_all_permissions
+        ) as asked:
+            answers = [has_role_perm(lazy, "accounts.booking_create")]
+            answers += [has_role_perm(user, "accounts.booking_create"), *gates.gate_answers(lazy)]
+        assert asked.call_count == 1
+        assert answers[0] == answers[1] == (user.role == Role.EMPLOYEE)
 
 
 def test_every_gates_answer_in_the_registrys_order(employee_a, hr_acme):

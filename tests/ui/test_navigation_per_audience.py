@@ -5,7 +5,7 @@ partials is rendered so."""
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.template import Context, Template, TemplateSyntaxError
+from django.template import Context, RequestContext, Template, TemplateSyntaxError
 from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
@@ -131,3 +131,31 @@ def test_the_gates_are_asked_again_for_a_user_signed_in_during_the_request(rf, e
     request.user = hr_acme
     assert nav._gate_answers(request, hr_acme) == gate_answers(hr_acme)
     assert gate_answers(hr_acme) != gate_answers(employee_a)
+
+
+def test_one_render_works_the_audience_out_again_for_another_user_or_language(
+    rf, employee_a, hr_acme
+):
+    request = rf.get(reverse("mfa_index"))
+    request.user = hr_acme
+    request.resolver_match = None
+    template = Template(
+        '{% load i18n %}{% include_per_audience "partials/nav.html" %}|'
+        '{% with user=other %}{% include_per_audience "partials/nav.html" %}{% endwith %}|'
+        '{% language "en" %}{% include_per_audience "partials/nav.html" %}{% endlanguage %}|'
+        '{% include_per_audience "partials/nav.html" %}'
+    )
+    with translation.override("fr"):
+        own, other, english, own_again = template.render(
+            RequestContext(request, {"user": hr_acme, "other": employee_a})
+        ).split("|")
+        nav.rendered.clear()
+        assert (
+            own
+            == own_again
+            == render_to_string("partials/nav.html", {"user": hr_acme}, request=request)
+        )
+        assert other == render_to_string("partials/nav.html", {"user": employee_a}, request=request)
+    with translation.override("en"):
+        assert english == render_to_string("partials/nav.html", {"user": hr_acme}, request=request)
+    assert len({own, other, english}) == 3
