@@ -12,6 +12,14 @@ sender's confirmation), p50 and p99.
 Uses the database and rooms of bench/chat_load.py (run that once first):
 
     .venv/bin/python bench/chat_message_cost.py [--messages 300]
+
+--rechecks N instead runs N of an open socket's periodic re-checks
+(chat.consumers._recheck_now: the session, the consultation, the participant rule) and
+prints their statements and CPU; between two calls of os.getppid, so that callgrind
+counts their instructions alone:
+
+    valgrind --tool=callgrind --dump-before=os_getppid --callgrind-out-file=cg \
+      .venv/bin/python bench/chat_message_cost.py --rechecks 100   # cg.2: the N re-checks
 """
 
 import argparse
@@ -38,6 +46,7 @@ os.environ.update(ENV)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=300)
+    parser.add_argument("--rechecks", type=int, default=0)
     args = parser.parse_args()
 
     import django
@@ -58,6 +67,8 @@ def main() -> None:
     sender = User.objects.get(pk=room["users"][0])
     flood.USER_MESSAGES_PER_WINDOW = 10**9  # measure the work, not the limit
 
+    if args.rechecks:
+        return rechecks(room, args.rechecks)
     cached = "participant" in inspect.signature(services.message_send).parameters
 
     def one(participant):
@@ -103,6 +114,30 @@ def main() -> None:
         print(f"\n# cProfile, {label}: top 12 by cumulative time")
         stats = pstats.Stats(profile)
         stats.sort_stats("cumulative").print_stats(12)
+
+
+def rechecks(room, count: int) -> None:
+    """`count` re-checks of the room's employee socket, after a warm-up (module
+    docstring)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from chat.consumers import _recheck_now
+
+    args = (uuid.UUID(room["users"][0]), room["id"], room["cookies"][0])
+    for _ in range(20):  # warm: the auth cache, the compiled statements
+        _recheck_now(*args)
+    with CaptureQueriesContext(connection) as queries:
+        _recheck_now(*args)
+    os.getppid()  # callgrind: the dump before the re-checks
+    cpu_started = time.process_time()
+    for _ in range(count):
+        _recheck_now(*args)
+    cpu = (time.process_time() - cpu_started) * 1000 / count
+    os.getppid()  # callgrind: the dump of the re-checks
+    print(f"# {count} re-checks: {len(queries)} statements each, {cpu:.2f} ms CPU each")
+    for query in queries.captured_queries:
+        print(query["sql"][:160])
 
 
 def socket_path(sender, consultation, messages: int) -> None:

@@ -22,9 +22,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.mfa import must_enroll_mfa
+from accounts.models import User
 from consultations.access import may_know_of
 from consultations.models import Consultation
+from consultations.permissions import load_object_perms, with_held_perms
 from huntzen.exceptions import Refusal
+from huntzen.instance_statements import InstanceStatement
 from medical.access import can_chat, is_barred
 from medical.audit import log_access
 from medical.models import AccessLogEntry
@@ -229,11 +232,39 @@ def _refusal(knows_of_it: bool) -> type[ChatRefused]:
     return ChatForbidden if knows_of_it else ChatUnknown
 
 
-def recheck_consultation(consultation_id) -> Consultation | None:
+# The object permission can_chat asks of guardian (medical.access.can_chat): read with
+# the re-check's row. Should can_chat ask another one, has_object_perm asks it itself.
+_RECHECK_PERMS = ("chat_consultation",)
+
+
+def _recheck_query(pk, user_id):
+    return with_held_perms(
+        Consultation.objects.only(*_RECHECK_FIELDS).filter(pk=pk), User(pk=user_id), _RECHECK_PERMS
+    )
+
+
+# Built by the consultations' own rule (with_held_perms), compiled once per process.
+_RECHECK_STATEMENT = InstanceStatement(
+    _recheck_query, pk=Consultation._meta.pk, user_id=User._meta.pk
+)
+
+
+def recheck_consultation(consultation_id, user) -> Consultation | None:
     """The consultation as still_allowed needs it (the window, the two participants;
-    the rest deferred), in one plain statement, or None: an open socket's periodic
-    re-check, every socket about every 25 s."""
-    return _window_of(consultation_id, _RECHECK_FIELDS)
+    the rest deferred), with the object permission of `user` that can_chat asks (read
+    with the row: consultations.permissions.with_held_perms, then load_object_perms),
+    in one statement, or None: an open socket's periodic re-check, every socket about
+    every 25 s, where the permission was a statement of its own."""
+    try:
+        pk = Consultation._meta.pk.to_python(consultation_id)
+    except ValidationError:
+        return None
+    found = _RECHECK_STATEMENT.instances(pk=pk, user_id=user.pk)
+    if not found:
+        return None
+    (consultation,) = found
+    load_object_perms(user, consultation, _RECHECK_PERMS)
+    return consultation
 
 
 def still_allowed(user, consultation: Consultation) -> bool:

@@ -211,7 +211,7 @@ def _recheck_now(user_id, consultation_id, session_key=None):
         user = user if user is not None and user.pk == user_id else None
     if user is None or not user.is_active:
         raise refuse_unauthenticated(consultation_id, user=user)
-    consultation = recheck_consultation(consultation_id)
+    consultation = recheck_consultation(consultation_id, user)
     if consultation is None or not still_allowed(user, consultation):
         get_chat_for(user, consultation_id, action=Action.JOIN)
     return user, consultation
