@@ -1,6 +1,7 @@
 """Guardian object permissions of a consultation, in one module."""
 
 import functools
+import re
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -37,38 +38,49 @@ def grant_participants(consultation: Consultation) -> None:
 
 
 def participants_grant(consultation: Consultation, connection) -> tuple[str, list, int]:
-    """`grant_participants`' INSERT ... SELECT, its parameters and the number of rows it
-    must insert: for a caller that runs it within a statement of its own (the booking's
-    one statement on PostgreSQL)."""
+    """`grant_participants`' INSERT ... SELECT, its parameters (the consultation and
+    its two participants) and the number of rows it must insert: for a caller that runs
+    it within a statement of its own (the booking's one statement on PostgreSQL)."""
     user_field = ConsultationUserObjectPermission._meta.get_field("user")
     object_field = ConsultationUserObjectPermission._meta.get_field("content_object")
-    employee, practitioner, pk = (
+    params = [
+        object_field.get_db_prep_value(consultation.pk, connection),
         user_field.get_db_prep_value(consultation.employee_id, connection),
         user_field.get_db_prep_value(consultation.practitioner_id, connection),
-        object_field.get_db_prep_value(consultation.pk, connection),
-    )
-    pairs = [(employee, codename) for codename in EMPLOYEE_PERMS] + [
-        (practitioner, codename) for codename in PRACTITIONER_PERMS
     ]
-    params = [pk, *(value for pair in pairs for value in pair)]
-    return _grant_sql(connection.alias, len(pairs)), params, len(pairs)
+    return _grant_sql(connection.alias), params, len(EMPLOYEE_PERMS) + len(PRACTITIONER_PERMS)
+
+
+_CODENAME = re.compile(r"[a-z_]+")
+
+
+def _codenames(codenames) -> str:
+    """This module's codenames as an SQL list of literals (plain identifiers, checked)."""
+    if not all(_CODENAME.fullmatch(codename) for codename in codenames):
+        raise ValueError(f"Not a plain codename among {codenames!r}")
+    return ", ".join(f"'{codename}'" for codename in codenames)
 
 
 @functools.cache
-def _grant_sql(alias: str, count: int) -> str:
-    """The INSERT ... SELECT of `count` (user, codename) pairs on one consultation."""
+def _grant_sql(alias: str) -> str:
+    """The INSERT ... SELECT of EMPLOYEE_PERMS for the employee (the second parameter)
+    and PRACTITIONER_PERMS for the practitioner (the third) on one consultation (the
+    first): the codenames are this module's constants, written in the statement, so
+    that it takes three parameters, not one per (user, codename) pair."""
     quote = connections[alias].ops.quote_name
     table, permission, content_type, user = (
         quote(model._meta.db_table)
         for model in (ConsultationUserObjectPermission, Permission, ContentType, User)
     )
-    wanted = " OR ".join(["(u.id = %s AND p.codename = %s)"] * count)
-    # Only quoted table names and placeholders are formatted in.
+    employee, practitioner = _codenames(EMPLOYEE_PERMS), _codenames(PRACTITIONER_PERMS)
+    # Only quoted table names, checked codenames and placeholders are formatted in.
     return (
         f"INSERT INTO {table} (permission_id, user_id, content_object_id) "  # noqa: S608  # nosec B608
         f"SELECT p.id, u.id, %s FROM {permission} p "
         f"JOIN {content_type} ct ON ct.id = p.content_type_id, {user} u "
-        f"WHERE ct.app_label = 'consultations' AND ({wanted})"
+        f"WHERE ct.app_label = 'consultations' AND ("
+        f"(u.id = %s AND p.codename IN ({employee})) "
+        f"OR (u.id = %s AND p.codename IN ({practitioner})))"
     )
 
 

@@ -335,6 +335,29 @@ class PractitionerField(serializers.PrimaryKeyRelatedField):
         )
 
 
+# A booking body's fields, built once per serializer class (and not bound): DRF builds
+# them anew for each instance by deep copies, each re-running the field's __init__,
+# a tenth of a booking's validation. A shallow copy per instance suffices for these
+# flat fields: `bind` sets what is the instance's own (name, parent, source), and what
+# they share (choices, error messages, the practitioners' unevaluated queryset) is
+# never changed. Not for nested or list serializers, which keep bound children.
+_FLAT_FIELDS: dict[type, dict] = {}
+
+
+def _flat_fields(serializer_class, build) -> dict:
+    fields = _FLAT_FIELDS.get(serializer_class)
+    if fields is None:
+        fields = _FLAT_FIELDS[serializer_class] = build()
+    return fields
+
+
+def _shallow_copy(field):
+    """`copy.copy(field)` without its generic protocol: the same class, its own dict."""
+    clone = object.__new__(type(field))
+    clone.__dict__.update(field.__dict__)
+    return clone
+
+
 class BookingSerializer(CamelSerializer):
     """The sketch's CreateConsultationDto names the kind `type`; `kind`, our earlier name,
     is still accepted. One of them is required; both, if they differ, are refused."""
@@ -348,6 +371,14 @@ class BookingSerializer(CamelSerializer):
     )
 
     def get_fields(self):
+        # Built once per class, each instance given shallow copies (module's `_flat_fields`).
+        return {
+            name: _shallow_copy(field)
+            for name, field in _flat_fields(type(self), self._build_fields).items()
+        }
+
+    def _build_fields(self) -> dict:
+        """The fields as DRF (and huntzen.api's camelCase) build them, and `type`."""
         fields = super().get_fields()
         # `type` is a builtin's name: declared here rather than as a class attribute.
         fields["type"] = serializers.ChoiceField(

@@ -41,6 +41,8 @@ from huntzen.transactions import atomic, locked_here
 from medical import crypto
 
 Status = Consultation.Status
+# Read once: the enum's `values` builds its list on every access.
+_KINDS = frozenset(Consultation.Kind.values)
 
 
 def _prepared_cursor():
@@ -135,7 +137,7 @@ def consultation_book(
         raise BookingRefused(
             _("Ce praticien n'est pas disponible."), code="practitioner_unavailable"
         )
-    if kind not in Consultation.Kind.values:
+    if kind not in _KINDS:
         raise BookingRefused(_("Type de consultation inconnu."), code="invalid_kind")
     slot_length = timedelta(minutes=availability.length_minutes)
     if length is not None and length != slot_length:
@@ -241,8 +243,7 @@ def _insert_booking(consultation: Consultation, *, at: datetime, emails: list) -
         at=at,
     )
     grant, grant_params, granted = participants_grant(consultation, connection)
-    rows = outbox.rows_to_render(emails)
-    queue, queue_params = outbox.insert_statement(rows, connection) or (None, [])
+    queue, queue_params, queued = outbox.to_render_statement(emails, connection) or (None, [], [])
     params = [
         *_insert_values(consultation),
         *grant_params,
@@ -267,8 +268,7 @@ def _insert_booking(consultation: Consultation, *, at: datetime, emails: list) -
     if queue is None:  # more emails than one statement holds
         outbox.messages_queue_to_render(emails)
     else:
-        outbox.inserted(rows, connection)
-        outbox.queued(rows)
+        outbox.dispatch_on_commit(queued)
 
 
 def _write_change(
@@ -285,8 +285,9 @@ def _write_change(
         if emails:
             outbox.messages_queue_to_render(emails)
         return
-    rows = outbox.rows_to_render(emails) if emails else []
-    queue, queue_params = outbox.insert_statement(rows, connection) if rows else (None, [])
+    queue, queue_params, queued = (
+        outbox.to_render_statement(emails, connection) if emails else None
+    ) or (None, [], [])
     with _saved_as_save_does(consultation, created=False, update_fields=frozenset(fields)):
         changed = [Consultation._meta.get_field(name) for name in fields]
         params = [
@@ -302,8 +303,7 @@ def _write_change(
             raise DatabaseError("Save with update_fields did not affect any rows.")
     consultation.written(fields)
     if queue is not None:
-        outbox.inserted(rows, connection)
-        outbox.queued(rows)
+        outbox.dispatch_on_commit(queued)
     elif emails:  # more emails than one statement holds
         outbox.messages_queue_to_render(emails)
 

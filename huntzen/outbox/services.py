@@ -145,8 +145,7 @@ def rows_to_render(messages: list[ToRender]) -> list[OutboxMessage]:
     now = timezone.now()
     rows = []
     for message in messages:
-        if message.renderer not in _RENDERERS:
-            raise LookupError(f"outbox: no renderer {message.renderer!r}")
+        _check_renderer(message)
         rows.append(
             OutboxMessage(
                 kind=message.kind[:120],
@@ -166,6 +165,11 @@ def rows_to_render(messages: list[ToRender]) -> list[OutboxMessage]:
             )
         )
     return rows
+
+
+def _check_renderer(message: ToRender) -> None:
+    if message.renderer not in _RENDERERS:
+        raise LookupError(f"outbox: no renderer {message.renderer!r}")
 
 
 def queued(rows: list[OutboxMessage]) -> None:
@@ -200,6 +204,82 @@ def insert_statement(rows: list[OutboxMessage], connection) -> tuple[str, list] 
         return _insert_json_sql(connection.alias), [Jsonb(records)]
     params = [value for row in rows for value in insert_values(row, fields, connection)]
     return _insert_sql(connection.alias, len(rows)), params
+
+
+def to_render_statement(messages: list[ToRender], connection) -> tuple[str, list, list] | None:
+    """`insert_statement(rows_to_render(messages), connection)` on PostgreSQL, with the
+    keys of the rows it writes (for `dispatch_on_commit`): each row's JSON record
+    written straight from its message on a template of the columns every such row
+    has alike (read once per process from a row the model builds), without a model
+    instance nor a field's conversion per column (7 % of a booking's CPU).
+    tests/outbox/test_insert_statement.py holds the records equal to the model's.
+    None where `insert_statement` would be (more rows, a dedup key) and off PostgreSQL:
+    the caller then queues them through the ORM."""
+    for message in messages:
+        _check_renderer(message)
+    if connection.vendor != "postgresql" or len(messages) > _WRITTEN_OUT:
+        return None
+    if any(message.dedup_key for message in messages):
+        return None
+    now = timezone.now().isoformat()
+    from_email = settings.DEFAULT_FROM_EMAIL
+    template = _record_template(connection.alias)
+    keys, records = [], []
+    for message in messages:
+        key = uuid.uuid4()
+        keys.append(key)
+        records.append(
+            {
+                **template,
+                "id": str(key),
+                "kind": message.kind[:120],
+                "dedup_key": None,
+                "recipient": message.recipient,
+                "from_email": from_email,
+                "headers": {"Content-Language": message.language},
+                "renderer": message.renderer,
+                "language": message.language,
+                "context": message.context,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+        )
+    return _insert_json_sql(connection.alias), [Jsonb(records)], keys
+
+
+@functools.cache
+def _record_template(alias: str) -> dict:
+    """The JSON record of a row to render (`rows_to_render`), as `insert_statement`
+    writes it, but for the columns `to_render_statement` writes per message."""
+    row = OutboxMessage(next_attempt_at=timezone.now(), created_at=timezone.now())
+    fields = OutboxMessage._meta.concrete_fields
+    values = insert_values(row, fields, connections[alias])
+    record = {f.column: _json_value(value) for f, value in zip(fields, values, strict=True)}
+    for column in _PER_MESSAGE_COLUMNS:
+        del record[column]
+    return record
+
+
+_PER_MESSAGE_COLUMNS = (
+    "id",
+    "kind",
+    "dedup_key",
+    "recipient",
+    "from_email",
+    "headers",
+    "renderer",
+    "language",
+    "context",
+    "next_attempt_at",
+    "created_at",
+)
+
+
+def dispatch_on_commit(keys: list) -> None:
+    """The rows of these keys were written in the current transaction: delivered once
+    it commits (`queued`, by key)."""
+    if keys:
+        transaction.on_commit(partial(dispatch, keys))
 
 
 def _json_value(value):

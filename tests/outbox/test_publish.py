@@ -8,6 +8,7 @@ import time
 import pytest
 import redis
 from django.conf import settings
+from django.test import override_settings
 
 from huntzen.celery import app as celery_app
 from huntzen.outbox import publish
@@ -79,3 +80,33 @@ def test_a_broker_that_is_down_raises_at_once():
         with pytest.raises(redis.ConnectionError):
             publish.send(deliver_message, "x")
     assert time.monotonic() - started < 2
+
+
+def test_the_route_is_read_once_and_again_after_a_change(monkeypatch):
+    """Celery's settings are read once; a change of the app's own (`conf.x = ...`) or of
+    Django's settings is seen by the next push."""
+    with broker(settings.REDIS_URL):
+        first = publish._route()
+        assert first is not None and first.list_key == f"{PREFIX}:celery"
+        assert publish._route() is first
+        monkeypatch.setattr(celery_app.conf, "task_always_eager", True)
+        assert publish._route() is None
+        monkeypatch.undo()
+        again = publish._route()
+        assert again == first and again is not first
+        with override_settings(CELERY_TASK_DEFAULT_QUEUE="elsewhere"):
+            moved = publish._route()
+            assert (moved.queue, moved.list_key) == ("elsewhere", f"{PREFIX}:elsewhere")
+        assert publish._route().queue == "celery"
+    assert publish._route() is not first  # the broker's URL and prefix restored
+
+
+def test_a_push_after_switching_brokers_goes_to_the_new_one():
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    clear_queue()
+    publish._route()  # read under the test settings' broker (eager or not)
+    with broker(settings.REDIS_URL):
+        publish.send(deliver_message, "x")
+        (pushed,) = _pushed(client)
+    clear_queue()
+    assert json.loads(base64.b64decode(pushed["body"]))[0] == ["x"]
