@@ -4,8 +4,10 @@ Medical content is clinical notes, journal entries and chat messages (and the pr
 exports that hold them: their owner alone, `get_export_for`). HuntZen staff
 (R1, R2), HR (R3), any is_staff account, superusers and inactive accounts are refused
 FIRST (`is_barred`): guardian and Django grant superusers every permission, so that
-refusal must come before has_perm. Then the role permission and the guardian object
-permission granted to the author / owner / participants decide. Every decision is
+refusal must come before has_perm. Then the role permission (accounts.gates
+`has_role_perm`: what `has_perm` answers without an object, from the user's permission
+set worked out once a request, not every backend imported again per question) and the
+guardian object permission granted to the author / owner / participants decide. Every decision is
 written to the access log (no content).
 
 Answers: 404 when the user must not know the object exists (anyone outside the
@@ -29,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.auth_cache import cached_user
+from accounts.gates import has_role_perm
 from accounts.models import Role
 from consultations.access import is_participant
 from consultations.models import Consultation
@@ -155,14 +158,14 @@ def can_write_note(user, consultation) -> bool:
     return (
         user.pk == consultation.practitioner_id
         and is_medical_participant(user, consultation, perm="write_clinical_note")
-        and user.has_perm("accounts.clinical_notes_own_write")
+        and has_role_perm(user, "accounts.clinical_notes_own_write")
     )
 
 
 def can_read_note(user, note) -> bool:
     return (
         not is_barred(user)
-        and user.has_perm("accounts.clinical_notes_own_read")
+        and has_role_perm(user, "accounts.clinical_notes_own_read")
         and user.has_perm("medical.view_clinicalnote", note)
     )
 
@@ -171,14 +174,14 @@ def can_amend_note(user, note) -> bool:
     return (
         not is_barred(user)
         and user.pk == note.author_id
-        and user.has_perm("accounts.clinical_notes_own_write")
+        and has_role_perm(user, "accounts.clinical_notes_own_write")
         and user.has_perm("medical.change_clinicalnote", note)
     )
 
 
 def can_keep_notes(user) -> bool:
     """Pure check (no log): may `user` keep clinical notes at all (practitioners)?"""
-    return not is_barred(user) and user.has_perm("accounts.clinical_notes_own_read")
+    return not is_barred(user) and has_role_perm(user, "accounts.clinical_notes_own_read")
 
 
 def _note_refusal(user, consultation):
@@ -272,7 +275,7 @@ _ENTRY_OBJECT_PERM = {
 
 def can_use_journal(user, *, action: str = Action.READ) -> bool:
     """Pure check (no log): may `user` keep a journal at all (employees)?"""
-    return not is_barred(user) and user.has_perm(_JOURNAL_ROLE_PERM[action])
+    return not is_barred(user) and has_role_perm(user, _JOURNAL_ROLE_PERM[action])
 
 
 def can_access_entry(user, entry, *, action: str) -> bool:
