@@ -131,8 +131,8 @@ def _route() -> _Route | None:
     read = _read
     if read is not None and read[0] == conf.changes:
         return read[1]
-    snapshot = dict(conf.changes)
-    url = conf.broker_url or ""
+    url = conf.broker_url or ""  # first: a first read loads Celery's configuration
+    snapshot = dict(conf.changes)  # (before it loads, `changes` is not yet a dict)
     if conf.task_always_eager or not url.startswith(_REDIS_SCHEMES) or conf.task_routes:
         route = None
     else:

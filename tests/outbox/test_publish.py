@@ -7,6 +7,7 @@ import time
 
 import pytest
 import redis
+from celery import Celery
 from django.conf import settings
 from django.test import override_settings
 
@@ -99,6 +100,19 @@ def test_the_route_is_read_once_and_again_after_a_change(monkeypatch):
             assert (moved.queue, moved.list_key) == ("elsewhere", f"{PREFIX}:elsewhere")
         assert publish._route().queue == "celery"
     assert publish._route() is not first  # the broker's URL and prefix restored
+
+
+def test_a_first_read_before_celery_loads_its_configuration(monkeypatch):
+    """The process's first push may come before anything loaded Celery's configuration,
+    inside overridden settings (a request under `override_settings`): the route is read
+    all the same (Celery's `changes` is not a dict until the configuration loads)."""
+    fresh = Celery("huntzen")
+    fresh.config_from_object("django.conf:settings", namespace="CELERY")
+    monkeypatch.setattr(publish, "app", fresh)
+    monkeypatch.setattr(publish, "_read", None)
+    with override_settings(ALLOWED_HOSTS=["*"], CELERY_TASK_ALWAYS_EAGER=True):
+        assert publish._route() is None  # eager: `delay`, not a hand push
+        assert publish._route() is None
 
 
 def test_a_push_after_switching_brokers_goes_to_the_new_one():
