@@ -17,6 +17,7 @@ from tests.chat.conftest import (
     open_consultation,
     session_cookie,
 )
+from tests.medical.conftest import ROLES
 
 pytestmark = pytest.mark.django_db
 
@@ -98,21 +99,7 @@ def _recheck_decision(user, consultation_id) -> bool:
     return consultation is not None and still_allowed(fresh, consultation)
 
 
-@pytest.mark.parametrize(
-    "who",
-    [
-        "employee_a",
-        "employee_b",
-        "employee_c",
-        "practitioner_p",
-        "practitioner_q",
-        "hr_acme",
-        "hr_globex",
-        "staff_r2",
-        "operator_r1",
-        "superuser",
-    ],
-)
+@pytest.mark.parametrize("who", ROLES)
 def test_the_recheck_decides_as_guardian_asked_for_everyone(cast, consultation, who):
     user = cast[who]
     expected = who in ("employee_a", "practitioner_p")
