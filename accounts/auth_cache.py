@@ -22,12 +22,16 @@ process's own memory while Redis is down), users are read from the database as b
 
 import logging
 import uuid
+from datetime import date, datetime
+from decimal import Decimal
 
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Model
+from django.db.models.base import ModelState
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 logger = logging.getLogger(__name__)
@@ -68,17 +72,23 @@ def cached_user(user_id, load, *, step=None, ahead=None):
     try:
         if fold is not None:
             found, step.answer = fold(
-                keys, step.key, now=step.now, window=step.duration, limit=step.limit
+                keys,
+                step.key,
+                now=step.now,
+                window=step.duration,
+                limit=step.limit,
+                raw=(user_key,),
             )
+            entry = _stored_entry(user_key, found.get(user_key))
         else:
             found = cache.get_many(keys)
+            entry = found.get(user_key)
     except Exception:
         logger.warning("Auth cache unavailable: reading the user from the database")
         return load()
     if ahead is not None and not getattr(cache, "is_down", False):
         ahead.found = {key: found[key] for key in ahead.keys if key in found}
     generation = (found.get(generation_key, 0), found.get(_PERMS_GENERATION, 0))
-    entry = found.get(user_key)
     if entry is not None and entry[0] == generation:
         return entry[1]
     user = load()
@@ -88,6 +98,78 @@ def cached_user(user_id, load, *, step=None, ahead=None):
         except Exception:
             logger.warning("Auth cache unavailable: user not cached")
     return user
+
+
+# This process's copy of each cached user it read, by cache key: the entry's exact bytes
+# in Redis, and what they decode to (the generations, the user). Unpickling the user is
+# the largest step of the cached read (its values: UUIDs, an aware datetime, the
+# permission sets; bench/profiles/na/), and a client sends the same user on every
+# request. The copy is believed only when Redis hands back those very bytes in the
+# request's own round trip (any change of the user is a new entry: a new generation),
+# and each request gets an instance of its own (`_own_copy`), so nothing a request does
+# to its user reaches another. Users with values not known to be safe to share are not
+# kept (decoded each time, as before).
+_copies: dict[str, tuple[bytes, tuple, object]] = {}
+_COPIES_MAX = 4096
+_SHAREABLE = (str, int, float, bool, type(None), uuid.UUID, datetime, date, Decimal)
+
+
+def _stored_entry(user_key: str, value):
+    """The (generations, user) entry of `value` as read from the cache: from this
+    process's copy when `value` is the same bytes, else decoded (and kept when it may
+    be). A value not in bytes (the process's memory while Redis is down) is as it was
+    decoded."""
+    if not isinstance(value, bytes):
+        return value
+    kept = _copies.get(user_key)
+    if kept is not None and kept[0] == value:
+        return kept[1], _own_copy(kept[2])
+    entry = cache.loads_value(value)
+    if isinstance(entry, tuple) and len(entry) == 2 and _shareable(entry[1]):
+        if len(_copies) >= _COPIES_MAX:
+            _copies.clear()
+        _copies[user_key] = (value, entry[0], _own_copy(entry[1]))
+    return entry
+
+
+def _shareable(user) -> bool:
+    """Whether `_own_copy` of this user shares nothing mutable with it: a model instance
+    whose values are immutable or sets of strings (the permission caches), with no
+    related object cached in its state (those would be shared)."""
+    if not isinstance(user, Model):
+        return False
+    state = user.__dict__.get("_state")
+    if type(state) is not ModelState or set(state.__dict__) - {"db", "adding", "fields_cache"}:
+        return False
+    if state.__dict__.get("fields_cache"):
+        return False
+    for name, value in user.__dict__.items():
+        if name == "_state":
+            continue
+        if type(value) is set:
+            if not all(type(item) is str for item in value):
+                return False
+        elif not isinstance(value, _SHAREABLE):
+            return False
+    return True
+
+
+def _own_copy(user):
+    """A new instance with the same values as `user` (a `_shareable` one): what
+    unpickling its bytes again would give (Django's Model.__reduce__: the class, then
+    `__dict__` with its own ModelState), the sets copied."""
+    copy = user.__class__.__new__(user.__class__)
+    values = user.__dict__.copy()
+    state = values["_state"]
+    values["_state"] = own_state = ModelState.__new__(ModelState)
+    own_state.__dict__.update(state.__dict__)
+    if "fields_cache" in own_state.__dict__:
+        own_state.fields_cache = {}
+    for name, value in values.items():
+        if type(value) is set:
+            values[name] = value.copy()
+    copy.__dict__ = values
+    return copy
 
 
 def _bump(key: str) -> None:

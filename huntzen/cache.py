@@ -217,12 +217,20 @@ class FailoverRedisCache(RedisCache):
         return bool(allowed), int(hits), float(oldest) if oldest else None
 
     def get_many_and_hit_window(
-        self, keys: list[str], window_key: str, *, now: float, window: int, limit: int
+        self,
+        keys: list[str],
+        window_key: str,
+        *,
+        now: float,
+        window: int,
+        limit: int,
+        raw: tuple[str, ...] = (),
     ):
         """`get_many(keys)` and `hit_window(window_key, ...)` in one round trip (one Lua
         script): `(found, step)` as they would answer, found holding only the keys
-        present. Raises what `get_many` raises; while Redis is down, both from this
-        process's memory."""
+        present. The values of the keys in `raw` are left as Redis stored them (bytes,
+        for `loads_value`) when they come from Redis. Raises what `get_many` raises;
+        while Redis is down, both from this process's memory (decoded)."""
         if self.is_down:
             return self.local.get_many(keys), None
         full_keys = [self.make_and_validate_key(key) for key in keys]
@@ -244,9 +252,15 @@ class FailoverRedisCache(RedisCache):
         self._came_back()
         loads = self._cache._serializer.loads
         found = {
-            key: loads(value) for key, value in zip(keys, values, strict=True) if value is not None
+            key: value if key in raw else loads(value)
+            for key, value in zip(keys, values, strict=True)
+            if value is not None
         }
         return found, (bool(allowed), int(hits), float(oldest) if oldest else None)
+
+    def loads_value(self, value: bytes):
+        """A value as Redis stored it, decoded as `get` decodes it (Django's serializer)."""
+        return self._cache._serializer.loads(value)
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         return self._run("add", key, value, timeout, version)
