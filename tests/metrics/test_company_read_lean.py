@@ -27,7 +27,7 @@ pytestmark = [
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 NAMES = [
     "Acme",
-    "L'Œuvre \"Sociale\" & Cie",
+    'L\'Œuvre "Sociale" & Cie',
     "back\\slash \\x00 %s %% $1",
     "tab\tnew\nline",
     "emoji 🧠 é",
