@@ -115,11 +115,22 @@ def _company_with_generation(pk) -> Company | None:
     """The company and, as `counters_generation`, its counters' generation (None before
     its first count), the key of HR's cached figures (metrics.report_cache), in one plain
     statement: the ORM's own query (an annotation over a subquery) cost four times its
-    execution to build on every request (bench/profiles/hd/)."""
+    execution to build on every request (bench/profiles/hd/). On PostgreSQL the statement
+    runs through the backend's `text_row` (libpq's prepared statement outside a
+    transaction with nothing watching, else Django's cursor): the row's values come back
+    as PostgreSQL's text, or typed by the cursor, and each field's `to_python` reads
+    either as the ORM types it (bench/profiles/nc/, tests/metrics/test_company_read.py)."""
     connection = connections[router.db_for_read(Company)]
     sql, fields = _company_statement(connection.alias)
+    pk_value = Company._meta.pk.get_db_prep_value(pk, connection)
+    if hasattr(connection, "text_row"):
+        row = connection.text_row(sql, [str(pk_value)])
+        if row is None:
+            return None
+        values = [_from_text(field, value) for (field, *_), value in zip(fields, row, strict=False)]
+        return _company(connection.alias, fields, values, _generation(row[-1]))
     with connection.cursor() as cursor:
-        cursor.execute(sql, [Company._meta.pk.get_db_prep_value(pk, connection)])
+        cursor.execute(sql, [pk_value])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -128,8 +139,22 @@ def _company_with_generation(pk) -> Company | None:
         for converter in converters:
             value = converter(value, col, connection)
         values.append(value)
-    company = Company.from_db(connection.alias, [field.attname for field, *_ in fields], values)
-    company.counters_generation = row[-1]
+    return _company(connection.alias, fields, values, row[-1])
+
+
+def _from_text(field, value):
+    """A column's value as the ORM holds it, from PostgreSQL's text output ('t', a UUID's
+    canonical form, ISO timestamps with their offset) or from the cursor's own type."""
+    return None if value is None else field.to_python(value)
+
+
+def _generation(value) -> int | None:
+    return None if value is None else int(value)
+
+
+def _company(alias: str, fields, values, generation) -> Company:
+    company = Company.from_db(alias, [field.attname for field, *_ in fields], values)
+    company.counters_generation = generation
     return company
 
 

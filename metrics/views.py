@@ -34,15 +34,16 @@ def _period(request) -> tuple[Period | None, dict]:
         return None, exc.errors
 
 
-def _report_request(request, *, protect: bool):
-    """The period and granularity asked for (the viewer's defaults), or the errors."""
+def _report_request(request, *, protect: bool, until=selectors.NOW):
+    """The period and granularity asked for (the viewer's defaults), or the errors.
+    `until` as in selectors.default_report."""
     try:
         period, granularity = parse_report(
             request.GET.get("from"),
             request.GET.get("to"),
             request.GET.get("granularity"),
             required=False,
-            default=selectors.default_report(protect=protect),
+            default=selectors.default_report(protect=protect, until=until),
             allowed=selectors.report_granularities(protect=protect),
         )
         return period, granularity, {}
@@ -109,7 +110,9 @@ def practitioner_export(request, pk):
 def company_dashboard(request, pk=None):
     company = access.get_company_for(request.user, pk or request.user.company_id)
     protect = access.protects_small_groups(request.user)
-    period, granularity, errors = _report_request(request, protect=protect)
+    # Today read once for the default period and the key (a time zone lookup each).
+    until = selectors.published_until_for(protect=protect)
+    period, granularity, errors = _report_request(request, protect=protect, until=until)
     context = {
         "company": company,
         "errors": errors,
@@ -127,7 +130,7 @@ def company_dashboard(request, pk=None):
     )
     key = report_cache.page_body_key(
         selectors.company_report_key(
-            company=company, period=period, granularity=granularity, protect=protect
+            company=company, period=period, granularity=granularity, protect=protect, until=until
         ),
         company=company,
         links=links,
