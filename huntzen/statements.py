@@ -50,14 +50,23 @@ class Statement:
     through its parameters; `fields` names each value's model field (which prepares it
     for the database as the queryset would). `as_text`: PostgreSQL type names ("uuid",
     "timestamptz") whose values come as PostgreSQL's text (on PostgreSQL; elsewhere as
-    the queryset gives them), for a caller that writes them as text either way."""
+    the queryset gives them), for a caller that writes them as text either way.
+    `prepared`: run bound server-side and prepared on each connection, so PostgreSQL
+    plans it once per connection rather than once per run (its generic plan then serves
+    every user: for a statement whose values only pick rows through indexes)."""
 
     def __init__(
-        self, build: Callable[..., QuerySet], *, as_text: tuple[str, ...] = (), **fields: Field
+        self,
+        build: Callable[..., QuerySet],
+        *,
+        as_text: tuple[str, ...] = (),
+        prepared: bool = False,
+        **fields: Field,
     ):
         self._build = build
         self._fields = fields
         self._as_text = as_text
+        self._prepared = prepared
         self._compiled: dict[str, tuple] = {}
         self._lock = threading.Lock()
 
@@ -77,7 +86,7 @@ class Statement:
                 params[index] = prepared
         if limit is not None:
             sql, params = f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset]
-        with connection.cursor() as cursor:
+        with self._cursor(connection) as cursor:
             if text_oids:
                 _load_as_text(cursor.cursor, text_oids)
             cursor.execute(sql, params)
@@ -86,6 +95,13 @@ class Statement:
             return fetched  # the driver's rows are tuples already
         # What results_iter does, with the converters looked up once (not per request).
         return list(map(tuple, compiler.apply_converters(fetched, converters)))
+
+    def _cursor(self, connection):
+        """Django's cursor; for a `prepared` statement, one whose statements PostgreSQL
+        parses and plans once per connection where the backend offers it (huntzen/postgresql
+        `prepared_cursor`, as huntzen.instance_statements uses)."""
+        prepared = getattr(connection, "prepared_cursor", None) if self._prepared else None
+        return prepared() if prepared is not None else connection.cursor()
 
     def _compile(self, using: str) -> tuple:
         """Compiled twice with different stand-ins: the SQL must be the same and differ
