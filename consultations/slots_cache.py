@@ -34,18 +34,41 @@ SLOTS_CACHE_SECONDS = 60
 _TOKEN_SECONDS = 24 * 3600
 
 
+def _hex(practitioner_id) -> str:
+    """The practitioner's id as 32 hex digits (the URL's converter already made it a
+    UUID; a text id, from a test or a signal, is read as one)."""
+    if isinstance(practitioner_id, uuid.UUID):
+        return practitioner_id.hex
+    return uuid.UUID(str(practitioner_id)).hex
+
+
 def _generation(practitioner_id) -> str:
-    return f"slots:generation:{uuid.UUID(str(practitioner_id)).hex}"
+    return f"slots:generation:{_hex(practitioner_id)}"
 
 
 def _answer_key(request, practitioner_id) -> str:
-    asked = f"{request.accepted_media_type}\n{request.META.get('QUERY_STRING', '')}"
-    query = hashlib.sha256(asked.encode()).hexdigest()[:32]
-    rules = (
-        f"{settings.HUNTZEN_BOOKING_NOTICE_MINUTES}:{settings.HUNTZEN_BOOKING_HORIZON_WEEKS}:"
-        f"{timezone.get_current_timezone_name()}"
+    """The answer's key, worked out once per request and practitioner (a bearer token's
+    request asks for it twice: with its user, `read_ahead`, and in the view), its inputs
+    compared again: the media type, the query string, the rules and the time zone."""
+    asked = (
+        request.accepted_media_type,
+        request.META.get("QUERY_STRING", ""),
+        settings.HUNTZEN_BOOKING_NOTICE_MINUTES,
+        settings.HUNTZEN_BOOKING_HORIZON_WEEKS,
+        timezone.get_current_timezone_name(),
+        practitioner_id,
     )
-    return f"slots:answer:{uuid.UUID(str(practitioner_id)).hex}:{rules}:{query}"
+    memo = getattr(request, "_huntzen_slots_key", None)
+    if memo is not None and memo[0] == asked:
+        return memo[1]
+    key = _key_of(*asked)
+    request._huntzen_slots_key = (asked, key)
+    return key
+
+
+def _key_of(media_type, query_string, notice, horizon, zone, practitioner_id) -> str:
+    query = hashlib.sha256(f"{media_type}\n{query_string}".encode()).hexdigest()[:32]
+    return f"slots:answer:{_hex(practitioner_id)}:{notice}:{horizon}:{zone}:{query}"
 
 
 def cached_answer(request, *, practitioner_id, now: datetime) -> tuple[generations.Read, object]:
