@@ -27,7 +27,7 @@ def _written_out(request, practitioner_id, settings) -> str:
         f"{settings.HUNTZEN_BOOKING_NOTICE_MINUTES}:{settings.HUNTZEN_BOOKING_HORIZON_WEEKS}:"
         f"{timezone.get_current_timezone_name()}"
     )
-    return f"slots:answer:{uuid.UUID(str(practitioner_id)).hex}:{rules}:{query}"
+    return f"slots:answer:v2:{uuid.UUID(str(practitioner_id)).hex}:{rules}:{query}"
 
 
 def _request(query, media_type):
@@ -79,3 +79,38 @@ def test_anything_the_key_names_changed_on_the_request_is_another_key(settings):
     assert slots_cache._answer_key(request, PRACTITIONERS[1]) != first
     settings.HUNTZEN_BOOKING_NOTICE_MINUTES -= 1
     assert slots_cache._answer_key(request, PRACTITIONERS[1]) == first
+
+
+def test_kept_instants_keep_their_order_exactly():
+    """A kept answer's instants are whole microseconds since 1970: the same order as the
+    instants (a microsecond apart, across DST changes and odd offsets), and exact."""
+    import random
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    rng = random.Random(15)
+    zones = [
+        UTC,
+        ZoneInfo("Europe/Paris"),
+        ZoneInfo("Asia/Kathmandu"),
+        ZoneInfo("America/St_Johns"),
+    ]
+    edges = [datetime(2026, 3, 29, 1, 0, tzinfo=UTC), datetime(2026, 10, 25, 1, 0, tzinfo=UTC)]
+    instants = []
+    for edge in edges:
+        for step in range(-3, 4):
+            instants.append(edge + timedelta(microseconds=step))
+    for _ in range(300):
+        instants.append(
+            datetime(2020, 1, 1, tzinfo=UTC) + timedelta(microseconds=rng.randrange(10**16))
+        )
+    instants = [instant.astimezone(rng.choice(zones)) for instant in instants]
+    for a, b in itertools.product(instants[:120], instants):
+        kept_a, kept_b = slots_cache._microseconds(a), slots_cache._microseconds(b)
+        # As the view compares them: `now` is UTC (two instants of one zone compare by
+        # their wall clocks, which a DST change reorders).
+        a_utc, b_utc = a.astimezone(UTC), b.astimezone(UTC)
+        assert (kept_a < kept_b, kept_a == kept_b) == (a_utc < b_utc, a_utc == b_utc)
+    for instant in instants:
+        kept = slots_cache._microseconds(instant)
+        assert slots_cache._EPOCH + timedelta(microseconds=kept) == instant.astimezone(UTC)
