@@ -43,7 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-ENDPOINTS = ["hello", "me", "my_consultations", "practitioners"]
+ENDPOINTS = ["hello", "me", "my_consultations", "practitioners", "slots"]
 WARM_UP = 10
 
 

@@ -13,6 +13,7 @@ DIRECTORY_CACHE_SECONDS as well, which bounds what a write that skips the model 
 
 import hashlib
 
+from django.conf import settings
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import translation
 
@@ -38,6 +39,32 @@ def card_rows(
     )
 
 
+# What Django's `build_absolute_uri()` (the page links' base) is made of, as the request
+# carries it: its scheme, every header and server variable `get_host()` may read, the
+# path (with the script's prefix) and the raw query string.
+_URI_PARTS = (
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT",
+    "HTTP_HOST",
+    "SERVER_NAME",
+    "SERVER_PORT",
+    "QUERY_STRING",
+)
+
+
+def _uri_inputs(request) -> str:
+    """What the answer's absolute URI is built from, without building it: equal inputs
+    build equal URIs, so an answer kept under them is the one computed for that URI
+    (unequal inputs that build one URI only keep it twice). `build_absolute_uri()`
+    validated the host again (CommonMiddleware already refused a disallowed one with a
+    400) and escaped the path and query: a third of the directory's own cost per request.
+    tests/companies/test_directory_key.py holds the equality over hostile requests."""
+    meta = request.META
+    forwarded = (settings.USE_X_FORWARDED_HOST, settings.USE_X_FORWARDED_PORT)
+    # repr: one text per tuple of texts (no separator a part could contain).
+    return repr((request.scheme, request.path, forwarded, *[meta.get(name) for name in _URI_PARTS]))
+
+
 def _answer_key(request) -> str:
     """The answer's key, computed once per request (its media type and language
     compared again): a bearer token's request asks for it twice, with its user
@@ -46,7 +73,7 @@ def _answer_key(request) -> str:
     memo = getattr(request, "_huntzen_directory_key", None)
     if memo is not None and memo[0] == asked_in:
         return memo[1]
-    asked = f"{asked_in[0]}\n{request.build_absolute_uri()}"
+    asked = repr((asked_in[0], _uri_inputs(request)))
     digest = hashlib.sha256(asked.encode()).hexdigest()[:32]
     key = f"directory:answer:{asked_in[1]}:{digest}"
     request._huntzen_directory_key = (asked_in, key)

@@ -192,7 +192,12 @@ if REDIS_URL:
             "BACKEND": "huntzen.cache.FailoverRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "huntzen"),
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {
+                "socket_connect_timeout": 1,
+                "socket_timeout": 1,
+                # Django's serializer, minus an int() on every pickled value.
+                "serializer": "huntzen.cache_values.PickleFirstSerializer",
+            },
         }
     }
     CHANNEL_LAYERS = {
