@@ -9,6 +9,7 @@ decimal comma ("172,0") is not an SVG number.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from html import escape
 from typing import NamedTuple
 
@@ -82,10 +83,16 @@ def mood_chart(points, *, first_day: date, last_day: date) -> MoodChart:
         return svg_number(PAD_TOP + plot_h * (1 - scale))
 
     date_long = dates.days_long()
-    dots = [
-        Dot(x_of(p.day), y_of(p.mood), p.day, round(p.mood, 1), p.count, date_long(p.day))
-        for p in points
-    ]
+    # A day's mood is one of few values (whole numbers but on days of several entries):
+    # each one's coordinate and rounding worked out once per chart (never kept longer).
+    by_mood: dict[float, tuple[str, float]] = {}
+    dots = []
+    for p in points:
+        mood = p.mood
+        y_rounded = by_mood.get(mood)
+        if y_rounded is None:
+            y_rounded = by_mood[mood] = (y_of(mood), round(mood, 1))
+        dots.append(Dot(x_of(p.day), y_rounded[0], p.day, y_rounded[1], p.count, date_long(p.day)))
     y_ticks = [Tick(y_of(m), str(m)) for m in range(limits.MOOD_MIN, limits.MOOD_MAX + 1)]
     step = max(span // 4, 1)
     x_ticks = []
@@ -131,7 +138,13 @@ def _marks(dots, y_ticks, x_ticks) -> dict[str, SafeString]:
         f"{escape(t.label)}</text>"
         for t in x_ticks
     )
-    labels = [(d, escape(d.label), number(d.mood)) for d in dots]
+    mood_texts: dict[float, str] = {}  # per chart, as above
+    labels = []
+    for d in dots:
+        mood = mood_texts.get(d.mood)
+        if mood is None:
+            mood = mood_texts[d.mood] = number(d.mood)
+        labels.append((d, escaped_label(d.label), mood))
     dot_marks = "".join(
         f'<circle class="mood-dot" cx="{d.x}" cy="{d.y}" r="4"><title>'
         f"{label} : {mood}</title></circle>"
@@ -151,6 +164,13 @@ def _marks(dots, y_ticks, x_ticks) -> dict[str, SafeString]:
             ("value_rows", value_rows),
         )
     }
+
+
+@lru_cache(maxsize=4096)
+def escaped_label(label: str) -> str:
+    """html.escape of a day's label (huntzen.dates' long style, itself kept per day and
+    language: a calendar's words, no one's data), escaped once per process."""
+    return escape(label)
 
 
 def number_text() -> Callable[[int | float], str]:
