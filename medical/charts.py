@@ -16,7 +16,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.utils.formats import get_format, localize
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 
 from huntzen import dates
 from medical import limits
@@ -68,6 +68,7 @@ class MoodChart:
     x_axis: SafeString = field(default=SafeString(""))
     dot_marks: SafeString = field(default=SafeString(""))
     value_rows: SafeString = field(default=SafeString(""))
+    description: SafeString = field(default=SafeString(""))  # the SVG's <desc>
 
 
 def mood_chart(points, *, first_day: date, last_day: date) -> MoodChart:
@@ -100,7 +101,30 @@ def mood_chart(points, *, first_day: date, last_day: date) -> MoodChart:
         last_day=last_day,
         **axes,
         **_marks(dots),
+        description=_description(first_day, last_day, len(dots)),
     )
+
+
+def _description(first_day: date, last_day: date, days: int) -> SafeString:
+    """The chart's <desc>, as the template's `{% blocktranslate with first=…|date_long
+    last=…|date_long count days=… %}` wrote it (tests/medical/test_journal_page.py
+    renders both, in French and English): the same message and plural, the days'
+    labels escaped and the count localised as a template does, without the tag's
+    context and filter walk (a tenth of a millisecond a page)."""
+    message = ngettext(
+        "Humeur moyenne par jour, de 1 (très difficile) à 5 (très bien), du %(first)s au "
+        "%(last)s : %(days)s jour renseigné.",
+        "Humeur moyenne par jour, de 1 (très difficile) à 5 (très bien), du %(first)s au "
+        "%(last)s : %(days)s jours renseignés.",
+        days,
+    )
+    date_long = dates.days_long()
+    values = {
+        "first": escaped_label(date_long(first_day)),
+        "last": escaped_label(date_long(last_day)),
+        "days": number_text()(days),
+    }
+    return mark_safe(message % values)  # noqa: S308 # nosec B308, B703 -- values escaped
 
 
 def _x_of(first_day: date, last_day: date) -> Callable[[date], str]:
