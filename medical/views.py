@@ -28,7 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from huntzen import dates
 from medical import access, exports, selectors, services
-from medical.charts import mood_chart, number_text
+from medical.charts import escaped_label, mood_chart, number_text
 from medical.exceptions import NoteNotWritable
 from medical.forms import ClinicalNoteForm, ConfirmForm, JournalEntryForm
 from medical.models import AccessLogEntry
@@ -85,7 +85,7 @@ def _entry_items(entries) -> SafeString:
     for entry in entries:
         heading = (
             f'<h3><a href="{url.replace(any_id, str(entry.id))}">'
-            f"{escape(date_long(entry.entry_date))}</a></h3>"
+            f"{escaped_label(date_long(entry.entry_date))}</a></h3>"
         )
         if entry.unreadable:
             body = f'<p class="integrity-error" role="alert">{unreadable}</p>'

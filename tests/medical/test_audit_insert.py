@@ -188,3 +188,46 @@ def test_the_row_is_written_on_the_embedded_database_too(practitioner_p, consult
     stored = AccessLogEntry.objects.get(pk=row.pk)
     assert (stored.user_id, stored.subject_id) == (practitioner_p.pk, consultation.employee_id)
     assert (row.pk, row.subject_id) == (stored.pk, stored.subject_id)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_in_autocommit_the_row_goes_through_libpq_and_is_the_orm_row(
+    employee_a, practitioner_p, consultation, entry, monkeypatch
+):
+    """Outside any transaction (as a request runs), the INSERT goes through libpq's
+    prepared statement with its values as text (audit._text_params): the same row as
+    the ORM's for every kind of subject, a user or none, allowed or refused; with no
+    user (a NULL parameter) it goes through Django's cursor, the same row again."""
+    from huntzen.postgresql import lean
+
+    sent = []
+    real = lean.text_row
+    monkeypatch.setattr(lean, "text_row", lambda *args: sent.append(args[1]) or real(*args))
+    for object_type, object_id in _ids(employee_a, consultation, entry).items():
+        for user, subject in [
+            (practitioner_p, None),
+            (employee_a, employee_a),
+            (practitioner_p, None),
+            (None, None),
+        ]:
+            for allowed, action in [(True, AccessLogEntry.Action.READ), (False, "join")]:
+                kwargs = dict(
+                    user=user,
+                    object_type=object_type,
+                    object_id=object_id if subject is None else uuid.uuid4(),
+                    action=action,
+                    allowed=allowed,
+                    subject=subject,
+                )
+                before = len(sent)
+                with time_machine.travel(NOW, tick=False):
+                    old = _old_log_access(**kwargs)
+                    new = log_access(**kwargs)
+                assert len(sent) == before + (user is not None), kwargs
+                assert _row(new.pk) == _row(old.pk), kwargs
+                assert (new.pk, new.subject_id) == (
+                    AccessLogEntry.objects.get(pk=new.pk).pk,
+                    _row(old.pk)["subject_id"],
+                )
+    assert sent

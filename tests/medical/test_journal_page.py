@@ -161,3 +161,41 @@ def test_nobody_else_sees_her_entries_or_her_chart(role, cast, login, employee_a
     assert response.status_code in (200, 403)  # other employees: their own, empty, page
     assert "Une journée calme." not in html and "journal-entry" not in html
     assert "mood-dot" not in html and "<svg" not in html
+
+
+def test_the_chart_axes_follow_the_days_and_the_language():
+    """medical.charts keeps each day range's axes (a calendar's and the mood scale's
+    marks, no one's data): another range or language is drawn afresh, the same range
+    twice gives the same marks."""
+    today = timezone.localdate()
+    for shift in (0, 1, 40, 0):
+        last = today - timedelta(days=shift)
+        first = last - timedelta(days=CHART_DAYS - 1)
+        points = [selectors.MoodPoint(last, 3.5, 2)]
+        for language in ("fr", "en"):
+            with translation.override(language):
+                chart = mood_chart(points, first_day=first, last_day=last)
+            assert [t.label for t in chart.x_ticks][0] == first.strftime("%d/%m")
+            assert f">{first.strftime('%d/%m')}</text>" in chart.x_axis
+            assert chart.x_ticks[-1].label == (first + timedelta(days=88)).strftime("%d/%m")
+            assert (" : 3,5<" if language == "fr" else " : 3.5<") in chart.dot_marks
+            assert [t.label for t in chart.y_ticks] == ["1", "2", "3", "4", "5"]
+
+
+# The chart's <desc> as the template wrote it (medical.charts._description replaced it).
+OLD_DESCRIPTION = re.search(r'<desc id="mood-chart-desc">(.*?)</desc>', OLD_PAGE).group(1)
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("days", [1, 2, 90])
+def test_the_chart_description_is_the_one_the_template_wrote(language, days):
+    today = timezone.localdate()
+    first = today - timedelta(days=CHART_DAYS - 1)
+    points = [selectors.MoodPoint(today - timedelta(days=n), 4.0, 1) for n in range(days)]
+    with translation.override(language):
+        chart = mood_chart(points, first_day=first, last_day=today)
+        old = engines["django"].from_string("{% load i18n %}" + OLD_DESCRIPTION)
+        expected = old.render({"chart": chart, "points": points})
+    assert chart.description == expected
+    singular = "day with entries." if language == "en" else "jour renseigné."
+    assert expected.endswith(singular) == (days == 1)
