@@ -33,8 +33,10 @@ employee's or the practitioner's pages.
 from collections.abc import Callable
 from functools import cached_property, update_wrapper, wraps
 
+from django.conf import settings
+from django.contrib import auth
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Permission, PermissionsMixin
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.utils.functional import LazyObject, Promise, empty
 from rest_framework.permissions import BasePermission
@@ -62,8 +64,31 @@ def _permissions(user) -> frozenset[str]:
     user = _unwrapped(user)  # request.user's own dict would be another cache
     permissions = user.__dict__.get("_role_permissions")
     if permissions is None:
-        permissions = user.__dict__["_role_permissions"] = frozenset(user.get_all_permissions())
+        permissions = user.__dict__["_role_permissions"] = _all_permissions(user)
     return permissions
+
+
+# The backends that answer get_all_permissions, by AUTHENTICATION_BACKENDS: Django's
+# user.get_all_permissions() imports and instantiates every backend by its dotted path
+# on each call (auth.get_backends), 2.5 % of a directory request (bench/profiles/nb/).
+# The backends are stateless; a changed setting (override_settings) is a new key.
+_PERMISSION_BACKENDS: dict[tuple[str, ...], tuple] = {}
+
+
+def _all_permissions(user) -> frozenset[str]:
+    """`frozenset(user.get_all_permissions())`, from backends loaded once per setting
+    (tests/accounts/test_gates_backends.py holds both equal for every role)."""
+    if type(user).get_all_permissions is not PermissionsMixin.get_all_permissions:
+        return frozenset(user.get_all_permissions())  # a model of its own: its own answer
+    paths = tuple(settings.AUTHENTICATION_BACKENDS)
+    backends = _PERMISSION_BACKENDS.get(paths)
+    if backends is None:
+        backends = tuple(b for b in auth.get_backends() if hasattr(b, "get_all_permissions"))
+        _PERMISSION_BACKENDS[paths] = backends
+    permissions = set()
+    for backend in backends:
+        permissions.update(backend.get_all_permissions(user, None))
+    return frozenset(permissions)
 
 
 def _role_group_permissions(user) -> frozenset[str]:
