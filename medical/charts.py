@@ -101,11 +101,13 @@ def mood_chart(points, *, first_day: date, last_day: date) -> MoodChart:
         last_day=last_day,
         **axes,
         **_marks(dots),
-        description=_description(first_day, last_day, len(dots)),
+        description=_description(first_day, last_day, len(dots), date_long),
     )
 
 
-def _description(first_day: date, last_day: date, days: int) -> SafeString:
+def _description(
+    first_day: date, last_day: date, days: int, date_long: Callable[[date], str]
+) -> SafeString:
     """The chart's <desc>, as the template's `{% blocktranslate with first=…|date_long
     last=…|date_long count days=… %}` wrote it (tests/medical/test_journal_page.py
     renders both, in French and English): the same message and plural, the days'
@@ -118,7 +120,6 @@ def _description(first_day: date, last_day: date, days: int) -> SafeString:
         "%(last)s : %(days)s jours renseignés.",
         days,
     )
-    date_long = dates.days_long()
     values = {
         "first": escaped_label(date_long(first_day)),
         "last": escaped_label(date_long(last_day)),

@@ -119,7 +119,7 @@ def _company_with_generation(pk) -> Company | None:
     runs through the backend's `text_row` (libpq's prepared statement outside a
     transaction with nothing watching, else Django's cursor): the row's values come back
     as PostgreSQL's text, or typed by the cursor, and each field's `to_python` reads
-    either as the ORM types it (bench/profiles/nc/, tests/metrics/test_company_read.py)."""
+    either as the ORM types it (bench/profiles/nc/, tests/metrics/test_company_read_lean.py)."""
     connection = connections[router.db_for_read(Company)]
     sql, fields = _company_statement(connection.alias)
     pk_value = Company._meta.pk.get_db_prep_value(pk, connection)
