@@ -235,13 +235,13 @@ def _consultation(row: tuple, dt, user, people: _People, ids: _Ids) -> dict:
 
 
 class _PeopleJson(dict):
-    """`_People`'s objects as JSON text."""
+    """`_People`'s objects as JSON text, by id (`people.get(pk) or people.add(…)`): a
+    page is one statement's rows, so the id alone tells a person's other columns, which
+    are then not hashed again on each row."""
 
-    def __missing__(self, person: tuple) -> str:
-        pk, first_name, last_name, email = person
-        self[person] = shown = (
-            f'{{"id":"{pk}","name":{json_rows.string(_name(first_name, last_name, email))}}}'
-        )
+    def add(self, pk: str, first_name: str, last_name: str, email: str) -> str:
+        name = json_rows.string(_name(first_name, last_name, email))
+        shown = self[pk] = f'{{"id":"{pk}","name":{name}}}'
         return shown
 
 
@@ -276,11 +276,16 @@ def _consultation_json(row: tuple, instant, user, people: _PeopleJson) -> str:
     kind = json_rows.string(kind)
     by = "null" if cancelled_by_id is None else f'"{cancelled_by_id}"'
     duration = "null" if duration_seconds is None else repr(int(duration_seconds))
+    # Most rows have no sealed reason: `_cancel_reason` (None then) is not called for them.
+    reason = json_rows.string_or_null(_cancel_reason(row, user)) if _sealed else "null"
+    employee = people.get(employee_id) or people.add(
+        employee_id, employee_first, employee_last, employee_email
+    )
+    practitioner = people.get(practitioner_id) or people.add(
+        practitioner_id, practitioner_first, practitioner_last, practitioner_email
+    )
     return (
-        f'{{"id":"{pk}",'
-        f'"employee":{people[employee_id, employee_first, employee_last, employee_email]},'
-        '"practitioner":'
-        f"{people[practitioner_id, practitioner_first, practitioner_last, practitioner_email]},"
+        f'{{"id":"{pk}","employee":{employee},"practitioner":{practitioner},'
         f'"companyId":"{company_id}",'
         f'"type":{kind},"kind":{kind},"status":{json_rows.string(status)},'
         f'"scheduledAt":{instant(scheduled_at)},"scheduledEnd":{instant(scheduled_end)},'
@@ -288,7 +293,7 @@ def _consultation_json(row: tuple, instant, user, people: _PeopleJson) -> str:
         f'"durationSeconds":{duration},'
         f'"cancelledAt":{instant(cancelled_at)},'
         f'"cancelledById":{by},'
-        f'"cancelReason":{json_rows.string_or_null(_cancel_reason(row, user))},'
+        f'"cancelReason":{reason},'
         f'"cancelledLate":{json_rows.LITERALS[cancelled_late]},'
         f'"createdAt":{instant(created_at)}}}'
     )

@@ -13,7 +13,10 @@ minutes and seconds PostgreSQL wrote: a zone's offset is the same through a UTC 
 a whole number of hours (Europe/Paris: every hour of the year) unless it changes within
 that hour or has minutes (+05:30): the instants of such an hour, and any text of
 another shape, are converted one by one, as datetimes are
-(tests/test_datetime_text.py).
+(tests/test_datetime_text.py). The hours written as JSON are kept with their quotes
+(`'"2026-12-23T01'`, `'+01:00"'`): the common instant, a whole second, is then one slice
+for its hour, one comparison for its shape and one f-string of three pieces (its
+JSON text was a fifth of a page of my consultations' instructions, bench/profiles/pb/).
 """
 
 import datetime
@@ -27,9 +30,10 @@ _UTC_HOUR = re.compile(r"\d{4}-\d\d-\d\d \d\d")
 _AN_HOUR = datetime.timedelta(hours=1)
 _LAST_OF_AN_HOUR = _AN_HOUR - datetime.timedelta(microseconds=1)
 
-# Per time zone, per UTC hour text: its local text ("2026-12-23T01") and the offset's
-# ("+01:00", "Z"), or False for an hour converted value by value. A calendar fact, the
-# same for every request; started afresh past _HOURS_KEPT hours (years of instants).
+# Per time zone and quote ("" or '"' for JSON), per UTC hour text: its local text
+# ("2026-12-23T01") and the offset's ("+01:00", "Z"), each with the quote on its outer
+# side, or False for an hour converted value by value. A calendar fact, the same for
+# every request; started afresh past _HOURS_KEPT hours (years of instants).
 _HOURS: dict = {}
 _HOURS_KEPT = 20_000
 
@@ -41,10 +45,10 @@ def datetime_text(tz=None, *, json: bool = False):
     same text between quotes (digits, "-", ":", "+", ".", "T", "Z": nothing to escape),
     "null" for None (a list written straight to JSON, huntzen.json_rows)."""
     tz = tz or timezone.get_current_timezone()
-    hours = _HOURS.get(tz)
-    if hours is None or len(hours) > _HOURS_KEPT:
-        hours = _HOURS[tz] = {}
     none, quote = ("null", '"') if json else (None, "")
+    hours = _HOURS.get((tz, quote))
+    if hours is None or len(hours) > _HOURS_KEPT:
+        hours = _HOURS[tz, quote] = {}
 
     def text(value):
         if value is None:
@@ -53,19 +57,23 @@ def datetime_text(tz=None, *, json: bool = False):
             key = value[:13]
             hour = hours.get(key)
             if hour is None:
-                hour = hours[key] = _hour(key, tz)
-            # "YYYY-MM-DD HH:MM:SS+00", or with a fraction of 1 to 6 digits before "+00".
-            if hour and value[-3:] == "+00" and 22 <= len(value) <= 29:
-                local, offset = hour
-                if len(value) == 22:
-                    return f"{quote}{local}{value[13:19]}{offset}{quote}"
-                # PostgreSQL drops the fraction's trailing zeros; isoformat writes six.
-                return f"{quote}{local}{value[13:19]}{value[19:-3]:0<7}{offset}{quote}"
+                hour = hours[key] = _quoted(_hour(key, tz), quote)
+            if hour and value[19:] == "+00":  # "YYYY-MM-DD HH:MM:SS+00": a whole second
+                return f"{hour[0]}{value[13:19]}{hour[1]}"
+            # With a fraction of 1 to 6 digits before "+00": PostgreSQL drops its trailing
+            # zeros; isoformat writes six.
+            if hour and value[-3:] == "+00" and 24 <= len(value) <= 29 and value[19] == ".":
+                return f"{hour[0]}{value[13:19]}{value[19:-3]:0<7}{hour[1]}"
             value = datetime.datetime.fromisoformat(value)
         value = value.astimezone(tz).isoformat()
         return f"{quote}{value[:-6]}Z{quote}" if value.endswith("+00:00") else quote + value + quote
 
     return text
+
+
+def _quoted(hour: tuple[str, str] | bool, quote: str) -> tuple[str, str] | bool:
+    """`_hour`'s texts with `quote` before the local hour and after the offset."""
+    return hour and (quote + hour[0], hour[1] + quote)
 
 
 def _hour(key: str, tz) -> tuple[str, str] | bool:

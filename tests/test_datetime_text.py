@@ -104,6 +104,27 @@ def test_every_hour_of_a_year_in_paris():
             assert text(written) == field.to_representation(instant)
 
 
+@pytest.mark.parametrize("zone", ["Europe/Paris", "America/St_Johns"])
+def test_every_hour_of_a_year_as_json(zone):
+    """The hours kept quoted for JSON (a table of their own beside the plain one, both
+    used in turn): each instant the renderer's text of DRF's, whole seconds and
+    fractions, across both offset changes."""
+    field = serializers.DateTimeField()
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    instants = [
+        start + timedelta(hours=h, minutes=h % 60, seconds=h % 7, microseconds=(h % 3) * 250_000)
+        for h in range(8760)
+    ]
+    tz = zoneinfo.ZoneInfo(zone)
+    as_json, plain = datetime_text(tz, json=True), datetime_text(tz)
+    with timezone.override(tz):
+        for instant, written in zip(instants, _postgresql_text(instants), strict=True):
+            expected = field.to_representation(instant)
+            assert as_json(written) == JSONRenderer().render(expected).decode()
+            assert plain(written) == expected
+    assert as_json(None) == "null" and plain(None) is None
+
+
 def test_an_hour_whose_offset_changes_or_has_minutes_is_not_shortened():
     paris, kolkata = zoneinfo.ZoneInfo("Europe/Paris"), zoneinfo.ZoneInfo("Asia/Kolkata")
     assert module._hour("2026-07-01 10", paris) == ("2026-07-01T12", "+02:00")
@@ -131,6 +152,6 @@ def test_the_hours_kept_are_bounded(monkeypatch):
     text = datetime_text(paris)
     for hour in range(10):
         text(f"2026-07-01 {hour:02d}:00:00+00")
-    assert len(module._HOURS[paris]) == 10  # one list's instants: kept while it is written
+    assert len(module._HOURS[paris, ""]) == 10  # one list's instants: kept while it is written
     datetime_text(paris)
-    assert module._HOURS[paris] == {}  # the next list starts afresh
+    assert module._HOURS[paris, ""] == {}  # the next list starts afresh

@@ -26,14 +26,16 @@ NAMES = [
 
 
 def _row(n: int, first: str, last: str, **changes) -> tuple:
-    """A ROW_FIELDS row as the list reads it (PostgreSQL's text of ids and instants)."""
+    """A ROW_FIELDS row as the list reads it (PostgreSQL's text of ids and instants).
+    Each row's people have ids of their own: within one statement's rows a person's id
+    tells their names (the JSON path looks people up by id)."""
     row = dict(
         id=f"00000000-0000-4000-8000-{n:012d}",
-        employee_id="00000000-0000-4000-8000-0000000000e1",
+        employee_id=f"00000000-0000-4000-8000-{n:010d}e1",
         employee__first_name=first,
         employee__last_name=last,
         employee__email="e@example.test",
-        practitioner_id="00000000-0000-4000-8000-0000000000f1",
+        practitioner_id=f"00000000-0000-4000-8000-{n:010d}f1",
         practitioner__first_name=last,
         practitioner__last_name=first,
         practitioner__email="p\u2028@example.test",
