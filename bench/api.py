@@ -37,8 +37,9 @@ hidden) for its p99. Writes use prepared targets: bookings of distinct free slot
 (employees who are free then), cancellations of future consultations, starts then ends
 of consultations whose start window (consultations/room.py) is open throughout the run
 (`run_starts`: the bench's HUNTZEN_START_GRACE_MINUTES is wide enough for its
-quarter-hours). In process, every answer must be the endpoint's success (201 for a
-booking, 200 otherwise), or the run stops.
+quarter-hours, as many as every start phase may use at WRITE_RATE_BOUND). In process,
+every answer must be the endpoint's success (201 for a booking, 200 otherwise), or the
+run stops.
 
 In process (Django's test client, same database and Redis): each endpoint's median
 server time over `--repeat` requests, the median CPU time of this process alone (what
@@ -56,6 +57,7 @@ import functools
 import http.client
 import io
 import json
+import math
 import os
 import platform
 import pstats
@@ -83,10 +85,17 @@ HISTORY_PER_WEEKDAY = 6
 JOURNAL_PER_READER = 30
 CANCEL_TARGETS = 4000
 # The start window of the bench's targets stays open this long after the setup (the
-# bench's own HUNTZEN_START_GRACE_MINUTES makes room for RUN_TARGETS_PER_PRACTITIONER
+# bench's own HUNTZEN_START_GRACE_MINUTES makes room for `run_targets_per_practitioner`
 # quarter-hours in it; the rule itself is the service's).
 RUN_WINDOW_HOURS = 1
+# At least this many (what a caller that runs no server phase, bench/framework_cost.py,
+# gets).
 RUN_TARGETS_PER_PRACTITIONER = 60
+# A bound on any write's rate on one server, in requests per second, that no machine is
+# expected to reach: this machine's hello ran at 700-790 req/s on gthread, its fastest
+# write (start) at 0.37 of that, and the start phase at half load once found its targets
+# used up by the three full-load rounds.
+WRITE_RATE_BOUND = 1000
 CSRF = "b" * 32
 
 READS = [
@@ -161,7 +170,7 @@ def bench_env(args) -> dict:
         "HUNTZEN_API_BOOKING_RATE_LIMIT": "1000000/m",
         # Wide enough for run_starts' quarter-hours (15 minutes each) plus RUN_WINDOW_HOURS.
         "HUNTZEN_START_GRACE_MINUTES": str(
-            15 * RUN_TARGETS_PER_PRACTITIONER + 60 * RUN_WINDOW_HOURS
+            15 * run_targets_per_practitioner(args) + 60 * RUN_WINDOW_HOURS
         ),
         "LOG_LEVEL": "WARNING",
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
@@ -252,6 +261,25 @@ def _bulk_consultations(rows) -> None:
         for codename in codenames
     ]
     ConsultationUserObjectPermission.objects.bulk_create(grants, batch_size=5000)
+
+
+def start_requests_bound(args) -> int:
+    """How many starts a run may send at most: each server's closed-loop rounds and its
+    half-load round (counted at the full rate), each `--seconds` long at
+    WRITE_RATE_BOUND, and the in-process requests (with their warm-up). Each end ends a
+    start, so the ends need no more. 0 server phases for a caller without these
+    arguments (bench/framework_cost.py)."""
+    servers = 0 if getattr(args, "no_server", False) else len(getattr(args, "servers", ()))
+    rounds = getattr(args, "rounds", 0) + (1 if getattr(args, "half_load", False) else 0)
+    per_phase = math.ceil(WRITE_RATE_BOUND * getattr(args, "seconds", 0))
+    return per_phase * servers * rounds + getattr(args, "repeat", 0) + 3
+
+
+def run_targets_per_practitioner(args) -> int:
+    """Start/end targets of each practitioner (one per quarter-hour of her start
+    window): enough for `start_requests_bound` on any machine, RUN_TARGETS_PER_PRACTITIONER
+    at least."""
+    return max(RUN_TARGETS_PER_PRACTITIONER, math.ceil(start_requests_bound(args) / PRACTITIONERS))
 
 
 def run_starts(now: datetime) -> list[datetime]:

@@ -91,6 +91,7 @@ from chat.guard import UNAVAILABLE_ERRORS
 from chat.tickets import ticket_consume
 from chat.watch import watch
 from consultations.models import Consultation
+from huntzen.channel_layer import SENDER_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -252,7 +253,8 @@ class EarlyDelivery:
     database thread (between the insert and the COMMIT, services.message_send) and only
     schedules the group_send on the socket's event loop, so that the COMMIT is not kept
     waiting and no transaction stays open across an await. The event names the sending
-    socket (`origin`), which skips it: that socket confirms after the COMMIT."""
+    socket (huntzen.channel_layer.SENDER_KEY), which skips it: that socket confirms
+    after the COMMIT (the Redis layer does not even hand it its own event)."""
 
     def __init__(self, consumer, loop):
         self.consumer, self.loop = consumer, loop
@@ -263,7 +265,7 @@ class EarlyDelivery:
     def announce(self, message):
         self.message = message
         self.text = _encode({"type": "message", **message.as_frame()})
-        event = {"type": "chat.message", "text": self.text, "origin": self.consumer.channel_name}
+        event = {"type": "chat.message", "text": self.text, SENDER_KEY: self.consumer.channel_name}
         self.sent = asyncio.run_coroutine_threadsafe(
             self.consumer.channel_layer.group_send(self.consumer.group, event), self.loop
         )
@@ -611,7 +613,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def chat_message(self, event):
         # The sending socket confirms its message itself, after the COMMIT (on_message).
-        if event.get("origin") != self.channel_name and await self._still_allowed():
+        if event.get(SENDER_KEY) != self.channel_name and await self._still_allowed():
             await self.send(text_data=event["text"])
 
     async def chat_retracted(self, event):

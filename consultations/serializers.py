@@ -142,7 +142,9 @@ class ConsultationSerializer(CamelModelSerializer):
     def to_representation(self, consultation):
         request = self.context.get("request")
         user = None if request is None else request.user
-        return _consultation(self.row_of(consultation), datetime_text(), user, _People(), _Ids())
+        return _consultation(
+            self.row_of(consultation), datetime_text(), user, _People(), _Ids(), consultation
+        )
 
 
 def _name(first_name: str, last_name: str, email: str) -> str:
@@ -153,10 +155,14 @@ def _name(first_name: str, last_name: str, email: str) -> str:
 _uuid = Consultation._meta.pk.to_python  # a UUID, from a UUID or the list's text of one
 
 
-def _cancel_reason(row: tuple, user) -> str | None:
+def _cancel_reason(row: tuple, user, consultation: Consultation | None = None) -> str | None:
+    """`consultation`: the instance `row` was read from (`row_of`), when there is one
+    (a cancellation's answer): asked as it is rather than rebuilt from the row."""
     sealed = row[19]
     if not sealed or user is None:
         return None
+    if consultation is not None:
+        return selectors.cancel_reason_for(user=user, consultation=consultation)
     # Rare (a cancelled consultation with a reason): the one selector decides and decrypts.
     consultation = Consultation(
         pk=_uuid(row[0]),
@@ -186,7 +192,7 @@ class _Ids(dict):
         return text
 
 
-def _consultation(row: tuple, dt, user, people: _People, ids: _Ids) -> dict:
+def _consultation(row: tuple, dt, user, people: _People, ids: _Ids, instance=None) -> dict:
     (
         pk,
         employee_id,
@@ -228,7 +234,7 @@ def _consultation(row: tuple, dt, user, people: _People, ids: _Ids) -> dict:
         "durationSeconds": duration_seconds,
         "cancelledAt": dt(cancelled_at),
         "cancelledById": None if cancelled_by_id is None else str(cancelled_by_id),
-        "cancelReason": _cancel_reason(row, user),
+        "cancelReason": _cancel_reason(row, user, instance),
         "cancelledLate": cancelled_late,
         "createdAt": dt(created_at),
     }

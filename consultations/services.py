@@ -289,9 +289,8 @@ def _write_change(
         outbox.to_render_statement(emails, connection) if emails else None
     ) or (None, [], [])
     with _saved_as_save_does(consultation, created=False, update_fields=frozenset(fields)):
-        changed = [Consultation._meta.get_field(name) for name in fields]
         params = [
-            *(f.get_db_prep_save(f.pre_save(consultation, False), connection) for f in changed),
+            *insert_values(consultation, _changed_fields(tuple(fields)), connection, add=False),
             Consultation._meta.pk.get_db_prep_value(consultation.pk, connection),
             *_insert_values(record),
             *queue_params,
@@ -317,6 +316,13 @@ def _saved_as_save_does(consultation: Consultation, *, created: bool, update_fie
     pre_save.send(Consultation, instance=consultation, **signal)
     yield
     post_save.send(Consultation, instance=consultation, created=created, **signal)
+
+
+@functools.cache
+def _changed_fields(names: tuple[str, ...]) -> tuple:
+    """The consultation's fields of these names, one tuple per change kind and process
+    (`insert_values` keeps its plan per tuple)."""
+    return tuple(Consultation._meta.get_field(name) for name in names)
 
 
 @functools.cache

@@ -25,6 +25,14 @@ message once: a member on this loop gets the local copy, every other one the Red
 copy. A group message from Redis is opened once per process (not once per socket), and
 each socket unpacks its own copy (no dict shared between consumers). Direct sends
 (`send`, the chat watch's pings) still go through Redis and back: they test it.
+
+A group message may name the channel that sent it (SENDER_KEY: the chat's sending
+socket, which shows its own message itself, once it is committed): that channel is not
+handed its own message in process (one event dispatched per socket of the room, not
+one more for the sender to drop). The key stays in the message (the Redis copy too:
+the other processes do not hold that channel), so that a layer delivering to every
+member (the in-memory one of the demo and the tests) still works: the sender skips its
+own message by that same key.
 """
 
 import asyncio
@@ -50,6 +58,9 @@ ORIGIN_BYTES = 8
 # The key of a group message, in Redis only (sealed), naming the loop layer that sent
 # it; removed before a consumer gets the message.
 ORIGIN_KEY = "__origin__"
+# The key of a group message naming the channel that sent it, which this loop layer does
+# not hand it to (module docstring).
+SENDER_KEY = "origin"
 
 
 class SealedMessageError(ValueError):
@@ -154,9 +165,10 @@ class LocalFirstLoopLayer(RedisPubSubLoopLayer):
         members = self.groups.get(group_channel)
         if members:
             packed = msgpack.packb(message)  # the Redis copy's types (lists, not tuples)
+            sender = message.get(SENDER_KEY)
             for channel in members:
                 queue = self.channels.get(channel)
-                if queue is not None:
+                if queue is not None and channel != sender:
                     queue.put_nowait(Opened(packed))
         shard = self._get_shard(group_channel)
         sealed = self.channel_layer.serialize({**message, ORIGIN_KEY: self.origin})

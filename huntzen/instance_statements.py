@@ -170,14 +170,16 @@ def _insert_plan(fields) -> tuple:
     return kept[1]
 
 
-def insert_values(instance, fields, connection) -> list:
-    """`[f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]`,
+def insert_values(instance, fields, connection, *, add: bool = True) -> list:
+    """`[f.get_db_prep_save(f.pre_save(instance, add), connection) for f in fields]`,
     without the field's conversion where it would change nothing (on PostgreSQL: a
     string, a boolean, a UUID, an aware datetime, None, each for its field), which was
     most of the CPU of writing a booking's rows (tests/test_instance_statements.py holds
-    the two equal). Elsewhere, or for any other value, the field's own."""
+    the two equal). Elsewhere, or for any other value, the field's own. `add=False`:
+    the values of an UPDATE of those fields (as `save(update_fields=...)` writes them;
+    the fields whose `pre_save` depends on it, auto_now ones, always go through it)."""
     if connection.vendor != "postgresql":
-        return [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+        return [f.get_db_prep_save(f.pre_save(instance, add), connection) for f in fields]
     values = instance.__dict__
     out = []
     for field, attname, as_is in _insert_plan(fields):
@@ -190,8 +192,8 @@ def insert_values(instance, fields, connection) -> list:
             )
         ):
             if value is None and attname not in values:
-                value = field.get_db_prep_save(field.pre_save(instance, True), connection)
+                value = field.get_db_prep_save(field.pre_save(instance, add), connection)
             out.append(value)
         else:
-            out.append(field.get_db_prep_save(field.pre_save(instance, True), connection))
+            out.append(field.get_db_prep_save(field.pre_save(instance, add), connection))
     return out

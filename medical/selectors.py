@@ -310,6 +310,7 @@ ENTRY_TEXT = ("uuid", "timestamptz")
 _JOURNAL_PAGE = Statement(
     _journal_page_rows,
     as_text=ENTRY_TEXT,
+    prepared=True,
     owner_id=User._meta.pk,
     first=_RANK,
     last=_RANK,
@@ -319,9 +320,14 @@ _JOURNAL_PAGE = Statement(
 # A page of the owner's entries, newest first, ending with their total (medical.api). Its
 # days come as text too (the API writes them so; the page's statement keeps dates: its
 # chart compares them).
+# Both lists are prepared on the connection: PostgreSQL planned each on every request
+# (0.13-0.32 ms, as long as it ran) and now plans it once per connection; its generic plan
+# reads the owner's rows through an index on the owner as the custom one did
+# (bench/profiles/pc/).
 OWN_ENTRIES = Statement(
     lambda owner_id: with_total(access.own_entries(User(pk=owner_id)), ENTRY_FIELDS),
     as_text=(*ENTRY_TEXT, "date"),
+    prepared=True,
     owner_id=User._meta.pk,
 )
 

@@ -13,6 +13,7 @@ from redis import asyncio as aioredis
 from huntzen.channel_layer import (
     KEY_ID_BYTES,
     ORIGIN_KEY,
+    SENDER_KEY,
     SealedMessageError,
     SealedPubSubChannelLayer,
     SealedSerializer,
@@ -144,6 +145,29 @@ async def test_members_on_this_process_are_served_without_redis(processes, monke
             await here.group_send(GROUP, MESSAGE)
         assert await _received(here, a1) == MESSAGE
         assert await _nothing_more(there, b1)
+    finally:
+        await _flush(here, there)
+
+
+@pytest.mark.redis
+@pytest.mark.asyncio
+async def test_the_sending_channel_is_not_handed_its_own_message_here(processes):
+    here, there = processes
+    try:
+        sender, a2, b1 = await _member(here), await _member(here), await _member(there)
+        message = {**MESSAGE, SENDER_KEY: sender}
+        await here.group_send(GROUP, message)
+        # Every other member, here and on the other process, gets it once, the key kept
+        # (a layer that delivers to every member leaves the sender to skip it).
+        for layer, channel in ((here, a2), (there, b1)):
+            assert await _received(layer, channel) == message
+            assert await _nothing_more(layer, channel)
+        assert await _nothing_more(here, sender)
+        # A message naming no sender, or another one, still reaches that channel.
+        await here.group_send(GROUP, MESSAGE)
+        await here.group_send(GROUP, {**MESSAGE, SENDER_KEY: a2})
+        assert await _received(here, sender) == MESSAGE
+        assert await _received(here, sender) == {**MESSAGE, SENDER_KEY: a2}
     finally:
         await _flush(here, there)
 

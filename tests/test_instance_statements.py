@@ -186,3 +186,27 @@ def test_insert_values_writes_what_the_orm_writes(employee_a, practitioner_p):
     assert {
         f.attname: getattr(read[written.pk], f.attname) for f in fields if f.attname not in differ
     } == {f.attname: getattr(read[saved.pk], f.attname) for f in fields if f.attname not in differ}
+
+
+@pytest.mark.filterwarnings("ignore:DateTimeField .* received a naive datetime")
+def test_update_values_are_the_fields_own(employee_a, practitioner_p):
+    """`add=False` (an UPDATE's values, services._write_change): what
+    `save(update_fields=...)` writes, field by field, for every concrete field and for
+    instances whose values are of the columns' types or not, cancelled ones included."""
+    now = timezone.now()
+    for instance in _instances(employee_a, practitioner_p):
+        if isinstance(instance, Consultation):
+            instance.status = Consultation.Status.CANCELLED
+            instance.cancelled_at = now
+            instance.cancelled_by = employee_a
+            instance.cancelled_late = True
+            instance.cancel_reason_sealed = "sealed"
+            instance.ics_sequence = 3
+        fields = tuple(type(instance)._meta.concrete_fields)
+        expected = [f.get_db_prep_save(f.pre_save(instance, False), connection) for f in fields]
+        assert _comparable(insert_values(instance, fields, connection, add=False)) == (
+            _comparable(expected)
+        ), type(instance).__name__
+        assert [type(v) for v in insert_values(instance, fields, connection, add=False)] == [
+            type(v) for v in expected
+        ]

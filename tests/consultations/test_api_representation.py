@@ -79,6 +79,30 @@ def test_a_cancelled_consultation_with_its_reason(employee_a, practitioner_p, st
     assert _both(consultation, staff_r2)[0]["cancelReason"] is None
 
 
+def test_an_instances_reason_is_asked_of_the_instance_itself(
+    employee_a, practitioner_p, monkeypatch
+):
+    """A cancellation's answer: the selector decides on the very instance (no second
+    Consultation built from its row), and answers the same."""
+    consultation = book(employee_a, practitioner_p)
+    consultation = services.consultation_cancel(
+        actor=employee_a, consultation=consultation, reason="Un empêchement."
+    )
+    asked = []
+    decide = selectors.cancel_reason_for
+
+    def recorded(*, user, consultation):
+        asked.append(consultation)
+        return decide(user=user, consultation=consultation)
+
+    monkeypatch.setattr(selectors, "cancel_reason_for", recorded)
+    request = RequestFactory().get("/")
+    request.user = employee_a
+    data = ConsultationSerializer(consultation, context={"request": request}).data
+    assert data["cancelReason"] == "Un empêchement."
+    assert [c is consultation for c in asked] == [True]
+
+
 def test_without_a_request(employee_a, practitioner_p):
     consultation = book(employee_a, practitioner_p)
     serializer = ConsultationSerializer(consultation)
