@@ -22,11 +22,17 @@ fails, as the empty query would have hung until the TCP timeout.
 """
 
 import functools
+import inspect
+import os
 import select
+from asyncio import _get_running_loop
 from datetime import UTC
 
+from django.core.exceptions import SynchronousOnlyOperation
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.postgresql import base
 from django.db.backends.postgresql.psycopg_any import BaseTzLoader
+from django.utils.asyncio import async_unsafe
 from psycopg import adapt, pq
 from psycopg._tz import get_tzinfo
 from psycopg_pool import ConnectionPool
@@ -111,6 +117,52 @@ def _adapters(template):
     return adapters
 
 
+# The code of the wrapper Django's @async_unsafe puts around each method it marks.
+_DJANGO_ASYNC_UNSAFE = async_unsafe(lambda: None).__code__
+# Where the pool keeps the parameters Django built it with (get_connection_params).
+_POOL_PARAMS = "_huntzen_connection_params"
+
+
+def async_unsafe_checked_without_exception(func, message: str):
+    """Django's @async_unsafe check around `func`: SynchronousOnlyOperation(`message`)
+    when called from a thread running an event loop, unless DJANGO_ALLOW_ASYNC_UNSAFE
+    is set; the same answer as Django's in every case. Django asks
+    `asyncio.get_running_loop()`, which raises RuntimeError in every sync thread: an
+    exception made and caught each time, about six times per request (connect, the
+    cursor, close). `asyncio._get_running_loop()` (asyncio's own, in C) answers None
+    there instead."""
+
+    @functools.wraps(func)
+    def inner(*args, **kwargs):
+        if _get_running_loop() is not None and not os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE"):
+            raise SynchronousOnlyOperation(message)
+        return func(*args, **kwargs)
+
+    return inner
+
+
+def django_async_unsafe_methods(cls) -> dict[str, tuple]:
+    """Each method of `cls` that Django marked @async_unsafe, by name: (the method
+    itself, the message of Django's check)."""
+    found = {}
+    for name in dir(cls):
+        wrapper = inspect.getattr_static(cls, name)
+        if getattr(wrapper, "__code__", None) is _DJANGO_ASYNC_UNSAFE:
+            cells = (cell.cell_contents for cell in wrapper.__closure__)
+            closure = dict(zip(wrapper.__code__.co_freevars, cells, strict=True))
+            found[name] = (closure["func"], closure["message"])
+    return found
+
+
+def check_async_unsafe_without_exception(cls):
+    """`cls` with every method Django marked @async_unsafe checked by
+    `async_unsafe_checked_without_exception` instead (same check, same message); all
+    but those `cls` defines itself (`DatabaseWrapper.ensure_connection`)."""
+    for name, (func, message) in django_async_unsafe_methods(cls).items():
+        setattr(cls, name, async_unsafe_checked_without_exception(func, message))
+    return cls
+
+
 class PreparedCursor(base.ServerBindingCursor):
     """Django's server-side binding cursor that keeps its statement when it runs
     prepared as well (psycopg keeps it only when it does not): Django's query log reads
@@ -121,7 +173,24 @@ class PreparedCursor(base.ServerBindingCursor):
         super()._send_query_prepared(name, pgq, binary=binary)
 
 
+@check_async_unsafe_without_exception
 class DatabaseWrapper(base.DatabaseWrapper):
+    def ensure_connection(self):
+        """Django's, with its async-safety check made as `async_unsafe_checked_without_
+        exception` makes it: in a thread with no event loop running, Django's own body
+        (the function its @async_unsafe wraps); in any other, Django's whole method,
+        whose check refuses the loop with its message.
+
+        Not rewrapped at import like the other methods Django marks: Django's test case
+        and pytest-django put guards of their own in place of Django's
+        `ensure_connection` on its base class (refusing a database a test may not
+        use); while one is there, every call goes to it."""
+        djangos = BaseDatabaseWrapper.ensure_connection
+        if djangos.__code__ is _DJANGO_ASYNC_UNSAFE and _get_running_loop() is None:
+            djangos.__wrapped__(self)
+        else:
+            djangos(self)
+
     def prepared_cursor(self):
         """Django's cursor (its wrapper: logged, errors translated) with server-side
         binding, for the statement every signed-in request runs (accounts/sessions.py):
@@ -168,6 +237,21 @@ class DatabaseWrapper(base.DatabaseWrapper):
         super()._set_autocommit(autocommit)
 
     def get_connection_params(self):
+        """Django's parameters; with the pool, the ones the pool was built with (a
+        copy), computed once per pool. Django's connect() asks for them on every
+        checkout, but a pooled connection is the pool's, made with what the pool was
+        given (Django's get_new_connection leaves them unused): building them again
+        was about a tenth of what a checkout and its return cost. The pool is rebuilt,
+        and so the parameters, when Django closes it (a change of TIME_ZONE or USE_TZ,
+        a test database made)."""
+        if self.settings_dict["OPTIONS"].get("pool"):
+            pool = self._connection_pools.get(self.alias)
+            params = getattr(pool, _POOL_PARAMS, None)
+            if params is not None:
+                return dict(params)
+        return self._new_connection_params()
+
+    def _new_connection_params(self):
         params = super().get_connection_params()
         if "context" in params:
             params["context"] = _adapters(params["context"])
@@ -181,14 +265,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self.alias not in self._connection_pools:
             if self.settings_dict.get("CONN_MAX_AGE", 0) != 0:
                 raise base.ImproperlyConfigured("Pooling doesn't support persistent connections.")
-            connect_kwargs = self.get_connection_params()
-            connect_kwargs["autocommit"] = True  # Django sets it per connection later on
+            params = self._new_connection_params()
             pool = ConnectionPool(
-                kwargs=connect_kwargs,
+                # Django sets autocommit per connection later on.
+                kwargs={**params, "autocommit": True},
                 open=False,
                 configure=self._configure_connection,
                 check=check_connection_and_sweep,
                 **(pool_options if isinstance(pool_options, dict) else {}),
             )
+            setattr(pool, _POOL_PARAMS, params)
             self._connection_pools.setdefault(self.alias, pool)
         return self._connection_pools[self.alias]
