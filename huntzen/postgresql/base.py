@@ -22,17 +22,11 @@ fails, as the empty query would have hung until the TCP timeout.
 """
 
 import functools
-import inspect
-import os
 import select
-from asyncio import _get_running_loop
 from datetime import UTC
 
-from django.core.exceptions import SynchronousOnlyOperation
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.postgresql import base
 from django.db.backends.postgresql.psycopg_any import BaseTzLoader
-from django.utils.asyncio import async_unsafe
 from psycopg import adapt, pq
 from psycopg._tz import get_tzinfo
 from psycopg_pool import ConnectionPool
@@ -117,50 +111,8 @@ def _adapters(template):
     return adapters
 
 
-# The code of the wrapper Django's @async_unsafe puts around each method it marks.
-_DJANGO_ASYNC_UNSAFE = async_unsafe(lambda: None).__code__
 # Where the pool keeps the parameters Django built it with (get_connection_params).
 _POOL_PARAMS = "_huntzen_connection_params"
-
-
-def async_unsafe_checked_without_exception(func, message: str):
-    """Django's @async_unsafe check around `func`: SynchronousOnlyOperation(`message`)
-    when called from a thread running an event loop, unless DJANGO_ALLOW_ASYNC_UNSAFE
-    is set; the same answer as Django's in every case. Django asks
-    `asyncio.get_running_loop()`, which raises RuntimeError in every sync thread: an
-    exception made and caught each time, about six times per request (connect, the
-    cursor, close). `asyncio._get_running_loop()` (asyncio's own, in C) answers None
-    there instead."""
-
-    @functools.wraps(func)
-    def inner(*args, **kwargs):
-        if _get_running_loop() is not None and not os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE"):
-            raise SynchronousOnlyOperation(message)
-        return func(*args, **kwargs)
-
-    return inner
-
-
-def django_async_unsafe_methods(cls) -> dict[str, tuple]:
-    """Each method of `cls` that Django marked @async_unsafe, by name: (the method
-    itself, the message of Django's check)."""
-    found = {}
-    for name in dir(cls):
-        wrapper = inspect.getattr_static(cls, name)
-        if getattr(wrapper, "__code__", None) is _DJANGO_ASYNC_UNSAFE:
-            cells = (cell.cell_contents for cell in wrapper.__closure__)
-            closure = dict(zip(wrapper.__code__.co_freevars, cells, strict=True))
-            found[name] = (closure["func"], closure["message"])
-    return found
-
-
-def check_async_unsafe_without_exception(cls):
-    """`cls` with every method Django marked @async_unsafe checked by
-    `async_unsafe_checked_without_exception` instead (same check, same message); all
-    but those `cls` defines itself (`DatabaseWrapper.ensure_connection`)."""
-    for name, (func, message) in django_async_unsafe_methods(cls).items():
-        setattr(cls, name, async_unsafe_checked_without_exception(func, message))
-    return cls
 
 
 class PreparedCursor(base.ServerBindingCursor):
@@ -173,24 +125,7 @@ class PreparedCursor(base.ServerBindingCursor):
         super()._send_query_prepared(name, pgq, binary=binary)
 
 
-@check_async_unsafe_without_exception
 class DatabaseWrapper(base.DatabaseWrapper):
-    def ensure_connection(self):
-        """Django's, with its async-safety check made as `async_unsafe_checked_without_
-        exception` makes it: in a thread with no event loop running, Django's own body
-        (the function its @async_unsafe wraps); in any other, Django's whole method,
-        whose check refuses the loop with its message.
-
-        Not rewrapped at import like the other methods Django marks: Django's test case
-        and pytest-django put guards of their own in place of Django's
-        `ensure_connection` on its base class (refusing a database a test may not
-        use); while one is there, every call goes to it."""
-        djangos = BaseDatabaseWrapper.ensure_connection
-        if djangos.__code__ is _DJANGO_ASYNC_UNSAFE and _get_running_loop() is None:
-            djangos.__wrapped__(self)
-        else:
-            djangos(self)
-
     def prepared_cursor(self):
         """Django's cursor (its wrapper: logged, errors translated) with server-side
         binding, for the statement every signed-in request runs (accounts/sessions.py):
