@@ -40,6 +40,13 @@ def test_only_employees_keep_a_journal(role, cast):
     assert not JournalEntry.objects.exists()
 
 
+TOMORROW = object()
+
+
+def _tomorrow():
+    return timezone.localdate() + timedelta(days=1)
+
+
 @pytest.mark.parametrize(
     "values, field",
     [
@@ -48,10 +55,12 @@ def test_only_employees_keep_a_journal(role, cast):
         ({"mood": True}, "mood"),
         ({"text": "x" * (limits.JOURNAL_TEXT_MAX + 1)}, "text"),
         ({"text": "   "}, "text"),
-        ({"entry_date": timezone.localdate() + timedelta(days=1)}, "entry_date"),
+        ({"entry_date": TOMORROW}, "entry_date"),
     ],
 )
 def test_bad_input_is_refused_and_nothing_is_written(values, field, employee_a):
+    # Tomorrow as of the test's run, not of its collection (a run across midnight).
+    values = {name: _tomorrow() if v is TOMORROW else v for name, v in values.items()}
     with pytest.raises(ValidationError) as error:
         services.journal_entry_create(owner=employee_a, **{"mood": 3, "text": "ok", **values})
     assert field in error.value.message_dict
