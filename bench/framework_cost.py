@@ -239,6 +239,13 @@ def count(args) -> None:
     for endpoint in args.endpoints:
         for request in batch(endpoint, WARM_UP):
             one_request(clients[endpoint], request)
+    # What the warm-up loaded (templates, statements, translations: a server's first
+    # requests load them too) frozen, as huntzen.process.settle freezes what a server
+    # loads: otherwise a full collection walking it (about 60 M instructions) landed in
+    # whichever endpoint's batch the allocations of the code under test put it (the
+    # journal counted 7.0 M in one tree, 5.5 M without it; bench/profiles/qc).
+    gc.collect()
+    gc.freeze()
     if args.measure:
         for request in batch(args.measure, args.requests):
             one_request(clients[args.measure], request)
