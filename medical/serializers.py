@@ -123,13 +123,18 @@ def _entry_json(entry, instant) -> str:
     instant (datetime_text with `json`). The id (a UUID) and the day are written between
     quotes as they are: their characters are never escaped."""
     day, mood, text = entry.entry_date, entry.mood, entry.text
+    created_at, updated_at = entry.created_at, entry.updated_at
+    created = instant(created_at)
+    # An entry never edited has one instant twice (the service writes both alike): the
+    # same value, the same text, written once.
+    updated = created if updated_at == created_at else instant(updated_at)
     return (
         f'{{"id":"{entry.id}",'
         f'"entryDate":"{day if day.__class__ is str else day.isoformat()}",'
         f'"mood":{"null" if mood is None else repr(int(mood))},'
         f'"text":{"null" if text is None else json_rows.string(str(text))},'
         f'"unreadable":{json_rows.LITERALS[bool(entry.unreadable)]},'
-        f'"createdAt":{instant(entry.created_at)},"updatedAt":{instant(entry.updated_at)}}}'
+        f'"createdAt":{created},"updatedAt":{updated}}}'
     )
 
 

@@ -4,9 +4,10 @@ DRF's JSONRenderer renders, for any text and an unreadable entry, with the same 
 in the access log; an indented answer takes the dict path."""
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+import time_machine
 from rest_framework.renderers import JSONRenderer
 
 from medical import api, services
@@ -77,3 +78,22 @@ def test_an_indented_answer_takes_the_dict_path(journal, api_as, monkeypatch):
     assert indented.content == JSONRenderer().render(
         json.loads(compact.content), "application/json; indent=4"
     )
+
+
+@pytest.mark.parametrize("query", ["", "?pageSize=2"])
+def test_an_edited_entry_keeps_its_two_instants(journal, api_as, monkeypatch, query):
+    """An entry never edited has one instant twice (written once); an edited one, two."""
+    edited = JournalEntry.objects.get(owner=journal, entry_date=date(2026, 3, 30))  # on page 1
+    with time_machine.travel(edited.created_at + timedelta(hours=2, microseconds=250), tick=False):
+        services.journal_entry_update(owner=journal, entry=edited.pk, mood=5)
+    client = api_as(journal)
+    fast = client.get(URL + query)
+    with monkeypatch.context() as patched:
+        patched.setattr(api.json_rows, "writes_plain_json", lambda view: False)
+        generic = client.get(URL + query)
+    assert fast.status_code == 200 and fast.content == generic.content
+    results = json.loads(fast.content)["results"]
+    by_id = {result["id"]: result for result in results}
+    assert by_id[str(edited.pk)]["createdAt"] != by_id[str(edited.pk)]["updatedAt"]
+    others = [result for result in results if result["id"] != str(edited.pk)]
+    assert others and all(r["createdAt"] == r["updatedAt"] for r in others)
