@@ -22,7 +22,8 @@ import logging
 import threading
 from collections.abc import Callable
 
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from redis.exceptions import ResponseError
 
 logger = logging.getLogger(__name__)
 
@@ -30,9 +31,11 @@ _state = threading.local()
 
 
 class Batch:
-    """The commands the hooks of one COMMIT queued for the cache's Redis (`url`)."""
+    """The commands the hooks of one COMMIT queued for the cache's Redis (`url`), the
+    cache backend (huntzen.cache.FailoverRedisCache) and its client."""
 
-    def __init__(self, client, url: str):
+    def __init__(self, cache, client, url: str):
+        self.cache = cache
         self.client = client
         self.url = url
         self.commands: list[tuple[tuple, Callable | None, Callable]] = []
@@ -46,11 +49,8 @@ class Batch:
         if not self.commands:
             return
         commands, self.commands = self.commands, []
-        pipe = self.client.pipeline(transaction=False)
-        for args, _sent, _failed in commands:
-            pipe.execute_command(*args)
         try:
-            replies = pipe.execute(raise_on_error=False)
+            replies = _send(self.client, [args for args, _sent, _failed in commands])
         except Exception as exc:
             replies = [exc] * len(commands)
         for (_args, sent, failed), reply in zip(commands, replies, strict=True):
@@ -61,6 +61,46 @@ class Batch:
                     sent(reply)
             except Exception:  # one rule's handling never stops another's
                 logger.exception("after commit: a command's handling failed")
+
+
+def _send(client, commands: list[tuple]) -> list:
+    """Each command's reply (a command Redis refused: its ResponseError), the commands
+    written out in one piece and sent in one round trip on a connection of `client`'s
+    pool, with its retries (as huntzen/cache.py `run_script` sends its EVALSHA):
+    redis-py's pipeline packs each argument through its encoder and parses each reply
+    through its callbacks, about as much Python as the separate round trips it saves."""
+    packed = b"".join(map(pack, commands))
+    pool = client.connection_pool
+    conn = pool.get_connection()
+    try:
+        return conn.retry.call_with_retry(
+            lambda: _send_and_read(conn, packed, len(commands)), lambda _: conn.disconnect()
+        )
+    finally:
+        pool.release(conn)
+
+
+def _send_and_read(conn, packed: bytes, count: int) -> list:
+    conn.send_packed_command([packed])
+    replies = []
+    for _ in range(count):
+        try:
+            replies.append(conn.read_response())
+        except ResponseError as refused:
+            replies.append(refused)
+    return replies
+
+
+def pack(args: tuple) -> bytes:
+    """One command as the RESP array of bulk strings redis-py's `pack_command` writes
+    (str as UTF-8, int in decimal, bytes as they are)."""
+    parts = [
+        arg if isinstance(arg, bytes) else b"%d" % arg if isinstance(arg, int) else arg.encode()
+        for arg in args
+    ]
+    return b"".join(
+        [b"*%d\r\n" % len(parts)] + [b"$%d\r\n%b\r\n" % (len(part), part) for part in parts]
+    )
 
 
 class collecting:
@@ -94,11 +134,11 @@ def pending(url: str | None = None) -> Batch | None:
     if batch is None:
         return None
     if batch is _OPEN:
-        if getattr(cache, "is_down", True):  # not huntzen.cache's Redis, or avoided
+        backend = caches[DEFAULT_CACHE_ALIAS]
+        if getattr(backend, "is_down", True):  # not huntzen.cache's Redis, or avoided
             return None
-        client = cache.shared_client()
-        batch = _state.batch = Batch(client, cache.server_url)
-    elif getattr(cache, "is_down", True):
+        batch = _state.batch = Batch(backend, backend.shared_client(), backend.server_url)
+    elif batch.cache.is_down:
         return None
     if url is not None and url != batch.url:
         return None

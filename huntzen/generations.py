@@ -149,7 +149,7 @@ def _set_new_token(generation: str, seconds: int | None, *, after_commit: bool =
     try:
         if batch:
             # With the COMMIT's other Redis commands, in one round trip.
-            cache.set_in(
+            batch.cache.set_in(
                 batch, generation, token, timeout=seconds, failed=partial(_not_started, generation)
             )
         else:

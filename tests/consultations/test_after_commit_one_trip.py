@@ -215,10 +215,15 @@ def test_redis_failing_in_that_round_trip_leaves_the_booking_and_its_emails(
 ):
     open_weekdays(practitioner_p)
 
-    def down(self, *args, **kwargs):
-        raise redis.ConnectionError("Redis went away")
+    send = AbstractConnection.send_packed_command
 
-    monkeypatch.setattr(redis.client.Pipeline, "execute", down)
+    def down_for_the_batch(self, command, check_health=True):
+        data = command if isinstance(command, bytes) else b"".join(command)
+        if b"LPUSH" in data:  # the round trip after the COMMIT
+            raise redis.ConnectionError("Redis went away")
+        return send(self, command, check_health)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", down_for_the_batch)
     try:
         with caplog.at_level(logging.WARNING):
             _book(api_client, employee_a, practitioner_p)
