@@ -31,6 +31,7 @@ from django.db import transaction
 from rest_framework.fields import DateTimeField
 
 from consultations.models import Consultation
+from huntzen import after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +127,8 @@ def broadcast(consultation_id, frame: dict) -> None:
     try:
         if _outer_loop() is not None:
             async_to_sync(layer.group_send)(group_name(consultation_id), message)
+        elif _joined_the_commits_batch(layer, consultation_id, message):
+            pass
         else:
             pushed = asyncio.run_coroutine_threadsafe(
                 _group_send(layer, group_name(consultation_id), message), _process_loop()
@@ -136,6 +139,21 @@ def broadcast(consultation_id, frame: dict) -> None:
                 pushed.cancel()  # given up (a no-op once done)
     except Exception:  # a lifecycle step never fails for the push's sake
         logger.exception("Could not push the status of consultation %s", consultation_id)
+
+
+def _joined_the_commits_batch(layer, consultation_id, message: dict) -> bool:
+    """Whether the push was queued with the COMMIT's other Redis commands, to go in one
+    round trip (huntzen/after_commit.py; channels' own group_send where it cannot)."""
+    batch = after_commit.pending()
+    queue = getattr(layer, "group_send_in", None)
+    if not batch or queue is None:
+        return False
+    failed = partial(_not_pushed, consultation_id)
+    return queue(batch, group_name(consultation_id), message, failed=failed)
+
+
+def _not_pushed(consultation_id, error: Exception) -> None:
+    logger.error("Could not push the status of consultation %s", consultation_id, exc_info=error)
 
 
 def status_changed(consultation: Consultation) -> None:

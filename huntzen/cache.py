@@ -283,6 +283,37 @@ class FailoverRedisCache(RedisCache):
         }
         return found, (bool(allowed), int(hits), float(oldest) if oldest else None)
 
+    @property
+    def server_url(self) -> str:
+        """The URL of the Redis this cache writes to."""
+        return self._cache._servers[0]
+
+    def shared_client(self):
+        """The redis-py client this cache writes with (its process-wide pool)."""
+        return self._cache.get_client(None, write=True)
+
+    def set_in(self, batch, key, value, timeout=DEFAULT_TIMEOUT, *, failed) -> None:
+        """`set(key, value, timeout)` as a command of `batch` (huntzen/after_commit.py):
+        the very command Django's client sends (its key, serializer and expiry). Redis
+        down: the local memory gets it, as `set` would; any other error: `failed`."""
+        full_key = self.make_and_validate_key(key)
+        expiry = self.get_backend_timeout(timeout)
+        if expiry == 0:
+            args = ("DEL", full_key)
+        else:
+            args = ("SET", full_key, self._cache._serializer.dumps(value))
+            if expiry is not None:
+                args += ("EX", expiry)
+
+        def on_failure(exc):
+            if isinstance(exc, REDIS_DOWN_ERRORS):
+                self._went_down(exc)
+                self.local.set(key, value, timeout)
+            else:
+                failed(exc)
+
+        batch.add(*args, sent=lambda _reply: self._came_back(), failed=on_failure)
+
     def loads_value(self, value: bytes):
         """A value as Redis stored it, decoded as `get` decodes it (Django's serializer)."""
         return self._cache._serializer.loads(value)

@@ -36,6 +36,7 @@ own message by that same key.
 """
 
 import asyncio
+import functools
 import hashlib
 import logging
 import os
@@ -183,6 +184,27 @@ class SealedPubSubChannelLayer(RedisPubSubChannelLayer):
     def __init__(self, *args, sealing_keys=(), **kwargs):
         super().__init__(*args, **kwargs)
         self._serializer = SealedSerializer(list(sealing_keys))
+
+    def group_send_in(self, batch, group: str, message: dict, *, failed) -> bool:
+        """`group_send(group, message)` as one PUBLISH of `batch` (huntzen/after_commit.py),
+        for sync code outside any event loop: what a loop layer's group_send publishes
+        (sealed, marked with an origin no loop layer holds, so every one of them hands
+        it to its members). False, nothing queued, where that is not all group_send
+        would do: several hosts or another Redis than the batch's, or a member of the
+        group on one of this process's loop layers (served in process by group_send)."""
+        hosts = decode_hosts(self._kwargs.get("hosts"))
+        if len(hosts) != 1 or hosts[0].get("address") != batch.url:
+            return False
+        group_channel = f"{self._kwargs.get('prefix', 'asgi')}__group__{group}"
+        if any(layer.groups.get(group_channel) for layer in list(self._layers.values())):
+            return False
+        sealed = self.serialize({**message, ORIGIN_KEY: self._batch_origin})
+        batch.add("PUBLISH", group_channel, sealed, failed=failed)
+        return True
+
+    @functools.cached_property
+    def _batch_origin(self) -> bytes:
+        return os.urandom(ORIGIN_BYTES)
 
     def deserialize(self, message):
         if isinstance(message, Opened):

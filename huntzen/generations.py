@@ -17,9 +17,12 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from django.core.cache import cache
 from django.db import transaction
+
+import huntzen.after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -140,18 +143,34 @@ def _start(generation: str, seconds: int | None) -> str | None:
     return token if _shared() else None
 
 
-def _set_new_token(generation: str, seconds: int | None) -> None:
+def _set_new_token(generation: str, seconds: int | None, *, after_commit: bool = False) -> None:
+    token = uuid.uuid4().hex
+    batch = after_commit and huntzen.after_commit.pending()
     try:
-        cache.set(generation, uuid.uuid4().hex, timeout=seconds)
+        if batch:
+            # With the COMMIT's other Redis commands, in one round trip.
+            batch.cache.set_in(
+                batch, generation, token, timeout=seconds, failed=partial(_not_started, generation)
+            )
+        else:
+            cache.set(generation, token, timeout=seconds)
     except Exception:
-        # A change is never refused for the cache's sake; what was stored before it is
-        # believed at most until its timeout once the cache is back.
-        logger.exception("Cache unreachable: could not start a new generation of %s", generation)
+        _not_started(generation)
+
+
+def _not_started(generation: str, error: Exception | None = None) -> None:
+    # A change is never refused for the cache's sake; what was stored before it is
+    # believed at most until its timeout once the cache is back.
+    logger.error(
+        "Cache unreachable: could not start a new generation of %s",
+        generation,
+        exc_info=error or True,
+    )
 
 
 def bump_on_commit(generation: str, *, token_seconds: int | None = None) -> None:
     """A new generation once the current transaction commits (none if it rolls back)."""
-    transaction.on_commit(lambda: _set_new_token(generation, token_seconds))
+    transaction.on_commit(lambda: _set_new_token(generation, token_seconds, after_commit=True))
 
 
 def bump(generation: str, *, token_seconds: int | None = None) -> None:

@@ -34,6 +34,7 @@ from django.core.signals import setting_changed
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from huntzen import after_commit
 from huntzen.celery import app
 
 _EMBED = {"callbacks": None, "errbacks": None, "chain": None, "chord": None}
@@ -114,6 +115,7 @@ class _Route:
     name and whether results are ignored."""
 
     client: redis.Redis
+    url: str
     list_key: str
     queue: str
     ignore_result: bool
@@ -140,6 +142,7 @@ def _route() -> _Route | None:
         queue = conf.task_default_queue
         route = _Route(
             client=_client(url, options),
+            url=url,
             list_key=f"{options.get('global_keyprefix', '')}{queue}",
             queue=queue,
             ignore_result=conf.task_ignore_result,
@@ -156,12 +159,19 @@ def _forget_route(**kwargs) -> None:
 setting_changed.connect(_forget_route, weak=False, dispatch_uid="huntzen.outbox.publish")
 
 
-def send(task, *args) -> None:
+def send(task, *args, failed=None) -> None:
     """`task.delay(*args)` (positional arguments of JSON values), pushed by hand on a
-    Redis broker, to the default queue. Raises what the push raises (the broker down)."""
+    Redis broker, to the default queue. Raises what the push raises (the broker down).
+    Given `failed`, from an on-commit hook, the push joins the COMMIT's other Redis
+    commands when the broker is the cache's Redis (huntzen/after_commit.py), and what
+    it raises then goes to `failed`."""
     route = _route()
     if route is None:
         task.delay(*args)
         return
     pushed = message(task.name, args, queue=route.queue, ignore_result=route.ignore_result)
+    batch = failed is not None and after_commit.pending(route.url)
+    if batch:
+        batch.add("LPUSH", route.list_key, json.dumps(pushed), failed=failed)
+        return
     route.client.lpush(route.list_key, json.dumps(pushed))

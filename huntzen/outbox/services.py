@@ -373,15 +373,18 @@ def dispatch(message_ids) -> None:
     ids = [str(message_id) for message_id in message_ids]
     if not ids:
         return
+    unavailable = partial(_broker_unavailable, len(ids))
     try:
         if len(ids) == 1:
-            publish.send(deliver_message, ids[0])
+            publish.send(deliver_message, ids[0], failed=unavailable)
         else:
-            publish.send(deliver_messages, ids)
+            publish.send(deliver_messages, ids, failed=unavailable)
     except Exception:
-        logger.warning(
-            "outbox: broker unavailable, %d email(s) stay pending for the sweep", len(ids)
-        )
+        unavailable()
+
+
+def _broker_unavailable(count: int, _error=None) -> None:
+    logger.warning("outbox: broker unavailable, %d email(s) stay pending for the sweep", count)
 
 
 def _message_id(row: OutboxMessage) -> str:

@@ -31,6 +31,7 @@ from psycopg import adapt, pq
 from psycopg._tz import get_tzinfo
 from psycopg_pool import ConnectionPool
 
+from huntzen import after_commit
 from huntzen.postgresql import lean
 
 try:  # psycopg's C implementation (psycopg-binary or psycopg-c), when installed
@@ -156,6 +157,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
         with self.prepared_cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchone()
+
+    def run_and_clear_commit_hooks(self):
+        """Django's, the hooks' Redis commands sent in one round trip once the last one
+        ran (huntzen/after_commit.py)."""
+        with after_commit.collecting():
+            super().run_and_clear_commit_hooks()
 
     def _set_autocommit(self, autocommit):
         """Django's, which sets psycopg's `autocommit` on every checkout from the pool
