@@ -65,14 +65,14 @@ class Batch:
 
 def _send(client, commands: list[tuple]) -> list:
     """Each command's reply (a command Redis refused: its ResponseError), the commands
-    written out in one piece and sent in one round trip on a connection of `client`'s
-    pool, with its retries (as huntzen/cache.py `run_script` sends its EVALSHA):
-    redis-py's pipeline packs each argument through its encoder and parses each reply
-    through its callbacks, about as much Python as the separate round trips it saves."""
-    packed = b"".join(map(pack, commands))
+    packed by the connection (redis-py's `pack_commands`) and sent in one round trip on
+    a connection of `client`'s pool, with its retries (as huntzen/cache.py `run_script`
+    sends its EVALSHA): redis-py's Pipeline object adds its own bookkeeping and reply
+    callbacks, about as much Python as the separate round trips it saves."""
     pool = client.connection_pool
     conn = pool.get_connection()
     try:
+        packed = conn.pack_commands(commands)
         return conn.retry.call_with_retry(
             lambda: _send_and_read(conn, packed, len(commands)), lambda _: conn.disconnect()
         )
@@ -80,8 +80,8 @@ def _send(client, commands: list[tuple]) -> list:
         pool.release(conn)
 
 
-def _send_and_read(conn, packed: bytes, count: int) -> list:
-    conn.send_packed_command([packed])
+def _send_and_read(conn, packed: list[bytes], count: int) -> list:
+    conn.send_packed_command(packed)
     replies = []
     for _ in range(count):
         try:
@@ -89,18 +89,6 @@ def _send_and_read(conn, packed: bytes, count: int) -> list:
         except ResponseError as refused:
             replies.append(refused)
     return replies
-
-
-def pack(args: tuple) -> bytes:
-    """One command as the RESP array of bulk strings redis-py's `pack_command` writes
-    (str as UTF-8, int in decimal, bytes as they are)."""
-    parts = [
-        arg if isinstance(arg, bytes) else b"%d" % arg if isinstance(arg, int) else arg.encode()
-        for arg in args
-    ]
-    return b"".join(
-        [b"*%d\r\n" % len(parts)] + [b"$%d\r\n%b\r\n" % (len(part), part) for part in parts]
-    )
 
 
 class collecting:
