@@ -20,14 +20,29 @@ Server -> client frames:
   status {event, status, ...} (the consultation's lifecycle: consultations.live)
 Close codes: see chat.access (4401, 4403, 4404, 4409; 4503 "unavailable, retry").
 
-Delivered on insert, confirmed on commit: a new message is handed to the room (the
-other participant's sockets and the sender's other sockets) as soon as its row is
-inserted, before the COMMIT that waits for the disk; the sending socket gets its own
-message frame (its confirmation) only once the COMMIT returned: a message its sender saw
-confirmed is stored. Should the COMMIT fail, the room gets a `retracted` frame (clients
-remove that id) and the sender `error unavailable` with its clientMessageId, then a 4503
-close; its client resends it. A message's id is the same for every attempt
-(chat.services.message_id), so a resend shows once where the first attempt was seen.
+Delivered on receipt, confirmed on commit: the socket holds the participant decision
+(see below) and the chat window (the consultation's status and times: read on join and
+by every re-check, kept current by the `consultation.status` events it forwards). A new
+message whose body and id are valid, that the per-socket limit and the sender's flood
+budget (chat.flood, counted in Redis and awaited on the event loop: the budget bounds
+what the room receives) allow, while the cached window is open now (chat.access's own
+rule, chat_is_open, on the cached values) is handed to the room (the other
+participant's sockets and the sender's other sockets) at once, with its id
+(chat.services.message_id) and createdAt (the server time then, which the store
+writes), before anything is stored; it is then stored, the statement deciding the
+window again (authoritative), writing the access-log row and the message; the sending
+socket gets its own message frame (its confirmation) only once the COMMIT returned: a
+message its sender saw confirmed is stored. Should the store refuse it (the window
+closed in the database: the refusal is logged, the socket closes with its code) or
+fail (`error unavailable` with its clientMessageId, then a 4503 close; its client
+resends it), the room gets a `retracted` frame (clients remove that id) first. A
+resend from another socket that finds its message stored is retracted too, then the
+stored message is broadcast (the room shows the stored time and body). A message's id is
+the same for every attempt, so a resend shows once where the first attempt was seen.
+When the cached window is closed or unknown, for a bad body or id, a barred account, or
+a resend on the socket that stored it, the message is stored first and handed to the
+room only after its COMMIT (a new one still before: services.message_send's
+`announce`, from the database thread).
 
 Delivery is at least once: a message frame carries its id, and a resend (same
 clientMessageId, after a reconnect) is broadcast to the room again (after its commit),
@@ -49,8 +64,10 @@ after the last check starts that re-check in the background and is delivered at 
 an event RECHECK_DELIVERIES_AFTER seconds or more after it waits for the check. So no
 socket reads on a decision older than RECHECK_DELIVERIES_AFTER, and sockets opened
 together (a burst of connects, a restart) do not all re-check in the same second. The
-chat window (the consultation's status and times) is
-read on every message, in the transaction that logs and stores it. A process that could
+chat window is read again on every message, in the transaction that logs and stores
+it: the socket's cached window only decides whether the room may see the message
+before that transaction (a stale "open" costs a retraction, a stale "closed" the
+store-first path). A process that could
 not hear the channel layer for a while closes its sockets with 4503 (chat.watch).
 
 Every channel-layer event is a method named after its type (`chat.message` ->
@@ -70,6 +87,8 @@ from collections import deque
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -80,6 +99,7 @@ from chat.access import (
     CLOSE_UNAVAILABLE,
     Action,
     ChatRefused,
+    chat_is_open,
     get_chat_for,
     get_socket_chat_for,
     recheck_consultation,
@@ -92,6 +112,7 @@ from chat.tickets import ticket_consume
 from chat.watch import watch
 from consultations.models import Consultation
 from huntzen.channel_layer import SENDER_KEY
+from medical.access import is_barred
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +133,9 @@ RECHECK_DELIVERIES_AFTER = 30.0  # the oldest decision an event is delivered on 
 # return before an event would wait for it.
 RECHECK_FROM = 20.0
 RECHECK_UNTIL = 28.0
+# The client message ids a socket stored last (ChatConsumer.sent_here): their resend
+# on that socket takes the path that reads the database before telling anyone.
+SENT_REMEMBERED = 64
 
 # Failures of the channel layer (Redis down, pool exhausted, timeouts).
 LAYER_ERRORS = (*UNAVAILABLE_ERRORS, RuntimeError)
@@ -248,13 +272,38 @@ def _send(user, room, body, client_message_id, announce=None):
         budget.close()
 
 
+def _no_announce(message):
+    """message_send's `announce` for a message the room was handed already (on
+    receipt): the statement still runs in its own transaction, committed after it."""
+
+
+@db
+def _store(user, room, message):
+    """Store `message`, handed to the room on receipt (ChatConsumer._deliver_then_store),
+    with the participant decision of the socket: (message, created), created False for
+    a resend of a message stored already (the stored one). The statement decides the
+    window again (authoritative) and writes the access-log row; a chat closed in the
+    database raises the logged ChatRefused. The flood budget was counted on the loop."""
+    return services.message_send(
+        sender=user,
+        consultation=room,
+        body=message.body,
+        client_message_id=message.client_message_id,
+        now=message.created_at,
+        participant=True,
+        announce=_no_announce,
+    )
+
+
 class EarlyDelivery:
-    """A new message handed to the room before its COMMIT: `announce` runs in the
-    database thread (between the insert and the COMMIT, services.message_send) and only
-    schedules the group_send on the socket's event loop, so that the COMMIT is not kept
-    waiting and no transaction stays open across an await. The event names the sending
-    socket (huntzen.channel_layer.SENDER_KEY), which skips it: that socket confirms
-    after the COMMIT (the Redis layer does not even hand it its own event)."""
+    """A new message handed to the room before its COMMIT. `deliver`, on the socket's
+    loop before the message is stored (delivered on receipt: ChatConsumer.
+    _deliver_then_store); `announce`, from the database thread between the insert and
+    the COMMIT (services.message_send, the store-first path), only schedules the
+    group_send on the socket's event loop, so that the COMMIT is not kept waiting and no
+    transaction stays open across an await. The event names the sending socket
+    (huntzen.channel_layer.SENDER_KEY), which skips it: that socket confirms after the
+    COMMIT (the Redis layer does not even hand it its own event)."""
 
     def __init__(self, consumer, loop):
         self.consumer, self.loop = consumer, loop
@@ -270,13 +319,23 @@ class EarlyDelivery:
             self.consumer.channel_layer.group_send(self.consumer.group, event), self.loop
         )
 
+    def deliver(self, message):
+        """`announce` on the socket's own loop, before the message is stored (delivered
+        on receipt): the group_send starts now, the store does not wait for it."""
+        self.message = message
+        self.text = _encode({"type": "message", **message.as_frame()})
+        event = {"type": "chat.message", "text": self.text, SENDER_KEY: self.consumer.channel_name}
+        self.sent = asyncio.ensure_future(
+            self.consumer.channel_layer.group_send(self.consumer.group, event)
+        )
+
     async def delivered(self):
         """Wait for the early group_send; raises what it raised."""
         await asyncio.wrap_future(self.sent)
 
     async def retract(self):
-        """The COMMIT failed: have the room's clients remove the message (after the
-        early frame, so that no socket gets the retraction first)."""
+        """The COMMIT failed, or the store refused the message: have the room's clients
+        remove it (after the early frame, so that no socket gets the retraction first)."""
         try:
             await self.delivered()
         except LAYER_ERRORS:
@@ -372,6 +431,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.recheck_at = 0.0  # when an event starts the background re-check
         self.rechecking = None  # that re-check's task, while it runs
         self.session_socket = False
+        # The chat window as last read or told (ChatConsumer._window_from), None when
+        # unknown; a message is handed to the room on receipt only when it says open.
+        self.window = None
+        self.window_told = 0  # status events applied to it (a re-check's older read loses)
+        self.sent_here = deque(maxlen=SENT_REMEMBERED)  # client ids stored by this socket
         # Accepted at once, decided after: a refused socket was accepted anyway (only
         # to carry its close code), and no frame reaches the client before `ready`.
         # So the handshake never waits for the database (daphne drops a handshake not
@@ -430,6 +494,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         dispatches them after this handler returns."""
         self.user, self.session_key = user, session_key
         self.scope["user"] = user
+        self._window_from(consultation)
         groups = (self.group, session_group(session_key), user_group(user.pk))
         if not await self._add_groups(groups):
             return
@@ -530,6 +595,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if not await self._still_allowed():
             return
         early = EarlyDelivery(self, asyncio.get_running_loop())
+        message = self._deliverable(content)
+        if message is not None:
+            return await self._deliver_then_store(message, early, reply_id)
         try:
             sent = await _send(
                 self.user, self.room, content.get("body"), client_message_id, early.announce
@@ -557,6 +625,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 await self._unavailable()
             return
         message, _created = sent
+        self.sent_here.append(message.client_message_id)
+        await self._broadcast_stored(message)
+
+    async def _broadcast_stored(self, message):
+        """A stored message to the whole room, the sending socket included (its
+        confirmation)."""
         # Encoded once here, sent as is by every socket of the room (chat_message).
         text = _encode({"type": "message", **message.as_frame()})
         try:
@@ -569,6 +643,73 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             # when this client resends it after reconnecting.
             await self.send(text_data=text)
             await self._unavailable()
+
+    def _deliverable(self, content) -> services.Message | None:
+        """The message of `content` as the room is to be shown it on receipt, or None
+        when the path that stores before telling anyone applies: a bad body or id (its
+        error comes after the flood budget, as there), a barred account, a resend on
+        this socket of a message it stored, or a chat window unknown here or closed now
+        (chat.access.chat_is_open on the cached window). Its createdAt is the server
+        time now, which is also what the store writes."""
+        body, client_message_id = content.get("body"), content.get("clientMessageId")
+        try:
+            services.validate_body(body)
+            services.validate_client_message_id(client_message_id)
+        except ValidationError:
+            return None
+        if client_message_id in self.sent_here or self.window is None or is_barred(self.user):
+            return None
+        now = timezone.now()
+        if not chat_is_open(self.window, now):
+            return None
+        return services.Message(
+            id=services.message_id(self.room.pk, self.user.pk, client_message_id),
+            sender_id=self.user.pk,
+            body=body,
+            created_at=now,
+            client_message_id=client_message_id,
+        )
+
+    async def _deliver_then_store(self, message, early, reply_id):
+        """Deliver on receipt, confirm on commit: once the sender's flood budget (across
+        her sockets and processes, counted in Redis, awaited on the loop) allows, the
+        message goes to the room's group (not to this socket), then is stored (the
+        statement decides the window again, logs, inserts) and confirmed to the sender
+        after its COMMIT. A refusal or a failure of the store retracts it from the room;
+        a resend that finds its message stored has the room show the stored one."""
+        budget = flood.Count.on_loop(self.user.pk)
+        try:
+            allowed = await budget.allows_on_loop()
+        finally:
+            budget.abandon()  # nothing left once answered; a cancelled wait drops it
+        if not allowed:
+            return await self._error("rate_limited", reply_id)
+        early.deliver(message)
+        try:
+            stored, created = await _store(self.user, self.room, message)
+        except ChatRefused:
+            # Closed in the database (the socket's window was stale): the refusal is
+            # logged; the room is told, then the sender (dispatch closes with its code).
+            await early.retract()
+            raise
+        except Exception:
+            logger.exception("Chat unavailable: a message delivered failed to store")
+            await early.retract()
+            return await self._unavailable(reply_id)
+        self.sent_here.append(message.client_message_id)
+        if created:
+            # Stored: the sender's confirmation, then the early delivery's outcome.
+            await self.send(text_data=early.text)
+            try:
+                await early.delivered()
+            except LAYER_ERRORS:
+                logger.exception("Chat unavailable: channel layer failed on send")
+                await self._unavailable()
+            return
+        # A resend (from another socket) of a message stored before: the room was shown
+        # this attempt's time (and body); it shows the stored message instead.
+        await early.retract()
+        await self._broadcast_stored(stored)
 
     async def on_history(self, content):
         before = content.get("before")
@@ -636,8 +777,40 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         is told even by the socket that re-check then closes."""
         if self.closing or not self.joined:
             return
+        self._window_told(event["frame"])
         await self.send_json(event["frame"])
         await self._still_allowed()
+
+    def _window_from(self, consultation):
+        """The chat window as the database gave it (the join, a re-check): what
+        chat.access.chat_is_open reads, nothing else."""
+        self.window = Consultation(
+            pk=consultation.pk,
+            status=consultation.status,
+            scheduled_at=consultation.scheduled_at,
+            scheduled_end=consultation.scheduled_end,
+            ended_at=consultation.ended_at,
+        )
+
+    def _window_told(self, frame):
+        """The window kept current by the lifecycle events (consultations.live's
+        frames: the status, and endedAt once ended); a frame it cannot read leaves the
+        window unknown (messages are then stored before anyone is told)."""
+        self.window_told += 1
+        if self.window is None:
+            return
+        status = frame.get("status")
+        ended_at = frame.get("endedAt")
+        if ended_at is not None:
+            ended_at = parse_datetime(ended_at) if isinstance(ended_at, str) else None
+            if ended_at is None or timezone.is_naive(ended_at):
+                self.window = None
+                return
+            self.window.ended_at = ended_at
+        if status not in Consultation.Status.values:
+            self.window = None
+            return
+        self.window.status = status
 
     async def session_end(self, event):
         """The sign-in that opened this socket ended (logout, new password,
@@ -662,11 +835,13 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def _recheck(self, *, session: bool = False, background: bool = False):
         """The participant decision made again in the database (raises ChatRefused)."""
-        started = self.clock()
+        started, told = self.clock(), self.window_told
         check = _recheck_background if background else _recheck
-        self.user, _consultation = await check(
+        self.user, consultation = await check(
             self.user.pk, self.consultation_id, self.session_key if session else None
         )
+        if told == self.window_told:  # no lifecycle event since it read the row
+            self._window_from(consultation)
         self._checked(started)
 
     async def _still_allowed(self) -> bool:

@@ -6,8 +6,11 @@ nothing is ever shown to its sender as sent that was not stored. The other parti
 may see it earlier ("deliver on insert, confirm on commit"): given `announce`, the
 one-statement path calls it with the new message once the row is inserted and before
 its transaction commits; should the commit fail, message_send raises and the caller
-retracts what it announced. A message's id is drawn from (room, sender, client message
-id) (message_id), so that the resend of a retracted message shows under the same id.
+retracts what it announced. The websocket may also show it to the room before calling
+this at all (chat.consumers, "delivered on receipt", with the `now` it then gives here):
+this decides and stores as ever, and a refusal or failure is retracted there too. A
+message's id is drawn from (room, sender, client message id) (message_id), so that the
+resend of a retracted message shows under the same id.
 
 `may_store` (the sender's flood budget: chat.flood.Count) is asked before anything is
 committed; on the one-statement path with `announce`, only once the statement has run

@@ -183,3 +183,36 @@ async def test_a_count_is_sent_at_once_and_its_answer_read_later(frozen_window):
     assert counted_before_asked == 1
     assert answers == (True, True)
     assert total == 2 and in_use == 0
+
+
+@pytest.mark.redis
+async def test_a_count_on_the_event_loop_is_read_without_blocking_it(frozen_window):
+    """Count.on_loop (the chat's message on PostgreSQL): the answer awaited on the loop
+    counts as allows() does, past the budget too; the connection goes back clean."""
+    user_id = "00000000-0000-0000-0000-0000000000f4"
+    answers = []
+    for _ in range(flood.USER_MESSAGES_PER_WINDOW + 1):
+        count = flood.Count.on_loop(user_id)
+        answers.append(await count.allows_on_loop())
+        assert await count.allows_on_loop() == answers[-1]  # asked again, one answer
+    assert answers == [True] * flood.USER_MESSAGES_PER_WINDOW + [False]
+    count = flood.Count.on_loop(user_id)
+    pool = count.pending.pool
+    count.abandon()  # a failed message: its reply is not waited for
+    assert len(pool._in_use_connections) == 0
+
+
+@pytest.mark.redis
+async def test_redis_silent_on_the_event_loop_leaves_the_per_socket_limit(
+    frozen_window, monkeypatch
+):
+    count = flood.Count.on_loop("00000000-0000-0000-0000-0000000000f5")
+    pending = count.pending
+
+    async def silent(timeout=None):
+        pending.connection.disconnect()  # as replied() does past its timeout
+        return False
+
+    monkeypatch.setattr(pending, "replied", silent)
+    assert await count.allows_on_loop() is True
+    assert len(pending.pool._in_use_connections) == 0
