@@ -312,22 +312,20 @@ class EarlyDelivery:
         self.sent = None  # the group_send's concurrent future
 
     def announce(self, message):
-        self.message = message
-        self.text = _encode({"type": "message", **message.as_frame()})
-        event = {"type": "chat.message", "text": self.text, SENDER_KEY: self.consumer.channel_name}
-        self.sent = asyncio.run_coroutine_threadsafe(
-            self.consumer.channel_layer.group_send(self.consumer.group, event), self.loop
-        )
+        self.sent = asyncio.run_coroutine_threadsafe(self._group_send(message), self.loop)
 
     def deliver(self, message):
         """`announce` on the socket's own loop, before the message is stored (delivered
         on receipt): the group_send starts now, the store does not wait for it."""
+        self.sent = asyncio.ensure_future(self._group_send(message))
+
+    def _group_send(self, message):
+        """The group_send of `message` to the room but the sending socket (its frame
+        kept for the sender's confirmation)."""
         self.message = message
         self.text = _encode({"type": "message", **message.as_frame()})
         event = {"type": "chat.message", "text": self.text, SENDER_KEY: self.consumer.channel_name}
-        self.sent = asyncio.ensure_future(
-            self.consumer.channel_layer.group_send(self.consumer.group, event)
-        )
+        return self.consumer.channel_layer.group_send(self.consumer.group, event)
 
     async def delivered(self):
         """Wait for the early group_send; raises what it raised."""
@@ -616,17 +614,19 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if sent is None:  # the user's budget, across her sockets and processes
             return await self._error("rate_limited", reply_id)
         if early.sent is not None:
-            # Stored: the sender's confirmation, then the early delivery's outcome.
-            await self.send(text_data=early.text)
-            try:
-                await early.delivered()
-            except LAYER_ERRORS:
-                logger.exception("Chat unavailable: channel layer failed on send")
-                await self._unavailable()
-            return
+            return await self._confirm_early(early)
         message, _created = sent
         self.sent_here.append(message.client_message_id)
         await self._broadcast_stored(message)
+
+    async def _confirm_early(self, early):
+        """Stored: the sender's confirmation, then the early delivery's outcome."""
+        await self.send(text_data=early.text)
+        try:
+            await early.delivered()
+        except LAYER_ERRORS:
+            logger.exception("Chat unavailable: channel layer failed on send")
+            await self._unavailable()
 
     async def _broadcast_stored(self, message):
         """A stored message to the whole room, the sending socket included (its
@@ -698,14 +698,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return await self._unavailable(reply_id)
         self.sent_here.append(message.client_message_id)
         if created:
-            # Stored: the sender's confirmation, then the early delivery's outcome.
-            await self.send(text_data=early.text)
-            try:
-                await early.delivered()
-            except LAYER_ERRORS:
-                logger.exception("Chat unavailable: channel layer failed on send")
-                await self._unavailable()
-            return
+            return await self._confirm_early(early)
         # A resend (from another socket) of a message stored before: the room was shown
         # this attempt's time (and body); it shows the stored message instead.
         await early.retract()
