@@ -85,6 +85,7 @@ def read(
     `token_seconds` (None: until evicted)."""
     if not _shared():
         return Read(key, None)
+    # Fetched ahead: earlier in the request, before the check above.
     found = _fetched_ahead(request, (*generations, key))
     if found is None:
         try:
@@ -92,8 +93,8 @@ def read(
         except Exception:
             logger.warning("Cache unavailable: %s computed", key)
             return Read(key, None)
-    if not _shared():  # Redis failed during that call: it answered from local memory
-        return Read(key, None)
+        if not _shared():  # Redis failed during that call: it answered from local memory
+            return Read(key, None)
     tokens = []
     for generation in generations:
         token = found.get(generation)

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
+from metrics import selectors
 from metrics.models import CompanyDay, EmployeeDay
 from tests.consultations.factories import completed
 from tests.metrics.helpers import make_employees, paris
@@ -243,6 +244,22 @@ def test_a_month_is_published_once_it_is_over(api_client, hr_acme, acme, march, 
     assert [b["label"] for b in weeks][-1] == "2026-W13"  # W14 waits for April
 
 
+def test_a_month_is_over_when_it_is_over_in_paris_whatever_zone_is_active(
+    api_client, hr_acme, acme, march, time_machine
+):
+    """The counters date their days in TIME_ZONE (Europe/Paris): in Tokyo April has
+    begun while March 31 still runs in Paris, and March is not published yet."""
+    from django.utils import timezone
+
+    time_machine.move_to(paris(2026, 3, 31, 20))
+    with timezone.override("Asia/Tokyo"):
+        assert selectors.published_until_for(protect=True) == date(2026, 2, 28)
+        assert get(api_client, hr_acme, acme).json()["period"]["publishedUntil"] == "2026-02-28"
+    time_machine.move_to(paris(2026, 4, 1, 0, 5))
+    with timezone.override("America/New_York"):  # still March 31 there
+        assert selectors.published_until_for(protect=True) == date(2026, 3, 31)
+
+
 # --- HR: CSV ----------------------------------------------------------------------------
 
 
@@ -364,7 +381,7 @@ def test_the_read_costs_the_same_for_3_or_300_days(
 def test_hr_reads_today_once_per_answer(api_client, hr_acme, acme, march, monkeypatch):
     """The default period and the cached answer's key share one reading of today (each
     costs a time zone lookup): the same answer as when each read it on its own."""
-    from metrics import periods, selectors
+    from metrics import periods
 
     assert selectors.default_report(
         protect=True, until=selectors.published_until_for(protect=True)
