@@ -40,10 +40,13 @@ _PERMS_GENERATION = "auth.perms.gen"
 
 
 def _keys(user_id) -> tuple[str, str] | None:
-    try:
-        hex_id = uuid.UUID(str(user_id)).hex
-    except ValueError:
-        return None
+    if user_id.__class__ is uuid.UUID:  # the session's id, already parsed (api_auth)
+        hex_id = user_id.hex
+    else:
+        try:
+            hex_id = uuid.UUID(str(user_id)).hex
+        except ValueError:
+            return None
     return f"auth.user.{hex_id}", f"auth.user.{hex_id}.gen"
 
 

@@ -60,7 +60,21 @@ class SessionStore(DbSessionStore):
         except Exception:
             return {}  # as Django's decode
 
+    def load(self):
+        """Django's `load`, the session's text decoded without a model instance around
+        it (Django builds one per request only to read this column back)."""
+        data = self._session_data_from_db()
+        return {} if data is None else self.decode(data)
+
     def _get_session_from_db(self):
+        data = self._session_data_from_db()
+        if data is None:
+            return None
+        return self.model(session_key=self.session_key, session_data=data)
+
+    def _session_data_from_db(self) -> str | None:
+        """The text of this key's session whose expiry is still ahead, or None (then,
+        as Django's `_get_session_from_db`, the key is dropped)."""
         model = self.model
         connection = connections[router.db_for_read(model)]
         sql = _session_sql(model, connection)
@@ -77,7 +91,7 @@ class SessionStore(DbSessionStore):
         if row is None:
             self._session_key = None
             return None
-        return model(session_key=self.session_key, session_data=row[0])
+        return row[0]
 
 
 # The session statement per model and database vendor (its quoting), built once.

@@ -199,3 +199,14 @@ def test_while_redis_is_down_the_database_decides(monkeypatch, employee_a):
         with CaptureQueriesContext(connection) as queries:
             assert backend.get_user(employee_a.pk) == employee_a
         assert _user_queries(queries)
+
+
+def test_a_user_id_gives_the_same_keys_as_a_uuid_or_as_its_text():
+    """The API hands over the session's id already parsed: the same entry as its text
+    (the portal's path) names; a malformed id names none."""
+    user_id = uuid.uuid4()
+    expected = (f"auth.user.{user_id.hex}", f"auth.user.{user_id.hex}.gen")
+    assert auth_cache._keys(user_id) == expected
+    assert auth_cache._keys(str(user_id)) == expected
+    assert auth_cache._keys(str(user_id).upper()) == expected
+    assert auth_cache._keys("not-an-id") is None
