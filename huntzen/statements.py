@@ -164,37 +164,13 @@ def _int_conversion(functions: list, expression) -> bool:
     ] and expression.output_field.get_internal_type().endswith("IntegerField")
 
 
-# Where a psycopg connection keeps its adapters with text loaders, by the loaders' oids.
-_TEXT_ADAPTERS = "_huntzen_text_adapters"
-
-
 def _load_as_text(cursor, oids: tuple[int, ...]) -> None:
     """This psycopg cursor's values of these types as PostgreSQL's text (the
-    connection's other cursors keep their loaders): its adapters are the connection's
-    with text loaders for them (`_text_adapters`), set before the cursor runs anything
-    (psycopg builds each query's Transformer from them)."""
-    cursor._adapters = _text_adapters(cursor.connection, oids)
-
-
-def _text_adapters(conn, oids: tuple[int, ...]):
-    """The connection's adapters with text loaders for `oids`, built once per connection
-    and oids: registering them on each cursor copied the connection's loaders and
-    rebuilt psycopg's Transformer at each registration, 29 K instructions per run
-    (bench/profiles/rc/). Shared by the statements' cursors, which never change them."""
-    from psycopg.adapt import AdaptersMap
+    connection's other cursors keep their loaders)."""
     from psycopg.types.string import TextLoader
 
-    built = getattr(conn, _TEXT_ADAPTERS, None)
-    if built is None:
-        built = {}
-        setattr(conn, _TEXT_ADAPTERS, built)
-    adapters = built.get(oids)
-    if adapters is None:
-        adapters = AdaptersMap(conn.adapters)
-        for oid in oids:
-            adapters.register_loader(oid, TextLoader)
-        built[oids] = adapters
-    return adapters
+    for oid in oids:
+        cursor.adapters.register_loader(oid, TextLoader)
 
 
 def _in_slots(index: int, slots: dict) -> bool:

@@ -6,15 +6,11 @@ import uuid
 from datetime import datetime, timedelta
 
 import pytest
-from django.db import connection
 from django.db.models import Count, Q, Window
 from django.utils import timezone
-from psycopg import pq
-from psycopg.types.string import TextLoader
 
 from accounts.models import User
 from consultations.models import Consultation
-from huntzen import statements
 from huntzen.statements import Statement
 from tests.consultations.factories import book
 
@@ -139,33 +135,6 @@ def test_it_reads_the_types_asked_as_postgresqls_text(employee_a, practitioner_p
     assert datetime.fromisoformat(created_at) == expected[4]
     assert _of(employee_a.pk, timezone.now())[0] == expected  # other cursors: unchanged
     assert isinstance(Consultation.objects.values_list("pk", flat=True)[0], uuid.UUID)
-
-
-def test_its_text_loaders_are_built_once_per_connection_and_stay_its_own(
-    employee_a, practitioner_p
-):
-    """The statement's cursors share one set of adapters per connection (built at the
-    first run), which leaves the connection's own loaders as they were: a plain cursor
-    run between two statements still reads UUIDs and datetimes."""
-    booked = book(employee_a, practitioner_p, at=timezone.now() + timedelta(days=2))
-    statement = Statement(
-        _of, as_text=("uuid", "timestamptz"), user_id=User._meta.pk, after=SCHEDULED_END
-    )
-    first = statement.rows(user_id=employee_a.pk, after=timezone.now(), limit=5)
-    conn = connection.connection
-    oids = (conn.adapters.types["uuid"].oid, conn.adapters.types["timestamptz"].oid)
-    shared = statements._text_adapters(conn, oids)
-    assert statements._text_adapters(conn, oids) is shared
-    for oid in oids:
-        assert conn.adapters.get_loader(oid, pq.Format.TEXT) is not TextLoader
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id, scheduled_at FROM consultations_consultation WHERE id = %s", [booked.pk]
-        )
-        assert cursor.fetchone() == (booked.pk, booked.scheduled_at)
-    assert statement.rows(user_id=employee_a.pk, after=timezone.now(), limit=5) == first
-    assert first[0][0] == str(booked.pk)
-    assert statements._text_adapters(conn, oids) is shared
 
 
 def test_it_leaves_out_integer_conversions_only(employee_a, practitioner_p):
