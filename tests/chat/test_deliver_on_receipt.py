@@ -10,13 +10,15 @@ import uuid
 import pytest
 from asgiref.sync import sync_to_async
 from django.db import connections
+from django.test import Client
+from django.urls import reverse
 
 from chat import flood, services
-from chat.access import CLOSE_CLOSED, Action
+from chat.access import CLOSE_CLOSED, CLOSE_UNAUTHENTICATED, Action
 from chat.models import ChatMessage
 from consultations.models import Consultation
 from medical.models import AccessLogEntry
-from tests.chat.conftest import joined, receive_type, send, ws_for
+from tests.chat.conftest import communicator, joined, receive_type, send, ws_for
 
 pytestmark = [
     pytest.mark.postgres,
@@ -312,4 +314,35 @@ async def test_the_store_begins_once_the_room_was_handed_the_message(
     assert (await receive_type(alice, "message"))["clientMessageId"] == "room-first"
     assert begun.is_set()
     await alice.disconnect()
+    await paula.disconnect()
+
+
+async def test_a_socket_whose_sign_in_ends_while_its_message_is_stored_gets_nothing_more(
+    employee_a, practitioner_p, consultation, held_statement
+):
+    """The logout closes the socket at once (its store no longer holds its events up);
+    the message, received while signed in, is stored, and nothing reaches the closed
+    socket (chat.guard drops what is sent after a close)."""
+    laptop = await sync_to_async(Client)()
+    await sync_to_async(laptop.force_login)(employee_a)
+    alice = communicator(consultation.pk, cookie=laptop.cookies["sessionid"].value)
+    paula = await ws_for(consultation.pk, practitioner_p)
+    await joined(alice)
+    await joined(paula)
+    await send(alice, "avant de partir", "leaving-1")
+    assert (await receive_type(paula, "message"))["clientMessageId"] == "leaving-1"
+
+    response = await sync_to_async(laptop.post)(reverse("account_logout"))
+    assert response.status_code == 302
+    assert await alice.receive_output(timeout=2) == {
+        "type": "websocket.close",
+        "code": CLOSE_UNAUTHENTICATED,
+    }
+    held_statement.set()
+    for _ in range(50):
+        if await stored(client_message_id="leaving-1"):
+            break
+        await asyncio.sleep(0.1)
+    assert len(await stored(client_message_id="leaving-1")) == 1
+    assert await alice.receive_nothing(timeout=0.5)
     await paula.disconnect()
