@@ -29,13 +29,18 @@ what the room receives) allow, while the cached window is open now (chat.access'
 rule, chat_is_open, on the cached values) is handed to the room (the other
 participant's sockets and the sender's other sockets) at once, with its id
 (chat.services.message_id) and createdAt (the server time then, which the store
-writes), before anything is stored; it is then stored, the statement deciding the
-window again (authoritative), writing the access-log row and the message; the sending
+writes), before anything is stored; it is then stored, once that group_send returned
+(the store's thread would compete for the GIL with the loop carrying the room's frames),
+in a task beside the socket's events (Channels hands a socket one event at a time: the
+other participant's message would wait for this one's COMMIT), the socket's next message
+waiting for it (stored and confirmed in the order sent); the statement decides the
+window again (authoritative), writes the access-log row and the message; the sending
 socket gets its own message frame (its confirmation) only once the COMMIT returned: a
 message its sender saw confirmed is stored. Should the store refuse it (the window
 closed in the database: the refusal is logged, the socket closes with its code) or
 fail (`error unavailable` with its clientMessageId, then a 4503 close; its client
-resends it), the room gets a `retracted` frame (clients remove that id) first. A
+resends it), the room but the sending socket (which keeps it pending) gets a
+`retracted` frame (clients remove that id) first. A
 resend from another socket that finds its message stored is retracted too, then the
 stored message is broadcast (the room shows the stored time and body). A message's id is
 the same for every attempt, so a resend shows once where the first attempt was seen.
@@ -331,6 +336,11 @@ class EarlyDelivery:
         """Wait for the early group_send; raises what it raised."""
         await asyncio.wrap_future(self.sent)
 
+    async def settled(self):
+        """Wait for the early group_send to end, whatever its outcome (`delivered`
+        raises it later)."""
+        await asyncio.wait([asyncio.wrap_future(self.sent)])
+
     async def retract(self):
         """The COMMIT failed, or the store refused the message: have the room's clients
         remove it (after the early frame, so that no socket gets the retraction first)."""
@@ -343,10 +353,11 @@ class EarlyDelivery:
             "id": str(self.message.id),
             "clientMessageId": self.message.client_message_id,
         }
+        # Not to the sending socket, which was never shown it: it keeps the message
+        # pending (its error or close says why).
+        event = {"type": "chat.retracted", "frame": frame, SENDER_KEY: self.consumer.channel_name}
         try:
-            await self.consumer.channel_layer.group_send(
-                self.consumer.group, {"type": "chat.retracted", "frame": frame}
-            )
+            await self.consumer.channel_layer.group_send(self.consumer.group, event)
         except LAYER_ERRORS:
             # The resend (same id) or the next history page puts the recipient right.
             logger.exception("Chat: channel layer failed on a retraction")
@@ -434,6 +445,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.window = None
         self.window_told = 0  # status events applied to it (a re-check's older read loses)
         self.sent_here = deque(maxlen=SENT_REMEMBERED)  # client ids stored by this socket
+        self.storing = None  # the store of the last message delivered on receipt (a task)
         # Accepted at once, decided after: a refused socket was accepted anyway (only
         # to carry its close code), and no frame reaches the client before `ready`.
         # So the handshake never waits for the database (daphne drops a handshake not
@@ -590,6 +602,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         reply_id = client_message_id if isinstance(client_message_id, str) else None
         if not self.message_limit.allow():
             return await self._error("rate_limited", reply_id)
+        if self.storing is not None:
+            # This socket's previous message stored (or retracted) first: its messages
+            # are stored and confirmed in the order sent, and `sent_here` is complete.
+            await asyncio.wait([self.storing])
         if not await self._still_allowed():
             return
         early = EarlyDelivery(self, asyncio.get_running_loop())
@@ -675,8 +691,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         her sockets and processes, counted in Redis, awaited on the loop) allows, the
         message goes to the room's group (not to this socket), then is stored (the
         statement decides the window again, logs, inserts) and confirmed to the sender
-        after its COMMIT. A refusal or a failure of the store retracts it from the room;
-        a resend that finds its message stored has the room show the stored one."""
+        after its COMMIT, in a task of its own (_store_delivered): this socket goes on
+        receiving meanwhile (Channels hands a socket its events one at a time: the
+        other participant's message would otherwise wait for this one's COMMIT)."""
         budget = flood.Count.on_loop(self.user.pk)
         try:
             allowed = await budget.allows_on_loop()
@@ -685,13 +702,22 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if not allowed:
             return await self._error("rate_limited", reply_id)
         early.deliver(message)
+        self.storing = asyncio.ensure_future(self._store_delivered(message, early, reply_id))
+
+    async def _store_delivered(self, message, early, reply_id):
+        """Store a message delivered on receipt once the early group_send returned (the
+        loop carries the room's frames meanwhile: the store's thread would hold the GIL
+        between the steps that do). A refusal or a failure of the store retracts it
+        from the room; a resend that finds its message stored has the room show the
+        stored one."""
+        await early.settled()
         try:
             stored, created = await _store(self.user, self.room, message)
-        except ChatRefused:
+        except ChatRefused as refused:
             # Closed in the database (the socket's window was stale): the refusal is
-            # logged; the room is told, then the sender (dispatch closes with its code).
+            # logged; the room is told, then the sender (closed with its code).
             await early.retract()
-            raise
+            return await self._refuse(refused.close_code)
         except Exception:
             logger.exception("Chat unavailable: a message delivered failed to store")
             await early.retract()
@@ -752,7 +778,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def chat_retracted(self, event):
         """A message delivered before its COMMIT was not stored (on_message)."""
-        if await self._still_allowed():
+        if event.get(SENDER_KEY) != self.channel_name and await self._still_allowed():
             await self.send_json(event["frame"])
 
     async def chat_signal(self, event):

@@ -3,19 +3,22 @@ cached window says open is handed to the room before its statement runs; the sta
 still decides (window, log row, insert), a refusal or a failure is retracted, the
 sender confirmed only after the COMMIT."""
 
+import asyncio
 import threading
 import uuid
 
 import pytest
 from asgiref.sync import sync_to_async
 from django.db import connections
+from django.test import Client
+from django.urls import reverse
 
 from chat import flood, services
-from chat.access import CLOSE_CLOSED, Action
+from chat.access import CLOSE_CLOSED, CLOSE_UNAUTHENTICATED, Action
 from chat.models import ChatMessage
 from consultations.models import Consultation
 from medical.models import AccessLogEntry
-from tests.chat.conftest import joined, receive_type, send, ws_for
+from tests.chat.conftest import communicator, joined, receive_type, send, ws_for
 
 pytestmark = [
     pytest.mark.postgres,
@@ -223,3 +226,123 @@ async def test_a_cancellation_told_closes_the_cached_window(
     assert not any('"message"' in f.get("text", "") for f in frames), frames
     assert not any('"retracted"' in f.get("text", "") for f in frames), frames
     assert await stored(client_message_id="cancelled-1") == []
+
+
+async def test_the_sender_receives_while_its_own_message_is_stored(
+    employee_a, practitioner_p, consultation, held_statement
+):
+    """Channels hands a socket its events one at a time: the store runs beside them,
+    so the other participant's message reaches the sender before her COMMIT."""
+    alice = await ws_for(consultation.pk, employee_a)
+    paula = await ws_for(consultation.pk, practitioner_p)
+    await joined(alice)
+    await joined(paula)
+    await send(alice, "la mienne", "mine-1")
+    assert (await receive_type(paula, "message"))["clientMessageId"] == "mine-1"
+    await send(paula, "la sienne", "theirs-1")
+
+    # Both statements are held: alice gets paula's message, not yet her confirmation.
+    theirs = await receive_type(alice, "message")
+    assert (theirs["clientMessageId"], theirs["sender"]) == ("theirs-1", str(practitioner_p.pk))
+    assert await stored(client_message_id__in=["mine-1", "theirs-1"]) == []
+
+    held_statement.set()
+    assert (await receive_type(alice, "message"))["clientMessageId"] == "mine-1"
+    assert (await receive_type(paula, "message"))["clientMessageId"] == "theirs-1"
+    assert len(await stored(client_message_id__in=["mine-1", "theirs-1"])) == 2
+    await alice.disconnect()
+    await paula.disconnect()
+
+
+async def test_a_sockets_messages_are_stored_and_confirmed_in_the_order_sent(
+    employee_a, practitioner_p, consultation, held_statement
+):
+    """The next message of a socket waits for the store of its previous one: the room
+    is not shown the second before the first is stored, confirmations keep the order."""
+    alice = await ws_for(consultation.pk, employee_a)
+    paula = await ws_for(consultation.pk, practitioner_p)
+    await joined(alice)
+    await joined(paula)
+    await send(alice, "un", "order-1")
+    await send(alice, "deux", "order-2")
+    assert (await receive_type(paula, "message"))["clientMessageId"] == "order-1"
+    assert await paula.receive_nothing(timeout=0.3)
+
+    held_statement.set()
+    assert (await receive_type(alice, "message"))["clientMessageId"] == "order-1"
+    assert (await receive_type(paula, "message"))["clientMessageId"] == "order-2"
+    assert (await receive_type(alice, "message"))["clientMessageId"] == "order-2"
+    assert len(await stored(client_message_id__in=["order-1", "order-2"])) == 2
+    await alice.disconnect()
+    await paula.disconnect()
+
+
+async def test_the_store_begins_once_the_room_was_handed_the_message(
+    employee_a, practitioner_p, consultation, monkeypatch
+):
+    """The store's thread starts after the early group_send returned (it would compete
+    for the GIL with the loop carrying the room's frames)."""
+    from huntzen.channel_layer import LocalFirstLoopLayer
+
+    published = asyncio.Event()
+    group_send = LocalFirstLoopLayer.group_send
+
+    async def held_publish(layer, group, message):
+        await group_send(layer, group, message)
+        if message["type"] == "chat.message":
+            await published.wait()
+
+    begun = threading.Event()
+    begun_with = services._begun_with
+
+    def noted(connection, sql, params):
+        begun.set()
+        return begun_with(connection, sql, params)
+
+    monkeypatch.setattr(LocalFirstLoopLayer, "group_send", held_publish)
+    monkeypatch.setattr(services, "_begun_with", noted)
+    alice = await ws_for(consultation.pk, employee_a)
+    paula = await ws_for(consultation.pk, practitioner_p)
+    await joined(alice)
+    await joined(paula)
+    await send(alice, "d'abord la salle", "room-first")
+
+    assert (await receive_type(paula, "message"))["clientMessageId"] == "room-first"
+    await asyncio.sleep(0.3)
+    assert not begun.is_set()
+    published.set()
+    assert (await receive_type(alice, "message"))["clientMessageId"] == "room-first"
+    assert begun.is_set()
+    await alice.disconnect()
+    await paula.disconnect()
+
+
+async def test_a_socket_whose_sign_in_ends_while_its_message_is_stored_gets_nothing_more(
+    employee_a, practitioner_p, consultation, held_statement
+):
+    """The logout closes the socket at once (its store no longer holds its events up);
+    the message, received while signed in, is stored, and nothing reaches the closed
+    socket (chat.guard drops what is sent after a close)."""
+    laptop = await sync_to_async(Client)()
+    await sync_to_async(laptop.force_login)(employee_a)
+    alice = communicator(consultation.pk, cookie=laptop.cookies["sessionid"].value)
+    paula = await ws_for(consultation.pk, practitioner_p)
+    await joined(alice)
+    await joined(paula)
+    await send(alice, "avant de partir", "leaving-1")
+    assert (await receive_type(paula, "message"))["clientMessageId"] == "leaving-1"
+
+    response = await sync_to_async(laptop.post)(reverse("account_logout"))
+    assert response.status_code == 302
+    assert await alice.receive_output(timeout=2) == {
+        "type": "websocket.close",
+        "code": CLOSE_UNAUTHENTICATED,
+    }
+    held_statement.set()
+    for _ in range(50):
+        if await stored(client_message_id="leaving-1"):
+            break
+        await asyncio.sleep(0.1)
+    assert len(await stored(client_message_id="leaving-1")) == 1
+    assert await alice.receive_nothing(timeout=0.5)
+    await paula.disconnect()
