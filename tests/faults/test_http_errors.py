@@ -5,9 +5,10 @@ of ours on the portals; never Django's "Server Error (500)". huntzen.errors.serv
 import logging
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
 from django.db import OperationalError
 from django.test import Client
+
+from accounts.sessions import SessionStore  # the project's SESSION_ENGINE
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db, pytest.mark.urls("tests.faults.urls_boom")]
 
