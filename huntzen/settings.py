@@ -113,7 +113,12 @@ TEMPLATES = [
                 # After Django's built-in csrf processor: its token, masked cheaper.
                 "huntzen.csrf.csrf",
             ],
-            "builtins": ["huntzen.date_filters", "huntzen.typography", "huntzen.nav"],
+            "builtins": [
+                "huntzen.date_filters",
+                "huntzen.typography",
+                "huntzen.nav",
+                "huntzen.csrf",  # {% csrf_token %}
+            ],
         },
     },
 ]

@@ -15,8 +15,10 @@ from django.middleware.csrf import (
     _mask_cipher_secret,
     _unmask_cipher_token,
 )
+from django.template import Context, Engine
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils.html import format_html
 
 from huntzen import csrf
 
@@ -134,3 +136,34 @@ def test_the_page_token_is_this_modules(employee_a):
     with mock.patch("huntzen.csrf.mask_digits", return_value=list(range(32))):
         tokens = set(_page_tokens(client, reverse("medical:journal")))
     assert tokens == {csrf.masked(secret, list(range(32)))}
+
+
+def _three_forms(builtins):
+    return Engine(builtins=builtins).from_string(
+        "{% csrf_token %}|{% if on %}{% csrf_token %}{% endif %}|"
+        "{% for i in two %}{% csrf_token %}{% endfor %}"
+    )
+
+
+@pytest.mark.parametrize("token", ["abc123", "NOTPROVIDED", "", None])
+def test_the_tag_writes_djangos_input_once_per_render(token):
+    ours, djangos = _three_forms(["huntzen.csrf"]), _three_forms([])
+    context = {"csrf_token": token, "on": True, "two": [1, 2]}
+    assert ours.render(Context(context)) == djangos.render(Context(context))
+    with mock.patch("django.template.defaulttags.format_html", wraps=format_html) as made:
+        ours.render(Context(context))
+    assert made.call_count == (1 if token else 0)
+
+
+def test_each_render_and_each_token_gets_its_own_input():
+    page = _three_forms(["huntzen.csrf"])
+    first = page.render(Context({"csrf_token": "first", "on": True, "two": [1]}))
+    second = page.render(Context({"csrf_token": "second", "on": True, "two": [1]}))
+    assert first.count('value="first"') == 3 and "second" not in first
+    assert second.count('value="second"') == 3 and "first" not in second
+    # A {% with %} giving another token within a render (none of ours does) is followed.
+    nested = Engine(builtins=["huntzen.csrf"]).from_string(
+        "{% csrf_token %}{% with csrf_token=other %}{% csrf_token %}{% endwith %}"
+    )
+    html = nested.render(Context({"csrf_token": "one", "other": "two"}))
+    assert 'value="one"' in html and 'value="two"' in html

@@ -213,3 +213,26 @@ def test_a_key_removed_from_the_ring_stops_the_next_lists_unsealer():
         pytest.raises(crypto.DecryptionError),
     ):
         crypto.unsealer()(old, aad=_aad())  # the id given other bytes: those bytes
+
+
+def test_every_reader_of_the_format_refuses_what_the_others_refuse():
+    """unseal, unseal_bytes and a list's unsealer share one reader (`_open`): binary
+    content reads as bytes only, and each refuses a moved, tampered or unknown value."""
+    binary = crypto.seal_bytes(b"\xff\xfe", aad=_aad())
+    text = crypto.seal("calme", aad=_aad())
+    list_unseal = crypto.unsealer()
+    assert crypto.unseal_bytes(binary, aad=_aad()) == b"\xff\xfe"
+    assert crypto.unseal_bytes(text, aad=_aad()) == b"calme"
+    for read in (crypto.unseal, list_unseal):
+        with pytest.raises(crypto.DecryptionError, match="not text"):
+            read(binary, aad=_aad())
+        assert read(text, aad=_aad()) == "calme"
+    key_id, _, payload = text.partition(":")
+    middle = len(payload) // 2  # a ciphertext byte, not the padding's bits
+    changed = "A" if payload[middle] != "A" else "B"
+    tampered = f"{key_id}:{payload[:middle]}{changed}{payload[middle + 1 :]}"
+    unknown = f"unknown:{payload}"
+    for read in (crypto.unseal, crypto.unseal_bytes, list_unseal):
+        for bad, aad in ((text, _aad(field="mood")), (tampered, _aad()), (unknown, _aad())):
+            with pytest.raises(crypto.DecryptionError):
+                read(bad, aad=aad)
