@@ -702,7 +702,19 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if not allowed:
             return await self._error("rate_limited", reply_id)
         early.deliver(message)
-        self.storing = asyncio.ensure_future(self._store_delivered(message, early, reply_id))
+        self.storing = asyncio.ensure_future(
+            self._beside_events(self._store_delivered(message, early, reply_id), reply_id)
+        )
+
+    async def _beside_events(self, work, reply_id):
+        """Run `work` beside the socket's events: a failure is logged and answered as the
+        store's own (`error unavailable`, then 4503: the page reconnects and resends what it
+        has not seen confirmed), where a handler's failure would have ended the socket."""
+        try:
+            await work
+        except Exception:
+            logger.exception("Chat unavailable: a message's store failed beside its socket")
+            await self._unavailable(reply_id)
 
     async def _store_delivered(self, message, early, reply_id):
         """Store a message delivered on receipt once the early group_send returned (the

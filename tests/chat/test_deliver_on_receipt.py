@@ -346,3 +346,35 @@ async def test_a_socket_whose_sign_in_ends_while_its_message_is_stored_gets_noth
     assert len(await stored(client_message_id="leaving-1")) == 1
     assert await alice.receive_nothing(timeout=0.5)
     await paula.disconnect()
+
+
+async def test_a_failure_after_the_store_closes_the_sender_as_unavailable(
+    employee_a, practitioner_p, consultation, monkeypatch, caplog
+):
+    """The store runs beside the socket's events: what fails there after the COMMIT (its
+    confirmation here) is logged and answered as a failed store would be (`error
+    unavailable`, 4503), not lost in a task nobody awaits; the stored message stays."""
+    from chat.access import CLOSE_UNAVAILABLE
+    from chat.consumers import ChatConsumer
+
+    async def broken(self, early):
+        raise RuntimeError("confirmation failed")
+
+    monkeypatch.setattr(ChatConsumer, "_confirm_early", broken)
+    alice = await ws_for(consultation.pk, employee_a)
+    paula = await ws_for(consultation.pk, practitioner_p)
+    await joined(alice)
+    await joined(paula)
+    await send(alice, "confirmée ?", "unconfirmed-1")
+
+    assert (await receive_type(paula, "message"))["clientMessageId"] == "unconfirmed-1"
+    error = await receive_type(alice, "error")
+    assert (error["code"], error["clientMessageId"]) == ("unavailable", "unconfirmed-1")
+    assert await alice.receive_output(timeout=2) == {
+        "type": "websocket.close",
+        "code": CLOSE_UNAVAILABLE,
+    }
+    assert len(await stored(client_message_id="unconfirmed-1")) == 1
+    assert "failed beside its socket" in caplog.text
+    assert "confirmée" not in caplog.text
+    await paula.disconnect()
