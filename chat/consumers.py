@@ -546,6 +546,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             self.watch.forget(self)
         if self.rechecking is not None:
             self.rechecking.cancel()
+        if self.storing is not None:
+            # The socket's last message is stored (or retracted) before it is done: no
+            # store outlives its consumer (a test's teardown truncates the tables).
+            await asyncio.wait([self.storing])
         self.joined = False
         groups, self.groups_joined = self.groups_joined, ()
         if groups:
