@@ -35,6 +35,11 @@ on exit, their count and total / max milliseconds per generation into its log
 (var/bench/daphne-<port>.log), which the report repeats.
 BENCH_CPROFILE=DIR runs the chat's daphne under cProfile instead (where py-spy is not
 installed): DIR/1.prof the connects, DIR/2.prof the messages (bench/profiled_daphne.py).
+BENCH_RECHECK_LOG=1 has the chat's daphne log chat.consumers at DEBUG: the report counts
+its periodic re-checks by kind while the clients send ("Chat re-check: <kind>" lines:
+`waited`, an event that waited for one; `event` / `timer`, one started in the background
+by an event / by the socket's timer; `idle`, a timer that found no event since the last
+check; each re-check is two statements: tests/chat/test_recheck_cost.py).
 """
 
 import argparse
@@ -168,6 +173,8 @@ class Daphne:
             command[1:3] = [str(ROOT / "bench" / "profiled_daphne.py")]
         elif (GC_TIMES or SWITCH_INTERVAL) and app != ECHO_APP:
             command[1:3] = ["-c", GC_TIMER]
+        elif RECHECK_LOG and app != ECHO_APP:
+            command[1:3] = ["-c", RECHECK_LOGGER]
         if profile is not None:
             # py-spy samples every thread (the event loop and the database threads);
             # --nonblocking: it does not pause daphne to take a sample.
@@ -215,6 +222,8 @@ class Daphne:
             self.process.terminate()
         self.process.wait(timeout=30)
         self.log.close()
+        if RECHECK_LOG:
+            self.log_text = Path(self.log.name).read_text()
         if GC_TIMES:
             log = Path(self.log.name).read_text()
             self.gc = [line for line in log.splitlines() if line.startswith("GC gen")]
@@ -259,6 +268,33 @@ sys.argv[0] = "daphne"
 from daphne.cli import CommandLineInterface
 CommandLineInterface.entrypoint()
 """
+RECHECK_LOG = os.environ.get("BENCH_RECHECK_LOG") == "1"
+# daphne with chat.consumers at DEBUG (its re-check lines), the rest as configured.
+RECHECK_LOGGER = """
+import logging, sys
+log = logging.getLogger("chat.consumers")
+log.setLevel(logging.DEBUG)
+handler = logging.StreamHandler()
+handler.setFormatter(logging.Formatter("%(created).3f %(levelname)s %(name)s %(message)s"))
+log.addHandler(handler)
+log.propagate = False
+sys.argv[0] = "daphne"
+from daphne.cli import CommandLineInterface
+CommandLineInterface.entrypoint()
+"""
+RECHECK_LINE = re.compile(r"^([0-9.]+) \S+ chat\.consumers Chat re-check: (\w+)", re.MULTILINE)
+
+
+def recheck_counts(log: str, window: tuple[float, float]) -> dict[str, int]:
+    """How many re-check lines of each kind the log holds with a time (epoch) inside
+    `window` (the sending, not the connects or the drain)."""
+    counts: dict[str, int] = {}
+    for match in RECHECK_LINE.finditer(log):
+        if window[0] <= float(match.group(1)) <= window[1] - 5:  # less the drain
+            counts[match.group(2)] = counts.get(match.group(2), 0) + 1
+    return counts
+
+
 # A directory: the chat's daphne runs under cProfile (bench/profiled_daphne.py), one
 # slice for the connects (1.prof), one for the messages (2.prof).
 CPROFILE = os.environ.get("BENCH_CPROFILE")
@@ -632,6 +668,10 @@ def main() -> None:
             )
         finally:
             one.stop()
+            if RECHECK_LOG and "one" in results:
+                counts = recheck_counts(one.log_text, results["one"]["sending_wall"])
+                results["one"]["rechecks_while_sending"] = counts
+                print(f"# one daphne, re-checks while sending: {json.dumps(counts)}")
             if GC_TIMES and "one" in results:
                 print("# one daphne: " + "; ".join(one.gc))
                 window = results["one"]["sending_wall"]

@@ -63,17 +63,19 @@ The participant decision (can_chat: guardian's object permission and the role's)
 made on join and kept for the connection; a `chat.access_changed` event on the user's
 group (an object permission of hers removed: chat.signals) has it made again at once,
 and the socket re-checks in the database that the session still signs the user in and
-that the join rule holds (the safety net should a broadcast be lost): an event at a
-point drawn per socket and per check between RECHECK_FROM and RECHECK_UNTIL seconds
-after the last check starts that re-check in the background and is delivered at once;
-an event RECHECK_DELIVERIES_AFTER seconds or more after it waits for the check. So no
-socket reads on a decision older than RECHECK_DELIVERIES_AFTER, and sockets opened
-together (a burst of connects, a restart) do not all re-check in the same second. The
-chat window is read again on every message, in the transaction that logs and stores
-it: the socket's cached window only decides whether the room may see the message
-before that transaction (a stale "open" costs a retraction, a stale "closed" the
-store-first path). A process that could
-not hear the channel layer for a while closes its sockets with 4503 (chat.watch).
+that the join rule holds (the safety net should a broadcast be lost): at a point drawn
+per socket and per check between RECHECK_FROM and RECHECK_UNTIL seconds after the last
+check, the loop's timer starts that re-check in the background if the socket had an
+event since that check (an idle socket's next event starts it instead, and is
+delivered at once); an event RECHECK_DELIVERIES_AFTER seconds or more after the last
+check waits for the check. So no socket reads on a decision older than
+RECHECK_DELIVERIES_AFTER, an active socket's events do not wait for a re-check, and
+sockets opened together (a burst of connects, a restart) do not all re-check in the
+same second. The chat window is read again on every message, in the transaction that
+logs and stores it: the socket's cached window only decides whether the room may see
+the message before that transaction (a stale "open" costs a retraction, a stale
+"closed" the store-first path). A process that could not hear the channel layer for a
+while closes its sockets with 4503 (chat.watch).
 
 Every channel-layer event is a method named after its type (`chat.message` ->
 chat_message): to push a new kind of event to the room, group_send to
@@ -131,8 +133,9 @@ MESSAGES_PER_WINDOW = 10  # per socket, in memory; chat.flood counts per user
 FRAMES_PER_WINDOW = 60  # every frame (typing, receipts, history pages) together
 RATE_WINDOW = 10.0
 RECHECK_DELIVERIES_AFTER = 30.0  # the oldest decision an event is delivered on (s)
-# The background re-check starts with the first event past a point drawn uniformly in
-# [RECHECK_FROM, RECHECK_UNTIL] seconds after the last check, anew for each check: 400
+# The background re-check starts at a point drawn uniformly in [RECHECK_FROM,
+# RECHECK_UNTIL] seconds after the last check, anew for each check (the loop's timer,
+# for a socket that had an event since; else its first event past that point): 400
 # sockets opened in the same second re-check over 8 s, not in one (each re-check is a
 # few statements on the database threads). RECHECK_UNTIL leaves the check 2 s to
 # return before an event would wait for it.
@@ -437,7 +440,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.message_limit = RateLimit(MESSAGES_PER_WINDOW, RATE_WINDOW, self.clock)
         self.frame_limit = RateLimit(FRAMES_PER_WINDOW, RATE_WINDOW, self.clock)
         self.checked_at = 0.0
-        self.recheck_at = 0.0  # when an event starts the background re-check
+        self.recheck_at = 0.0  # when the background re-check is due
+        self.recheck_timer = None  # the loop's timer at recheck_at (_recheck_due)
+        self.event_at = float("-inf")  # the last event that read the decision
         self.rechecking = None  # that re-check's task, while it runs
         self.session_socket = False
         # The chat window as last read or told (ChatConsumer._window_from), None when
@@ -475,6 +480,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def _refuse(self, code: int):
         self.closing = True
+        self._cancel_recheck_timer()
         if not self.accepted:
             await self.accept()
         await self.close(code=code)
@@ -510,6 +516,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         self.joined = True
         self._checked(self.clock())
+        self._arm_recheck_timer()
         self.watch = watch(self, ChatConsumer._layer_lost)
         await self.send_json(
             {
@@ -528,6 +535,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if self.closing:
             return
         self.closing = True
+        self._cancel_recheck_timer()
         if not self.accepted:
             await self.accept()
         await self._error("unavailable", client_message_id)
@@ -544,6 +552,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             self.auth_timer.cancel()
         if self.watch is not None:
             self.watch.forget(self)
+        self._cancel_recheck_timer()
         if self.rechecking is not None:
             self.rechecking.cancel()
         if self.storing is not None:
@@ -868,6 +877,34 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.checked_at = at
         self.recheck_at = at + random.uniform(RECHECK_FROM, RECHECK_UNTIL)  # noqa: S311  # nosec B311
 
+    def _arm_recheck_timer(self):
+        """The loop's timer at the drawn `recheck_at` (_recheck_due), replacing the
+        previous check's; none once the socket is closing."""
+        self._cancel_recheck_timer()
+        if self.joined and not self.closing:
+            delay = max(0.0, self.recheck_at - self.clock())
+            self.recheck_timer = asyncio.get_running_loop().call_later(delay, self._recheck_due)
+
+    def _cancel_recheck_timer(self):
+        if self.recheck_timer is not None:
+            self.recheck_timer.cancel()
+            self.recheck_timer = None
+
+    def _recheck_due(self):
+        """The drawn point was reached (the loop's timer): a socket that had an event
+        since its last check starts the background re-check now, so that its next
+        event, however late, finds a fresh decision instead of waiting for one. An idle
+        socket does not query the database for nothing: its next event re-checks (in
+        the background before RECHECK_DELIVERIES_AFTER, waiting for it after)."""
+        self.recheck_timer = None
+        if self.closing or not self.joined or self.rechecking is not None:
+            return
+        if self.event_at < self.checked_at:
+            logger.debug("Chat re-check: idle")
+            return
+        logger.debug("Chat re-check: timer")
+        self.rechecking = asyncio.ensure_future(self._recheck_in_background())
+
     async def _recheck(self, *, session: bool = False, background: bool = False):
         """The participant decision made again in the database (raises ChatRefused)."""
         started, told = self.clock(), self.window_told
@@ -878,21 +915,26 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if told == self.window_told:  # no lifecycle event since it read the row
             self._window_from(consultation)
         self._checked(started)
+        self._arm_recheck_timer()
 
     async def _still_allowed(self) -> bool:
-        """Every event reads the in-memory flag a `session.end` sets (no query); from
-        the socket's drawn `recheck_at` on, an event also starts the re-check of the
-        session, the account and the join rule in the database, in the background, and
+        """Every event reads the in-memory flag a `session.end` sets (no query). At the
+        socket's drawn `recheck_at`, the loop's timer starts the re-check of the
+        session, the account and the join rule in the database, in the background,
+        when the socket had an event since its last check (_recheck_due); past that
+        point, an event also starts it should it not run yet (an idle socket's), and
         is delivered on the decision it has; an event RECHECK_DELIVERIES_AFTER seconds
         or more after the last check waits for the check: a participant whose access
         went, or a sign-in whose end was not broadcast, stops receiving within that."""
         if self.closing or not self.joined:
             return False
-        now = self.clock()
+        now = self.event_at = self.clock()
         if now - self.checked_at < RECHECK_DELIVERIES_AFTER:
             if now >= self.recheck_at and self.rechecking is None:
+                logger.debug("Chat re-check: event")
                 self.rechecking = asyncio.ensure_future(self._recheck_in_background())
             return True
+        logger.debug("Chat re-check: waited")
         if self.rechecking is not None:
             # Started before the bound and not back yet (its threads are busy): wait for
             # it rather than run a second one; its decision dates from its start.

@@ -556,3 +556,167 @@ async def test_at_the_bound_an_event_waits_for_the_background_recheck_still_runn
     assert employee_a.pk not in waiting
     await alice.disconnect()
     await paula.disconnect()
+
+
+# The loop's timer at the drawn point: real time, the draw pinned a little ahead.
+TIMER_AT = 1.5  # seconds after the check: room for the joins, a message, a logout
+
+
+def recheck_after(monkeypatch, seconds):
+    from chat import consumers
+
+    monkeypatch.setattr(consumers, "RECHECK_FROM", seconds)
+    monkeypatch.setattr(consumers, "RECHECK_UNTIL", seconds)
+
+
+def counted_rechecks(monkeypatch, *, failing_for=None):
+    """(background calls, waiting calls): the user ids each re-check ran for; those of
+    the user id `failing_for` raise OperationalError (the database down)."""
+    from django.db import OperationalError
+
+    from chat import consumers
+
+    background, waiting = [], []
+    recheck_background, recheck = consumers._recheck_background, consumers._recheck
+
+    def counted(calls, check):
+        async def call(user_id, *args, **kwargs):
+            calls.append(user_id)
+            if user_id == failing_for:
+                raise OperationalError("database down")
+            return await check(user_id, *args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(consumers, "_recheck_background", counted(background, recheck_background))
+    monkeypatch.setattr(consumers, "_recheck", counted(waiting, recheck))
+    return background, waiting
+
+
+async def test_the_timer_rechecks_an_active_socket_without_another_event(
+    employee_a, practitioner_p, consultation, monkeypatch
+):
+    """The logout's broadcast lost: at the socket's drawn point, the loop's timer starts
+    the background re-check of a socket that had an event since its last check; it
+    finds the session gone and closes the socket, with no further event and no event
+    waiting for it."""
+    from accounts import session_end
+
+    monkeypatch.setattr(session_end, "_broadcast", lambda group: None)
+    recheck_after(monkeypatch, TIMER_AT)
+    background, waiting = counted_rechecks(monkeypatch)
+    laptop = await portal(employee_a)
+    alice = await cookie_socket(consultation, laptop)
+    paula = await ws_for(consultation.pk, practitioner_p)
+    await joined(paula)
+    await send(paula, "bonjour", "timer-1")
+    assert (await receive_type(alice, "message"))["clientMessageId"] == "timer-1"
+    await sync_to_async(laptop.post)(reverse("account_logout"))
+    assert background == [], "the setup outlasted the drawn point: raise TIMER_AT"
+    assert await alice.receive_output(timeout=TIMER_AT + 3) == CLOSED
+    assert employee_a.pk in background and waiting == []
+    # Paula, still signed in, stays open.
+    assert (await receive_type(paula, "message"))["clientMessageId"] == "timer-1"
+    assert await paula.receive_nothing(timeout=0.3)
+    await paula.disconnect()
+
+
+async def test_an_idle_socket_is_not_rechecked_by_its_timer(
+    employee_a, practitioner_p, consultation, monkeypatch
+):
+    """No event since its last check: the timer queries nothing; the socket's next
+    event (past the drawn point, before RECHECK_DELIVERIES_AFTER) starts the re-check
+    in the background and is delivered at once, as before."""
+    recheck_after(monkeypatch, 0.2)
+    background, waiting = counted_rechecks(monkeypatch)
+    alice = await ws_for(consultation.pk, employee_a)
+    paula = await ws_for(consultation.pk, practitioner_p)
+    await joined(alice)
+    await joined(paula)
+    await asyncio.sleep(0.6)  # past both sockets' drawn points
+    assert background == [] and waiting == []
+    await send(paula, "tu es là ?", "idle-1")
+    assert (await receive_type(alice, "message"))["clientMessageId"] == "idle-1"
+    assert (await receive_type(paula, "message"))["clientMessageId"] == "idle-1"
+    assert sorted(background) == sorted([employee_a.pk, practitioner_p.pk])
+    assert waiting == []
+    await alice.disconnect()
+    await paula.disconnect()
+
+
+async def test_disconnect_cancels_the_recheck_timer(
+    employee_a, practitioner_p, consultation, monkeypatch
+):
+    """No timer outlives its socket: once disconnected, the drawn point passes without
+    the timer firing."""
+    from chat import consumers
+
+    recheck_after(monkeypatch, 0.5)
+    fired = []
+    monkeypatch.setattr(consumers.ChatConsumer, "_recheck_due", lambda self: fired.append(self))
+    alice = await ws_for(consultation.pk, employee_a)
+    paula = await ws_for(consultation.pk, practitioner_p)
+    await joined(alice)
+    await joined(paula)
+    await send(paula, "au revoir", "bye-1")
+    assert (await receive_type(alice, "message"))["clientMessageId"] == "bye-1"
+    await alice.disconnect()
+    await paula.disconnect()
+    await asyncio.sleep(1.0)
+    assert fired == []
+
+
+async def test_a_socket_closed_by_a_refusal_keeps_no_recheck_timer(
+    employee_a, practitioner_p, consultation, monkeypatch
+):
+    """A socket closed by the server (here its session's end) drops its timer at once,
+    before its disconnect."""
+    from chat import consumers
+
+    recheck_after(monkeypatch, 0.5)
+    fired = []
+    monkeypatch.setattr(consumers.ChatConsumer, "_recheck_due", lambda self: fired.append(self))
+    laptop = await portal(employee_a)
+    alice = await cookie_socket(consultation, laptop)
+    await sync_to_async(laptop.post)(reverse("account_logout"))
+    assert await alice.receive_output(timeout=2) == CLOSED
+    await asyncio.sleep(1.0)
+    assert fired == []
+
+
+async def test_a_failed_timer_recheck_leaves_the_bound_to_the_waiting_one(
+    employee_a, practitioner_p, consultation, monkeypatch
+):
+    """A database fault in the timer's re-check: the decision stays as it was (delivered
+    on), the timer does not try again before the bound, and the first event at
+    RECHECK_DELIVERIES_AFTER waits for a check, whose fault closes the socket with 4503
+    (`error unavailable` first)."""
+    from chat import consumers
+    from chat.access import CLOSE_UNAVAILABLE
+
+    bound = 2 * TIMER_AT
+    recheck_after(monkeypatch, TIMER_AT)
+    monkeypatch.setattr(consumers, "RECHECK_DELIVERIES_AFTER", bound)
+    background, waiting = counted_rechecks(monkeypatch, failing_for=employee_a.pk)
+    loop = asyncio.get_running_loop()
+    alice = await ws_for(consultation.pk, employee_a)
+    paula = await ws_for(consultation.pk, practitioner_p)
+    await joined(alice)
+    alice_joined = loop.time()
+    await joined(paula)
+    await send(paula, "une", "fault-timer-1")
+    assert (await receive_type(alice, "message"))["clientMessageId"] == "fault-timer-1"
+    assert (await receive_type(paula, "message"))["clientMessageId"] == "fault-timer-1"
+    assert background == [], "the setup outlasted the drawn point: raise TIMER_AT"
+    # Alice's timer fired and its re-check failed; not at the bound yet.
+    await asyncio.sleep(alice_joined + TIMER_AT + 0.4 - loop.time())
+    assert background.count(employee_a.pk) == 1 and waiting == []
+    await asyncio.sleep(alice_joined + bound + 0.2 - loop.time())
+    assert background.count(employee_a.pk) == 1  # not retried before the bound
+    await send(paula, "deux", "fault-timer-2")
+    assert (await receive_type(alice, "error"))["code"] == "unavailable"
+    assert await alice.receive_output(timeout=2) == {
+        "type": "websocket.close",
+        "code": CLOSE_UNAVAILABLE,
+    }
+    assert employee_a.pk in waiting
