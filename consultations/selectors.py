@@ -725,11 +725,7 @@ def slot_inputs(
             busy_end_after=min(busy_end_after, widest[2]),
         )
     if connection.vendor == "postgresql":
-        # Bound server-side and prepared once per connection (huntzen/postgresql
-        # `prepared_cursor`): PostgreSQL plans the statement at its first runs on a
-        # connection instead of parsing and planning it on every booking.
-        prepared = getattr(connection, "prepared_cursor", None)
-        with prepared() if prepared is not None else connection.cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(_slot_inputs_sql(booking is not None), params)
             row = cursor.fetchone()
     else:
