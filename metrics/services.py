@@ -222,7 +222,11 @@ def _one_statement_sql() -> str:
 
 
 def _count_in_one_statement(consultation: Consultation, *, day: date, seconds: int) -> bool:
-    with connection.cursor() as cursor:
+    # Bound server-side and prepared once per connection (huntzen/postgresql
+    # `prepared_cursor`): its plan does not depend on the values (inserts and upserts by
+    # key), so PostgreSQL plans it once per connection instead of on every end.
+    prepared = getattr(connection, "prepared_cursor", None)
+    with prepared() if prepared is not None else connection.cursor() as cursor:
         cursor.execute(
             _one_statement_sql(),
             {
