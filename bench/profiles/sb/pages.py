@@ -25,9 +25,7 @@ out = Path(sys.argv[1])
 out.mkdir(parents=True, exist_ok=True)
 hr = User.objects.get(pk=state["requests"]["hr_dashboard_page"][3][1]["id"])
 employee = User.objects.get(pk=state["requests"]["journal_page"][3][1]["id"])
-practitioner = (
-    User.objects.filter(role=Role.PRACTITIONER, is_active=True).order_by("email").first()
-)
+practitioner = User.objects.filter(role=Role.PRACTITIONER, is_active=True).order_by("email").first()
 PAGES = {
     "hr": (hr, ["/metrics/company/", "/hr/", "/hr/company/", "/hr/employees/", "/my-data/"]),
     "employee": (
@@ -41,7 +39,7 @@ PAGES = {
     "anonymous": (None, ["/accounts/login/"]),
 }
 MASKS = [
-    (re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"'), 'name="csrfmiddlewaretoken" value="X"'),
+    (re.compile(r'csrfmiddlewaretoken" value="[^"]*"'), 'csrfmiddlewaretoken" value="X"'),
     (re.compile(r'nonce="[^"]*"'), 'nonce="X"'),
 ]
 for role, (user, paths) in PAGES.items():
@@ -59,6 +57,7 @@ for role, (user, paths) in PAGES.items():
                     body = pattern.sub(mask, body)
                 bodies.append(f"{response.status_code}\n{body}")
             assert bodies[0] == bodies[1] == bodies[2], (role, language, path)
-            name = f"{role}-{language}-{path.strip('/').replace('/', '_').replace('?', '_') or 'home'}"
+            page = path.strip("/").replace("/", "_").replace("?", "_") or "home"
+            name = f"{role}-{language}-{page}"
             (out / f"{name}.html").write_text(bodies[0])
             print(name, response.status_code, len(response.content))
