@@ -35,7 +35,6 @@ from django.contrib.auth import (
     get_user_model,
     load_backend,
 )
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.signals import setting_changed
 from django.utils.crypto import constant_time_compare
 from rest_framework.exceptions import AuthenticationFailed
@@ -81,24 +80,11 @@ def _backend(path: str):
     return load_backend(path)
 
 
-# The session auth hash of each password hash (Django's HMAC of it under SECRET_KEY,
-# `get_session_auth_hash`), computed once per process: a user's copy comes from the
-# cache on every request with the same password hash. Cleared on a settings change.
-_auth_hashes: dict[str, str] = {}
-_AUTH_HASHES_MAX = 4096
-
-
 def session_auth_hash(user) -> str:
-    """`user.get_session_auth_hash()`, Django's own method, once per password hash."""
-    if type(user).get_session_auth_hash is not AbstractBaseUser.get_session_auth_hash:
-        return user.get_session_auth_hash()  # a model of its own rule
-    found = _auth_hashes.get(user.password)
-    if found is None:
-        found = user.get_session_auth_hash()
-        if len(_auth_hashes) >= _AUTH_HASHES_MAX:
-            _auth_hashes.clear()
-        _auth_hashes[user.password] = found
-    return found
+    """`user.get_session_auth_hash()`: Django's HMAC, which our User works out once per
+    password hash and SECRET_KEY in the process (accounts.models, the one home of that
+    memo, shared with the portal's session sign-in)."""
+    return user.get_session_auth_hash()
 
 
 # Access tokens whose signature and claims were checked, by their exact text, with the
@@ -115,7 +101,6 @@ def _settings_changed(**kwargs) -> None:
     _session_store_class.cache_clear()
     _backend.cache_clear()
     _verified.clear()
-    _auth_hashes.clear()
 
 
 setting_changed.connect(_settings_changed, weak=False, dispatch_uid="accounts.api_auth")

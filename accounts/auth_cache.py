@@ -83,6 +83,11 @@ def cached_user(user_id, load, *, step=None, ahead=None):
                 raw=(user_key,),
             )
             entry = _stored_entry(user_key, found.get(user_key))
+        elif (get_raw := getattr(cache, "get_many_raw", None)) is not None:
+            # The session's path (portal pages): the user's bytes as stored, so that
+            # this process's copy of them spares the unpickling, as on the API's path.
+            found = get_raw(keys, raw=(user_key,))
+            entry = _stored_entry(user_key, found.get(user_key))
         else:
             found = cache.get_many(keys)
             entry = found.get(user_key)

@@ -2,6 +2,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from accounts.gates import _unwrapped
 from accounts.mfa import MFA_ENROLLMENT_MESSAGE, must_enroll_mfa
 from accounts.permissions import MfaEnrolled
 
@@ -22,13 +23,20 @@ class MfaEnrollmentRequiredMiddleware:
     """Users of roles in HUNTZEN_MFA_REQUIRED_ROLES reach no page before enrolling.
 
     Bearer-token API requests are held by accounts.permissions.MfaEnrolled (DRF
-    authenticates them after middleware runs)."""
+    authenticates them after middleware runs).
+
+    The user Django's AuthenticationMiddleware left on `request.user` as a lazy object,
+    evaluated here, replaces that object for the rest of the request: the same instance
+    without the proxy that every attribute read went through (a portal page read it
+    about fifty times; bench/profiles/sb/)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = getattr(request, "user", None)
+        if user is not None:
+            user = request.user = _unwrapped(user)
         if (
             user is not None
             and user.is_authenticated

@@ -48,6 +48,11 @@ class UserManager(BaseUserManager):
         return self.get(email__iexact=email)
 
 
+# Django's session auth hash by (password hash, SECRET_KEY): User.get_session_auth_hash.
+_session_auth_hashes: dict[tuple[str, str], str] = {}
+_SESSION_AUTH_HASHES_MAX = 4096
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in with their email. The role and company are fixed by the
     server (invitation or staff), never by the client."""
@@ -133,6 +138,21 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email)
+
+    def get_session_auth_hash(self):
+        """Django's HMAC of the password hash under SECRET_KEY, which every signed-in page
+        compares with its session's: worked out once per (password hash, key) in the
+        process (`_session_auth_hashes`), not on every request. A new password or key is
+        a new entry, so the session-ending rule (a password change signs out the other
+        sessions) is Django's own, unchanged."""
+        key = (self.password, settings.SECRET_KEY)
+        known = _session_auth_hashes.get(key)
+        if known is None:
+            known = super().get_session_auth_hash()
+            if len(_session_auth_hashes) >= _SESSION_AUTH_HASHES_MAX:
+                _session_auth_hashes.clear()
+            _session_auth_hashes[key] = known
+        return known
 
     def get_full_name(self):
         return f"{self.first_name} {self.last_name}".strip() or self.email

@@ -283,6 +283,27 @@ class FailoverRedisCache(RedisCache):
         }
         return found, (bool(allowed), int(hits), float(oldest) if oldest else None)
 
+    def get_many_raw(self, keys: list[str], *, raw: tuple[str, ...]):
+        """`get_many(keys)` (found keys only), the values of the keys in `raw` left as
+        Redis stored them (bytes, for `loads_value`) when they come from Redis, as
+        `get_many_and_hit_window` leaves them. While Redis is down, from this process's
+        memory (decoded)."""
+        if self.is_down:
+            return self.local.get_many(keys)
+        full_keys = [self.make_and_validate_key(key) for key in keys]
+        try:
+            values = self._cache.get_client(None).mget(full_keys)
+        except REDIS_DOWN_ERRORS as exc:
+            self._went_down(exc)
+            return self.local.get_many(keys)
+        self._came_back()
+        loads = self._cache._serializer.loads
+        return {
+            key: value if key in raw else loads(value)
+            for key, value in zip(keys, values, strict=True)
+            if value is not None
+        }
+
     @property
     def server_url(self) -> str:
         """The URL of the Redis this cache writes to."""

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.contrib.messages import middleware as messages_middleware
 from django.contrib.messages.storage import default_storage
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.signals import setting_changed
 from django.db import connections
 from django.middleware import locale
@@ -221,6 +222,31 @@ def _language_prefixes_used(request) -> bool:
     return is_language_prefix_patterns_used(urlconf)[0]
 
 
+# Django's default message storage: it reads the messages cookie first and, when the
+# request carries none, stops there (never reaching the session).
+_FALLBACK_STORAGE = "django.contrib.messages.storage.fallback.FallbackStorage"
+
+
+class _LazyMessages(SimpleLazyObject):
+    """`request._messages`: the storage built on first use. Its truth (`{% if messages
+    %}` on every page) is answered without building it when the storage would load
+    nothing: Django's default storage, no messages cookie, nothing added yet (adding
+    builds it). Every other use builds it, and it answers as before."""
+
+    def __init__(self, request):
+        super().__init__(functools.partial(default_storage, request))
+        self.__dict__["_request"] = request
+
+    def __bool__(self):
+        if (
+            self._wrapped is empty
+            and not self.__dict__["_request"].COOKIES.get(CookieStorage.cookie_name)
+            and settings.MESSAGE_STORAGE == _FALLBACK_STORAGE
+        ):
+            return False
+        return super().__bool__()
+
+
 class MessageMiddleware(messages_middleware.MessageMiddleware):
     """Django's MessageMiddleware, its storage built when a request first uses it.
 
@@ -231,7 +257,7 @@ class MessageMiddleware(messages_middleware.MessageMiddleware):
     built at all when nothing used it (an untouched storage saves nothing)."""
 
     def process_request(self, request):
-        request._messages = SimpleLazyObject(functools.partial(default_storage, request))
+        request._messages = _LazyMessages(request)
 
     def process_response(self, request, response):
         storage = getattr(request, "_messages", None)

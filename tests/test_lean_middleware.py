@@ -125,3 +125,38 @@ def test_messages_reach_a_page_of_the_site(client, employee_a):
         page = client.get(page["Location"])
     assert "Enregistré." in page.text
     assert isinstance(page.wsgi_request._messages, middleware.SimpleLazyObject)
+
+
+def _truth_then_adds(request):
+    before = bool(messages.get_messages(request))
+    messages.success(request, "Enregistré.")
+    return HttpResponse(f"{before} {bool(messages.get_messages(request))}")
+
+
+@pytest.mark.parametrize("middleware_class", [MessageMiddleware, DjangoMessageMiddleware])
+def test_the_storages_truth_is_djangos(middleware_class):
+    """False with nothing to show; True once a message is added, or when the request
+    brings one in its cookie; the cookie's message shown as Django shows it."""
+    _, response = _with_messages(middleware_class, _truth_then_adds)
+    assert response.content == b"False True"
+    cookies = f"messages={response.cookies['messages'].value}"
+    _, response = _with_messages(middleware_class, _truth_then_adds, cookies)
+    assert response.content == b"True True"
+    _, response = _with_messages(middleware_class, _shows, "messages=not-a-signed-value")
+    assert response.content == b""
+
+
+def test_a_page_with_nothing_to_show_builds_no_storage(client, employee_a, monkeypatch):
+    """`{% if messages %}` on every page, answered without building the storage when
+    the request brings no messages cookie (Django's storage would stop at that)."""
+    client.force_login(employee_a)
+    built = []
+    real = middleware.default_storage
+    monkeypatch.setattr(
+        middleware, "default_storage", lambda request: built.append(request) or real(request)
+    )
+    page = client.get("/employee/")
+    assert page.status_code == 200
+    assert 'class="messages"' not in page.text
+    assert built == []
+    assert "messages" not in page.cookies

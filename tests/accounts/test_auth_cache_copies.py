@@ -158,3 +158,47 @@ def test_the_own_copy_equals_unpickling(employee_a):
     copy = _own_copy(user)
     assert _values(copy) == _values(pickle.loads(pickle.dumps(user)))
     assert copy._state is not user._state
+
+
+def _read_for_a_session(user):
+    """The user as a page's session sign-in reads it (no rate step folded in)."""
+
+    def load():
+        from accounts.backends import AuthenticationBackend
+
+        return AuthenticationBackend()._load_user(user.pk)
+
+    return cached_user(user.pk, load)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_sessions_read_takes_the_copy_too(role, request, decodes):
+    user = request.getfixturevalue(role)
+    _read_for_a_session(user)  # loaded from the database and stored
+    first = _read_for_a_session(user)  # decoded from Redis, kept
+    assert len(decodes) == 1
+    again = _read_for_a_session(user)
+    assert len(decodes) == 1  # from the copy
+    from_bytes = pickle.loads(_stored_bytes(user))[1]
+    assert _values(again) == _values(from_bytes) == _values(first)
+    assert again is not first
+    assert _read(user) is not again  # the bearer's read shares the copy, not the instance
+
+
+def test_a_page_request_reads_its_user_from_the_copy(employee_a, decodes):
+    client = Client()
+    client.force_login(employee_a)
+    for _ in range(2):
+        assert client.get("/employee/").status_code == 200
+    decodes.clear()
+    response = client.get("/employee/")
+    assert response.status_code == 200
+    assert employee_a.get_full_name() in response.content.decode()
+    assert decodes == []
+    # A change of the user is a new entry: the next page reads (and decodes) it.
+    employee_a.first_name = "Renamed"
+    employee_a.save()
+    assert client.get("/employee/").status_code == 200
+    response = client.get("/employee/")
+    assert "Renamed" in response.content.decode()
+    assert len(decodes) == 1
