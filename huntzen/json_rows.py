@@ -50,10 +50,10 @@ def paginated_response(view, rows: list[str]):
     """The response of a paginated list view (after `paginate_*`) whose results are
     `rows`, each one result's JSON text: the bytes DRF's Response of
     `get_paginated_response([results…])` renders to (`writes_plain_json` must hold)."""
-    paginator = view.paginator
     if (
-        type(view).get_paginated_response is GenericAPIView.get_paginated_response
-        and type(paginator).get_paginated_response is PageNumberPagination.get_paginated_response
+        getattr(type(view), "get_paginated_response", None) is GenericAPIView.get_paginated_response
+        and type(paginator := view.paginator).get_paginated_response
+        is PageNumberPagination.get_paginated_response
     ):
         # DRF's envelope of a page number pagination, written as its renderer writes it:
         # building its Response (only to read `data`) and rendering it was half of what
