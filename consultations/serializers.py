@@ -295,9 +295,11 @@ def _consultation_json(row: tuple, instant, user, people: _PeopleJson) -> str:
         f'"companyId":"{company_id}",'
         f'"type":{kind},"kind":{kind},"status":{json_rows.string(status)},'
         f'"scheduledAt":{instant(scheduled_at)},"scheduledEnd":{instant(scheduled_end)},'
-        f'"startedAt":{instant(started_at)},"endedAt":{instant(ended_at)},'
+        # Not started, not ended, not cancelled: most rows' three nulls, without a call.
+        f'"startedAt":{"null" if started_at is None else instant(started_at)},'
+        f'"endedAt":{"null" if ended_at is None else instant(ended_at)},'
         f'"durationSeconds":{duration},'
-        f'"cancelledAt":{instant(cancelled_at)},'
+        f'"cancelledAt":{"null" if cancelled_at is None else instant(cancelled_at)},'
         f'"cancelledById":{by},'
         f'"cancelReason":{reason},'
         f'"cancelledLate":{json_rows.LITERALS[cancelled_late]},'
