@@ -61,7 +61,7 @@ def _permissions(user) -> frozenset[str]:
     given), asked once and kept on the instance as Django keeps its `_perm_cache`: a page
     asks a dozen gates, and each `has_perm` imported every backend again
     (bench/profiles/hd/)."""
-    user = _unwrapped(user)  # request.user's own dict would be another cache
+    user = unwrapped(user)  # request.user's own dict would be another cache
     permissions = user.__dict__.get("_role_permissions")
     if permissions is None:
         permissions = user.__dict__["_role_permissions"] = _all_permissions(user)
@@ -161,11 +161,11 @@ def registered_gates() -> dict[str, Gate]:
 def gate_answers(user) -> tuple[bool, ...]:
     """Every gate's answer for `user`, in the registry's order: what a template that asks
     gates can show this user (huntzen.nav keys the navigation's rendering on it)."""
-    user = _unwrapped(user)
+    user = unwrapped(user)
     return tuple(gate(user) for gate in _REGISTRY.values())
 
 
-def _unwrapped(user):
+def unwrapped(user):
     """The user behind request.user's lazy object (each attribute read goes through
     it), or `user` itself."""
     if isinstance(user, LazyObject):

@@ -2,7 +2,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from accounts.gates import _unwrapped
+from accounts.gates import unwrapped
 from accounts.mfa import MFA_ENROLLMENT_MESSAGE, must_enroll_mfa
 from accounts.permissions import MfaEnrolled
 
@@ -36,7 +36,7 @@ class MfaEnrollmentRequiredMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None:
-            user = request.user = _unwrapped(user)
+            user = request.user = unwrapped(user)
         if (
             user is not None
             and user.is_authenticated

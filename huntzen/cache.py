@@ -275,12 +275,7 @@ class FailoverRedisCache(RedisCache):
             self._went_down(exc)
             return self.local.get_many(keys), None
         self._came_back()
-        loads = self._cache._serializer.loads
-        found = {
-            key: value if key in raw else loads(value)
-            for key, value in zip(keys, values, strict=True)
-            if value is not None
-        }
+        found = self._found(keys, values, raw)
         return found, (bool(allowed), int(hits), float(oldest) if oldest else None)
 
     def get_many_raw(self, keys: list[str], *, raw: tuple[str, ...]):
@@ -297,6 +292,11 @@ class FailoverRedisCache(RedisCache):
             self._went_down(exc)
             return self.local.get_many(keys)
         self._came_back()
+        return self._found(keys, values, raw)
+
+    def _found(self, keys, values, raw) -> dict:
+        """`get_many`'s answer from Redis's values for `keys` (None: absent), those of the
+        keys in `raw` left as stored (bytes, for `loads_value`)."""
         loads = self._cache._serializer.loads
         return {
             key: value if key in raw else loads(value)
