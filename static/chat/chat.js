@@ -202,6 +202,7 @@
       var element = self.render(message);
       self.log.insertBefore(element, anchor);
     });
+    if (this.readUpTo && this.byId[this.readUpTo]) { this.showRead(this.readUpTo); }
     if (messages.length) { this.oldestId = messages[0].id; }
     this.older.hidden = !hasMore;
     if (!before) {
@@ -271,6 +272,7 @@
       this.log.appendChild(element);
     }
     this.log.scrollTop = this.log.scrollHeight;
+    if (message.id === this.readUpTo) { this.showRead(message.id); }
     if (message.sender !== this.me) {
       this.showTyping(false);
       this.announce.textContent = format(this.d.labelNewMessage, this.d.nameOther,
@@ -299,9 +301,13 @@
     }
   };
 
+  // The other participant's receipt can overtake this page's own confirmation (her page
+  // shows a message on receipt, this one learns its id on commit): the receipt is kept
+  // and shown when that id arrives (receive, renderHistory).
   Chat.prototype.showRead = function (upTo) {
+    this.readUpTo = upTo;
     var element = this.byId[upTo];
-    if (!element) { return; }
+    if (!element || element.querySelector("[data-chat-read]")) { return; }
     var previous = this.log.querySelector("[data-chat-read]");
     if (previous) { previous.remove(); }
     var mark = document.createElement("span");

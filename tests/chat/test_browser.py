@@ -75,6 +75,49 @@ def test_employee_and_practitioner_chat_in_two_pages(
             paula_context.close()
 
 
+# The sender's COMMIT held back: the other page shows the message on receipt and
+# answers with its read receipt before the sender's confirmation arrives.
+_SLOW_COMMIT = (
+    "CREATE FUNCTION test_slow_commit() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN PERFORM pg_sleep(1); RETURN NULL; END $$",
+    "CREATE CONSTRAINT TRIGGER test_slow_commit AFTER INSERT ON chat_chatmessage "
+    "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_slow_commit()",
+)
+_FAST_COMMIT = (
+    "DROP TRIGGER IF EXISTS test_slow_commit ON chat_chatmessage",
+    "DROP FUNCTION IF EXISTS test_slow_commit()",
+)
+
+
+def test_a_read_receipt_before_the_senders_confirmation_still_shows(
+    browser,
+    employee_a,
+    practitioner_p,
+    consultation,  # noqa: F811
+):
+    with daphne_processes(1) as (port,):
+        alice_context, alice = _page_for(browser, port, employee_a)
+        paula_context, paula = _page_for(browser, port, practitioner_p)
+        try:
+            for page in (alice, paula):
+                page.goto(f"/consultations/{consultation.pk}/chat/")
+                expect(page.locator("[data-chat-status]")).to_have_text("Connecté")
+            _run(_SLOW_COMMIT)
+            try:
+                paula.get_by_label("Votre message").fill("Prenez votre temps.")
+                paula.get_by_role("button", name="Envoyer").click()
+                expect(alice.locator(".chat-log")).to_contain_text("Prenez votre temps")
+                # Alice's receipt reached Paula's page while her message was still pending.
+                expect(paula.locator(".chat-msg.is-mine:not([data-id])")).to_have_count(1)
+                expect(paula.locator(".chat-msg.is-mine[data-id]")).to_have_count(1)
+            finally:
+                _run(_FAST_COMMIT)
+            expect(paula.locator(".chat-msg.is-mine [data-chat-read]")).to_have_text("Lu")
+        finally:
+            alice_context.close()
+            paula_context.close()
+
+
 def test_a_closed_chat_shows_its_history_read_only(browser, employee_a, practitioner_p):  # noqa: F811
     consultation = open_consultation(employee_a, practitioner_p, minutes_ago=60 * 30)
     message_send(
