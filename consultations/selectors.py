@@ -11,6 +11,7 @@ what is in the past or closer than the booking notice.
 import bisect
 import functools
 import logging
+import re
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -551,6 +552,19 @@ class SlotInputs:
     employee_busy: bool | None = None
 
 
+_PLAIN_STATUS = re.compile(r"[a-z_]+")
+
+
+@functools.cache
+def _live_statuses_sql() -> str:
+    """`Consultation.BLOCKING_STATUSES` as an SQL list of literals (plain words,
+    checked), as the exclusion constraints' partial indexes are defined with them."""
+    statuses = [str(status) for status in Consultation.BLOCKING_STATUSES]
+    if not all(_PLAIN_STATUS.fullmatch(status) for status in statuses):
+        raise ValueError(f"Not a plain status among {statuses!r}")
+    return ", ".join(f"'{status}'" for status in statuses)
+
+
 @functools.cache
 def _slot_inputs_sql(booking: bool = False) -> str:
     """One statement, written once per process (the ORM spent longer building it than
@@ -559,8 +573,18 @@ def _slot_inputs_sql(booking: bool = False) -> str:
     compares a column with a constant, so the (practitioner, scheduled_at) index bounds
     the consultations whatever the history's size. With `booking`, one more column:
     whether the employee (`employee`) has a live consultation overlapping the slot
-    starting at `start` of the availability's length."""
+    starting at `start` of the availability's length.
+
+    `slot_inputs` runs it prepared on the connection, so its plan must not depend on
+    the values (PostgreSQL keeps planning each run while a plan of the values looks
+    cheaper than its generic plan): the live statuses are written in the statement,
+    as the exclusion constraints' partial indexes are defined (a parameter there hides
+    those indexes from the generic plan), and the employee's overlap is the employee
+    constraint's own range test, answered by its index alone (as two bounds on
+    scheduled_at and scheduled_end, the generic plan scanned the employee's history on
+    the (employee, scheduled_at) index)."""
     quote = connection.ops.quote_name
+    live = _live_statuses_sql()
     availability = quote(Availability._meta.db_table)
     opening = quote(WeeklyOpening._meta.db_table)
     exception = quote(AvailabilityException._meta.db_table)
@@ -569,14 +593,16 @@ def _slot_inputs_sql(booking: bool = False) -> str:
         f""",
                EXISTS (
                    SELECT FROM {consultation}
-                   WHERE employee_id = %(employee)s AND status = ANY(%(statuses)s)
-                     AND scheduled_at < %(start)s + a.length_minutes * interval '1 minute'
-                     AND scheduled_end > %(start)s
+                   WHERE employee_id = %(employee)s AND status IN ({live})
+                     AND tstzrange(scheduled_at, scheduled_end, '[)')
+                         && tstzrange(
+                             %(start)s, %(start)s + a.length_minutes * interval '1 minute', '[)'
+                         )
                )"""  # noqa: S608 # nosec B608
         if booking
         else ""
     )
-    # Table names from the models, values as parameters.
+    # Table names from the models, the checked statuses, values as parameters.
     return f"""
         SELECT a.time_zone, a.length_minutes, a.buffer_minutes,
                o.weekdays, o.starts, o.ends,
@@ -603,7 +629,7 @@ def _slot_inputs_sql(booking: bool = False) -> str:
                 -- (practitioner, scheduled_at) index rather than scanning all of the
                 -- practitioner's history in the exclusion constraint's.
                 SELECT scheduled_at, scheduled_end, buffer_minutes FROM {consultation}
-                WHERE practitioner_id = %(practitioner)s AND status = ANY(%(statuses)s)
+                WHERE practitioner_id = %(practitioner)s AND status IN ({live})
                   AND scheduled_at > %(busy_low)s AND scheduled_at < %(busy_high)s
                   AND scheduled_end > %(busy_end_after)s
                 ORDER BY scheduled_at
@@ -640,7 +666,7 @@ def _slot_inputs_row_orm(params: dict) -> tuple | None:
     busy = list(
         Consultation.objects.filter(
             practitioner_id=practitioner,
-            status__in=params["statuses"],
+            status__in=Consultation.BLOCKING_STATUSES,
             scheduled_at__gt=params["busy_low"],
             scheduled_at__lt=params["busy_high"],
             scheduled_end__gt=params["busy_end_after"],
@@ -659,7 +685,7 @@ def _slot_inputs_row_orm(params: dict) -> tuple | None:
     employee_busy = (
         Consultation.objects.filter(
             employee_id=params["employee"],
-            status__in=params["statuses"],
+            status__in=Consultation.BLOCKING_STATUSES,
             scheduled_at__lt=start + timedelta(minutes=availability[1]),
             scheduled_end__gt=start,
         )
@@ -704,7 +730,6 @@ def slot_inputs(
         "practitioner": practitioner_id,
         "first_date": low.date() - timedelta(days=1),
         "last_date": high.date() + timedelta(days=1),
-        "statuses": list(Consultation.BLOCKING_STATUSES),
         "busy_low": busy_low,
         "busy_high": busy_high,
         "busy_end_after": busy_end_after,
@@ -725,7 +750,11 @@ def slot_inputs(
             busy_end_after=min(busy_end_after, widest[2]),
         )
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+        # Bound server-side and prepared once per connection (huntzen/postgresql
+        # `prepared_cursor`): PostgreSQL takes the generic plan, the custom one's
+        # (`_slot_inputs_sql`), instead of parsing and planning it on every booking.
+        prepared = getattr(connection, "prepared_cursor", None)
+        with prepared() if prepared is not None else connection.cursor() as cursor:
             cursor.execute(_slot_inputs_sql(booking is not None), params)
             row = cursor.fetchone()
     else:
