@@ -192,9 +192,7 @@ def test_a_recheck_without_the_session_reads_the_catalogue_from_the_cache(
     assert reads == [employee_a.pk]
 
 
-def test_the_recheck_refuses_a_role_permission_removed_since_the_last_one(
-    employee_a, consultation
-):
+def test_the_recheck_refuses_a_role_permission_removed_since_the_last_one(employee_a, consultation):
     """The catalogue the re-check reads with the session's user is the current one: a
     role permission removed since the socket's last check refuses it."""
     from django.contrib.auth.models import Group, Permission
