@@ -15,8 +15,9 @@ Uses the database and rooms of bench/chat_load.py (run that once first):
 
 --rechecks N instead runs N of an open socket's periodic re-checks
 (chat.consumers._recheck_now: the session, the consultation, the participant rule) and
-prints their statements and CPU; between two calls of os.getppid, so that callgrind
-counts their instructions alone:
+prints their statements and CPU, counted between two calls of os.getppid so that
+callgrind counts their instructions alone, then cProfile's function calls per re-check
+and top functions over N more:
 
     valgrind --tool=callgrind --dump-before=os_getppid --callgrind-out-file=cg \
       .venv/bin/python bench/chat_message_cost.py --rechecks 100   # cg.2: the N re-checks
@@ -138,6 +139,16 @@ def rechecks(room, count: int) -> None:
     print(f"# {count} re-checks: {len(queries)} statements each, {cpu:.2f} ms CPU each")
     for query in queries.captured_queries:
         print(query["sql"][:160])
+    # Then, out of callgrind's count: Python's steps per re-check (function calls, as
+    # cProfile counts them: what holds the GIL) and where its time goes.
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(count):
+        _recheck_now(*args)
+    profile.disable()
+    stats = pstats.Stats(profile)
+    print(f"\n# cProfile: {stats.total_calls / count:.0f} function calls per re-check")
+    stats.sort_stats("cumulative").print_stats(25)
 
 
 def socket_path(sender, consultation, messages: int) -> None:

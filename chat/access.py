@@ -267,11 +267,13 @@ def recheck_consultation(consultation_id, user) -> Consultation | None:
     return consultation
 
 
-def still_allowed(user, consultation: Consultation) -> bool:
+def still_allowed(user, consultation: Consultation, *, loaded_now: bool = False) -> bool:
     """The join rule re-checked for events that carry no content (typing, read
     receipts, deliveries to an open socket): no log row when allowed, since nothing
-    medical is read or written; the caller logs a refusal through get_chat_for."""
-    return chat_is_open(consultation) and can_chat(user, consultation)
+    medical is read or written; the caller logs a refusal through get_chat_for.
+    `loaded_now`: `user` was just loaded through the authentication backend by the
+    caller, in this same check (medical.access.can_chat's: its catalogue not read again)."""
+    return chat_is_open(consultation) and can_chat(user, consultation, loaded_now=loaded_now)
 
 
 def get_chat_page_for(user, consultation_id) -> Consultation:

@@ -20,6 +20,7 @@ back) and announces nothing.
 """
 
 import logging
+import re
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,6 +43,9 @@ logger = logging.getLogger(__name__)
 
 MAX_BODY_CHARS = 4000
 MAX_CLIENT_ID_CHARS = 64
+# A client message id: 1 to MAX_CLIENT_ID_CHARS ASCII letters, digits and - _ . : (one
+# match in C, where a check per character was ~70 Python steps per message, made twice).
+_CLIENT_ID = re.compile(rf"[A-Za-z0-9_.:-]{{1,{MAX_CLIENT_ID_CHARS}}}")
 HISTORY_PAGE = 50
 MAX_HISTORY_PAGE = 100
 
@@ -84,7 +88,7 @@ class Message:
 def validate_body(body) -> str:
     if not isinstance(body, str):
         raise ValidationError(_("Le message doit être un texte."), code="invalid_body")
-    if not body.strip():
+    if not body or body.isspace():  # what strip() would leave empty, with no copy
         raise ValidationError(_("Le message est vide."), code="empty_body")
     if len(body) > MAX_BODY_CHARS:
         raise ValidationError(
@@ -95,12 +99,7 @@ def validate_body(body) -> str:
 
 
 def validate_client_message_id(value) -> str:
-    if (
-        not isinstance(value, str)
-        or not 1 <= len(value) <= MAX_CLIENT_ID_CHARS
-        or not value.isascii()
-        or not all(c.isalnum() or c in "-_.:" for c in value)
-    ):
+    if not isinstance(value, str) or _CLIENT_ID.fullmatch(value) is None:
         raise ValidationError(
             _(
                 "Identifiant de message client invalide (1 à 64 caractères : lettres, "

@@ -69,31 +69,31 @@ def is_medical_participant(user, consultation, *, perm: str = "view_consultation
     return not is_barred(user) and is_participant(user, consultation, perm=perm)
 
 
-def can_chat(user, consultation) -> bool:
+def can_chat(user, consultation, *, loaded_now: bool = False) -> bool:
     """Pure check (no log): may `user` use the chat of `consultation`? Its two
     participants (object permission granted on booking), whose role may chat
     (`accounts.chat_participate`: employees and practitioners). Not when: chat.access.
 
     Asked on every chat decision: one query for a participant (the object permission)
     when the role's permission comes from a current auth-cache copy, two otherwise;
-    none for anyone else."""
+    none for anyone else. `loaded_now`: see _current_catalogue."""
     return is_medical_participant(
         user, consultation, perm="chat_consultation"
-    ) and _holds_role_perm(user, CHAT_ROLE_PERM)
+    ) and _holds_role_perm(user, CHAT_ROLE_PERM, loaded_now=loaded_now)
 
 
-def _holds_role_perm(user, perm: str) -> bool:
+def _holds_role_perm(user, perm: str, *, loaded_now: bool = False) -> bool:
     """user.has_perm(perm) for a permission of the user's role (no object), as the
     database says it now: from the user's copy in the auth cache when that copy is
     current (no query), else in one query (Django's ModelBackend.with_perm) where
     has_perm loads the user's and the groups' permissions in two."""
-    catalogue = _current_catalogue(user)
+    catalogue = _current_catalogue(user, loaded_now=loaded_now)
     if catalogue is not None:
         return perm in catalogue
     return ModelBackend().with_perm(perm, include_superusers=False).filter(pk=user.pk).exists()
 
 
-def _current_catalogue(user) -> frozenset[str] | None:
+def _current_catalogue(user, *, loaded_now: bool = False) -> frozenset[str] | None:
     """The role permissions of `user` as the auth cache holds them, when it can vouch
     for them, else None (ask the database).
 
@@ -103,10 +103,19 @@ def _current_catalogue(user) -> frozenset[str] | None:
     any change of the user, its groups or permissions, or any group's permissions bumps
     them at once and again on commit), read now, from the shared cache (not the
     per-process memory it falls back to while Redis is down: another process's
-    invalidation is not there)."""
+    invalidation is not there).
+
+    `loaded_now`: the caller loaded `user` through the authentication backend an instant
+    ago, in this same decision (a chat socket's re-check: accounts.session_end.
+    session_user, then this): the user it got IS that read of the auth cache (the copy
+    under the current generations, or the database's user and catalogue, stored there
+    since), so it is not read a second time (a Redis round trip per re-check). The
+    same rules then apply to it; with the auth cache off or down, the database answers,
+    as for any other caller."""
     if not settings.HUNTZEN_AUTH_CACHE_SECONDS:
         return None
-    current = cached_user(user.pk, lambda: None)  # a miss or a stale copy: None
+    # cached_user: a miss or a stale copy gives None.
+    current = user if loaded_now else cached_user(user.pk, lambda: None)
     if current is None or getattr(cache, "is_down", False):
         return None
     permissions = getattr(current, "_perm_cache", None)

@@ -157,3 +157,84 @@ def test_the_recheck_decides_the_window_as_the_whole_row(employee_a, consultatio
         assert _recheck_decision(employee_a, consultation.pk) is _fresh_decision(
             employee_a, consultation.pk
         ), status
+
+
+def test_the_recheck_reads_the_auth_cache_once(monkeypatch, employee_a, consultation):
+    """The user (the session's, through the authentication backend) and the role's
+    catalogue can_chat asks come from one read of the auth cache, not two (a Redis
+    round trip per re-check of every socket)."""
+    from accounts import auth_cache
+
+    key = session_cookie(employee_a)
+    recheck(employee_a.pk, consultation.pk, key)  # the auth cache warmed
+    reads = []
+    real = auth_cache.cached_user
+    monkeypatch.setattr(
+        auth_cache, "cached_user", lambda *a, **k: reads.append(a[0]) or real(*a, **k)
+    )
+    monkeypatch.setattr("medical.access.cached_user", auth_cache.cached_user)
+    user, _consultation = recheck(employee_a.pk, consultation.pk, key)
+    assert user.pk == employee_a.pk
+    assert len(reads) == 1, reads
+
+
+def test_a_recheck_without_the_session_reads_the_catalogue_from_the_cache(
+    monkeypatch, employee_a, consultation
+):
+    """A re-check that loads the user by its id (typing, read receipts) did not read the
+    auth cache for it: the catalogue is read there, as for any caller."""
+    from medical import access
+
+    reads = []
+    real = access.cached_user
+    monkeypatch.setattr(access, "cached_user", lambda *a, **k: reads.append(a[0]) or real(*a, **k))
+    recheck(employee_a.pk, consultation.pk)
+    assert reads == [employee_a.pk]
+
+
+def test_the_recheck_refuses_a_role_permission_removed_since_the_last_one(employee_a, consultation):
+    """The catalogue the re-check reads with the session's user is the current one: a
+    role permission removed since the socket's last check refuses it."""
+    from django.contrib.auth.models import Group, Permission
+
+    key = session_cookie(employee_a)
+    recheck(employee_a.pk, consultation.pk, key)  # the auth cache warmed
+    Group.objects.get(name=employee_a.role).permissions.remove(
+        Permission.objects.get(codename="chat_participate")
+    )
+    with pytest.raises(consumers.ChatRefused):
+        recheck(employee_a.pk, consultation.pk, key)
+
+
+def test_the_recheck_asks_the_database_while_the_shared_cache_is_down(
+    monkeypatch, employee_a, consultation
+):
+    """Redis down: the user and the role's permission from the database, as before."""
+    from types import SimpleNamespace
+
+    from django.contrib.auth.models import Group, Permission
+
+    from medical import access
+
+    key = session_cookie(employee_a)
+    monkeypatch.setattr(access, "cache", SimpleNamespace(is_down=True))
+    with CaptureQueriesContext(connection) as queries:
+        recheck(employee_a.pk, consultation.pk, key)
+    assert any("auth_permission" in q["sql"] for q in queries.captured_queries)
+    Group.objects.get(name=employee_a.role).permissions.remove(
+        Permission.objects.get(codename="chat_participate")
+    )
+    with pytest.raises(consumers.ChatRefused):
+        recheck(employee_a.pk, consultation.pk, key)
+
+
+def test_the_rechecks_row_carries_the_whole_window(employee_a, consultation):
+    """The socket keeps the re-check's row as its chat window (ChatConsumer._window_from)
+    and reads it on the event loop, where a deferred column would be a query (refused
+    there): chat_is_open reads it with none."""
+    from chat.access import chat_is_open, recheck_consultation
+
+    read = recheck_consultation(consultation.pk, employee_a)
+    with CaptureQueriesContext(connection) as queries:
+        assert chat_is_open(read)
+    assert queries.captured_queries == []

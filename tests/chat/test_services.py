@@ -356,3 +356,58 @@ def test_an_open_sockets_message_after_the_window_reads_the_whole_row_to_refuse(
         )
     assert not ChatMessage.objects.exists()
     assert _log(old)[-1][1:] == ("send", False)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["c", "A-z_0.9:", "x" * 64, uuid.uuid4().hex, str(uuid.uuid4()), "-", ":.:_"],
+)
+def test_a_client_message_id_of_ascii_letters_digits_and_four_marks_is_valid(value):
+    from chat.services import validate_client_message_id
+
+    assert validate_client_message_id(value) == value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        42,
+        b"abc",
+        "",
+        "x" * 65,
+        "abc\n",  # a regular expression's $ would let a final newline through
+        "\nabc",
+        "a b",
+        "a/b",
+        "é",
+        "١٢٣",  # Unicode digits (str.isalnum), not ASCII
+        "ﬁ",
+        "²",
+        "a\x00",
+    ],
+)
+def test_any_other_client_message_id_is_refused(value):
+    from chat.services import validate_client_message_id
+
+    with pytest.raises(ValidationError) as refused:
+        validate_client_message_id(value)
+    assert refused.value.code == "invalid_client_message_id"
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [("", "empty_body"), (" \n\t\u3000\u2028", "empty_body"), (None, "invalid_body")],
+)
+def test_an_empty_or_blank_body_is_refused(body, code):
+    from chat.services import validate_body
+
+    with pytest.raises(ValidationError) as refused:
+        validate_body(body)
+    assert refused.value.code == code
+
+
+def test_a_body_with_text_around_blanks_is_kept_as_sent():
+    from chat.services import validate_body
+
+    assert validate_body(" \u3000 hi \n") == " \u3000 hi \n"
