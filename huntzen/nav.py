@@ -3,6 +3,7 @@ menu, the footer and the language list rendered once per audience, the fixed tex
 of a page rendered once per language, and `{% extends %}` without its walk over the
 parent template on each render."""
 
+import contextvars
 import itertools
 import threading
 from collections import OrderedDict
@@ -23,7 +24,7 @@ from django.templatetags.i18n import TranslateNode
 from django.templatetags.static import StaticNode
 from django.urls import get_script_prefix, get_urlconf
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, trans_real
 
 from accounts.gates import gate_answers
 
@@ -81,6 +82,36 @@ def aria_current(path: str, url: str) -> str:
     return ""
 
 
+# --- The active language, read once per render while it stays the same -------------
+
+# Django keeps the active translation in an asgiref Local, which replaces its storage
+# object (held by a context variable) on every activate and deactivate, never changing
+# one in place: while the context variable holds the same object, get_language() answers
+# the same. Reading that variable costs a fraction of get_language()'s 15 K instructions
+# (two AttributeErrors formatted and caught, a lock); a page's blocks and menus read the
+# language a dozen to twenty times (bench/profiles/tc/). None when asgiref's layout is
+# not the one known here (tests/ui/test_per_language_blocks.py pins it): then
+# get_language() each time.
+_ACTIVE_STORAGE = getattr(getattr(trans_real._active, "_storage", None), "_data", None)
+if not isinstance(_ACTIVE_STORAGE, contextvars.ContextVar):
+    _ACTIVE_STORAGE = None
+_LANGUAGE_KEY = object()  # in a render's bottom context, as _PAGE_KEY below
+
+
+def _language(context) -> str | None:
+    """get_language() for a node of this render: read again only when the active
+    translation's storage is another object than at the last read ({% language %},
+    translation.override or activate anywhere within the render: each sets a new one)."""
+    if _ACTIVE_STORAGE is None:
+        return get_language()
+    storage = _ACTIVE_STORAGE.get(None)
+    shared = context.render_context.dicts[0]
+    known = shared.get(_LANGUAGE_KEY)
+    if known is None or known[0] is not storage:
+        known = shared[_LANGUAGE_KEY] = (storage, get_language())
+    return known[1]
+
+
 _AUDIENCE_KEY = object()  # in a render's bottom context, as _PAGE_KEY below
 
 
@@ -89,7 +120,7 @@ def _audience(context) -> tuple | None:
     user's flags, the page (its path and name) and the language and URL prefix (None
     without a user: rendered each time). Worked out once per render for its user and
     request (a page includes three partials; a `{% with user=... %}` or another request
-    works it out anew), the language read each time ({% language %} changes it)."""
+    works it out anew), the language as each node reads it (`_language`)."""
     user = context.get("user")
     if not hasattr(user, "is_authenticated"):
         return None
@@ -97,15 +128,18 @@ def _audience(context) -> tuple | None:
     shared = context.render_context.dicts[0]
     known = shared.get(_AUDIENCE_KEY)
     if known is None or known[0] is not user or known[1] is not request:
-        known = shared[_AUDIENCE_KEY] = (user, request, _audience_of(user, request))
-    return (get_language(), *known[2])
+        prefix, urlconf = _page(context)[:2]
+        known = shared[_AUDIENCE_KEY] = (
+            user,
+            request,
+            (prefix, urlconf, *_audience_of(user, request)),
+        )
+    return (_language(context), *known[2])
 
 
 def _audience_of(user, request) -> tuple:
     match = getattr(request, "resolver_match", None)
     return (
-        get_script_prefix(),
-        get_urlconf(),
         getattr(request, "path", None),
         getattr(match, "url_name", None),
         bool(user.is_authenticated),
@@ -195,9 +229,19 @@ def _check_fixed(nodelist) -> None:
 _PAGE_KEY = object()  # in a render's bottom context (as IncludeNode keeps its templates)
 
 
+def _page(context) -> tuple:
+    """`_page_key`, found once per render (a page's dozen blocks and its menus share it)."""
+    shared = context.render_context.dicts[0]
+    page = shared.get(_PAGE_KEY)
+    if page is None:
+        page = shared[_PAGE_KEY] = _page_key(context)
+    return page
+
+
 def _page_key(context) -> tuple:
     """What a block's text depends on besides the language and autoescaping: the URL
-    prefix and configuration, and what {% url %} reverses namespaced names with."""
+    prefix and configuration (first: the menus' key reads them too), and what {% url %}
+    reverses namespaced names with."""
     request = context.get("request")
     match = getattr(request, "resolver_match", None)
     return (
@@ -218,12 +262,8 @@ class PerLanguageNode(template.Node):
             return self.nodelist.render(context)
         # The key's part that a page's blocks share, found once per render of the page
         # (a dozen blocks: its lookups cost more than the rest of a block); the language
-        # and autoescaping read each time ({% language %}, {% autoescape %} change them).
-        shared = context.render_context.dicts[0]
-        page = shared.get(_PAGE_KEY)
-        if page is None:
-            page = shared[_PAGE_KEY] = _page_key(context)
-        key = (self.block_id, get_language(), context.autoescape, page)
+        # as `_language` reads it, autoescaping each time ({% autoescape %} changes it).
+        key = (self.block_id, _language(context), context.autoescape, _page(context))
         html = fixed.get(key)
         if html is None:
             html = self.nodelist.render(context)
