@@ -69,6 +69,13 @@ class MoodChart:
     value_rows: SafeString = field(default=SafeString(""))
     description: SafeString = field(default=SafeString(""))  # the SVG's <desc>
 
+    @property
+    def view_box(self) -> str:
+        """The SVG's viewBox, written here as the coordinates are: one lookup in the
+        template, not two integers localised there (0.1 M instructions a journal page:
+        bench/profiles/tc/)."""
+        return f"0 0 {self.width} {self.height}"
+
 
 def mood_chart(points, *, first_day: date, last_day: date) -> MoodChart:
     """Coordinates for `points` (MoodPoint, oldest first) between two days."""
