@@ -1,8 +1,9 @@
 """Built-in template tags for the navigation: which link is the current page, the
 menu, the footer and the language list rendered once per audience, the fixed text
-of a page rendered once per language, and `{% extends %}` without its walk over the
-parent template on each render."""
+of a page rendered once per language, a paginated list's "Page n of total", and
+`{% extends %}` without its walk over the parent template on each render."""
 
+import contextvars
 import itertools
 import threading
 from collections import OrderedDict
@@ -10,7 +11,7 @@ from collections import OrderedDict
 from django import template
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.template.base import TextNode, Variable
+from django.template.base import TextNode, Variable, render_value_in_context
 from django.template.defaulttags import CommentNode, URLNode
 from django.template.loader_tags import (
     BLOCK_CONTEXT_KEY,
@@ -23,9 +24,10 @@ from django.templatetags.i18n import TranslateNode
 from django.templatetags.static import StaticNode
 from django.urls import get_script_prefix, get_urlconf
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext, trans_real
 
 from accounts.gates import gate_answers
+from huntzen.numbers import number_text
 
 register = template.Library()
 
@@ -81,6 +83,36 @@ def aria_current(path: str, url: str) -> str:
     return ""
 
 
+# --- The active language, read once per render while it stays the same -------------
+
+# Django keeps the active translation in an asgiref Local, which replaces its storage
+# object (held by a context variable) on every activate and deactivate, never changing
+# one in place: while the context variable holds the same object, get_language() answers
+# the same. Reading that variable costs a fraction of get_language()'s 15 K instructions
+# (two AttributeErrors formatted and caught, a lock); a page's blocks and menus read the
+# language a dozen to twenty times (bench/profiles/tc/). None when asgiref's layout is
+# not the one known here (tests/ui/test_per_language_blocks.py pins it): then
+# get_language() each time.
+_ACTIVE_STORAGE = getattr(getattr(trans_real._active, "_storage", None), "_data", None)
+if not isinstance(_ACTIVE_STORAGE, contextvars.ContextVar):
+    _ACTIVE_STORAGE = None
+_LANGUAGE_KEY = object()  # in a render's bottom context, as _PAGE_KEY below
+
+
+def _language(context) -> str | None:
+    """get_language() for a node of this render: read again only when the active
+    translation's storage is another object than at the last read ({% language %},
+    translation.override or activate anywhere within the render: each sets a new one)."""
+    if _ACTIVE_STORAGE is None:
+        return get_language()
+    storage = _ACTIVE_STORAGE.get(None)
+    shared = context.render_context.dicts[0]
+    known = shared.get(_LANGUAGE_KEY)
+    if known is None or known[0] is not storage:
+        known = shared[_LANGUAGE_KEY] = (storage, get_language())
+    return known[1]
+
+
 _AUDIENCE_KEY = object()  # in a render's bottom context, as _PAGE_KEY below
 
 
@@ -89,7 +121,7 @@ def _audience(context) -> tuple | None:
     user's flags, the page (its path and name) and the language and URL prefix (None
     without a user: rendered each time). Worked out once per render for its user and
     request (a page includes three partials; a `{% with user=... %}` or another request
-    works it out anew), the language read each time ({% language %} changes it)."""
+    works it out anew), the language as each node reads it (`_language`)."""
     user = context.get("user")
     if not hasattr(user, "is_authenticated"):
         return None
@@ -97,15 +129,18 @@ def _audience(context) -> tuple | None:
     shared = context.render_context.dicts[0]
     known = shared.get(_AUDIENCE_KEY)
     if known is None or known[0] is not user or known[1] is not request:
-        known = shared[_AUDIENCE_KEY] = (user, request, _audience_of(user, request))
-    return (get_language(), *known[2])
+        prefix, urlconf = _page(context)[:2]
+        known = shared[_AUDIENCE_KEY] = (
+            user,
+            request,
+            (prefix, urlconf, *_audience_of(user, request)),
+        )
+    return (_language(context), *known[2])
 
 
 def _audience_of(user, request) -> tuple:
     match = getattr(request, "resolver_match", None)
     return (
-        get_script_prefix(),
-        get_urlconf(),
         getattr(request, "path", None),
         getattr(match, "url_name", None),
         bool(user.is_authenticated),
@@ -195,9 +230,19 @@ def _check_fixed(nodelist) -> None:
 _PAGE_KEY = object()  # in a render's bottom context (as IncludeNode keeps its templates)
 
 
+def _page(context) -> tuple:
+    """`_page_key`, found once per render (a page's dozen blocks and its menus share it)."""
+    shared = context.render_context.dicts[0]
+    page = shared.get(_PAGE_KEY)
+    if page is None:
+        page = shared[_PAGE_KEY] = _page_key(context)
+    return page
+
+
 def _page_key(context) -> tuple:
     """What a block's text depends on besides the language and autoescaping: the URL
-    prefix and configuration, and what {% url %} reverses namespaced names with."""
+    prefix and configuration (first: the menus' key reads them too), and what {% url %}
+    reverses namespaced names with."""
     request = context.get("request")
     match = getattr(request, "resolver_match", None)
     return (
@@ -218,12 +263,8 @@ class PerLanguageNode(template.Node):
             return self.nodelist.render(context)
         # The key's part that a page's blocks share, found once per render of the page
         # (a dozen blocks: its lookups cost more than the rest of a block); the language
-        # and autoescaping read each time ({% language %}, {% autoescape %} change them).
-        shared = context.render_context.dicts[0]
-        page = shared.get(_PAGE_KEY)
-        if page is None:
-            page = shared[_PAGE_KEY] = _page_key(context)
-        key = (self.block_id, get_language(), context.autoescape, page)
+        # as `_language` reads it, autoescaping each time ({% autoescape %} changes it).
+        key = (self.block_id, _language(context), context.autoescape, _page(context))
         html = fixed.get(key)
         if html is None:
             html = self.nodelist.render(context)
@@ -242,6 +283,32 @@ def per_language(parser, token):
     parser.delete_first_token()
     _check_fixed(nodelist)
     return PerLanguageNode(nodelist)
+
+
+# --- Pagination ----------------------------------------------------------------------
+
+
+@register.simple_tag(takes_context=True)
+def page_of(context, page):
+    """`{% blocktranslate with n=page.number total=page.paginator.num_pages %}Page {{ n }}
+    sur {{ total }}{% endblocktranslate %}` of a Page, the paginated pages' one label:
+    the same message and numbers (tests/ui/test_page_of.py), without that tag's context
+    layer, lookups and localize per number (0.2 M instructions on the journal page:
+    bench/profiles/tc/)."""
+    if context.use_l10n is None:  # outside {% localize %}
+        number = number_text()
+    else:
+
+        def number(value):
+            return render_value_in_context(value, context)
+
+    message = gettext("Page %(n)s sur %(total)s") % {
+        "n": number(page.number),
+        "total": number(page.paginator.num_pages),
+    }
+    # As the message is written by {% blocktranslate %}: the translation as it is, its
+    # numbers digits and separators.
+    return mark_safe(message)  # noqa: S308  # nosec B308, B703
 
 
 # --- {% extends %} ------------------------------------------------------------------

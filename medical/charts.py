@@ -13,12 +13,11 @@ from functools import lru_cache
 from html import escape
 from typing import NamedTuple
 
-from django.conf import settings
-from django.utils.formats import get_format, localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext
 
 from huntzen import dates
+from huntzen.numbers import number_text
 from medical import limits
 
 WIDTH = 640
@@ -69,6 +68,13 @@ class MoodChart:
     dot_marks: SafeString = field(default=SafeString(""))
     value_rows: SafeString = field(default=SafeString(""))
     description: SafeString = field(default=SafeString(""))  # the SVG's <desc>
+
+    @property
+    def view_box(self) -> str:
+        """The SVG's viewBox, written here as the coordinates are: one lookup in the
+        template, not two integers localised there (0.1 M instructions a journal page:
+        bench/profiles/tc/)."""
+        return f"0 0 {self.width} {self.height}"
 
 
 def mood_chart(points, *, first_day: date, last_day: date) -> MoodChart:
@@ -220,21 +226,3 @@ def escaped_label(label: str) -> str:
     """html.escape of a day's label (huntzen.dates' long style, itself kept per day and
     language: a calendar's words, no one's data), escaped once per process."""
     return escape(label)
-
-
-def number_text() -> Callable[[int | float], str]:
-    """`localize` of the chart's numbers (ints, and floats written without an exponent)
-    with the active language's decimal separator looked up once: what Django's number
-    format writes for them while thousands are not grouped; `localize` itself else."""
-    if settings.USE_THOUSAND_SEPARATOR:
-        return localize
-    separator = escape(get_format("DECIMAL_SEPARATOR"))
-
-    def text(value) -> str:
-        if type(value) is int:
-            return str(value)
-        if type(value) is float and "e" not in (written := repr(value)):
-            return written.replace(".", separator)
-        return escape(localize(value))
-
-    return text

@@ -27,8 +27,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from huntzen import dates
+from huntzen.numbers import number_text
 from medical import access, exports, selectors, services
-from medical.charts import escaped_label, mood_chart, number_text
+from medical.charts import escaped_label, mood_chart
 from medical.exceptions import NoteNotWritable
 from medical.forms import ClinicalNoteForm, ConfirmForm, JournalEntryForm
 from medical.models import AccessLogEntry

@@ -148,3 +148,62 @@ def test_a_language_switched_within_a_page_is_followed():
     with translation.override("fr"):
         for _ in range(2):
             assert engine.from_string(source).render({}) == "Mon journal|My journal|Mon journal"
+
+
+@pytest.mark.parametrize("known_layout", [True, False])
+def test_a_language_activated_anywhere_within_a_render_is_followed(monkeypatch, known_layout):
+    """The language is read once per render while asgiref's storage of it stays the same
+    object (huntzen.nav `_language`): an activate from a value the render resolves, or a
+    deactivate, is followed as a {% language %} switch is; and so without that reading
+    (an asgiref of another layout: get_language() at each block)."""
+    if not known_layout:
+        monkeypatch.setattr(nav, "_ACTIVE_STORAGE", None)
+    block = '{% per_language %}{% translate "Mon journal" %}{% end_per_language %}'
+    source = "{% load i18n %}" + block + "{{ to_english }}" + block + "{{ to_default }}" + block
+    engine = engines["django"]
+    with translation.override("fr"):
+        for _ in range(2):
+            html = engine.from_string(source).render(
+                {
+                    "to_english": lambda: translation.activate("en") or "|",
+                    "to_default": lambda: translation.deactivate() or "|",
+                }
+            )
+            assert html == "Mon journal|My journal|Mon journal"  # LANGUAGE_CODE: fr
+            translation.activate("fr")
+
+
+def test_asgiref_sets_a_new_storage_on_each_change():
+    """What `_language` stands on: Django's active translation lives in an asgiref Local
+    whose context variable gets a new storage object on every activate and deactivate,
+    the same language again included, and keeps it while nothing is set. An asgiref
+    that no longer does so must not pass unnoticed."""
+    assert nav._ACTIVE_STORAGE is not None
+    seen = []
+    with translation.override("fr"):
+        seen.append(nav._ACTIVE_STORAGE.get(None))
+        assert nav._ACTIVE_STORAGE.get(None) is seen[-1]
+        translation.get_language()
+        assert nav._ACTIVE_STORAGE.get(None) is seen[-1]
+        for change in (
+            lambda: translation.activate("fr"),
+            lambda: translation.activate("en"),
+            translation.deactivate,
+            translation.deactivate_all,
+        ):
+            change()
+            assert all(nav._ACTIVE_STORAGE.get(None) is not storage for storage in seen)
+            seen.append(nav._ACTIVE_STORAGE.get(None))
+
+
+def test_a_page_reads_the_language_once(client, employee_a, monkeypatch):
+    """A page's dozen blocks and three menus read the active language once between them
+    (each read through asgiref's Local costs 15 K instructions: bench/profiles/tc/)."""
+    _journal(employee_a)
+    client.force_login(employee_a)
+    client.get(reverse("medical:journal"))
+    reads = []
+    monkeypatch.setattr(nav, "get_language", lambda: reads.append(1) or translation.get_language())
+    html = client.get(reverse("medical:journal")).text
+    assert html.count('class="nav') and "Mon journal" in html
+    assert len(reads) == 1
