@@ -6,7 +6,6 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -24,6 +23,7 @@ from accounts.forms import AcceptInvitationForm, EmployeeCsvForm, EmployeeInvita
 from accounts.gates import gate_required
 from accounts.models import Role
 from companies.seats import company_seats_used
+from huntzen.cache_headers import never_cache
 from huntzen.exceptions import RateLimited
 
 INVITATIONS_PER_PAGE = 50

@@ -86,15 +86,24 @@ class Statement:
                 params[index] = prepared
         if limit is not None:
             sql, params = f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset]
-        with self._cursor(connection) as cursor:
-            if text_oids:
-                _load_as_text(cursor.cursor, text_oids)
-            cursor.execute(sql, params)
-            fetched = cursor.fetchall()
+        fetched = self._lean_rows(connection, sql, params, text_oids)
+        if fetched is None:
+            with self._cursor(connection) as cursor:
+                if text_oids:
+                    _load_as_text(cursor.cursor, text_oids)
+                cursor.execute(sql, params)
+                fetched = cursor.fetchall()
         if not converters:
             return fetched  # the driver's rows are tuples already
         # What results_iter does, with the converters looked up once (not per request).
         return list(map(tuple, compiler.apply_converters(fetched, converters)))
+
+    def _lean_rows(self, connection, sql, params, text_oids) -> list[tuple] | None:
+        """A `prepared` statement's rows through libpq's prepared statement where the
+        backend offers it and nothing is lost by skipping the cursor (huntzen/postgresql
+        `lean_rows`: the same tuples, without the cursor's Python); else None."""
+        lean_rows = getattr(connection, "lean_rows", None) if self._prepared else None
+        return None if lean_rows is None else lean_rows(sql, params, text_oids)
 
     def _cursor(self, connection):
         """Django's cursor; for a `prepared` statement, one whose statements PostgreSQL

@@ -8,7 +8,6 @@ so a refused user learns nothing from validation messages.
 """
 
 from django.utils.decorators import method_decorator
-from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
@@ -16,6 +15,7 @@ from rest_framework.response import Response
 
 from huntzen import json_rows
 from huntzen.api import Pagination
+from huntzen.cache_headers import never_cache
 from huntzen.idempotency import keys as idempotency_keys
 from medical import access, selectors, services
 from medical.models import AccessLogEntry

@@ -23,10 +23,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from huntzen import dates
+from huntzen.cache_headers import never_cache
 from huntzen.numbers import number_text
 from medical import access, exports, selectors, services
 from medical.charts import escaped_label, mood_chart

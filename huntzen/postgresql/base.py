@@ -144,19 +144,38 @@ class DatabaseWrapper(base.DatabaseWrapper):
         tuple of str, or None: through libpq's prepared statement where
         huntzen/postgresql/lean.py allows it (its docstring says when), else through
         `prepared_cursor`. The same answer either way (tests/test_lean_text_row.py)."""
-        self.close_if_health_check_failed()
-        self.ensure_connection()
-        conn = self.connection
-        if not self.queries_logged and not self.execute_wrappers and lean.usable(conn):
-            found = lean.statement(sql)
-            encoding = lean.encoding_of(conn)
-            values = lean.parameters(params, encoding)
-            if found is not None and values is not None:
-                with self.wrap_database_errors:
-                    return lean.text_row(conn, *found, values, encoding)
+        found = self.lean_call(lean.text_row, sql, params)
+        if found is not None:
+            return found[0]
         with self.prepared_cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchone()
+
+    def lean_rows(self, sql: str, params, text_oids: tuple[int, ...]) -> list[tuple] | None:
+        """Every row of a prepared read (Django's SQL and parameters) as the tuples of a
+        `prepared_cursor` whose loaders read `text_oids` as text, through libpq's
+        prepared statement (huntzen/postgresql/lean.py `rows`); None where that path
+        does not run (the caller's cursor then reads them: huntzen.statements)."""
+        found = self.lean_call(lean.rows, sql, params, text_oids)
+        return None if found is None else found[0]
+
+    def lean_call(self, read, sql: str, params, *args):
+        """`(read(conn, name, text, values, encoding, *args),)` for a lean read
+        (huntzen/postgresql/lean.py) of `sql`, or None where the lean path does not run:
+        a query log or an execute wrapper watching, a transaction, a `%` of its own in
+        the SQL, a parameter of another type. The one place that decides."""
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        conn = self.connection
+        if self.queries_logged or self.execute_wrappers or not lean.usable(conn):
+            return None
+        found = lean.statement(sql)
+        encoding = lean.encoding_of(conn)
+        values = lean.parameters(params, encoding)
+        if found is None or values is None:
+            return None
+        with self.wrap_database_errors:
+            return (read(conn, *found, values, encoding, *args),)
 
     def run_and_clear_commit_hooks(self):
         """Django's, the hooks' Redis commands sent in one round trip once the last one
