@@ -4,7 +4,8 @@ server process in the same run, under daphne and under gunicorn; plus, in proces
 endpoint's query count and server time.
 
     .venv/bin/python bench/api.py [--seconds 2] [--rounds 3] [--connections 16] \
-        [--servers daphne gthread] [--half-load] [--profile bench/profiles]
+        [--servers daphne gthread] [--half-load [--half-load-seconds 8]] \
+        [--profile bench/profiles]
 
 With the defaults (two servers, 12 endpoints, 3 rounds of 2 s) the server phase takes
 about 3 minutes and the whole run about 4 on a quiet machine; each phase prints a line
@@ -33,11 +34,13 @@ work on the machine does not count), `--rounds` times (the servers in turn in ea
 round), keeping the round of median rate. hello runs first and last (the ratio uses
 their mean). With `--half-load`, every endpoint is run again (one round) at half its
 measured rate (open loop, latency counted from the planned send time, so a stall is not
-hidden) for its p99. Writes use prepared targets: bookings of distinct free slots
-(employees who are free then), cancellations of future consultations, starts then ends
-of consultations whose start window (consultations/room.py) is open throughout the run
-(`run_starts`: the bench's HUNTZEN_START_GRACE_MINUTES is wide enough for its
-quarter-hours, as many as every start phase may use at WRITE_RATE_BOUND). In process,
+hidden) for its p99; `--half-load-seconds` makes those phases longer (a p99 over a few
+hundred requests is their two or three slowest). Writes use prepared targets: bookings
+of distinct free slots (employees who are free then), cancellations of future
+consultations, starts then ends of consultations whose start window
+(consultations/room.py) is open throughout the run (`run_starts`: the bench's
+HUNTZEN_START_GRACE_MINUTES is wide enough for its quarter-hours, as many as every start
+phase may use at WRITE_RATE_BOUND). In process,
 every answer must be the endpoint's success (201 for a booking, 200 otherwise), or the
 run stops.
 
@@ -133,6 +136,12 @@ def parse_args():
     parser.add_argument("--repeat", type=int, default=30, help="in-process requests")
     parser.add_argument("--rounds", type=int, default=3, help="per phase; the median is kept")
     parser.add_argument("--half-load", action="store_true")
+    parser.add_argument(
+        "--half-load-seconds",
+        type=float,
+        help="each half-load phase's length (default --seconds): its p99 is about the "
+        "hundredth-worst request, so a 2-s phase at 100 req/s rests on two requests",
+    )
     parser.add_argument("--profile", type=Path, help="write cProfile summaries there")
     parser.add_argument(
         "--sql",
@@ -270,9 +279,16 @@ def start_requests_bound(args) -> int:
     start, so the ends need no more. 0 server phases for a caller without these
     arguments (bench/framework_cost.py)."""
     servers = 0 if getattr(args, "no_server", False) else len(getattr(args, "servers", ()))
-    rounds = getattr(args, "rounds", 0) + (1 if getattr(args, "half_load", False) else 0)
-    per_phase = math.ceil(WRITE_RATE_BOUND * getattr(args, "seconds", 0))
-    return per_phase * servers * rounds + getattr(args, "repeat", 0) + 3
+    seconds = getattr(args, "rounds", 0) * getattr(args, "seconds", 0)
+    if getattr(args, "half_load", False):
+        seconds += half_load_seconds(args)
+    per_server = math.ceil(WRITE_RATE_BOUND * seconds)
+    return per_server * servers + getattr(args, "repeat", 0) + 3
+
+
+def half_load_seconds(args) -> float:
+    """The length of each half-load phase: `--half-load-seconds`, else `--seconds`."""
+    return getattr(args, "half_load_seconds", None) or getattr(args, "seconds", 0)
 
 
 def run_targets_per_practitioner(args) -> int:
@@ -785,7 +801,7 @@ def bench_servers(kinds, env, targets, args) -> dict:
             for endpoint in ["hello", *args.endpoints]:
                 each(
                     endpoint,
-                    args.seconds,
+                    half_load_seconds(args),
                     "half_load",
                     rate_of=lambda kind, e=endpoint: out[kind][e]["rps"] / 2,
                 )
@@ -913,6 +929,7 @@ def main():
         },
         "connections": args.connections,
         "seconds": args.seconds,
+        "half_load_seconds": half_load_seconds(args) if args.half_load else None,
         "setup_seconds": data["setup_seconds"],
         "history_consultations": data["history_rows"],
         "in_process": in_process(targets, args),

@@ -30,6 +30,9 @@ ARGS = {
     "a long run's": lambda monkeypatch: _run_args(
         monkeypatch, "--half-load", "--seconds", "5", "--rounds", "5", "--repeat", "100"
     ),
+    "a long half-load's": lambda monkeypatch: _run_args(
+        monkeypatch, "--servers", "gthread", "--half-load", "--half-load-seconds", "10"
+    ),
     "an in-process run's": lambda monkeypatch: _run_args(monkeypatch, "--no-server"),
 }
 
@@ -77,3 +80,16 @@ def test_a_full_run_has_starts_for_every_phase_at_the_rate_bound(monkeypatch):
     # Without --half-load, or without servers, fewer.
     assert bench.start_requests_bound(_run_args(monkeypatch)) < bench.start_requests_bound(args)
     assert bench.start_requests_bound(_run_args(monkeypatch, "--no-server")) == in_process
+
+
+def test_a_longer_half_load_phase_has_its_starts(monkeypatch):
+    """`--half-load-seconds` lengthens the half-load phases alone: the bound covers them
+    at WRITE_RATE_BOUND too, and grows by exactly their extra seconds."""
+    args = _run_args(monkeypatch, "--half-load", "--half-load-seconds", "10")
+    rate = bench.WRITE_RATE_BOUND
+    full_load = rate * args.seconds * len(args.servers) * args.rounds
+    half_load = rate * 10 * len(args.servers)
+    assert bench.start_requests_bound(args) >= full_load + half_load + args.repeat + 3
+    default = bench.start_requests_bound(_run_args(monkeypatch, "--half-load"))
+    extra = rate * (10 - args.seconds) * len(args.servers)
+    assert bench.start_requests_bound(args) - default == extra
